@@ -1,0 +1,16 @@
+package org.leo.pxe.boot;
+
+import java.time.Duration;
+
+/**
+ * What a transport actually sent for one {@link ServedFile}.
+ *
+ * @param bytesSent      payload bytes sent at least once (retransmissions not counted twice)
+ * @param sentSha256Hex  SHA-256 of the payload bytes in the order first sent: the digest of what
+ *                       went on the wire; equals the manifest digest for a complete transfer
+ * @param complete       true when the client acknowledged (TFTP) or the connection flushed (HTTP) everything
+ * @param elapsed        from request to the end of the transfer
+ * @param note           why it ended if not complete (e.g. "client aborted after OACK: size probe"), else empty
+ */
+public record TransferResult(long bytesSent, String sentSha256Hex, boolean complete, Duration elapsed, String note) {
+}
