@@ -1,0 +1,19 @@
+package org.leo.appliance.cli;
+
+import picocli.CommandLine.Command;
+
+/** The {@code leo} command: the appliance's single entry point. */
+@Command(name = "leo",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        subcommands = {PxeCommand.class},
+        description = {
+                "The Leo trusted-compute appliance.",
+                "",
+                "Leo runs on a Raspberry Pi with a TPM that is the only network link of an isolated compute",
+                "machine (the HPC). It network-boots the HPC with a measured image and attests it.",
+        },
+        footerHeading = "%nSee also:%n",
+        footer = {"  leo pxe --help       boot serving (DHCP, TFTP, HTTP) and the boot manifest"})
+public class LeoCommand {
+}
