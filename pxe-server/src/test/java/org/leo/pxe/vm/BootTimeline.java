@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * @param ipxeConfigured  iPXE's {@code Configuring (net0 ...) ... ok}: DHCP done AND IPv6 autoconf
  *                        done (~16 s later than DHCP if no Router Advertisement answers its RS)
  * @param scriptLoaded    the boot script's first {@code echo LEO-IPXE: script loaded}
- * @param kernelFetched   iPXE printed {@code .../vmlinuz... ok}
+ * @param kernelFetched   iPXE printed {@code .../vmlinuz... ok} (possibly with progress: {@code ... 71%  ok})
  * @param initrdFetched   iPXE printed {@code .../initrd.img... ok}
  * @param marker          the initramfs /init printed {@code LEO-MARKER:}
  * @param done            the initramfs printed {@code LEO-DONE} (network probes finished)
@@ -29,8 +29,8 @@ public record BootTimeline(Optional<Duration> firstSerialByte, Optional<Duration
 
     static final Pattern IPXE_CONFIGURED = Pattern.compile("Configuring \\(net\\d+ [0-9a-f:]+\\)[ .]*ok");
     static final Pattern SCRIPT_LOADED = Pattern.compile("LEO-IPXE: script loaded");
-    static final Pattern KERNEL_FETCHED = Pattern.compile("/vmlinuz\\.{3} ?ok");
-    static final Pattern INITRD_FETCHED = Pattern.compile("/initrd\\.img\\.{3} ?ok");
+    static final Pattern KERNEL_FETCHED = Pattern.compile("/vmlinuz\\.{3}[ 0-9%]*ok");
+    static final Pattern INITRD_FETCHED = Pattern.compile("/initrd\\.img\\.{3}[ 0-9%]*ok");
     public static final Pattern MARKER = Pattern.compile("LEO-MARKER: initramfs reached");
     public static final Pattern DONE = Pattern.compile("LEO-DONE");
 

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 final class LineRecorder {
     /** A line longer than this is split: firmware can print without newlines for a long time. */
     private static final int MAX_LINE_CHARS = 4096;
-    private static final Pattern ANSI = Pattern.compile("\\e\\[[0-9;?]*[A-Za-z]|\\e[()][0-9A-Za-z]|\\e[c78=>]");
+    private static final Pattern ANSI = Pattern.compile("\\e\\[[0-9;?=<>]*[A-Za-z@]|\\e[()][0-9A-Za-z]|\\e[c78=>]");
 
     private final long originNanoTime;
     private final List<TimedLine> lines = new ArrayList<>();

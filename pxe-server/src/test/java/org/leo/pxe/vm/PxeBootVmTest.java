@@ -11,6 +11,8 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.Locale;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,37 +84,70 @@ class PxeBootVmTest {
         boot(Firmware.UEFI, BootMode.TFTP);
     }
 
+    /**
+     * Power-cycle through the monitor: with -no-reboot off, {@code system_reset} once iPXE ran the
+     * boot script; the VM must come up again from the firmware and boot to LEO-DONE.
+     */
+    @Test
+    void monitorResetRebootsFromTheNetwork() throws Exception {
+        withBootingVm(Firmware.BIOS, BootMode.TFTP, b -> b.noReboot(false), (topo, root, srv, vm) -> {
+            assertThat(vm.monitor("info network")).contains("ifname=" + topo.tap()).contains("macaddr=" + MAC);
+            SerialLine first = vm.awaitSerial(SCRIPT_LOADED, BOOT_TIMEOUT);
+            assertThat(vm.monitor("system_reset")).isEmpty();
+            SerialLine firmware = vm.awaitSerialAfter(first.index(), Pattern.compile("SeaBIOS \\(version"),
+                    Duration.ofSeconds(30));
+            SerialLine again = vm.awaitSerialAfter(firmware.index(), SCRIPT_LOADED, BOOT_TIMEOUT);
+            SerialLine done = vm.awaitSerialAfter(again.index(), BootTimeline.DONE, BOOT_TIMEOUT);
+            System.out.printf(Locale.ROOT, "power-cycle: script loaded +%.3f s, system_reset, firmware again +%.3f s,"
+                    + " script again +%.3f s, LEO-DONE +%.3f s%n", secs(first), secs(firmware), secs(again), secs(done));
+            assertThat(done.text()).contains("dhcp=ok").contains("http=ok").contains("tftp=ok");
+        });
+    }
+
     private void boot(Firmware fw, BootMode mode) throws Exception {
-        String name = fw + "-" + mode;
+        withBootingVm(fw, mode, b -> b, (topo, root, srv, vm) -> {
+            assertThat(vm.monitor("info status")).contains("VM status: running");
+
+            SerialLine done = vm.awaitSerial(BootTimeline.DONE, BOOT_TIMEOUT);
+            BootTimeline timeline = BootTimeline.of(vm, srv.firstDhcpAckNanoTime());
+            System.out.println(timeline.format(fw + "-" + mode + " (kernel " + artifacts.kernelVersion()
+                    + ", serial log " + vm.serialLog() + ")"));
+
+            SerialLine script = vm.awaitSerial(SCRIPT_LOADED, Duration.ZERO);
+            var m = SCRIPT_LOADED.matcher(script.text());
+            assertThat(m.find()).isTrue();
+            assertThat(m.group(1)).as("script the server handed out").isEqualTo(mode.name().toLowerCase());
+            assertThat(m.group(2)).as("iPXE platform").isEqualTo(fw == Firmware.UEFI ? "efi" : "pcbios");
+            SerialLine marker = vm.awaitSerial(BootTimeline.MARKER, Duration.ZERO);
+            assertThat(marker.text()).as("kernel command line in the marker")
+                    .contains("leo.nonce=" + root.nonce()).contains("leo.server=" + topo.pi().address());
+            assertThat(done.text()).contains("dhcp=ok").contains("http=ok").contains("tftp=ok");
+            vm.awaitSerial(Pattern.compile("LEO-HTTP-OK sha256=" + root.probeSha256()), Duration.ZERO);
+            vm.awaitSerial(Pattern.compile("LEO-TFTP-OK sha256=" + root.probeSha256()), Duration.ZERO);
+            assertThat(timeline.marker()).isPresent();
+            assertThat(timeline.kernelFetched()).isPresent();
+            assertThat(vm.awaitExit(Duration.ofSeconds(20))).as("VM powered itself off").isPresent();
+        });
+    }
+
+    interface VmCheck {
+        void check(NetNsTopology topo, BootRoot root, BootServerUnderTest server, QemuVm vm) throws Exception;
+    }
+
+    /** Topology + server + VM, torn down in reverse order; run logs kept (and printed) on failure. */
+    private void withBootingVm(Firmware fw, BootMode mode, UnaryOperator<QemuVm.Builder> vmOptions, VmCheck check)
+            throws Exception {
+        String name = (fw + "-" + mode).toLowerCase();
         String nonce = "T" + HexFormat.of().formatHex(randomBytes());
-        Path run = Files.createTempDirectory("leov-" + name.toLowerCase() + "-");
+        Path run = Files.createTempDirectory("leov-" + name + "-");
         boolean passed = false;
         try (NetNsTopology topo = NetNsTopology.create(NetNsTopology.DEFAULT_BASE);
              BootServerUnderTest srv = server(run.resolve("server"))) {
             BootRoot root = BootRoot.prepare(run.resolve("root"), artifacts, topo.pi().address(), HTTP_PORT, nonce);
             srv.start(topo.pi(), root, mode);
-            try (QemuVm vm = QemuVm.builder(topo.hpc(), topo.tap(), run.resolve("vm")).firmware(fw).mac(MAC).start()) {
-                assertThat(vm.monitor("info status")).contains("VM status: running");
-
-                SerialLine done = vm.awaitSerial(BootTimeline.DONE, BOOT_TIMEOUT);
-                BootTimeline timeline = BootTimeline.of(vm, srv.firstDhcpAckNanoTime());
-                System.out.println(timeline.format(name + " (kernel " + artifacts.kernelVersion() + ", serial log "
-                        + vm.serialLog() + ")"));
-
-                SerialLine script = vm.awaitSerial(SCRIPT_LOADED, Duration.ZERO);
-                var m = SCRIPT_LOADED.matcher(script.text());
-                assertThat(m.find()).isTrue();
-                assertThat(m.group(1)).as("script the server handed out").isEqualTo(mode.name().toLowerCase());
-                assertThat(m.group(2)).as("iPXE platform").isEqualTo(fw == Firmware.UEFI ? "efi" : "pcbios");
-                SerialLine marker = vm.awaitSerial(BootTimeline.MARKER, Duration.ZERO);
-                assertThat(marker.text()).as("kernel command line in the marker")
-                        .contains("leo.nonce=" + nonce).contains("leo.server=" + topo.pi().address());
-                assertThat(done.text()).contains("dhcp=ok").contains("http=ok").contains("tftp=ok");
-                vm.awaitSerial(Pattern.compile("LEO-HTTP-OK sha256=" + root.probeSha256()), Duration.ZERO);
-                vm.awaitSerial(Pattern.compile("LEO-TFTP-OK sha256=" + root.probeSha256()), Duration.ZERO);
-                assertThat(timeline.marker()).isPresent();
-                assertThat(timeline.kernelFetched()).isPresent();
-                assertThat(vm.awaitExit(Duration.ofSeconds(20))).as("VM powered itself off").isPresent();
+            try (QemuVm vm = vmOptions.apply(QemuVm.builder(topo.hpc(), topo.tap(), run.resolve("vm"))
+                    .firmware(fw).mac(MAC)).start()) {
+                check.check(topo, root, srv, vm);
             }
             passed = true;
         } finally {
@@ -122,6 +157,10 @@ class PxeBootVmTest {
                 System.out.println(name + ": logs kept in " + run);
             }
         }
+    }
+
+    private static double secs(SerialLine l) {
+        return l.at().toNanos() / 1e9;
     }
 
     private static byte[] randomBytes() {
