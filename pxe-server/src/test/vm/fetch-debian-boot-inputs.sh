@@ -55,6 +55,7 @@ for pkg in "$KPKG" busybox-static; do
     say "downloading $pkg"
     (cd "$CACHE/debs" && apt-get download -q "$pkg" >/dev/null 2>"$CACHE/debs/apt-$pkg.err") || {
       say "apt-get download $pkg failed: $(tail -n1 "$CACHE/debs/apt-$pkg.err")"; exit 3; }
+    rm -f "$CACHE/debs/apt-$pkg.err"
   fi
 done
 KDEB=$(ls "$CACHE/debs/${KPKG}_"*.deb | head -n1)

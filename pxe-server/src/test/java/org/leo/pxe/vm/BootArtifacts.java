@@ -10,8 +10,10 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,8 +97,23 @@ public record BootArtifacts(Path dir, Path vmlinuz, Path initrd, String kernelVe
                         scripts.resolve("build-test-initramfs.sh").toString(), cache.toString(), out.toString()))
                         .check();
                 LOG.info("{}", build.output().strip());
+                pruneOtherBuilds(out);
             }
             return new BootArtifacts(out, vmlinuz, initrd, kver, inputs);
+        }
+    }
+
+    /** Older builds (other script/input versions) are ~10 MB each: keep only the current one. */
+    private static void pruneOtherBuilds(Path current) throws IOException {
+        try (Stream<Path> dirs = Files.list(current.getParent())) {
+            for (Path d : dirs.filter(d -> !d.equals(current) && Files.isDirectory(d)).toList()) {
+                try (Stream<Path> tree = Files.walk(d)) {
+                    for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+                LOG.info("pruned old boot artifacts {}", d);
+            }
         }
     }
 
