@@ -97,8 +97,8 @@ public record BootArtifacts(Path dir, Path vmlinuz, Path initrd, String kernelVe
                         scripts.resolve("build-test-initramfs.sh").toString(), cache.toString(), out.toString()))
                         .check();
                 LOG.info("{}", build.output().strip());
-                pruneOtherBuilds(out);
             }
+            pruneOtherBuilds(out);
             return new BootArtifacts(out, vmlinuz, initrd, kver, inputs);
         }
     }

@@ -16,7 +16,7 @@ import java.util.Optional;
  *       sub-option 176 (no-pxedhcp) = 1, or iPXE waits ~3 s for a ProxyDHCP offer;</li>
  *   <li>TFTP (port 69) and HTTP (port {@link BootRoot#httpPort()}) serving the files of
  *       {@link BootRoot#dir()} by name;</li>
- *   <li>optionally an IPv6 Router Advertisement (M=O=0) answering iPXE's Router Solicitation; without
+ *   <li>optionally an IPv6 Router Advertisement (RFC 4861 §4.2, M=O=0) answering iPXE's Router Solicitation; without
  *       one iPXE waits ~16 s for IPv6 autoconfiguration before it loads the script.</li>
  * </ul>
  * {@link #start} returns once all services accept requests.

@@ -50,8 +50,8 @@ class PxeBootVmTest {
                 QemuVm.IPXE_VIRTIO_ROM + " missing (Debian package ipxe-qemu)");
         assumeTrue(Exec.onPath("dnsmasq"), "dnsmasq missing (Debian package dnsmasq-base), the stand-in server");
         assumeTrue(Exec.onPath("python3"), "python3 missing (the stand-in HTTP server)");
-        try (NetNsTopology probe = NetNsTopology.create(NetNsTopology.DEFAULT_BASE)) {
-            assumeTrue(probe.prefix() != null);
+        try {
+            NetNsTopology.create(NetNsTopology.DEFAULT_BASE).close(); // probe: netns + veth + bridge + tap
         } catch (IOException e) {
             abort("cannot create network namespaces/bridge/tap: " + e.getMessage());
         }
