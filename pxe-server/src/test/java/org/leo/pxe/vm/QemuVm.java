@@ -154,8 +154,13 @@ public final class QemuVm implements AutoCloseable {
                     .redirectError(runDir.resolve("qemu.err").toFile());
             long t0 = System.nanoTime();
             Process p = pb.start();
-            LineRecorder serial = new LineRecorder("qemu-serial-" + p.pid(), p.getInputStream(),
-                    runDir.resolve("serial.log"), t0);
+            LineRecorder serial;
+            try {
+                serial = new LineRecorder("qemu-serial-" + p.pid(), p.getInputStream(), runDir.resolve("serial.log"), t0);
+            } catch (IOException | RuntimeException e) {
+                p.destroyForcibly();
+                throw e;
+            }
             LOG.info("QEMU pid {} {} mac {}: {}", p.pid(), firmware, mac, String.join(" ", cmd));
             return new QemuVm(p, t0, serial, runDir, sock);
         }

@@ -28,7 +28,12 @@ final class ServerProcess {
         long t0 = System.nanoTime();
         Process p = pb.start();
         LOG.info("{} started, pid {}: {}", name, p.pid(), String.join(" ", pb.command()));
-        return new ServerProcess(name, p, new LineRecorder(name + "-" + p.pid(), p.getInputStream(), logFile, t0));
+        try {
+            return new ServerProcess(name, p, new LineRecorder(name + "-" + p.pid(), p.getInputStream(), logFile, t0));
+        } catch (IOException | RuntimeException e) {
+            p.destroyForcibly();
+            throw e;
+        }
     }
 
     LineRecorder output() {
