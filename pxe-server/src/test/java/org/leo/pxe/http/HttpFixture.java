@@ -52,6 +52,11 @@ final class HttpFixture implements AutoCloseable {
     final ManifestBootFiles files;
 
     HttpFixture(Path tmp, Duration idleTimeout) throws Exception {
+        this(tmp, idleTimeout, null);
+    }
+
+    /** @param log where events go besides {@link #events} (e.g. the SQLite log), or null */
+    HttpFixture(Path tmp, Duration idleTimeout, org.leo.pxe.boot.BootEventSink log) throws Exception {
         root = Files.createDirectory(tmp.resolve("root"));
         Random rnd = new Random(42);
         for (int size : SIZES) {
@@ -74,7 +79,12 @@ final class HttpFixture implements AutoCloseable {
         Files.createSymbolicLink(root.resolve("zero"), Path.of("/dev/zero"));
         InetAddress loopback = InetAddress.getLoopbackAddress();
         files = new ManifestBootFiles(root, manifest, ip -> ip.equals(loopback) ? Optional.of(MAC) : Optional.empty(),
-                events::add, IpxeScriptConfig.defaults("127.0.0.1", 0), registry);
+                e -> {
+                    if (log != null) {
+                        log.record(e);
+                    }
+                    events.add(e);
+                }, IpxeScriptConfig.defaults("127.0.0.1", 0), registry);
         BootFiles recording = new BootFiles() {
             @Override
             public ServedFile open(BootRequest request) throws BootRefusal {
