@@ -1,6 +1,5 @@
 package org.leo.pxe.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,9 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -46,15 +43,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One connection of the HTTP boot server. Requests are answered strictly one after the other
  * (pipelined requests wait in a bounded queue), each through {@link BootFiles#open} on the worker
- * pool. A body is written as read-only slices of the snapshot wrapped without copying, in chunks
- * of {@link #CHUNK} bytes whose write futures count the bytes handed to the socket; when the last
- * completes (or the connection fails) the digest of exactly those bytes goes to
- * {@link BootFiles#finished}. Request bodies are read and discarded.
+ * pool. The body goes out through {@link BodyWriter} (zero-copy slices of the snapshot); when it
+ * completes or the connection fails, the digest of exactly the bytes the socket took goes to
+ * {@link BootFiles#finished}, hashed on the worker pool. Request bodies are read and discarded.
  */
 final class HttpBootHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(HttpBootHandler.class);
-    /** Body write granularity: fine enough to report how far an aborted transfer got. */
-    static final int CHUNK = 256 * 1024;
     /** Longest error text sent: a short human sentence, never a dump. */
     static final int MAX_ERROR_TEXT = 300;
     private static final String EMPTY_SHA256 = Sha256.hex(new byte[0]);
@@ -240,73 +234,15 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
             });
             return;
         }
-        new BodyWriter(ctx, request, file, body, note, start, keepAlive).write();
-    }
-
-    /** Writes one body as chunk slices and reports how much of it the socket took. */
-    private final class BodyWriter {
-        private final ChannelHandlerContext ctx;
-        private final BootRequest request;
-        private final ServedFile file;
-        private final ByteBuffer body;
-        private final String note;
-        private final long start;
-        private final boolean keepAlive;
-        private long written;
-        private boolean ended;
-
-        BodyWriter(ChannelHandlerContext ctx, BootRequest request, ServedFile file, ByteBuffer body, String note, long start,
-                   boolean keepAlive) {
-            this.ctx = ctx;
-            this.request = request;
-            this.file = file;
-            this.body = body;
-            this.note = note;
-            this.start = start;
-            this.keepAlive = keepAlive;
-        }
-
-        void write() {
-            int total = body.remaining();
-            if (total == 0) {
-                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener((ChannelFutureListener) f -> end(f.isSuccess()));
-                return;
-            }
-            for (int off = 0; off < total; off += CHUNK) {
-                int len = Math.min(CHUNK, total - off);
-                ByteBuffer slice = body.duplicate();
-                slice.limit(off + len).position(off);
-                ByteBuf buf = Unpooled.wrappedBuffer(slice.slice());
-                boolean last = off + len == total;
-                var content = last ? new DefaultLastHttpContent(buf) : new DefaultHttpContent(buf);
-                ctx.write(content).addListener((ChannelFutureListener) f -> {
-                    if (f.isSuccess()) {
-                        written += len;
-                        metrics.bytesSent.increment(len);
-                        if (last) {
-                            end(true);
-                        }
-                    } else {
-                        end(false);
-                    }
-                });
-            }
-            ctx.flush();
-        }
-
-        private void end(boolean success) {
-            if (ended) {
-                return;
-            }
-            ended = true;
-            boolean complete = success && written == body.remaining();
-            finish(request, file, body, written, complete, start,
-                    complete ? note : (note.isEmpty() ? "" : note + ", ") + "connection closed after " + written + " of " + body.remaining() + " bytes");
+        ByteBuffer sent = body;
+        new BodyWriter(ctx, body, metrics, (written, complete) -> {
+            finish(request, file, sent, written, complete, start, complete ? note
+                    : (note.isEmpty() ? "" : note + ", ") + "connection closed after " + written + " of " + sent.remaining() + " bytes");
             if (!complete) {
                 ctx.close();
             }
             afterResponse(ctx, complete && keepAlive);
-        }
+        }).write();
     }
 
     /** Hashes the first {@code sent} bytes of {@code body} and reports the transfer, off the event loop. */

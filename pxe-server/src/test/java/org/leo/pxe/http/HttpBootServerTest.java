@@ -255,7 +255,7 @@ class HttpBootServerTest {
         HttpFixture.Finished f = fx.nextFinished();
         assertThat(f.result().complete()).isFalse();
         assertThat(f.result().bytesSent()).isLessThan(HttpFixture.BIG).isPositive();
-        assertThat(f.result().bytesSent() % HttpBootHandler.CHUNK).isZero();
+        assertThat(f.result().bytesSent() % BodyWriter.CHUNK).isZero();
         byte[] prefix = Arrays.copyOf(fx.bytes("big.img"), (int) f.result().bytesSent());
         assertThat(f.result().sentSha256Hex()).isEqualTo(Sha256.hex(prefix));
         assertThat(f.result().note()).startsWith("connection closed after ");
