@@ -36,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * {@link Reason#NOT_FOUND}. The configured script name always yields a generated script, even if
  * a file of that name exists.
  *
+ * <p>Every {@link #open} of the script name makes a new nonce and records SCRIPT_SERVED (an HTTP
+ * HEAD of it too): the latest script starts the boot session. File events carry the MAC's
+ * current nonce. The signed manifest is trusted; whatever is read from disk is served only if it
+ * hashes to the manifest's digest, so even a path swapped under us cannot leak other bytes.
+ *
  * <p>{@link #open} may read and hash a whole artifact on a cache miss and records events
  * synchronously; transports call it off their event loops.
  */
