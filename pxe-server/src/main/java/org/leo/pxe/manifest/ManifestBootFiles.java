@@ -1,0 +1,187 @@
+package org.leo.pxe.manifest;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.leo.pxe.boot.BootEvent;
+import org.leo.pxe.boot.BootEventSink;
+import org.leo.pxe.boot.BootFiles;
+import org.leo.pxe.boot.BootRefusal;
+import org.leo.pxe.boot.BootRefusal.Reason;
+import org.leo.pxe.boot.BootRequest;
+import org.leo.pxe.boot.BootStage;
+import org.leo.pxe.boot.ClientDirectory;
+import org.leo.pxe.boot.ServedFile;
+import org.leo.pxe.boot.TransferResult;
+import org.leo.pxe.net.MacAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The verified artifact store: serves only files the signed manifest lists, from snapshots whose
+ * digest matched (see {@link SnapshotStore}), plus the per-client iPXE script. Every refusal and
+ * every finished transfer is logged and recorded in the boot event log.
+ *
+ * <p>Request names are validated, not rewritten ({@link BootPath}): a name with {@code ..}, a
+ * leading {@code /}, a backslash, NUL, control characters or over {@link BootPath#MAX_LENGTH}
+ * characters is an {@link Reason#ACCESS_VIOLATION}. A valid name that the manifest does not list
+ * is {@link Reason#NOT_IN_MANIFEST} if something of that name exists in the boot root, else
+ * {@link Reason#NOT_FOUND}. The configured script name always yields a generated script, even if
+ * a file of that name exists.
+ *
+ * <p>Every {@link #open} of the script name makes a new nonce and records SCRIPT_SERVED (an HTTP
+ * HEAD of it too): the latest script starts the boot session. File events carry the MAC's
+ * current nonce. The signed manifest is trusted; whatever is read from disk is served only if it
+ * hashes to the manifest's digest, so even a path swapped under us cannot leak other bytes.
+ *
+ * <p>{@link #open} may read and hash a whole artifact on a cache miss and records events
+ * synchronously; transports call it off their event loops.
+ */
+public final class ManifestBootFiles implements BootFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(ManifestBootFiles.class);
+
+    private final BootManifest manifest;
+    private final ClientDirectory clients;
+    private final BootEventSink events;
+    private final SnapshotStore store;
+    private final IpxeScript scripts = new IpxeScript();
+    private final Map<MacAddress, String> currentNonce = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
+    private volatile IpxeScriptConfig script;
+
+    /**
+     * @param bootRoot the directory the manifest describes
+     * @param manifest a manifest whose signature the caller verified ({@link ManifestTool#loadVerified})
+     */
+    public ManifestBootFiles(Path bootRoot, BootManifest manifest, ClientDirectory clients, BootEventSink events,
+                             IpxeScriptConfig script, MeterRegistry registry) throws IOException {
+        this.manifest = manifest;
+        this.clients = clients;
+        this.events = events;
+        this.script = script;
+        this.registry = registry;
+        this.store = new SnapshotStore(bootRoot.toRealPath(), registry);
+        for (String needed : new String[] {script.kernel(), script.initrd()}) {
+            if (manifest.entry(needed).isEmpty()) {
+                LOG.warn("manifest '{}' does not list {}: the iPXE script will point at a file that is refused", manifest.imageId(), needed);
+            }
+        }
+    }
+
+    /** Tells the script generator the HTTP boot server's bound port (known only after it started). */
+    public void setHttpPort(int port) {
+        script = script.withHttpPort(port);
+    }
+
+    public BootManifest manifest() {
+        return manifest;
+    }
+
+    @Override
+    public ServedFile open(BootRequest request) throws BootRefusal {
+        Optional<MacAddress> mac = clients.macOf(request.client().getAddress());
+        String name = request.path();
+        Optional<String> problem = BootPath.problem(name);
+        if (problem.isPresent()) {
+            throw refuse(request, mac, name.isEmpty() ? Reason.NOT_FOUND : Reason.ACCESS_VIOLATION,
+                    problem.get() + ": '" + BootPath.printable(name) + "'");
+        }
+        IpxeScriptConfig cfg = script;
+        if (name.equals(cfg.scriptName())) {
+            return script(request, mac, cfg);
+        }
+        Optional<ManifestEntry> entry = manifest.entry(name);
+        if (entry.isEmpty()) {
+            if (store.existsOnDisk(name)) {
+                throw refuse(request, mac, Reason.NOT_IN_MANIFEST, name + ": not listed in the boot manifest");
+            }
+            throw refuse(request, mac, Reason.NOT_FOUND, name + ": no such file");
+        }
+        ByteBuffer content;
+        try {
+            content = store.get(entry.get());
+        } catch (BootRefusal r) {
+            throw refuse(request, mac, r.reason(), r.getMessage());
+        }
+        return new ServedFile(name, content, entry.get().sha256Hex(), mac, false);
+    }
+
+    @Override
+    public void finished(BootRequest request, ServedFile file, TransferResult result) {
+        String client = client(request.client());
+        String nonce = file.mac().map(m -> currentNonce.getOrDefault(m, "")).orElse("");
+        boolean whole = result.complete() && result.bytesSent() == file.size() && result.sentSha256Hex().equals(file.sha256Hex());
+        String detail = String.format("%s %s %s %d of %d bytes in %d ms%s", request.protocol(), client,
+                whole ? "sent" : "did not finish", result.bytesSent(), file.size(), result.elapsed().toMillis(),
+                result.note().isEmpty() ? "" : " (" + result.note() + ")");
+        if (whole) {
+            LOG.info("{} {} sent {} {} bytes sha256={} mac={}", request.protocol(), client, file.name(), result.bytesSent(),
+                    result.sentSha256Hex(), file.mac().map(Object::toString).orElse("unknown"));
+            registry.counter("leo.boot.files.served", "protocol", request.protocol().name()).increment();
+        } else {
+            if (result.complete() && result.bytesSent() == file.size()) {
+                LOG.error("{} {} sent {} with sha256={} but the snapshot says {}", request.protocol(), client, file.name(),
+                        result.sentSha256Hex(), file.sha256Hex());
+            } else {
+                LOG.info("{} {} incomplete {}: {}", request.protocol(), client, file.name(), detail);
+            }
+            registry.counter("leo.boot.files.incomplete", "protocol", request.protocol().name()).increment();
+        }
+        if (file.generated() && whole) {
+            return; // SCRIPT_SERVED was recorded when the script was made
+        }
+        safeRecord(new BootEvent(Instant.now(), file.mac(), client, whole ? BootStage.FILE_SERVED : BootStage.FILE_INCOMPLETE,
+                request.protocol(), file.name(), result.bytesSent(), result.sentSha256Hex(), nonce, detail));
+    }
+
+    private ServedFile script(BootRequest request, Optional<MacAddress> mac, IpxeScriptConfig cfg) throws BootRefusal {
+        if (mac.isEmpty()) {
+            throw refuse(request, mac, Reason.UNKNOWN_CLIENT,
+                    cfg.scriptName() + ": no lease for " + request.client().getAddress().getHostAddress());
+        }
+        String nonce = scripts.newNonce();
+        byte[] text = IpxeScript.render(cfg, mac.get(), nonce, request.protocol()).getBytes(StandardCharsets.US_ASCII);
+        String sha = Sha256.hex(text);
+        String client = client(request.client());
+        try {
+            events.record(new BootEvent(Instant.now(), mac, client, BootStage.SCRIPT_SERVED, request.protocol(),
+                    cfg.scriptName(), text.length, sha, nonce, "iPXE script for " + mac.get() + " over " + request.protocol()));
+        } catch (RuntimeException e) {
+            LOG.error("{} {} script for {} not served: boot event log failed: {}", request.protocol(), client, mac.get(), e.getMessage());
+            throw new BootRefusal(Reason.ACCESS_VIOLATION, cfg.scriptName() + ": boot event log unavailable");
+        }
+        currentNonce.put(mac.get(), nonce);
+        registry.counter("leo.boot.scripts").increment();
+        LOG.info("{} {} generated {} for {} nonce={} sha256={}", request.protocol(), client, cfg.scriptName(), mac.get(), nonce, sha);
+        return new ServedFile(cfg.scriptName(), ByteBuffer.wrap(text), sha, mac, true);
+    }
+
+    private BootRefusal refuse(BootRequest request, Optional<MacAddress> mac, Reason reason, String message) {
+        String client = client(request.client());
+        LOG.warn("{} {} refused {}: {} ({})", request.protocol(), client, BootPath.printable(request.path()), reason, message);
+        registry.counter("leo.boot.files.refused", "reason", reason.name()).increment();
+        String nonce = mac.map(m -> currentNonce.getOrDefault(m, "")).orElse("");
+        safeRecord(new BootEvent(Instant.now(), mac, client, BootStage.FILE_REFUSED, request.protocol(),
+                BootPath.printable(request.path()), 0, "", nonce, reason + ": " + message));
+        return new BootRefusal(reason, message);
+    }
+
+    private void safeRecord(BootEvent event) {
+        try {
+            events.record(event);
+        } catch (RuntimeException e) {
+            LOG.error("boot event log failed for {} {} {}: {}", event.stage(), event.client(), event.file(), e.getMessage());
+        }
+    }
+
+    private static String client(InetSocketAddress a) {
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+}
