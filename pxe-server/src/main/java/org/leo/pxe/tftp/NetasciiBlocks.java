@@ -66,6 +66,15 @@ final class NetasciiBlocks implements TftpBlocks {
         return ring[(int) (seq % ring.length)].retainedDuplicate();
     }
 
+    @Override
+    public ByteBuffer peek(long seq) {
+        if (seq < firstKept || seq >= firstKept + kept) {
+            throw new IllegalStateException("block " + seq + " outside the kept window " + firstKept + "+" + kept);
+        }
+        ByteBuf b = ring[(int) (seq % ring.length)];
+        return b.nioBuffer(b.readerIndex(), b.readableBytes()).asReadOnlyBuffer();
+    }
+
     private ByteBuf convertNext() {
         ByteBuf out = alloc.ioBuffer(blksize, blksize);
         int limit = source.limit();

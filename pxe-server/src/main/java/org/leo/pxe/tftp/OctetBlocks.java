@@ -22,12 +22,18 @@ final class OctetBlocks implements TftpBlocks {
 
     @Override
     public ByteBuf block(long seq) {
+        int length = length(seq);
+        return length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(peek(seq));
+    }
+
+    @Override
+    public ByteBuffer peek(long seq) {
+        return content.slice((int) ((seq - 1) * blksize), length(seq));
+    }
+
+    private int length(long seq) {
         long offset = (seq - 1) * blksize;
-        int length = (int) Math.max(0, Math.min(blksize, content.limit() - offset));
-        if (length == 0) {
-            return Unpooled.EMPTY_BUFFER;
-        }
-        return Unpooled.wrappedBuffer(content.slice((int) offset, length));
+        return (int) Math.max(0, Math.min(blksize, content.limit() - offset));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.leo.pxe.tftp;
 
 import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
 
 /**
  * The payload of each DATA block of one transfer, by sequence number (1 = first block; sequence
@@ -16,6 +17,12 @@ interface TftpBlocks {
      * a write release it). Only blocks after the last {@link #acknowledged} one may be asked for.
      */
     ByteBuf block(long seq);
+
+    /**
+     * A read-only view of the bytes of block {@code seq}, which was sent and not yet acknowledged,
+     * for hashing; valid until the next call of {@link #acknowledged}.
+     */
+    ByteBuffer peek(long seq);
 
     /** Blocks up to and including {@code seq} will not be asked for again. */
     void acknowledged(long seq);

@@ -36,7 +36,12 @@ record TftpNegotiation(int blksize, int windowsize, long timeoutNanos, Map<Strin
                     blksize = (int) Math.min(parse(value), config.maxBlksize());
                     oack.put(TftpCodec.BLKSIZE, Integer.toString(blksize));
                 }
-                case TftpCodec.TSIZE -> oack.put(TftpCodec.TSIZE, Long.toString(transferSize));
+                case TftpCodec.TSIZE -> {
+                    // Not acknowledged for an empty file: curl (7.88) rejects "tsize 0" in an OACK as illegal.
+                    if (transferSize > 0) {
+                        oack.put(TftpCodec.TSIZE, Long.toString(transferSize));
+                    }
+                }
                 case TftpCodec.TIMEOUT -> {
                     long seconds = parse(value);
                     timeoutNanos = seconds * 1_000_000_000L;

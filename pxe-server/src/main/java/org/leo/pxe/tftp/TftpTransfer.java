@@ -10,6 +10,7 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -225,7 +226,10 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
         lastSendNanos = System.nanoTime();
     }
 
-    /** Sends blocks {@code from} .. the end of the window after {@link #acked}, with one flush. */
+    /**
+     * Sends blocks {@code from} .. the end of the window after {@link #acked} with one flush (one
+     * sendmmsg on epoll), then hashes the blocks sent for the first time while the client reads.
+     */
     private void sendWindow(long from) {
         long to = Math.min(lastSeq, acked + options.windowsize());
         int resent = 0;
@@ -235,26 +239,25 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
             }
             writeBlock(seq);
         }
+        channel.flush();
+        lastSendNanos = System.nanoTime();
         if (to > sent) {
             sent = to;
         }
         if (resent > 0) {
             shared.metrics.retransmits.increment(resent);
         }
-        channel.flush();
-        lastSendNanos = System.nanoTime();
+        // Blocks are first sent in order, so this hashes exactly the bytes in wire order.
+        for (long seq = hashed + 1; seq <= sent; seq++) {
+            ByteBuffer bytes = blocks.peek(seq);
+            bytesSent += bytes.remaining();
+            digest.update(bytes);
+        }
+        hashed = sent;
     }
 
     private void writeBlock(long seq) {
         ByteBuf payload = blocks.block(seq);
-        if (seq > hashed) {
-            // Blocks are first sent in order, so this hashes exactly the bytes in wire order.
-            if (payload.isReadable()) {
-                digest.update(payload.nioBuffer());
-            }
-            bytesSent += payload.readableBytes();
-            hashed = seq;
-        }
         ByteBuf header = TftpCodec.dataHeader(alloc, (int) seq);
         ByteBuf packet;
         if (payload.isReadable()) {

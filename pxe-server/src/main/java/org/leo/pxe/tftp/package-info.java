@@ -19,6 +19,8 @@
  *   <li>In {@code netascii} mode {@code tsize} reports the size after conversion (LF becomes
  *       CR LF, CR becomes CR NUL), which is exactly the number of bytes the client will receive.
  *       The transfer digest is then over the converted bytes (what went on the wire).</li>
+ *   <li>{@code tsize} is not acknowledged for an empty file (the option is simply left out of the
+ *       OACK, RFC 2347 allows it): curl rejects an OACK carrying {@code tsize 0}.</li>
  *   <li>Errors to requests that start no transfer (malformed, WRQ, refused, busy) are sent from the
  *       well-known port; no socket is opened for them.</li>
  *   <li>Block numbers wrap from 65535 to 0 (as tftp-hpa does), so files beyond

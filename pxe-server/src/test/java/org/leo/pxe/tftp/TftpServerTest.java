@@ -130,6 +130,24 @@ class TftpServerTest {
     }
 
     @Test
+    void tsizeIsNotAcknowledgedForAnEmptyFile() throws Exception {
+        write(root, "empty", new byte[0]);
+        start();
+        try (RawTftpClient c = new RawTftpClient(t.address)) {
+            c.rrq("empty", "octet", "tsize", "0", "blksize", "1432");
+            assertThat(c.receive().oackOptions()).containsExactly(Map.entry("blksize", "1432"));
+            c.ack(0);
+            Packet data = c.receive();
+            assertThat(data.block()).isEqualTo(1);
+            assertThat(data.payload()).isEmpty();
+            c.ack(1);
+            c.tid = null;
+            c.rrq("empty", "octet", "tsize", "0"); // nothing left to acknowledge: no OACK at all
+            assertThat(c.receive().opcode()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void onlyUnknownOptionsMeansNoOackAndDataFirst() throws Exception {
         write(root, "k", randomBytes(100, 3));
         start();
