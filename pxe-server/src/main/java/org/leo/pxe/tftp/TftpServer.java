@@ -64,6 +64,7 @@ public final class TftpServer implements AutoCloseable {
     private final AtomicInteger active = new AtomicInteger();
     private final Set<Channel> transferChannels = ConcurrentHashMap.newKeySet();
     private volatile Channel serverChannel;
+    private volatile boolean closed;
 
     public TftpServer(TftpConfig config, BootFiles files, EventLoopGroup group, Transport transport,
                       MeterRegistry registry) {
@@ -108,6 +109,7 @@ public final class TftpServer implements AutoCloseable {
     /** Stops answering, ends every running transfer (reported incomplete) and stops the policy threads. */
     @Override
     public void close() {
+        closed = true;
         Channel ch = serverChannel;
         if (ch != null) {
             ch.close().awaitUninterruptibly();
@@ -260,7 +262,13 @@ public final class TftpServer implements AutoCloseable {
                 .bind(new InetSocketAddress(config.bindAddress(), 0));
         Channel ch = bind.channel();
         transferChannels.add(ch);
-        ch.closeFuture().addListener(f -> transferChannels.remove(ch));
+        ch.closeFuture().addListener(f -> {
+            transferChannels.remove(ch);
+            transfer.socketClosed(); // covers a socket closed before it became active
+        });
+        if (closed) {
+            ch.close(); // close() may have missed this channel: the transfer reports itself incomplete
+        }
         bind.addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 LOG.warn("TFTP {} '{}': cannot open a transfer socket: {}", describe(client), file.name(),

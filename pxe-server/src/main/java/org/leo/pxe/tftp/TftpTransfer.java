@@ -124,6 +124,11 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
         LOG.debug("TFTP {} transfer of {}: {}", TftpServer.describe(peer), file.name(), cause.toString());
     }
 
+    /** Ends the transfer (if still running) when its socket closed; on the socket's event loop. */
+    void socketClosed() {
+        end(false, "transfer socket closed");
+    }
+
     /** Ends the transfer when its socket could not be opened. */
     void bindFailed(Throwable cause) {
         end(false, "cannot open a transfer socket: " + cause);
