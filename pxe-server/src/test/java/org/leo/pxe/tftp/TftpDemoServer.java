@@ -8,7 +8,7 @@ import org.leo.pxe.testing.DirectoryBootFiles;
 
 /**
  * Runs the server over a directory until killed, for manual interop checks and timings:
- * {@code java ... org.leo.pxe.tftp.TftpDemoServer DIR PORT [ADDRESS]}. Not a test.
+ * {@code java ... org.leo.pxe.tftp.TftpDemoServer DIR PORT [ADDRESS [EPOLL|NIO]]}. Not a test.
  */
 public final class TftpDemoServer {
     private TftpDemoServer() {
@@ -18,10 +18,11 @@ public final class TftpDemoServer {
         Path dir = Path.of(args[0]);
         int port = Integer.parseInt(args[1]);
         InetAddress address = InetAddress.getByName(args.length > 2 ? args[2] : "127.0.0.1");
-        var group = Transport.best().newGroup(0);
+        Transport transport = args.length > 3 ? Transport.valueOf(args[3]) : Transport.best();
+        var group = transport.newGroup(0);
         var server = new TftpServer(TftpConfig.defaults(address).withPort(port), new DirectoryBootFiles(dir), group,
-                Transport.best(), new SimpleMeterRegistry());
-        System.out.println("listening on " + server.start() + " transport " + Transport.best());
+                transport, new SimpleMeterRegistry());
+        System.out.println("listening on " + server.start() + " transport " + transport);
         Thread.currentThread().join();
     }
 }
