@@ -15,7 +15,12 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
@@ -87,7 +92,7 @@ public final class TftpServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         InetSocketAddress local = new InetSocketAddress(config.bindAddress(), config.port());
-        ChannelFuture bind = new Bootstrap().group(group).channel(transport.datagramChannel())
+        ChannelFuture bind = new Bootstrap().group(group).channelFactory(this::newChannel)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(REQUEST_RECEIVE_BUFFER))
                 .handler(new RequestHandler())
                 .bind(local).awaitUninterruptibly();
@@ -127,6 +132,16 @@ public final class TftpServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A datagram socket of the bind address's family: an IPv4 address gets an AF_INET socket, not
+     * Netty's default dual-stack AF_INET6 one, sparing the kernel's v4-mapped path on every packet.
+     */
+    private DatagramChannel newChannel() {
+        SocketProtocolFamily family = config.bindAddress() instanceof Inet6Address
+                ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+        return transport == Transport.EPOLL ? new EpollDatagramChannel(family) : new NioDatagramChannel(family);
+    }
+
     /** {@code ip:port} of a peer, for logs. */
     static String describe(InetSocketAddress address) {
         return address.getAddress().getHostAddress() + ":" + address.getPort();
@@ -142,7 +157,7 @@ public final class TftpServer implements AutoCloseable {
      * server answer a request (strict clients such as commons-net reject replies from port 69).
      */
     private void denyFromNewTid(InetSocketAddress to, TftpErrorCode code, String message) {
-        new Bootstrap().group(group).channel(transport.datagramChannel())
+        new Bootstrap().group(group).channelFactory(this::newChannel)
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -256,7 +271,7 @@ public final class TftpServer implements AutoCloseable {
                 : new OctetBlocks(content, negotiation.blksize());
         TftpTransfer transfer = new TftpTransfer(shared, bootRequest, file, request.mode(), negotiation, blocks,
                 startNanos);
-        ChannelFuture bind = new Bootstrap().group(group).channel(transport.datagramChannel())
+        ChannelFuture bind = new Bootstrap().group(group).channelFactory(this::newChannel)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(TRANSFER_RECEIVE_BUFFER))
                 .handler(transfer)
                 .bind(new InetSocketAddress(config.bindAddress(), 0));

@@ -8,11 +8,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.leo.pxe.boot.BootFiles;
 import org.leo.pxe.boot.BootRefusal;
@@ -24,7 +28,9 @@ import org.leo.pxe.boot.TransferResult;
  * Test-only {@link BootFiles} over a directory: no manifest. Refuses names with {@code ..}
  * segments, absolute names, anything that is not a regular file and symlinks resolving outside the
  * root (ACCESS_VIOLATION); missing files are NOT_FOUND. Reads the file into a direct buffer and
- * hashes it on every open. Records every {@link #finished} call.
+ * hashes it; the result is reused while the file's size and modification time stay the same (so
+ * timings of repeated fetches measure the transport, not the disk). Records every
+ * {@link #finished} call.
  */
 public final class DirectoryBootFiles implements BootFiles {
     /** One {@link #finished} call. */
@@ -33,6 +39,10 @@ public final class DirectoryBootFiles implements BootFiles {
 
     private final Path root;
     private final List<Finished> finished = new CopyOnWriteArrayList<>();
+    private final Map<Path, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(long size, FileTime modified, ServedFile file) {
+    }
 
     public DirectoryBootFiles(Path root) throws IOException {
         this.root = root.toRealPath();
@@ -64,6 +74,22 @@ public final class DirectoryBootFiles implements BootFiles {
         if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
             throw new BootRefusal(BootRefusal.Reason.ACCESS_VIOLATION, "access violation: not a regular file");
         }
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
+            Cached cached = cache.get(real);
+            if (cached != null && cached.size() == attributes.size()
+                    && cached.modified().equals(attributes.lastModifiedTime())) {
+                return cached.file();
+            }
+            ServedFile file = read(real);
+            cache.put(real, new Cached(attributes.size(), attributes.lastModifiedTime(), file));
+            return file;
+        } catch (IOException e) {
+            throw new BootRefusal(BootRefusal.Reason.NOT_FOUND, "file not found");
+        }
+    }
+
+    private ServedFile read(Path real) throws BootRefusal {
         try (FileChannel ch = FileChannel.open(real, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > Integer.MAX_VALUE) {
