@@ -21,8 +21,13 @@
  *       The transfer digest is then over the converted bytes (what went on the wire).</li>
  *   <li>{@code tsize} is not acknowledged for an empty file (the option is simply left out of the
  *       OACK, RFC 2347 allows it): curl rejects an OACK carrying {@code tsize 0}.</li>
- *   <li>Errors to requests that start no transfer (malformed, WRQ, refused, busy) are sent from the
- *       well-known port; no socket is opened for them.</li>
+ *   <li>An RRQ or WRQ that starts no transfer (refused, read-only, busy, bad option value, malformed
+ *       request) is answered from a fresh ephemeral socket that is closed right after, as RFC 1350
+ *       section 4 has the server reply from a new transfer identifier (commons-net rejects an error
+ *       from port 69). Other packets to the well-known port (unknown opcodes, stray ACK or DATA) get
+ *       ERROR 4 from port 69; an ERROR or a packet too short to hold an opcode gets no reply.</li>
+ *   <li>A retransmitted RRQ starts a second transfer from another port; the client keeps the first
+ *       one it hears from and answers the other with ERROR 5, which ends it (as with tftp-hpa).</li>
  *   <li>Block numbers wrap from 65535 to 0 (as tftp-hpa does), so files beyond
  *       65535 blocks can be served.</li>
  *   <li>Packets from the client other than ACK and ERROR on a transfer socket are ignored and
