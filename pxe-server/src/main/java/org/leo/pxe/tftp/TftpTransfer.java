@@ -1,0 +1,306 @@
+package org.leo.pxe.tftp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import org.leo.pxe.boot.BootRequest;
+import org.leo.pxe.boot.ServedFile;
+import org.leo.pxe.boot.TransferResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One read transfer on its own UDP socket, whose ephemeral port is the server's transfer
+ * identifier (RFC 1350 section 4). Runs entirely on the socket's event loop: no locks, no thread.
+ *
+ * <p>Sequence numbers count blocks from 1 and never wrap; the 16-bit block number on the wire is
+ * the sequence number modulo 65536, so block 65535 is followed by block 0 (as tftp-hpa does).
+ * Sequence 0 stands for the OACK, acknowledged by ACK 0 (RFC 2347).
+ *
+ * <p>Sending (RFC 7440): up to {@code windowsize} blocks after the last acknowledged one are sent,
+ * then flushed once. An ACK of block k moves the window to k+1 and sends it; an ACK of a block
+ * that does not advance the window (a duplicate) sends nothing, so a duplicated ACK never
+ * duplicates DATA (the Sorcerer's Apprentice bug, RFC 1123 4.2.3.1). Only the retransmission timer
+ * resends, up to {@link TftpConfig#retries()} times in a row without progress.
+ */
+final class TftpTransfer extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(TftpTransfer.class);
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final TftpServer.Shared shared;
+    private final BootRequest request;
+    private final ServedFile file;
+    private final TftpMode mode;
+    private final TftpNegotiation options;
+    private final TftpBlocks blocks;
+    private final InetSocketAddress peer;
+    private final long startNanos;
+    private final long lastSeq;
+    private final MessageDigest digest;
+    private final Runnable timerTask = this::onTimer;
+
+    private Channel channel;
+    private ByteBufAllocator alloc;
+    private ScheduledFuture<?> timer;
+    private boolean oackPending;
+    /** Highest sequence number the client acknowledged (0: none, or the OACK). */
+    private long acked;
+    /** Highest sequence number sent so far. */
+    private long sent;
+    /** Highest sequence number hashed (first sends only). */
+    private long hashed;
+    private long bytesSent;
+    private int retries;
+    private long lastSendNanos;
+    private boolean ended;
+
+    TftpTransfer(TftpServer.Shared shared, BootRequest request, ServedFile file, TftpMode mode,
+                 TftpNegotiation options, TftpBlocks blocks, long startNanos) {
+        this.shared = shared;
+        this.request = request;
+        this.file = file;
+        this.mode = mode;
+        this.options = options;
+        this.blocks = blocks;
+        this.peer = request.client();
+        this.startNanos = startNanos;
+        this.lastSeq = blocks.size() / options.blksize() + 1;
+        try {
+            this.digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        alloc = ctx.alloc();
+        LOG.debug("TFTP {} transfer of {} from port {} mode={} options={}", TftpServer.describe(peer),
+                file.name(), ((InetSocketAddress) channel.localAddress()).getPort(), mode.wireName(), options.oack());
+        if (options.oack().isEmpty()) {
+            sendWindow(1);
+        } else {
+            oackPending = true;
+            sendOack();
+        }
+        timer = channel.eventLoop().schedule(timerTask, options.timeoutNanos(), TimeUnit.NANOSECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof DatagramPacket packet && !ended) {
+                onPacket(packet);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        end(false, "transfer socket closed");
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // ICMP errors and the like: the retransmission timer decides when to give up.
+        LOG.debug("TFTP {} transfer of {}: {}", TftpServer.describe(peer), file.name(), cause.toString());
+    }
+
+    /** Ends the transfer (if still running) when its socket closed; on the socket's event loop. */
+    void socketClosed() {
+        end(false, "transfer socket closed");
+    }
+
+    /** Ends the transfer when its socket could not be opened. */
+    void bindFailed(Throwable cause) {
+        end(false, "cannot open a transfer socket: " + cause);
+    }
+
+    private void onPacket(DatagramPacket packet) {
+        InetSocketAddress sender = packet.sender();
+        if (!peer.equals(sender)) {
+            shared.metrics.unknownTid.increment();
+            LOG.debug("TFTP {} sent to the transfer of {} for {}: unknown transfer ID",
+                    TftpServer.describe(sender), TftpServer.describe(peer), file.name());
+            ByteBuf error = TftpCodec.encode(alloc, new TftpError(TftpErrorCode.UNKNOWN_TID, "Unknown transfer ID"));
+            channel.writeAndFlush(new DatagramPacket(error, sender), channel.voidPromise());
+            return;
+        }
+        TftpPacket decoded;
+        try {
+            decoded = TftpCodec.decode(packet.content());
+        } catch (TftpDecodeException e) {
+            shared.metrics.malformed.increment();
+            LOG.debug("TFTP {} malformed packet during transfer of {}: {}", TftpServer.describe(peer),
+                    file.name(), e.getMessage());
+            return;
+        }
+        if (decoded instanceof TftpAck ack) {
+            onAck(ack.block());
+        } else if (decoded instanceof TftpError error) {
+            onError(error);
+        } else {
+            ReferenceCountUtil.release(decoded);
+            shared.metrics.malformed.increment();
+            LOG.debug("TFTP {} sent {} during a read transfer; ignored", TftpServer.describe(peer), decoded.opcode());
+        }
+    }
+
+    private void onAck(int block) {
+        if (oackPending) {
+            if (block == 0) {
+                oackPending = false;
+                retries = 0;
+                sendWindow(1);
+            }
+            return;
+        }
+        int delta = (block - (int) (acked & 0xFFFF)) & 0xFFFF;
+        if (delta == 0 || delta > sent - acked) {
+            return; // duplicate or stale ACK: never answered, only the timer retransmits
+        }
+        long seq = acked + delta;
+        acked = seq;
+        retries = 0;
+        blocks.acknowledged(seq);
+        if (seq == lastSeq) {
+            end(true, "");
+        } else {
+            sendWindow(seq + 1);
+        }
+    }
+
+    private void onError(TftpError error) {
+        if (oackPending && error.code().equals(TftpErrorCode.OPTION_NEGOTIATION)) {
+            shared.metrics.probes.increment();
+            LOG.debug("TFTP {} size probe for {} ({} bytes): client ended after OACK {}",
+                    TftpServer.describe(peer), file.name(), blocks.size(), options.oack());
+            end(false, "client aborted after OACK: size probe");
+        } else {
+            end(false, "client sent ERROR " + error.code() + " '" + TftpCodec.echo(error.message()) + "'");
+        }
+    }
+
+    private void onTimer() {
+        timer = null;
+        if (ended) {
+            return;
+        }
+        long idle = System.nanoTime() - lastSendNanos;
+        if (idle < options.timeoutNanos()) {
+            timer = channel.eventLoop().schedule(timerTask, options.timeoutNanos() - idle, TimeUnit.NANOSECONDS);
+            return;
+        }
+        if (++retries > shared.config.retries()) {
+            String what = oackPending ? "OACK" : "block " + (acked + 1);
+            ByteBuf error = TftpCodec.encode(alloc, new TftpError(TftpErrorCode.NOT_DEFINED, "timed out"));
+            channel.writeAndFlush(new DatagramPacket(error, peer), channel.voidPromise());
+            end(false, "no ACK for " + what + " after " + shared.config.retries() + " retransmissions");
+            return;
+        }
+        if (oackPending) {
+            shared.metrics.retransmits.increment();
+            sendOack();
+        } else {
+            sendWindow(acked + 1);
+        }
+        timer = channel.eventLoop().schedule(timerTask, options.timeoutNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void sendOack() {
+        ByteBuf oack = TftpCodec.encode(alloc, new TftpOack(options.oack()));
+        channel.writeAndFlush(new DatagramPacket(oack, peer), channel.voidPromise());
+        lastSendNanos = System.nanoTime();
+    }
+
+    /**
+     * Sends blocks {@code from} .. the end of the window after {@link #acked} with one flush (one
+     * sendmmsg on epoll), then hashes the blocks sent for the first time while the client reads.
+     */
+    private void sendWindow(long from) {
+        long to = Math.min(lastSeq, acked + options.windowsize());
+        int resent = 0;
+        for (long seq = from; seq <= to; seq++) {
+            if (seq <= sent) {
+                resent++;
+            }
+            writeBlock(seq);
+        }
+        channel.flush();
+        lastSendNanos = System.nanoTime();
+        if (to > sent) {
+            sent = to;
+        }
+        if (resent > 0) {
+            shared.metrics.retransmits.increment(resent);
+        }
+        // Blocks are first sent in order, so this hashes exactly the bytes in wire order.
+        for (long seq = hashed + 1; seq <= sent; seq++) {
+            ByteBuffer bytes = blocks.peek(seq);
+            bytesSent += bytes.remaining();
+            digest.update(bytes);
+        }
+        hashed = sent;
+    }
+
+    private void writeBlock(long seq) {
+        ByteBuf payload = blocks.block(seq);
+        ByteBuf header = TftpCodec.dataHeader(alloc, (int) seq);
+        ByteBuf packet;
+        if (payload.isReadable()) {
+            CompositeByteBuf composite = alloc.compositeDirectBuffer(2);
+            composite.addComponents(true, header, payload);
+            packet = composite;
+        } else {
+            payload.release();
+            packet = header;
+        }
+        channel.write(new DatagramPacket(packet, peer), channel.voidPromise());
+    }
+
+    private void end(boolean complete, String note) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        blocks.release();
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
+        String sha = HEX.formatHex(digest.digest());
+        String who = TftpServer.describe(peer);
+        if (complete) {
+            shared.metrics.completed.increment();
+            LOG.info("TFTP {} sent {} {} bytes mode={} blksize={} windowsize={} in {} ms sha256={}", who, file.name(),
+                    bytesSent, mode.wireName(), options.blksize(), options.windowsize(), elapsed.toMillis(), sha);
+        } else if (!note.endsWith("size probe")) {
+            shared.metrics.incomplete.increment();
+            LOG.info("TFTP {} did not get all of {}: {} ({} of {} bytes sent, {} acknowledged blocks)", who,
+                    file.name(), note, bytesSent, blocks.size(), acked);
+        }
+        shared.finished(request, file, new TransferResult(bytesSent, sha, complete, elapsed, note));
+        if (channel != null) {
+            channel.close();
+        }
+    }
+}
