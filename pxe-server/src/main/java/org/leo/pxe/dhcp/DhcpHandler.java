@@ -109,14 +109,16 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
             LOG.error("DHCP {} xid={} for {}: reply not encodable: {}", reply.type(), req.xidHex(), mac, e.getMessage());
             return;
         }
-        ctx.writeAndFlush(new DatagramPacket(buf, to)).addListener(f -> {
-            if (!f.isSuccess()) {
-                LOG.warn("DHCP {} xid={} to {} not sent: {}", reply.type(), req.xidHex(), to, f.cause().toString());
-            }
-        });
+        // Recorded before the send: a client that has the reply can rely on the event being logged.
         registry.counter("dhcp.sent", "type", reply.type().name()).increment();
         LOG.info("DHCP {} xid={} {} -> {} to {}: {}", req.type(), req.xidHex(), mac, reply.type(), to, out.detail());
         events.record(BootEvent.dhcp(mac, client, out.stage(), out.detail()));
+        ctx.writeAndFlush(new DatagramPacket(buf, to)).addListener(f -> {
+            if (!f.isSuccess()) {
+                registry.counter("dhcp.send_errors").increment();
+                LOG.warn("DHCP {} xid={} to {} not sent: {}", reply.type(), req.xidHex(), to, f.cause().toString());
+            }
+        });
     }
 
     /**
