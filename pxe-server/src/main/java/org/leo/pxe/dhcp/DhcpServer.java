@@ -102,6 +102,11 @@ public final class DhcpServer implements AutoCloseable {
     public synchronized void close() {
         for (Channel ch : channels) {
             ch.close().syncUninterruptibly();
+            // The unregister that follows a close is queued on the event loop and forwards to the
+            // worker; drain it before the worker stops.
+            if (!ch.eventLoop().isShuttingDown()) {
+                ch.eventLoop().submit(() -> { }).syncUninterruptibly();
+            }
         }
         channels.clear();
         worker.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
