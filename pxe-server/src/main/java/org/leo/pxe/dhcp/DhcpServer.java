@@ -7,6 +7,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
 import java.io.IOException;
@@ -73,7 +76,10 @@ public final class DhcpServer implements AutoCloseable {
     }
 
     private Channel bind(int port, DhcpPolicy.Port kind) throws IOException {
-        Bootstrap b = new Bootstrap().group(group).channel(transport.datagramChannel())
+        // IPv4 sockets: DHCPv4 only, and no v4-mapped addresses in logs.
+        Bootstrap b = new Bootstrap().group(group)
+                .channelFactory(() -> transport == Transport.EPOLL ? new EpollDatagramChannel(SocketProtocolFamily.INET)
+                        : new NioDatagramChannel(SocketProtocolFamily.INET))
                 .option(ChannelOption.SO_BROADCAST, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(DhcpCodecUtil.MAX_PACKET_LENGTH + 1))
                 .handler(new ChannelInitializer<Channel>() {
@@ -92,9 +98,10 @@ public final class DhcpServer implements AutoCloseable {
             ch.close();
             throw e;
         }
-        LOG.info("DHCP {} listening on {}{} ({}mode, server {})", kind, ch.localAddress(),
-                config.interfaceName() == null ? "" : " dev " + config.interfaceName(),
-                config.proxyMode() ? "proxyDHCP " : "", config.serverAddress().getHostAddress());
+        LOG.info("{} listening on {}{}, server id {}", config.proxyMode()
+                        ? (kind == DhcpPolicy.Port.PROXY ? "proxyDHCP (PXE port)" : "proxyDHCP") : "DHCP server",
+                ch.localAddress(), config.interfaceName() == null ? "" : " dev " + config.interfaceName(),
+                config.serverAddress().getHostAddress());
         return ch;
     }
 
