@@ -2,6 +2,7 @@ package org.leo.pxe.dhcp;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
@@ -9,6 +10,8 @@ import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.leo.pxe.boot.BootEvent;
 import org.leo.pxe.boot.BootEventSink;
 import org.leo.pxe.boot.BootStage;
@@ -20,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * The thin Netty layer: decode the datagram, ask {@link DhcpPolicy}, record boot events, encode
  * and send the reply to the address RFC 2131 4.1 prescribes. A packet that does not decode is a
  * value ({@link Decoded}), logged at debug with the MAC and xid it claims and counted; nothing a
- * client sends stops the server. Runs on a single dedicated executor because the policy blocks on
- * SQLite commits.
+ * client sends stops the server. The event loop only copies the datagram (at most
+ * {@link DhcpCodecUtil#MAX_PACKET_LENGTH} bytes) and hands it to the server's single worker thread,
+ * because the policy blocks on SQLite commits; when the worker's bounded queue is full the packet is
+ * dropped and counted ({@code dhcp.dropped_overload}), as a DHCP client simply retransmits.
  */
 final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private static final Logger LOG = LoggerFactory.getLogger(DhcpHandler.class);
@@ -55,19 +60,34 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private final DhcpPolicy.Port port;
     private final BootEventSink events;
     private final MeterRegistry registry;
+    private final Executor worker;
 
-    DhcpHandler(DhcpConfig config, DhcpPolicy policy, DhcpPolicy.Port port, BootEventSink events, MeterRegistry registry) {
+    DhcpHandler(DhcpConfig config, DhcpPolicy policy, DhcpPolicy.Port port, BootEventSink events, MeterRegistry registry,
+                Executor worker) {
         this.config = config;
         this.policy = policy;
         this.port = port;
         this.events = events;
         this.registry = registry;
+        this.worker = worker;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
         InetSocketAddress sender = packet.sender();
-        Decoded d = Decoded.of(packet.content());
+        ByteBuf content = packet.content();
+        byte[] bytes = new byte[Math.min(content.readableBytes(), DhcpCodecUtil.MAX_PACKET_LENGTH + 1)];
+        content.getBytes(content.readerIndex(), bytes);
+        try {
+            worker.execute(() -> handle(ctx, sender, bytes));
+        } catch (RejectedExecutionException e) {
+            registry.counter("dhcp.dropped_overload").increment();
+        }
+    }
+
+    /** On the worker thread: decode, decide, record, reply. */
+    void handle(ChannelHandlerContext ctx, InetSocketAddress sender, byte[] bytes) {
+        Decoded d = Decoded.of(Unpooled.wrappedBuffer(bytes));
         if (!d.ok()) {
             registry.counter("dhcp.decode_errors").increment();
             LOG.debug("DHCP from {} mac={} xid={} dropped: {}", sender, d.claimedMac(), d.claimedXid(), d.error());

@@ -10,14 +10,15 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
-import io.netty.util.concurrent.EventExecutorGroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.leo.pxe.boot.BootEventSink;
 import org.leo.pxe.net.NativeSockets;
 import org.leo.pxe.net.Transport;
@@ -39,7 +40,14 @@ public final class DhcpServer implements AutoCloseable {
     private final Transport transport;
     private final MeterRegistry registry;
     private final DhcpPolicy policy;
-    private final EventExecutorGroup worker = new DefaultEventExecutorGroup(1);
+    /** Requests queued for the worker at most; beyond it packets are dropped (clients retransmit). */
+    static final int MAX_QUEUED_REQUESTS = 1024;
+    private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(MAX_QUEUED_REQUESTS), r -> {
+                Thread t = new Thread(r, "dhcp-worker");
+                t.setDaemon(true);
+                return t;
+            }, new ThreadPoolExecutor.AbortPolicy());
     private final List<Channel> channels = new ArrayList<>();
 
     public DhcpServer(DhcpConfig config, LeaseStore leases, BootEventSink events, EventLoopGroup group,
@@ -81,11 +89,11 @@ public final class DhcpServer implements AutoCloseable {
                 .channelFactory(() -> transport == Transport.EPOLL ? new EpollDatagramChannel(SocketProtocolFamily.INET)
                         : new NioDatagramChannel(SocketProtocolFamily.INET))
                 .option(ChannelOption.SO_BROADCAST, true)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(DhcpCodecUtil.MAX_PACKET_LENGTH + 1))
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(DhcpCodecUtil.MAX_PACKET_LENGTH + 1))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(worker, "dhcp", new DhcpHandler(config, policy, kind, events, registry));
+                        ch.pipeline().addLast("dhcp", new DhcpHandler(config, policy, kind, events, registry, worker));
                     }
                 });
         Channel ch = b.register().syncUninterruptibly().channel();
@@ -109,13 +117,16 @@ public final class DhcpServer implements AutoCloseable {
     public synchronized void close() {
         for (Channel ch : channels) {
             ch.close().syncUninterruptibly();
-            // The unregister that follows a close is queued on the event loop and forwards to the
-            // worker; drain it before the worker stops.
-            if (!ch.eventLoop().isShuttingDown()) {
-                ch.eventLoop().submit(() -> { }).syncUninterruptibly();
-            }
         }
         channels.clear();
-        worker.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
+                worker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            worker.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }
