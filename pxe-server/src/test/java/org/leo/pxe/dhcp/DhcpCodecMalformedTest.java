@@ -183,7 +183,8 @@ class DhcpCodecMalformedTest {
                 try {
                     DhcpMessage m = DhcpCodecUtil.decode(p);
                     NetbootClassifier.classify(m);
-                    assertThat(DhcpCodecUtil.decode(DhcpCodecUtil.encode(m))).isEqualTo(m);
+                    assertThat(DhcpDecoderFuzzTest.unpadded(DhcpCodecUtil.decode(DhcpCodecUtil.encode(m))))
+                            .isEqualTo(DhcpDecoderFuzzTest.unpadded(m));
                     decoded++;
                 } catch (DhcpFormatException expected) {
                     assertThat(expected.getMessage()).isNotBlank();
