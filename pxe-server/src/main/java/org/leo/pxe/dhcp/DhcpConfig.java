@@ -57,11 +57,39 @@ public record DhcpConfig(String interfaceName, Inet4Address serverAddress, Inet4
         Objects.requireNonNull(broadcastAddress, "broadcastAddress");
         Objects.requireNonNull(offerHold, "offerHold");
         Objects.requireNonNull(declineHold, "declineHold");
+        checkAddresses(serverAddress, subnetMask, reservations, pool);
         for (int p : new int[] {serverPort, proxyPort, clientPort, httpPort}) {
             if (p < 0 || p > 65535) {
                 throw new IllegalArgumentException("port out of range: " + p);
             }
         }
+    }
+
+    /** Reservations and pool must lie on the server's subnet, not be the server, and not collide. */
+    private static void checkAddresses(Inet4Address server, Inet4Address mask, Map<MacAddress, Reservation> reservations,
+                                       Optional<AddressPool> pool) {
+        long m = AddressPool.toLong(mask);
+        long net = AddressPool.toLong(server) & m;
+        java.util.Map<Inet4Address, MacAddress> seen = new java.util.HashMap<>();
+        for (Reservation r : reservations.values()) {
+            r.address().ifPresent(a -> {
+                if ((AddressPool.toLong(a) & m) != net || a.equals(server)) {
+                    throw new IllegalArgumentException("reservation " + a.getHostAddress() + " for " + r.mac()
+                            + " is not a client address on " + server.getHostAddress() + "/" + mask.getHostAddress());
+                }
+                MacAddress other = seen.putIfAbsent(a, r.mac());
+                if (other != null) {
+                    throw new IllegalArgumentException("address " + a.getHostAddress() + " reserved for both " + other
+                            + " and " + r.mac());
+                }
+            });
+        }
+        pool.ifPresent(p -> {
+            if ((AddressPool.toLong(p.start()) & m) != net || (AddressPool.toLong(p.end()) & m) != net) {
+                throw new IllegalArgumentException("pool " + p + " is not on " + server.getHostAddress() + "/"
+                        + mask.getHostAddress());
+            }
+        });
     }
 
     public static Builder builder(Inet4Address serverAddress) {

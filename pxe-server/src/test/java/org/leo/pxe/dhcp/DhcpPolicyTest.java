@@ -294,4 +294,19 @@ class DhcpPolicyTest {
                 .isEqualTo(new java.net.InetSocketAddress(Packets.ip("255.255.255.255"), 68));
         assertThat(DhcpHandler.destination(renewing, ack, DhcpPolicy.Port.PROXY, sender, cfg)).isEqualTo(sender);
     }
+
+    @Test
+    void configRejectsAddressesOffTheSubnetAndDuplicates() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DhcpConfig.builder(SERVER)
+                        .reservations(List.of(Reservation.of(FIXED, Packets.ip("10.0.1.10")))).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("reservation 10.0.1.10 for 52:54:00:77:00:10 is not a client address on 10.0.0.1/255.255.255.0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DhcpConfig.builder(SERVER)
+                        .reservations(List.of(Reservation.of(FIXED, Packets.ip("10.0.0.9")), Reservation.of(POOL_A, Packets.ip("10.0.0.9"))))
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved for both");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DhcpConfig.builder(SERVER)
+                        .pool(new AddressPool(Packets.ip("10.0.0.200"), Packets.ip("10.0.1.5"))).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("pool 10.0.0.200..10.0.1.5 is not on 10.0.0.1/255.255.255.0");
+    }
 }

@@ -11,13 +11,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * Two network namespaces joined by a veth pair, for system tests that run real DHCP/TFTP clients
  * against a server. Names carry the caller's prefix plus a per-run suffix
- * ({@code <prefix><n>-a}/{@code -b}, links {@code <prefix><n>a}/{@code <prefix><n>b}); {@link #close()}
+ * (pid and sequence: {@code <prefix><n>-a}/{@code -b}, links {@code <prefix><n>a}/{@code <prefix><n>b}); {@link #close()}
  * kills every process started through {@link #start} (by its handle) and deletes the namespaces
  * (which deletes the veth pair). Needs root and iproute2.
  */
 public final class NetNs implements AutoCloseable {
     /** Linux IFNAMSIZ - 1: longest interface name. */
     private static final int MAX_IFNAME = 15;
+    private static final java.util.concurrent.atomic.AtomicInteger SEQUENCE = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Namespace and link names of one side. */
     public record Side(String namespace, String link) {
@@ -65,10 +66,10 @@ public final class NetNs implements AutoCloseable {
 
     /**
      * Creates namespaces and a veth pair with both links up (and lo up). {@code prefix} must be short
-     * (at most 8 characters) so link names fit in 15.
+     * (at most 6 characters) so link names fit in 15.
      */
     public static NetNs create(String prefix) throws IOException {
-        String tag = prefix + (ProcessHandle.current().pid() % 10000);
+        String tag = prefix + (ProcessHandle.current().pid() % 1000) + SEQUENCE.getAndIncrement();
         if (tag.length() + 1 > MAX_IFNAME) {
             throw new IllegalArgumentException("prefix too long for interface names: " + prefix);
         }
