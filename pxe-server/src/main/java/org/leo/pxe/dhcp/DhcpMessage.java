@@ -13,7 +13,8 @@ import org.leo.pxe.net.MacAddress;
  * Immutable. {@code sname} and {@code file} are kept as their raw fixed-size fields so that a
  * decoded packet re-encodes byte for byte; {@link #fileName()} and {@link #serverName()} give the
  * NUL-terminated text. {@code paddedLength} is the size the encoder zero-pads to after END
- * (clients pad to the 300-byte BOOTP minimum, RFC 1542 2.1); 0 means no padding.
+ * (clients pad to the 300-byte BOOTP minimum, RFC 1542 2.1); 0 means no padding. Padding is a wire
+ * detail: {@link #equals(Object)} compares content (header, fields, options) and ignores it.
  */
 public final class DhcpMessage {
     public static final int OP_BOOTREQUEST = 1;
@@ -150,7 +151,7 @@ public final class DhcpMessage {
                 && xid == m.xid && secs == m.secs && flags == m.flags && ciaddr.equals(m.ciaddr)
                 && yiaddr.equals(m.yiaddr) && siaddr.equals(m.siaddr) && giaddr.equals(m.giaddr)
                 && Arrays.equals(chaddr, m.chaddr) && Arrays.equals(sname, m.sname) && Arrays.equals(file, m.file)
-                && options.equals(m.options) && paddedLength == m.paddedLength;
+                && options.equals(m.options);
     }
 
     @Override

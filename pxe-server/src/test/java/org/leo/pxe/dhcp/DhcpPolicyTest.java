@@ -309,4 +309,27 @@ class DhcpPolicyTest {
                         .pool(new AddressPool(Packets.ip("10.0.0.200"), Packets.ip("10.0.1.5"))).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("pool 10.0.0.200..10.0.1.5 is not on 10.0.0.1/255.255.255.0");
     }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} -> {1}")
+    @org.junit.jupiter.params.provider.CsvSource({
+            "ipxe-qemu-bios-discover, boot.ipxe, true, PXEClient, false",
+            "ipxe-qemu-efi-discover, boot.ipxe, true, PXEClient, false",
+            "ovmf-pxe-discover, ipxe.efi, false, PXEClient, true",
+            "ovmf-http-discover, http://10.0.0.1:8080/ipxe.efi, false, HTTPClient, false",
+            "udhcpc-pxe-discover, undionly.kpxe, false, PXEClient, true",
+    })
+    void realClientDiscoversGetTheirBootFile(String capture, String file, boolean ipxeOption, String vendorClass,
+                                             boolean pxeMenuOption) {
+        DhcpPolicy p = policy(config().serveUnknownClients(true));
+        DhcpMessage offer = p.handle(DhcpCodecUtil.decode(Packets.capture(capture)), DhcpPolicy.Port.DHCP).reply().orElseThrow();
+        assertThat(offer.type()).isEqualTo(DhcpMessageType.OFFER);
+        assertThat(offer.fileName()).isEqualTo(file);
+        assertThat(offer.options().string(DhcpOption.BOOTFILE_NAME)).contains(file);
+        assertThat(offer.options().contains(DhcpOption.IPXE_ENCAPSULATED)).isEqualTo(ipxeOption);
+        assertThat(offer.options().string(DhcpOption.VENDOR_CLASS_ID)).contains(vendorClass);
+        assertThat(offer.options().contains(DhcpOption.VENDOR_SPECIFIC)).isEqualTo(pxeMenuOption);
+        assertThat(offer.siaddr()).isEqualTo(SERVER);
+        // and it encodes to a packet our own decoder reads back identically
+        assertThat(DhcpCodecUtil.decode(DhcpCodecUtil.encode(offer))).isEqualTo(offer);
+    }
 }

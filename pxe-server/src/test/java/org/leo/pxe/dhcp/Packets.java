@@ -12,7 +12,8 @@ import java.util.List;
 final class Packets {
     static final List<String> CAPTURES = List.of("udhcpc-pxe-discover", "udhcpc-pxe-request", "udhcpc-discover",
             "udhcpc-request", "dhclient-discover", "dhclient-request", "dnsmasq-pxe-offer", "dnsmasq-pxe-ack",
-            "dnsmasq-offer", "dnsmasq-ack", "ipxe-bios-discover", "ovmf-uefi-pxe-discover");
+            "dnsmasq-offer", "dnsmasq-ack", "ipxe-qemu-bios-discover", "ipxe-qemu-bios-request", "ipxe-qemu-efi-discover",
+            "ovmf-pxe-discover", "ovmf-http-discover", "ipxe-bios-discover", "ovmf-uefi-pxe-discover");
 
     private Packets() {
     }
