@@ -109,6 +109,22 @@ public final class NetNs implements AutoCloseable {
         must("ip", "-n", side.namespace(), "link", "set", "dev", side.link(), "address", mac);
     }
 
+    /**
+     * Creates a tap device {@code <link>t} inside {@code side}'s namespace (for a QEMU guest), up, and
+     * returns its name; deleted with the namespace.
+     */
+    public String tap(Side side) throws IOException {
+        String name = side.link() + "t";
+        must("ip", "-n", side.namespace(), "tuntap", "add", "dev", name, "mode", "tap");
+        must("ip", "-n", side.namespace(), "link", "set", name, "up");
+        return name;
+    }
+
+    /** {@code ip addr add CIDR dev DEVICE} inside {@code side} for any device (tap, ...). */
+    public void address(Side side, String device, String cidr) throws IOException {
+        must("ip", "-n", side.namespace(), "addr", "add", cidr, "dev", device);
+    }
+
     /** Removes all addresses from {@code side}'s link. */
     public void flush(Side side) throws IOException {
         must("ip", "-n", side.namespace(), "addr", "flush", "dev", side.link());
