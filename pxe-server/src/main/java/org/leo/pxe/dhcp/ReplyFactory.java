@@ -45,7 +45,7 @@ final class ReplyFactory {
             hostname.ifPresent(h -> o.string(DhcpOption.HOST_NAME, h));
         }
         config.tftpServerName().ifPresent(n -> o.string(DhcpOption.TFTP_SERVER_NAME, n));
-        DhcpMessage.Builder m = header(req, type).siaddr(config.serverAddress());
+        DhcpMessage.Builder m = header(req).siaddr(config.serverAddress());
         yiaddr.ifPresent(m::yiaddr);
         if (type == DhcpMessageType.ACK) {
             m.ciaddr(req.ciaddr());
@@ -80,14 +80,14 @@ final class ReplyFactory {
                 .ipv4(DhcpOption.SERVER_ID, config.serverAddress())
                 .string(DhcpOption.MESSAGE, why)
                 .build();
-        DhcpMessage.Builder m = header(req, DhcpMessageType.NAK);
+        DhcpMessage.Builder m = header(req);
         if (!req.giaddr().isAnyLocalAddress()) {
             m.flags(req.flags() | DhcpMessage.FLAG_BROADCAST);
         }
         return m.options(o).build();
     }
 
-    private static DhcpMessage.Builder header(DhcpMessage req, DhcpMessageType type) {
+    private static DhcpMessage.Builder header(DhcpMessage req) {
         return DhcpMessage.builder()
                 .op(DhcpMessage.OP_BOOTREPLY)
                 .htype(req.htype())
