@@ -1,0 +1,132 @@
+package org.leo.pxe.dhcp;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.leo.pxe.boot.BootEventSink;
+import org.leo.pxe.net.NativeSockets;
+import org.leo.pxe.net.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DHCP (and in proxy mode PXE port 4011) server: UDP channels on the shared event loop group,
+ * bound to 0.0.0.0 (broadcast DISCOVERs only reach a wildcard socket) and, when an interface is
+ * configured, to that device with SO_BINDTODEVICE. Request handling runs on one dedicated thread
+ * because leases are committed to SQLite before the ACK is sent.
+ */
+public final class DhcpServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DhcpServer.class);
+
+    private final DhcpConfig config;
+    private final BootEventSink events;
+    private final EventLoopGroup group;
+    private final Transport transport;
+    private final MeterRegistry registry;
+    private final DhcpPolicy policy;
+    /** Requests queued for the worker at most; beyond it packets are dropped (clients retransmit). */
+    static final int MAX_QUEUED_REQUESTS = 1024;
+    private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(MAX_QUEUED_REQUESTS), r -> {
+                Thread t = new Thread(r, "dhcp-worker");
+                t.setDaemon(true);
+                return t;
+            }, new ThreadPoolExecutor.AbortPolicy());
+    private final List<Channel> channels = new ArrayList<>();
+
+    public DhcpServer(DhcpConfig config, LeaseStore leases, BootEventSink events, EventLoopGroup group,
+                      Transport transport, MeterRegistry registry) {
+        this.config = config;
+        this.events = events;
+        this.group = group;
+        this.transport = transport;
+        this.registry = registry;
+        this.policy = new DhcpPolicy(config, leases, registry, Clock.systemUTC());
+    }
+
+    /** Binds the server port (and the proxy port in proxy mode). Blocks until bound. */
+    public synchronized void start() {
+        try {
+            channels.add(bind(config.serverPort(), DhcpPolicy.Port.DHCP));
+            if (config.proxyMode()) {
+                channels.add(bind(config.proxyPort(), DhcpPolicy.Port.PROXY));
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    /** The bound DHCP port (useful when configured as 0 in tests). */
+    public int port() {
+        return ((InetSocketAddress) channels.get(0).localAddress()).getPort();
+    }
+
+    /** The bound proxy port (4011) in proxy mode. */
+    public int proxyPort() {
+        return ((InetSocketAddress) channels.get(1).localAddress()).getPort();
+    }
+
+    private Channel bind(int port, DhcpPolicy.Port kind) throws IOException {
+        // IPv4 sockets: DHCPv4 only, and no v4-mapped addresses in logs.
+        Bootstrap b = new Bootstrap().group(group)
+                .channelFactory(() -> transport == Transport.EPOLL ? new EpollDatagramChannel(SocketProtocolFamily.INET)
+                        : new NioDatagramChannel(SocketProtocolFamily.INET))
+                .option(ChannelOption.SO_BROADCAST, true)
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(DhcpCodecUtil.MAX_PACKET_LENGTH + 1))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("dhcp", new DhcpHandler(config, policy, kind, events, registry, worker));
+                    }
+                });
+        Channel ch = b.register().syncUninterruptibly().channel();
+        try {
+            if (config.interfaceName() != null) {
+                NativeSockets.bindToDevice(ch, config.interfaceName());
+            }
+            ch.bind(new InetSocketAddress("0.0.0.0", port)).syncUninterruptibly();
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        LOG.info("{} listening on {}{}, server id {}", config.proxyMode()
+                        ? (kind == DhcpPolicy.Port.PROXY ? "proxyDHCP (PXE port)" : "proxyDHCP") : "DHCP server",
+                ch.localAddress(), config.interfaceName() == null ? "" : " dev " + config.interfaceName(),
+                config.serverAddress().getHostAddress());
+        return ch;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Channel ch : channels) {
+            ch.close().syncUninterruptibly();
+        }
+        channels.clear();
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
+                worker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            worker.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
