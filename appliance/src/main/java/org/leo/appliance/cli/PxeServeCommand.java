@@ -1,15 +1,338 @@
 package org.leo.appliance.cli;
 
-import io.quarkus.runtime.Quarkus;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.Inet4Address;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.leo.pxe.PxeConfig;
+import org.leo.pxe.PxeServer;
+import org.leo.pxe.dhcp.AddressPool;
+import org.leo.pxe.dhcp.BootFileNames;
+import org.leo.pxe.dhcp.DhcpConfig;
+import org.leo.pxe.dhcp.Reservation;
+import org.leo.pxe.http.HttpBootConfig;
+import org.leo.pxe.manifest.IpxeScriptConfig;
+import org.leo.pxe.tftp.TftpConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve boot files.")
+/** {@code leo pxe serve}: DHCP + TFTP + HTTP boot of the measured image, until stopped. */
+@Command(name = "serve",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        headerHeading = "%n",
+        header = "Serve the measured HPC boot image over DHCP, TFTP and HTTP until stopped.",
+        descriptionHeading = "%nDescription:%n",
+        description = {
+            "Runs the boot server of the HPC segment. An enrolled HPC (see --enroll) that network-boots gets an "
+                + "address and an iPXE boot file by DHCP; iPXE then fetches a per-boot script that loads the kernel "
+                + "and initramfs over TFTP or HTTP (see --boot-mode). The script puts a fresh boot nonce on the kernel "
+                + "command line (leo.nonce=...) that binds the booted HPC to this boot.",
+            "",
+            "Only files listed in the signed boot manifest are served. The manifest's signature is checked at start "
+                + "(the server refuses to start if it does not verify); each file is hashed when it is loaded and "
+                + "served from that verified copy, and re-verified when it changes on disk: a file whose bytes no "
+                + "longer match is refused, and the refusal is logged. Unknown MACs get no DHCP offer.",
+            "",
+            "Every DHCP step and every file served or refused goes to the boot event log (SQLite, in --data-dir), "
+                + "which 'leo pxe events' prints. Leases are written to disk before they are acknowledged, so a "
+                + "restart or a crash loses none.",
+            "",
+            "Options can also come from a properties file: /etc/leo/pxe.properties, or the file named by the "
+                + "LEO_PXE_CONFIG environment variable, with one 'option-name=value' line per option (e.g. "
+                + "'interface=eth1'); the command line wins.",
+        },
+        optionListHeading = "%nOptions:%n",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:stopped by a signal (SIGTERM, SIGINT)",
+            "1:could not start (bad manifest, port in use, missing permission); the message says which",
+            "2:invalid options"},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  leo pxe serve --interface eth1 --enroll 52:54:00:77:00:10=10.77.0.10",
+            "  leo pxe serve --interface eth1 --proxy-dhcp --boot-mode http",
+            "  leo pxe serve --no-dhcp --address 127.0.0.1 --tftp-port 6969 --http-port 8080"},
+        defaultValueProvider = ConfigFileDefaults.class)
 public class PxeServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--interface", paramLabel = "IF",
+            description = "The HPC-facing network interface. DHCP and the IPv6 RA responder bind to it; the server "
+                    + "address defaults to its first IPv4 address. Without it DHCP is not bound to an interface.")
+    String interfaceName;
+
+    @Option(names = "--address", paramLabel = "IPV4",
+            description = "This server's address on the HPC segment: DHCP server id, next-server, router, and the "
+                    + "address TFTP and HTTP listen on. Default: the first IPv4 address of --interface.")
+    String address;
+
+    @Option(names = "--boot-root", paramLabel = "DIR", defaultValue = "/var/lib/leo/boot",
+            description = "The directory of boot files the manifest describes. Default: ${DEFAULT-VALUE}.")
+    Path bootRoot;
+
+    @Option(names = "--manifest", paramLabel = "FILE", defaultValue = "/var/lib/leo/boot.manifest",
+            description = "The signed boot manifest ('leo pxe manifest create'). Default: ${DEFAULT-VALUE}.")
+    Path manifest;
+
+    @Option(names = "--public-key", paramLabel = "FILE", defaultValue = "/etc/leo/boot-manifest.pub",
+            description = "The appliance's Ed25519 public key the manifest must verify against. Default: ${DEFAULT-VALUE}.")
+    Path publicKey;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/leo",
+            description = "Where the lease table (" + PxeConfig.LEASES_FILE + ") and the boot event log ("
+                    + PxeConfig.EVENTS_FILE + ") live. Default: ${DEFAULT-VALUE}.")
+    Path dataDir;
+
+    @Option(names = "--enroll", paramLabel = "MAC[=IPV4[,HOSTNAME]]",
+            description = "An enrolled HPC: only these MACs boot. With an address it is reserved; without one the "
+                    + "HPC gets an address from --pool. Repeat for each HPC.")
+    List<String> enroll = new ArrayList<>();
+
+    @Option(names = "--pool", paramLabel = "FIRST-LAST",
+            description = "Addresses for enrolled HPCs without a reserved address, e.g. 10.77.0.100-10.77.0.150.")
+    String pool;
+
+    @Option(names = "--serve-unknown", defaultValue = "false",
+            description = "Also lease pool addresses to MACs that are not enrolled. For lab use and load tests only: "
+                    + "it lets any machine on the segment boot the image.")
+    boolean serveUnknown;
+
+    @Option(names = "--subnet-mask", paramLabel = "MASK", defaultValue = "255.255.255.0",
+            description = "DHCP option 1. Default: ${DEFAULT-VALUE}.")
+    String subnetMask;
+
+    @Option(names = "--router", paramLabel = "IPV4",
+            description = "DHCP option 3. Default: this server's address (the Pi is the HPC's gateway).")
+    String router;
+
+    @Option(names = "--dns", paramLabel = "IPV4", split = ",", description = "DHCP option 6 (comma-separated). Default: none.")
+    List<String> dns = new ArrayList<>();
+
+    @Option(names = "--lease-time", paramLabel = "SECONDS", defaultValue = "3600",
+            description = "DHCP lease time. Default: ${DEFAULT-VALUE}.")
+    long leaseSeconds;
+
+    @Option(names = "--proxy-dhcp", defaultValue = "false",
+            description = "proxyDHCP mode, for sites that keep their own DHCP server: hand out no addresses, answer "
+                    + "only PXE clients with boot information on the DHCP port and on --proxy-port.")
+    boolean proxyDhcp;
+
+    @Option(names = "--boot-mode", paramLabel = "tftp|http", defaultValue = "tftp",
+            description = "How iPXE fetches its script, kernel and initramfs. Default: ${DEFAULT-VALUE}.")
+    String bootMode;
+
+    @Option(names = "--kernel", paramLabel = "NAME", defaultValue = "vmlinuz",
+            description = "The kernel's name in the boot root. Default: ${DEFAULT-VALUE}.")
+    String kernel;
+
+    @Option(names = "--initrd", paramLabel = "NAME", defaultValue = "initrd.img",
+            description = "The initramfs's name in the boot root. Default: ${DEFAULT-VALUE}.")
+    String initrd;
+
+    @Option(names = "--cmdline", paramLabel = "ARGS", defaultValue = "console=ttyS0",
+            description = "Further kernel arguments (leo.nonce, leo.server and initrd= are always added). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String cmdline;
+
+    @Option(names = "--script-name", paramLabel = "NAME", defaultValue = "boot.ipxe",
+            description = "The name under which iPXE asks for its per-boot script. Default: ${DEFAULT-VALUE}.")
+    String scriptName;
+
+    @Option(names = "--bios-bootfile", paramLabel = "NAME", defaultValue = "undionly.kpxe",
+            description = "What a BIOS PXE ROM (arch 0) that is not iPXE yet gets. Default: ${DEFAULT-VALUE}.")
+    String biosBootfile;
+
+    @Option(names = "--efi-bootfile", paramLabel = "NAME", defaultValue = "ipxe.efi",
+            description = "What x86-64 UEFI firmware (arch 7, 9) gets. Default: ${DEFAULT-VALUE}.")
+    String efiBootfile;
+
+    @Option(names = "--arm64-bootfile", paramLabel = "NAME", defaultValue = "ipxe-arm64.efi",
+            description = "What arm64 UEFI firmware (arch 11) gets. Default: ${DEFAULT-VALUE}.")
+    String arm64Bootfile;
+
+    @Option(names = "--dhcp-port", paramLabel = "PORT", defaultValue = "67", description = "Default: ${DEFAULT-VALUE}.")
+    int dhcpPort;
+
+    @Option(names = "--proxy-port", paramLabel = "PORT", defaultValue = "4011",
+            description = "The PXE boot server port of proxyDHCP. Default: ${DEFAULT-VALUE}.")
+    int proxyPort;
+
+    @Option(names = "--dhcp-client-port", paramLabel = "PORT", defaultValue = "68",
+            description = "Where DHCP replies go. Default: ${DEFAULT-VALUE}.", hidden = true)
+    int dhcpClientPort;
+
+    @Option(names = "--tftp-port", paramLabel = "PORT", defaultValue = "69", description = "Default: ${DEFAULT-VALUE}.")
+    int tftpPort;
+
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "80", description = "Default: ${DEFAULT-VALUE}.")
+    int httpPort;
+
+    @Option(names = "--tftp-max-blksize", paramLabel = "BYTES", defaultValue = "65464",
+            description = "Largest TFTP block size granted (RFC 2348, 8..65464). Default: ${DEFAULT-VALUE}.")
+    int tftpMaxBlksize;
+
+    @Option(names = "--tftp-max-windowsize", paramLabel = "BLOCKS", defaultValue = "64",
+            description = "Largest TFTP window granted (RFC 7440). Default: ${DEFAULT-VALUE}.")
+    int tftpMaxWindowsize;
+
+    @Option(names = "--no-dhcp", defaultValue = "false", description = "Do not run DHCP (another server hands out addresses).")
+    boolean noDhcp;
+
+    @Option(names = "--no-tftp", defaultValue = "false", description = "Do not run TFTP.")
+    boolean noTftp;
+
+    @Option(names = "--no-http", defaultValue = "false", description = "Do not run HTTP boot.")
+    boolean noHttp;
+
+    @Option(names = "--no-ra", defaultValue = "false",
+            description = "Do not answer IPv6 Router Solicitations on --interface (iPXE then waits ~16 s for IPv6).")
+    boolean noRa;
+
     @Override
-    public Integer call() {
-        System.out.println("serving");
-        Quarkus.waitForExit();
+    public Integer call() throws Exception {
+        PxeConfig config = toConfig();
+        MeterRegistry registry = new SimpleMeterRegistry();
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (PxeServer server = new PxeServer(config, registry)) {
+            try {
+                server.start();
+            } catch (Exception e) {
+                System.err.println("leo pxe serve: " + e.getMessage());
+                return 1;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                stopped.countDown();
+            }, "leo-pxe-stop"));
+            System.out.println("leo pxe serve: ready");
+            stopped.await();
+        }
         return 0;
+    }
+
+    /** Turns the options into the library configuration, naming both options of any invalid combination. */
+    PxeConfig toConfig() {
+        Inet4Address server = serverAddress();
+        if (proxyDhcp && noDhcp) {
+            throw usage("--proxy-dhcp and --no-dhcp contradict each other");
+        }
+        if (!"tftp".equals(bootMode) && !"http".equals(bootMode)) {
+            throw usage("--boot-mode must be tftp or http, not '" + bootMode + "'");
+        }
+        if ("http".equals(bootMode) && noHttp) {
+            throw usage("--boot-mode http needs HTTP boot, but --no-http is set");
+        }
+        if ("tftp".equals(bootMode) && noTftp) {
+            throw usage("--boot-mode tftp needs TFTP, but --no-tftp is set");
+        }
+        if (!noDhcp && !proxyDhcp && enroll.isEmpty() && !serveUnknown) {
+            throw usage("DHCP would answer nobody: enroll HPCs with --enroll, or use --no-dhcp or --serve-unknown");
+        }
+        if (serveUnknown && pool == null) {
+            throw usage("--serve-unknown needs --pool to lease from");
+        }
+        Optional<DhcpConfig> dhcp = Optional.empty();
+        if (!noDhcp) {
+            DhcpConfig.Builder b = DhcpConfig.builder(server)
+                    .interfaceName(interfaceName)
+                    .subnetMask(ipv4(subnetMask, "--subnet-mask"))
+                    .router(router == null ? server : ipv4(router, "--router"))
+                    .dns(dns.stream().map(d -> ipv4(d, "--dns")).toList())
+                    .leaseTime(Duration.ofSeconds(leaseSeconds))
+                    .reservations(reservations())
+                    .serveUnknownClients(serveUnknown)
+                    .bootFiles(new BootFileNames(scriptName, biosBootfile, efiBootfile, arm64Bootfile))
+                    .httpPort(httpPort)
+                    .httpMode("http".equals(bootMode))
+                    .proxyMode(proxyDhcp)
+                    .serverPort(dhcpPort)
+                    .proxyPort(proxyPort)
+                    .clientPort(dhcpClientPort);
+            if (pool != null) {
+                b.pool(parsePool(pool));
+            }
+            dhcp = Optional.of(b.build());
+        }
+        Optional<TftpConfig> tftp = noTftp ? Optional.empty() : Optional.of(TftpConfig.defaults(server)
+                .withPort(tftpPort).withMaxBlksize(tftpMaxBlksize).withMaxWindowsize(tftpMaxWindowsize));
+        Optional<HttpBootConfig> http = noHttp ? Optional.empty()
+                : Optional.of(HttpBootConfig.of(new java.net.InetSocketAddress(server, httpPort)));
+        IpxeScriptConfig script = new IpxeScriptConfig(scriptName, server.getHostAddress(), httpPort, kernel, initrd, cmdline);
+        try {
+            return new PxeConfig(bootRoot, manifest, publicKey, dataDir, dhcp, tftp, http, script,
+                    noRa || interfaceName == null ? Optional.empty() : Optional.of(interfaceName));
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    private Inet4Address serverAddress() {
+        if (address != null) {
+            return ipv4(address, "--address");
+        }
+        if (interfaceName == null) {
+            throw usage("say where to serve: --interface IF, or --address IPV4");
+        }
+        try {
+            NetworkInterface nif = NetworkInterface.getByName(interfaceName);
+            if (nif == null) {
+                throw usage("--interface " + interfaceName + ": no such interface");
+            }
+            for (InterfaceAddress a : nif.getInterfaceAddresses()) {
+                if (a.getAddress() instanceof Inet4Address v4) {
+                    return v4;
+                }
+            }
+            throw usage("--interface " + interfaceName + " has no IPv4 address; give one with --address");
+        } catch (SocketException e) {
+            throw usage("--interface " + interfaceName + ": " + e.getMessage());
+        }
+    }
+
+    private List<Reservation> reservations() {
+        List<Reservation> out = new ArrayList<>();
+        for (String e : enroll) {
+            try {
+                out.add(Enrollment.parse(e));
+            } catch (IllegalArgumentException ex) {
+                throw usage("--enroll " + e + ": " + ex.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private AddressPool parsePool(String text) {
+        int dash = text.indexOf('-');
+        if (dash < 0) {
+            throw usage("--pool " + text + ": expected FIRST-LAST");
+        }
+        try {
+            return new AddressPool(ipv4(text.substring(0, dash), "--pool"), ipv4(text.substring(dash + 1), "--pool"));
+        } catch (IllegalArgumentException e) {
+            throw usage("--pool " + text + ": " + e.getMessage());
+        }
+    }
+
+    private Inet4Address ipv4(String text, String option) {
+        return Enrollment.ipv4(text).orElseThrow(() -> usage(option + " " + text + ": not an IPv4 address"));
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 }

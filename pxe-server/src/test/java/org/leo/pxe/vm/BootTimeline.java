@@ -28,7 +28,8 @@ public record BootTimeline(Optional<Duration> firstSerialByte, Optional<Duration
                            Optional<Duration> marker, Optional<Duration> done) {
 
     static final Pattern IPXE_CONFIGURED = Pattern.compile("Configuring \\(net\\d+ [0-9a-f:]+\\)[ .]*ok");
-    static final Pattern SCRIPT_LOADED = Pattern.compile("LEO-IPXE: script loaded");
+    /** The stand-in scripts echo "LEO-IPXE: script loaded", the product's per-boot script "Leo: booting". */
+    static final Pattern SCRIPT_LOADED = Pattern.compile("LEO-IPXE: script loaded|Leo: booting");
     static final Pattern KERNEL_FETCHED = Pattern.compile("/vmlinuz\\.{3}[ 0-9%]*ok");
     static final Pattern INITRD_FETCHED = Pattern.compile("/initrd\\.img\\.{3}[ 0-9%]*ok");
     public static final Pattern MARKER = Pattern.compile("LEO-MARKER: initramfs reached");

@@ -12,12 +12,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs short-lived helper commands (ip, sysctl, the artifact scripts) to completion, with a timeout. */
-final class Exec {
+public final class Exec {
     private Exec() {
     }
 
     /** Exit code and merged stdout+stderr of a finished command. */
-    record Result(List<String> argv, int exitCode, String output) {
+    public record Result(List<String> argv, int exitCode, String output) {
         boolean ok() {
             return exitCode == 0;
         }
@@ -30,7 +30,7 @@ final class Exec {
         }
     }
 
-    static Result run(Duration timeout, List<String> argv) throws IOException {
+    public static Result run(Duration timeout, List<String> argv) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         Process p;
         try {
@@ -60,16 +60,16 @@ final class Exec {
         }
     }
 
-    static Result run(Duration timeout, String... argv) throws IOException {
+    public static Result run(Duration timeout, String... argv) throws IOException {
         return run(timeout, List.of(argv));
     }
 
-    static Result check(String... argv) throws IOException {
+    public static Result check(String... argv) throws IOException {
         return run(Duration.ofSeconds(30), argv).check();
     }
 
     /** True if {@code name} is an executable found on PATH (or an absolute executable path). */
-    static boolean onPath(String name) {
+    public static boolean onPath(String name) {
         if (name.startsWith("/")) {
             return Files.isExecutable(Path.of(name));
         }

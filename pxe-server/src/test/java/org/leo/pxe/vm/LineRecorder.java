@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * of CR and ANSI/VT100 escapes, which firmware and iPXE emit) and appends each to a log file as
  * {@code +SSS.mmm text} relative to an origin. Waiters block on {@link #await}.
  */
-final class LineRecorder {
+public final class LineRecorder {
     /** A line longer than this is split: firmware can print without newlines for a long time. */
     private static final int MAX_LINE_CHARS = 4096;
     private static final Pattern ANSI = Pattern.compile("\\e\\[[0-9;?=<>]*[A-Za-z@]|\\e[()][0-9A-Za-z]|\\e[c78=>]");
@@ -114,7 +114,7 @@ final class LineRecorder {
         }
     }
 
-    synchronized List<TimedLine> lines() {
+    public synchronized List<TimedLine> lines() {
         return List.copyOf(lines);
     }
 
@@ -127,7 +127,7 @@ final class LineRecorder {
     }
 
     /** First line with index >= {@code fromIndex} in which {@code pattern} is found, or empty. */
-    synchronized Optional<TimedLine> find(Pattern pattern, int fromIndex) {
+    public synchronized Optional<TimedLine> find(Pattern pattern, int fromIndex) {
         for (int i = Math.max(0, fromIndex); i < lines.size(); i++) {
             if (pattern.matcher(lines.get(i).text()).find()) {
                 return Optional.of(lines.get(i));

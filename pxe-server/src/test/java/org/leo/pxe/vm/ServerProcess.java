@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** A long-running helper process the harness started (stand-in servers), its output recorded with times. */
-final class ServerProcess {
+public final class ServerProcess {
     private static final Logger LOG = LoggerFactory.getLogger(ServerProcess.class);
     private final String name;
     private final Process process;
@@ -23,7 +23,7 @@ final class ServerProcess {
     }
 
     /** Starts {@code pb} with stderr merged into stdout, logging to {@code logFile}. */
-    static ServerProcess start(String name, ProcessBuilder pb, Path logFile) throws IOException {
+    public static ServerProcess start(String name, ProcessBuilder pb, Path logFile) throws IOException {
         pb.redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         long t0 = System.nanoTime();
         Process p = pb.start();
@@ -36,12 +36,12 @@ final class ServerProcess {
         }
     }
 
-    LineRecorder output() {
+    public LineRecorder output() {
         return output;
     }
 
     /** Waits until a line matches {@code ready}; throws with the output so far if it exits or times out. */
-    void awaitReady(Pattern ready, Duration timeout) throws IOException {
+    public void awaitReady(Pattern ready, Duration timeout) throws IOException {
         try {
             Optional<TimedLine> l = output.await(ready, 0, timeout, () -> !process.isAlive());
             if (l.isEmpty()) {
@@ -57,7 +57,7 @@ final class ServerProcess {
     }
 
     /** SIGTERM, then SIGKILL after 3 s; by PID only. */
-    void stop() {
+    public void stop() {
         if (process.isAlive()) {
             process.destroy();
             try {

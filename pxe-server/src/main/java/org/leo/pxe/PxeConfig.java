@@ -1,0 +1,52 @@
+package org.leo.pxe;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import org.leo.pxe.dhcp.DhcpConfig;
+import org.leo.pxe.http.HttpBootConfig;
+import org.leo.pxe.manifest.IpxeScriptConfig;
+import org.leo.pxe.tftp.TftpConfig;
+
+/**
+ * Everything {@link PxeServer} needs: where the measured boot files are, where its state lives,
+ * and one configuration per protocol (each with its own defaults). A protocol whose config is
+ * empty is not started.
+ *
+ * @param bootRoot     the directory the boot manifest describes
+ * @param manifest     the signed boot manifest
+ * @param publicKey    the appliance's Ed25519 public key the manifest must verify against
+ * @param dataDir      where the lease table and the boot event log live (SQLite files)
+ * @param dhcp         DHCP (or proxyDHCP) on the HPC segment
+ * @param tftp         TFTP
+ * @param http         HTTP boot
+ * @param script       the per-boot iPXE script
+ * @param raInterface  the interface on which to answer IPv6 Router Solicitations
+ */
+public record PxeConfig(Path bootRoot, Path manifest, Path publicKey, Path dataDir, Optional<DhcpConfig> dhcp,
+                        Optional<TftpConfig> tftp, Optional<HttpBootConfig> http, IpxeScriptConfig script,
+                        Optional<String> raInterface) {
+    public static final String LEASES_FILE = "leases.db";
+    public static final String EVENTS_FILE = "boot-events.db";
+
+    public PxeConfig {
+        Objects.requireNonNull(bootRoot, "bootRoot");
+        Objects.requireNonNull(manifest, "manifest");
+        Objects.requireNonNull(publicKey, "publicKey");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(dhcp, "dhcp");
+        Objects.requireNonNull(tftp, "tftp");
+        Objects.requireNonNull(http, "http");
+        Objects.requireNonNull(script, "script");
+        Objects.requireNonNull(raInterface, "raInterface");
+        if (tftp.isEmpty() && http.isEmpty()) {
+            throw new IllegalArgumentException("nothing to serve boot files with: enable TFTP, HTTP or both");
+        }
+        if (dhcp.isPresent() && dhcp.get().httpMode() && http.isEmpty()) {
+            throw new IllegalArgumentException("DHCP hands out HTTP boot URLs (boot mode http) but HTTP boot is disabled");
+        }
+        if (dhcp.isPresent() && !dhcp.get().httpMode() && tftp.isEmpty()) {
+            throw new IllegalArgumentException("DHCP hands out TFTP boot files (boot mode tftp) but TFTP is disabled");
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package org.leo.pxe;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.leo.pxe.dhcp.DhcpServer;
+import org.leo.pxe.dhcp.LeaseStore;
+import org.leo.pxe.events.SqliteBootEventLog;
+import org.leo.pxe.http.HttpBootServer;
+import org.leo.pxe.manifest.BootManifest;
+import org.leo.pxe.manifest.ManifestBootFiles;
+import org.leo.pxe.manifest.ManifestFormatException;
+import org.leo.pxe.manifest.ManifestTool;
+import org.leo.pxe.net.Transport;
+import org.leo.pxe.ra.RouterAdvertisementResponder;
+import org.leo.pxe.tftp.TftpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The boot server of the HPC segment: DHCP, TFTP, HTTP and the IPv6 RA responder over one
+ * measured-file policy ({@link ManifestBootFiles}), one lease table and one boot event log.
+ *
+ * <p>{@code PxeServer(config) = DhcpServer + TftpServer + HttpBootServer + RA responder}, all on
+ * one Netty event loop group, in that order of dependency: leases and events first, then the
+ * files policy, then the transports. {@link #close()} stops them in reverse.
+ */
+public final class PxeServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PxeServer.class);
+
+    private final PxeConfig config;
+    private final MeterRegistry registry;
+    private final Transport transport;
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private EventLoopGroup group;
+    private SqliteBootEventLog events;
+    private LeaseStore leases;
+    private ManifestBootFiles files;
+    private Optional<InetSocketAddress> tftpAddress = Optional.empty();
+    private Optional<InetSocketAddress> httpAddress = Optional.empty();
+
+    public PxeServer(PxeConfig config, MeterRegistry registry) {
+        this(config, registry, Transport.best());
+    }
+
+    public PxeServer(PxeConfig config, MeterRegistry registry, Transport transport) {
+        this.config = config;
+        this.registry = registry;
+        this.transport = transport;
+    }
+
+    /**
+     * Verifies the manifest, opens the stores and starts every configured protocol. On failure,
+     * whatever had started is stopped again before the exception leaves.
+     *
+     * @throws IOException when the manifest or its key cannot be read or does not verify, or a port cannot be bound
+     */
+    public synchronized PxeServer start() throws IOException {
+        try {
+            Files.createDirectories(config.dataDir());
+            BootManifest manifest = ManifestTool.loadVerified(config.manifest(), config.publicKey());
+            log.info("boot manifest '{}' verified: {} artifacts under {}", manifest.imageId(), manifest.entries().size(),
+                    config.bootRoot());
+            events = SqliteBootEventLog.open(config.dataDir().resolve(PxeConfig.EVENTS_FILE));
+            started.add(events);
+            leases = LeaseStore.open(config.dataDir().resolve(PxeConfig.LEASES_FILE));
+            started.add(leases);
+            group = transport.newGroup(0);
+            files = new ManifestBootFiles(config.bootRoot(), manifest, leases, events, config.script(), registry);
+
+            if (config.http().isPresent()) {
+                HttpBootServer http = new HttpBootServer(config.http().get(), files, group, transport, registry);
+                started.add(http);
+                httpAddress = Optional.of(http.start());
+                files.setHttpPort(httpAddress.get().getPort());
+                log.info("HTTP boot listening on {}", httpAddress.get());
+            }
+            if (config.tftp().isPresent()) {
+                TftpServer tftp = new TftpServer(config.tftp().get(), files, group, transport, registry);
+                started.add(tftp);
+                tftpAddress = Optional.of(tftp.start());
+                log.info("TFTP listening on {}", tftpAddress.get());
+            }
+            if (config.dhcp().isPresent()) {
+                DhcpServer dhcp = new DhcpServer(config.dhcp().get(), leases, events, group, transport, registry);
+                started.add(dhcp);
+                dhcp.start();
+                log.info("{} listening on port {}{}", config.dhcp().get().proxyMode() ? "proxyDHCP" : "DHCP", dhcp.port(),
+                        config.dhcp().get().interfaceName() == null ? "" : " on " + config.dhcp().get().interfaceName());
+            }
+            if (config.raInterface().isPresent()) {
+                started.add(RouterAdvertisementResponder.start(config.raInterface().get(), registry));
+            }
+            return this;
+        } catch (SQLException e) {
+            close();
+            throw new IOException("cannot open the boot event log in " + config.dataDir() + ": " + e.getMessage(), e);
+        } catch (ManifestFormatException e) {
+            close();
+            throw new IOException("boot manifest " + config.manifest() + " is not valid: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IOException("interrupted while starting", e);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The boot event log: per-MAC boot history, queried by attestation. */
+    public SqliteBootEventLog events() {
+        return events;
+    }
+
+    public LeaseStore leases() {
+        return leases;
+    }
+
+    public Optional<InetSocketAddress> tftpAddress() {
+        return tftpAddress;
+    }
+
+    public Optional<InetSocketAddress> httpAddress() {
+        return httpAddress;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                log.warn("while stopping {}: {}", started.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+        started.clear();
+        if (group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            group = null;
+        }
+    }
+}
