@@ -1,6 +1,7 @@
 package org.leo.pxe;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import org.leo.pxe.dhcp.DhcpConfig;
@@ -22,10 +23,14 @@ import org.leo.pxe.tftp.TftpConfig;
  * @param http         HTTP boot
  * @param script       the per-boot iPXE script
  * @param raInterface  the interface on which to answer IPv6 Router Solicitations
+ * @param busyPoll     how long the event loops poll after each event before they block (zero: never poll);
+ *                     see {@link org.leo.pxe.net.Transport#newGroup(int, Duration)}
  */
 public record PxeConfig(Path bootRoot, Path manifest, Path publicKey, Path dataDir, Optional<DhcpConfig> dhcp,
                         Optional<TftpConfig> tftp, Optional<HttpBootConfig> http, IpxeScriptConfig script,
-                        Optional<String> raInterface) {
+                        Optional<String> raInterface, Duration busyPoll) {
+    /** Long enough to catch the next ACK of a lock-step transfer on a LAN, short enough to cost nothing when idle. */
+    public static final Duration DEFAULT_BUSY_POLL = Duration.ofMillis(1).dividedBy(20);
     public static final String LEASES_FILE = "leases.db";
     public static final String EVENTS_FILE = "boot-events.db";
 
@@ -39,6 +44,9 @@ public record PxeConfig(Path bootRoot, Path manifest, Path publicKey, Path dataD
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(script, "script");
         Objects.requireNonNull(raInterface, "raInterface");
+        if (busyPoll.isNegative() || busyPoll.compareTo(Duration.ofMillis(10)) > 0) {
+            throw new IllegalArgumentException("busy poll must be 0 .. 10 ms, is " + busyPoll);
+        }
         if (tftp.isEmpty() && http.isEmpty()) {
             throw new IllegalArgumentException("nothing to serve boot files with: enable TFTP, HTTP or both");
         }

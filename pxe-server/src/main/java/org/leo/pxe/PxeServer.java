@@ -72,7 +72,7 @@ public final class PxeServer implements AutoCloseable {
             started.add(events);
             leases = LeaseStore.open(config.dataDir().resolve(PxeConfig.LEASES_FILE));
             started.add(leases);
-            group = transport.newGroup(0);
+            group = transport.newGroup(0, config.busyPoll());
             files = new ManifestBootFiles(config.bootRoot(), manifest, leases, events, config.script(), registry);
 
             if (config.http().isPresent()) {

@@ -190,6 +190,13 @@ public class PxeServeCommand implements Callable<Integer> {
             description = "Largest TFTP window granted (RFC 7440). Default: ${DEFAULT-VALUE}.")
     int tftpMaxWindowsize;
 
+    @Option(names = "--busy-poll", paramLabel = "MICROS", defaultValue = "0",
+            description = "After each network event, keep polling this long before sleeping. Lock-step TFTP (what "
+                    + "PXE ROMs and iPXE use) is one round trip per block, so waking a sleeping thread for every ACK "
+                    + "slows it down; polling costs one core only while transfers run. 0 always sleeps. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    long busyPollMicros;
+
     @Option(names = "--no-dhcp", defaultValue = "false", description = "Do not run DHCP (another server hands out addresses).")
     boolean noDhcp;
 
@@ -275,7 +282,8 @@ public class PxeServeCommand implements Callable<Integer> {
         IpxeScriptConfig script = new IpxeScriptConfig(scriptName, server.getHostAddress(), httpPort, kernel, initrd, cmdline);
         try {
             return new PxeConfig(bootRoot, manifest, publicKey, dataDir, dhcp, tftp, http, script,
-                    noRa || interfaceName == null ? Optional.empty() : Optional.of(interfaceName));
+                    noRa || interfaceName == null ? Optional.empty() : Optional.of(interfaceName),
+                    Duration.ofNanos(busyPollMicros * 1000));
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
