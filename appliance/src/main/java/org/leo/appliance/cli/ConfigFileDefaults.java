@@ -12,23 +12,32 @@ import picocli.CommandLine.Model.OptionSpec;
 /**
  * Option defaults from a properties file: {@code /etc/leo/pxe.properties}, or the file named by
  * {@code LEO_PXE_CONFIG}. Keys are long option names without the dashes ({@code interface=eth1});
- * a repeatable option takes a comma-separated list. The command line always wins.
+ * a repeatable option takes a list ({@code enroll} space-separated, {@code dns} comma-separated).
+ * The command line always wins.
  */
 public class ConfigFileDefaults implements IDefaultValueProvider {
     static final String ENV = "LEO_PXE_CONFIG";
+    /** The same as {@link #ENV}, for tests and JVM options; wins over the environment. */
+    static final String PROPERTY = "leo.pxe.config";
     static final Path DEFAULT_FILE = Path.of("/etc/leo/pxe.properties");
 
     private final Properties properties = new Properties();
 
     public ConfigFileDefaults() throws IOException {
-        String env = System.getenv(ENV);
+        String named = System.getProperty(PROPERTY);
+        String source = PROPERTY;
+        if (named == null) {
+            named = System.getenv(ENV);
+            source = ENV;
+        }
+        String env = named;
         Path file = env != null && !env.isBlank() ? Path.of(env) : DEFAULT_FILE;
         if (Files.isRegularFile(file)) {
             try (Reader r = Files.newBufferedReader(file)) {
                 properties.load(r);
             }
         } else if (env != null && !env.isBlank()) {
-            throw new IOException(ENV + " names " + file + ", which is not a readable file");
+            throw new IOException(source + " names " + file + ", which is not a readable file");
         }
     }
 

@@ -12,9 +12,28 @@ import picocli.CommandLine;
  */
 @QuarkusMain
 public class LeoMain implements QuarkusApplication {
+    static {
+        // Netty's leak detector samples buffers with stack traces: useful in tests (where the build
+        // turns it to paranoid), a cost on the appliance. An explicit setting still wins.
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
+    }
+
     @Override
     public int run(String... args) {
-        return newCommandLine().execute(args);
+        CommandLine cl;
+        try {
+            cl = newCommandLine();
+        } catch (CommandLine.InitializationException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            System.err.println("leo: " + root.getMessage());
+            return 2;
+        }
+        return cl.execute(args);
     }
 
     /** A command line whose command objects are CDI beans when they are, plain objects otherwise. */

@@ -98,9 +98,10 @@ public class PxeServeCommand implements Callable<Integer> {
                     + PxeConfig.EVENTS_FILE + ") live. Default: ${DEFAULT-VALUE}.")
     Path dataDir;
 
-    @Option(names = "--enroll", paramLabel = "MAC[=IPV4[,HOSTNAME]]",
+    @Option(names = "--enroll", paramLabel = "MAC[=IPV4[,HOSTNAME]]", split = "\\s+",
             description = "An enrolled HPC: only these MACs boot. With an address it is reserved; without one the "
-                    + "HPC gets an address from --pool. Repeat for each HPC.")
+                    + "HPC gets an address from --pool. Repeat for each HPC (in the config file: separate them "
+                    + "with spaces).")
     List<String> enroll = new ArrayList<>();
 
     @Option(names = "--pool", paramLabel = "FIRST-LAST",

@@ -122,15 +122,16 @@ public final class ManifestBootFiles implements BootFiles {
                 whole ? "sent" : "did not finish", result.bytesSent(), file.size(), result.elapsed().toMillis(),
                 result.note().isEmpty() ? "" : " (" + result.note() + ")");
         if (whole) {
-            LOG.info("{} {} sent {} {} bytes sha256={} mac={}", request.protocol(), client, file.name(), result.bytesSent(),
-                    result.sentSha256Hex(), file.mac().map(Object::toString).orElse("unknown"));
+            LOG.info("HPC {} ({}) fetched {} over {}: {} bytes in {} ms sha256={}", who(file.mac()), client, file.name(),
+                    request.protocol(), result.bytesSent(), result.elapsed().toMillis(), result.sentSha256Hex());
             registry.counter("leo.boot.files.served", "protocol", request.protocol().name()).increment();
         } else {
             if (result.complete() && result.bytesSent() == file.size()) {
                 LOG.error("{} {} sent {} with sha256={} but the snapshot says {}", request.protocol(), client, file.name(),
                         result.sentSha256Hex(), file.sha256Hex());
             } else {
-                LOG.info("{} {} incomplete {}: {}", request.protocol(), client, file.name(), detail);
+                LOG.info("HPC {} ({}) did not finish {} over {}: {}", who(file.mac()), client, file.name(),
+                        request.protocol(), detail);
             }
             registry.counter("leo.boot.files.incomplete", "protocol", request.protocol().name()).increment();
         }
@@ -139,6 +140,10 @@ public final class ManifestBootFiles implements BootFiles {
         }
         safeRecord(new BootEvent(Instant.now(), file.mac(), client, whole ? BootStage.FILE_SERVED : BootStage.FILE_INCOMPLETE,
                 request.protocol(), file.name(), result.bytesSent(), result.sentSha256Hex(), nonce, detail));
+    }
+
+    private static String who(Optional<MacAddress> mac) {
+        return mac.map(MacAddress::toString).orElse("with no lease");
     }
 
     private ServedFile script(BootRequest request, Optional<MacAddress> mac, IpxeScriptConfig cfg) throws BootRefusal {
@@ -159,7 +164,8 @@ public final class ManifestBootFiles implements BootFiles {
         }
         currentNonce.put(mac.get(), nonce);
         registry.counter("leo.boot.scripts").increment();
-        LOG.info("{} {} generated {} for {} nonce={} sha256={}", request.protocol(), client, cfg.scriptName(), mac.get(), nonce, sha);
+        LOG.info("HPC {} ({}) got its iPXE script {} over {}: boot nonce {} sha256={}", mac.get(), client, cfg.scriptName(),
+                request.protocol(), nonce, sha);
         return new ServedFile(cfg.scriptName(), ByteBuffer.wrap(text), sha, mac, true);
     }
 

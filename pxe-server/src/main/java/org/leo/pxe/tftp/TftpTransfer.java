@@ -291,11 +291,11 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
         String who = TftpServer.describe(peer);
         if (complete) {
             shared.metrics.completed.increment();
-            LOG.info("TFTP {} sent {} {} bytes mode={} blksize={} windowsize={} in {} ms sha256={}", who, file.name(),
+            LOG.debug("TFTP {} sent {} {} bytes mode={} blksize={} windowsize={} in {} ms sha256={}", who, file.name(),
                     bytesSent, mode.wireName(), options.blksize(), options.windowsize(), elapsed.toMillis(), sha);
         } else if (!note.endsWith("size probe")) {
             shared.metrics.incomplete.increment();
-            LOG.info("TFTP {} did not get all of {}: {} ({} of {} bytes sent, {} acknowledged blocks)", who,
+            LOG.debug("TFTP {} did not get all of {}: {} ({} of {} bytes sent, {} acknowledged blocks)", who,
                     file.name(), note, bytesSent, blocks.size(), acked);
         }
         shared.finished(request, file, new TransferResult(bytesSent, sha, complete, elapsed, note));
