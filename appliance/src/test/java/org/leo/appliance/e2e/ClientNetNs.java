@@ -22,10 +22,13 @@ final class ClientNetNs implements AutoCloseable {
 
     private final String netns;
     private final MacAddress mac;
+    /** Deletes the namespace if the JVM exits without {@link #close()} (the topology does the same for its own). */
+    private final Thread cleanupHook;
 
     private ClientNetNs(String netns, MacAddress mac) {
         this.netns = netns;
         this.mac = mac;
+        this.cleanupHook = new Thread(this::delete, "netns-cleanup-" + netns);
     }
 
     /**
@@ -39,6 +42,7 @@ final class ClientNetNs implements AutoCloseable {
         String hpc = topo.hpc().netns();
         Exec.check("ip", "netns", "add", netns);
         ClientNetNs c = new ClientNetNs(netns, mac);
+        Runtime.getRuntime().addShutdownHook(c.cleanupHook);
         try {
             Exec.check("ip", "-n", hpc, "link", "add", peer, "type", "veth", "peer", "name", IF_NAME, "netns", netns);
             Exec.check("ip", "-n", hpc, "link", "set", peer, "master", topo.bridge());
@@ -80,6 +84,15 @@ final class ClientNetNs implements AutoCloseable {
 
     @Override
     public void close() {
+        delete();
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanupHook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook runs (and finds nothing left to delete)
+        }
+    }
+
+    private void delete() {
         try {
             Exec.run(Duration.ofSeconds(10), "ip", "netns", "del", netns);
         } catch (IOException e) {
