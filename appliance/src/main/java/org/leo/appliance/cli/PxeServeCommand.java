@@ -27,6 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import sun.misc.Signal;
 
 /** {@code leo pxe serve}: DHCP + TFTP + HTTP boot of the measured image, until stopped. */
 @Command(name = "serve",
@@ -68,6 +69,9 @@ import picocli.CommandLine.Spec;
             "  leo pxe serve --no-dhcp --address 127.0.0.1 --tftp-port 6969 --http-port 8080"},
         defaultValueProvider = ConfigFileDefaults.class)
 public class PxeServeCommand implements Callable<Integer> {
+    /** The signals that stop the server cleanly with exit status 0. */
+    private static final List<String> STOP_SIGNALS = List.of("TERM", "INT");
+
     @Spec
     CommandSpec spec;
 
@@ -223,14 +227,41 @@ public class PxeServeCommand implements Callable<Integer> {
                 System.err.println("leo pxe serve: " + e.getMessage());
                 return 1;
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Thread hook = new Thread(() -> {
                 server.close();
                 stopped.countDown();
-            }, "leo-pxe-stop"));
+            }, "leo-pxe-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            handleStopSignals(stopped);
             System.out.println("leo pxe serve: ready");
             stopped.await();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down (another signal): the hook closes the server
+            }
         }
         return 0;
+    }
+
+    /**
+     * SIGTERM and SIGINT stop the server and let {@link #call()} return 0, as the exit status list
+     * promises. Left to the JVM they would start its shutdown sequence instead: the hook above still
+     * closes the server, but the process then exits 128+signal (143 for SIGTERM), which a supervisor
+     * reads as a failure. Where the JVM keeps a signal to itself (-Xrs), the shutdown hook stays the fallback.
+     */
+    private static void handleStopSignals(CountDownLatch stopped) {
+        for (String name : STOP_SIGNALS) {
+            try {
+                Signal.handle(new Signal(name), s -> {
+                    System.out.println("leo pxe serve: stopping on SIG" + s.getName());
+                    stopped.countDown();
+                });
+            } catch (IllegalArgumentException e) {
+                System.err.println("leo pxe serve: cannot handle SIG" + name + " (" + e.getMessage()
+                        + "); it will stop the server through the JVM's shutdown instead");
+            }
+        }
     }
 
     /** Turns the options into the library configuration, naming both options of any invalid combination. */

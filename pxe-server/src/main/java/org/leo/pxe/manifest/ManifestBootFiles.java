@@ -118,8 +118,10 @@ public final class ManifestBootFiles implements BootFiles {
         String client = client(request.client());
         String nonce = file.mac().map(m -> currentNonce.getOrDefault(m, "")).orElse("");
         boolean whole = result.complete() && result.bytesSent() == file.size() && result.sentSha256Hex().equals(file.sha256Hex());
+        // a completed HTTP Range response (a client resuming, e.g. after a server restart) is a part, not a failure
+        boolean part = !whole && result.complete() && result.bytesSent() < file.size();
         String detail = String.format("%s %s %s %d of %d bytes in %d ms%s", request.protocol(), client,
-                whole ? "sent" : "did not finish", result.bytesSent(), file.size(), result.elapsed().toMillis(),
+                whole ? "sent" : part ? "sent a part," : "did not finish", result.bytesSent(), file.size(), result.elapsed().toMillis(),
                 result.note().isEmpty() ? "" : " (" + result.note() + ")");
         if (whole) {
             LOG.info("HPC {} ({}) fetched {} over {}: {} bytes in {} ms sha256={}", who(file.mac()), client, file.name(),
