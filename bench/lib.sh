@@ -24,7 +24,7 @@ bench_ns() {
   ip netns add "$ns"; BENCH_NS+=("$ns")
   ip -n "$ns" link set lo up
   ip -n "$ns" link add leob-a type veth peer name leob-b
-  ip -n "$ns" addr add 192.0.2.1/32 dev leob-a
+  ip -n "$ns" addr add 198.51.100.1/32 dev leob-a
   ip -n "$ns" link set leob-a up; ip -n "$ns" link set leob-b up
   ip netns exec "$ns" sysctl -qw net.ipv4.ip_unprivileged_port_start=0
 }

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.leo.pxe.boot.ClientDirectory;
+import org.leo.pxe.dhcp.DhcpConfig;
 import org.leo.pxe.dhcp.DhcpServer;
 import org.leo.pxe.dhcp.LeaseStore;
 import org.leo.pxe.events.SqliteBootEventLog;
@@ -18,6 +20,7 @@ import org.leo.pxe.manifest.BootManifest;
 import org.leo.pxe.manifest.ManifestBootFiles;
 import org.leo.pxe.manifest.ManifestFormatException;
 import org.leo.pxe.manifest.ManifestTool;
+import org.leo.pxe.net.NeighborTable;
 import org.leo.pxe.net.Transport;
 import org.leo.pxe.ra.RouterAdvertisementResponder;
 import org.leo.pxe.tftp.TftpServer;
@@ -73,7 +76,7 @@ public final class PxeServer implements AutoCloseable {
             leases = LeaseStore.open(config.dataDir().resolve(PxeConfig.LEASES_FILE));
             started.add(leases);
             group = transport.newGroup(0, config.busyPoll());
-            files = new ManifestBootFiles(config.bootRoot(), manifest, leases, events, config.script(), registry);
+            files = new ManifestBootFiles(config.bootRoot(), manifest, clientDirectory(), events, config.script(), registry);
 
             if (config.http().isPresent()) {
                 HttpBootServer http = new HttpBootServer(config.http().get(), files, group, transport, registry);
@@ -113,6 +116,20 @@ public final class PxeServer implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Who is at a client address: the lease table; in proxyDHCP mode, where another server hands
+     * out the addresses, the kernel's neighbour table, for enrolled MACs only.
+     */
+    private ClientDirectory clientDirectory() {
+        Optional<DhcpConfig> dhcp = config.dhcp();
+        if (dhcp.isEmpty() || !dhcp.get().proxyMode()) {
+            return leases;
+        }
+        NeighborTable neighbors = new NeighborTable();
+        return address -> leases.macOf(address).or(() -> neighbors.macOf(address)
+                .filter(mac -> dhcp.get().serveUnknownClients() || dhcp.get().reservations().containsKey(mac)));
     }
 
     /** The boot event log: per-MAC boot history, queried by attestation. */

@@ -31,11 +31,18 @@ final class LeoPxeServer implements BootServerUnderTest {
     private final Path runDir;
     private final MacAddress enrolled;
     private final List<String> extraOptions;
+    private final boolean proxyDhcp;
     private ServerProcess process;
 
     LeoPxeServer(Path runDir, MacAddress enrolled, String... extraOptions) {
+        this(runDir, enrolled, false, extraOptions);
+    }
+
+    /** With {@code proxyDhcp}, another server hands out addresses and leo only adds the boot information. */
+    LeoPxeServer(Path runDir, MacAddress enrolled, boolean proxyDhcp, String... extraOptions) {
         this.runDir = runDir;
         this.enrolled = enrolled;
+        this.proxyDhcp = proxyDhcp;
         this.extraOptions = List.of(extraOptions);
     }
 
@@ -54,7 +61,7 @@ final class LeoPxeServer implements BootServerUnderTest {
         List<String> argv = new ArrayList<>(List.of(
                 "java", "-jar", JAR.toAbsolutePath().toString(), "pxe", "serve",
                 "--interface", pi.ifName(), "--address", server,
-                "--enroll", enrolled + "=" + hpcAddress,
+                "--enroll", proxyDhcp ? enrolled.toString() : enrolled + "=" + hpcAddress,
                 "--boot-root", root.dir().toString(), "--manifest", manifest.toString(),
                 "--public-key", keys.publicKey().toString(), "--data-dir", dataDir().toString(),
                 "--boot-mode", mode.name().toLowerCase(java.util.Locale.ROOT),
@@ -62,6 +69,9 @@ final class LeoPxeServer implements BootServerUnderTest {
                 // what the test initramfs reads besides leo.nonce and leo.server, which the server adds itself
                 "--cmdline", "console=ttyS0 quiet loglevel=4 panic=1 leo.http_port=" + root.httpPort()
                         + " leo.probe=" + BootRoot.PROBE));
+        if (proxyDhcp) {
+            argv.add("--proxy-dhcp");
+        }
         argv.addAll(extraOptions);
         process = ServerProcess.start("leo-pxe-serve", pi.processBuilder(argv.toArray(String[]::new)),
                 runDir.resolve("leo.log"));

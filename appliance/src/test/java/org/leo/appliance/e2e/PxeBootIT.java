@@ -88,6 +88,52 @@ class PxeBootIT {
         boot(Firmware.UEFI, BootMode.HTTP);
     }
 
+    /**
+     * proxyDHCP: the site's own DHCP server (dnsmasq, in a third namespace on the same segment) hands
+     * out the address; leo answers only with boot information (port 67 offer, port 4011 ack) and
+     * identifies the client for the script by the kernel's neighbour table.
+     */
+    @Test
+    void biosBootsThroughProxyDhcpBesideTheSitesDhcpServer() throws Exception {
+        assumeTrue(Exec.onPath("dnsmasq"), "dnsmasq missing (Debian package dnsmasq-base), the site's DHCP server");
+        Path run = Files.createTempDirectory("leoe-proxy-");
+        boolean passed = false;
+        try (NetNsTopology topo = NetNsTopology.create(NetNsTopology.DEFAULT_BASE);
+             SiteDhcpServer site = SiteDhcpServer.start(topo, run.resolve("site"));
+             LeoPxeServer server = new LeoPxeServer(run.resolve("server"), MAC, true)) {
+            BootRoot root = BootRoot.prepare(run.resolve("root"), artifacts, topo.pi().address(), HTTP_PORT, "unused");
+            server.start(topo.pi(), root, BootMode.TFTP);
+            try (QemuVm vm = QemuVm.builder(topo.hpc(), topo.tap(), run.resolve("vm")).firmware(Firmware.BIOS).mac(MAC).start()) {
+                SerialLine done;
+                try {
+                    done = vm.awaitSerial(BootTimeline.DONE, BOOT_TIMEOUT);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    fail("no LEO-DONE within " + BOOT_TIMEOUT + "; serial tail:\n" + vm.tail() + "\nserver log:\n" + server.log()
+                            + "\nsite dhcp log:\n" + site.log());
+                    return;
+                }
+                System.out.println(BootTimeline.of(vm, server.firstDhcpAckNanoTime()).format("leo proxyDHCP BIOS-TFTP"));
+                assertThat(done.text()).contains("dhcp=ok").contains("http=ok").contains("tftp=ok");
+                assertThat(site.log()).as("the site's server leased the address").contains("DHCPACK");
+                List<BootEvent> events = server.events();
+                events.forEach(e -> System.out.println("  event: " + e.stage() + " " + e.file() + " " + e.detail()));
+                assertThat(events).anyMatch(e -> e.stage() == BootStage.DHCP_OFFER && e.detail().contains("proxy"));
+                // iPXE takes the boot file from the proxy offer itself; it asks port 4011 only when the offer lacks one
+                // (the port 4011 exchange is covered by DhcpServerLoopbackTest).
+                assertThat(events).noneMatch(e -> e.stage() == BootStage.DHCP_ACK && !e.detail().contains("proxy"));
+                assertThat(events).anyMatch(e -> e.stage() == BootStage.SCRIPT_SERVED);
+                assertThat(events).anyMatch(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(BootRoot.INITRD));
+            }
+            passed = true;
+        } finally {
+            if (passed) {
+                deleteTree(run);
+            } else {
+                System.out.println("proxy: logs kept in " + run);
+            }
+        }
+    }
+
     /** One byte changed in the initramfs after the manifest was signed: refused at serve time, never booted. */
     @Test
     void tamperedInitramfsIsRefusedAndNotBooted() throws Exception {
