@@ -242,6 +242,20 @@ final class TftpCodec {
         return out;
     }
 
+    /**
+     * A whole DATA packet in one buffer: the 4-byte header and a copy of {@code payload}. One pooled
+     * allocation and one contiguous write are cheaper per block than a composite of header and a
+     * wrapped slice (profiled: the composite's I/O vector bookkeeping cost more than copying 1432 bytes).
+     */
+    static ByteBuf dataPacket(ByteBufAllocator alloc, int block, ByteBuf payload) {
+        int length = payload.readableBytes();
+        ByteBuf packet = alloc.directBuffer(4 + length, 4 + length);
+        packet.writeShort(TftpOpcode.DATA.code());
+        packet.writeShort(block & 0xFFFF);
+        packet.writeBytes(payload, payload.readerIndex(), length);
+        return packet;
+    }
+
     /** The 4-byte header of a DATA packet for the 16-bit {@code block}. */
     static ByteBuf dataHeader(ByteBufAllocator alloc, int block) {
         ByteBuf header = alloc.ioBuffer(4, 4);

@@ -2,7 +2,6 @@ package org.leo.pxe.tftp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -263,15 +262,11 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
 
     private void writeBlock(long seq) {
         ByteBuf payload = blocks.block(seq);
-        ByteBuf header = TftpCodec.dataHeader(alloc, (int) seq);
         ByteBuf packet;
-        if (payload.isReadable()) {
-            CompositeByteBuf composite = alloc.compositeDirectBuffer(2);
-            composite.addComponents(true, header, payload);
-            packet = composite;
-        } else {
+        try {
+            packet = TftpCodec.dataPacket(alloc, (int) seq, payload);
+        } finally {
             payload.release();
-            packet = header;
         }
         channel.write(new DatagramPacket(packet, peer), channel.voidPromise());
     }
