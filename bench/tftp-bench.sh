@@ -4,11 +4,12 @@
 # round trip (0.2 ms and 1 ms). Then 64 concurrent clients, and HTTP boot versus TFTP.
 #
 # usage: bench/tftp-bench.sh            (writes the tables into docs/benchmarks.md)
-# env:   RUNS=3 (repetitions per cell, the median is reported)   SIZE_MB=64   CONC=64   CONC_MB=16
+# env:   RUNS=3 (repetitions per loopback cell, the median is reported)  RELAY_RUNS=1 (relay cells last 20-60 s each)
+#        SIZE_MB=64   CONC=64   CONC_MB=16   LEO_HEAP=256m   LEO_OPTS (extra `leo pxe serve` options)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$LEO_ROOT"
-RUNS=${RUNS:-3}; SIZE_MB=${SIZE_MB:-64}; CONC=${CONC:-64}; CONC_MB=${CONC_MB:-16}
+RUNS=${RUNS:-3}; RELAY_RUNS=${RELAY_RUNS:-1}; SIZE_MB=${SIZE_MB:-64}; CONC=${CONC:-64}; CONC_MB=${CONC_MB:-16}
 BENCH_WORK=$(mktemp -d /var/tmp/leo-bench.XXXXXX)
 trap 'bench_cleanup; rm -rf "$BENCH_WORK"' EXIT
 
@@ -32,7 +33,7 @@ start_server() {
   case $1 in
     leo) bench_bg "$2" "${LEO[@]}" pxe serve --no-dhcp --no-ra --address 127.0.0.1 --tftp-port 69 --http-port 8080 \
             --boot-root "$ROOT" --manifest "$BENCH_WORK/boot.manifest" --public-key "$BENCH_WORK/keys/boot-manifest.pub" \
-            --data-dir "$BENCH_WORK/data-$2" >/dev/null
+            --data-dir "$BENCH_WORK/data-$2" ${LEO_OPTS:-} >/dev/null
          bench_wait_tcp "$2" 8080 ;;
     tftpd-hpa) bench_bg "$2" in.tftpd -L -4 -u root -s "$ROOT" -a 127.0.0.1:69 >/dev/null ;;
     dnsmasq) bench_bg "$2" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --enable-tftp --tftp-root="$ROOT" \
@@ -71,7 +72,8 @@ for server in leo tftpd-hpa dnsmasq; do
         lock-step*) opts=("blksize 1432") ;;
         windowsize*) opts=("blksize 1432" "windowsize 16") ;;
       esac
-      s=$(fetch "$ns" "${path#*:}" "${opts[@]}")
+      if [ "${path%%:*}" = loopback ]; then n=$RUNS; else n=$RELAY_RUNS; fi
+      s=$(RUNS=$n fetch "$ns" "${path#*:}" "${opts[@]}")
       bench_log "$server ${path%%:*} $mode: $s s"
       printf '%s\t%s\t%s\t%s\n' "$server" "${path%%:*}" "$mode" "$s" >> "$RESULTS"
     done
@@ -125,7 +127,7 @@ done
 # ---- render ---------------------------------------------------------------------------------
 TABLE=$BENCH_WORK/table.md
 {
-  echo "Command: \`bench/tftp-bench.sh\` (RUNS=$RUNS, ${SIZE_MB} MiB file, client atftp $(dpkg-query -W -f='${Version}' atftp)," \
+  echo "Command: \`bench/tftp-bench.sh\` (RUNS=$RUNS on loopback, RELAY_RUNS=$RELAY_RUNS through the relay, ${SIZE_MB} MiB file, client atftp $(dpkg-query -W -f='${Version}' atftp)," \
        "tftpd-hpa $(dpkg-query -W -f='${Version}' tftpd-hpa), dnsmasq $(dpkg-query -W -f='${Version}' dnsmasq-base)), $(date -u +%Y-%m-%d), $(nproc) cores."
   echo
   echo "Median seconds for one ${SIZE_MB} MiB fetch (MB/s in brackets); ratio = tftpd-hpa lock-step time / this time."

@@ -195,7 +195,7 @@ public class PxeServeCommand implements Callable<Integer> {
             description = "Largest TFTP window granted (RFC 7440). Default: ${DEFAULT-VALUE}.")
     int tftpMaxWindowsize;
 
-    @Option(names = "--busy-poll", paramLabel = "MICROS", defaultValue = "0",
+    @Option(names = "--busy-poll", paramLabel = "MICROS", defaultValue = "50",
             description = "After each network event, keep polling this long before sleeping. Lock-step TFTP (what "
                     + "PXE ROMs and iPXE use) is one round trip per block, so waking a sleeping thread for every ACK "
                     + "slows it down; polling costs one core only while transfers run. 0 always sleeps. "
