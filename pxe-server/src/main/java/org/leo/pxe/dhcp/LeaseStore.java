@@ -97,7 +97,7 @@ public final class LeaseStore implements ClientDirectory, AutoCloseable {
         }
         Lease previous = byMac.put(l.mac(), l);
         if (previous != null && !previous.address().equals(l.address())) {
-            byAddress.remove(previous.address());
+            byAddress.remove(previous.address(), previous);
         }
         byAddress.put(l.address(), l);
         staged.add(new Staged(l, now));
