@@ -1,5 +1,7 @@
 package org.leo.pxe.boot;
 
+import java.util.List;
+
 /**
  * Where boot events go. The SQLite-backed boot event log is the real one; {@link #NONE} is the
  * null object for components used alone.
@@ -10,4 +12,12 @@ public interface BootEventSink {
 
     /** Records an event durably before returning (an acknowledged event is never lost). */
     void record(BootEvent event);
+
+    /**
+     * Records {@code events} in order, durably before returning. A durable sink overrides this to
+     * commit them together (the DHCP server's group commit records a burst at once).
+     */
+    default void recordAll(List<BootEvent> events) {
+        events.forEach(this::record);
+    }
 }

@@ -12,18 +12,23 @@ import org.leo.pxe.net.MacAddress;
  * address it asks for, else the first free pool address, and as a last resort an expired binding
  * of another client. Offers are held in memory only ({@link DhcpConfig#offerHold()}): they are not
  * persisted because the REQUEST re-checks the address anyway, so an offer lost in a crash costs the
- * client one retry and can never hand out a taken address. Not thread-safe: one DHCP thread.
+ * client one retry and can never hand out a taken address. Offers are indexed both by client and by
+ * address, and leases are read from {@link LeaseStore}'s in-memory index, so probing a pool address
+ * costs a few hash lookups: a DISCOVER from a new client scans the pool without touching the disk.
+ * Not thread-safe: one DHCP thread.
  */
 final class AddressAllocator {
     /** Offers outstanding at once; a flood of spoofed DISCOVERs cannot grow memory beyond this. */
     static final int MAX_OFFERS = 4096;
 
-    private record Offer(Inet4Address address, Instant until) {
+    private record Offer(MacAddress mac, Inet4Address address, Instant until) {
     }
 
     private final DhcpConfig config;
     private final LeaseStore leases;
     private final Map<MacAddress, Offer> offers = new HashMap<>();
+    /** The same offers by address (kept in step with {@link #offers}). */
+    private final Map<Inet4Address, Offer> offeredAddresses = new HashMap<>();
     private final Map<Inet4Address, MacAddress> fixed = new HashMap<>();
 
     AddressAllocator(DhcpConfig config, LeaseStore leases) {
@@ -86,15 +91,22 @@ final class AddressAllocator {
     void offered(MacAddress mac, Inet4Address address, Instant now) {
         if (offers.size() >= MAX_OFFERS) {
             offers.values().removeIf(o -> !now.isBefore(o.until()));
+            offeredAddresses.values().removeIf(o -> !now.isBefore(o.until()));
             if (offers.size() >= MAX_OFFERS) {
                 return; // still hold nothing more; the REQUEST re-checks the address
             }
         }
-        offers.put(mac, new Offer(address, now.plus(config.offerHold())));
+        forgetOffer(mac);
+        Offer o = new Offer(mac, address, now.plus(config.offerHold()));
+        offers.put(mac, o);
+        offeredAddresses.put(address, o);
     }
 
     void forgetOffer(MacAddress mac) {
-        offers.remove(mac);
+        Offer o = offers.remove(mac);
+        if (o != null) {
+            offeredAddresses.remove(o.address(), o);
+        }
     }
 
     private boolean isFree(Inet4Address a, MacAddress mac, Instant now, boolean reuseExpired) {
@@ -105,10 +117,9 @@ final class AddressAllocator {
         if (owner != null && !owner.equals(mac)) {
             return false;
         }
-        for (Map.Entry<MacAddress, Offer> e : offers.entrySet()) {
-            if (!e.getKey().equals(mac) && e.getValue().address().equals(a) && now.isBefore(e.getValue().until())) {
-                return false;
-            }
+        Offer offer = offeredAddresses.get(a);
+        if (offer != null && !offer.mac().equals(mac) && now.isBefore(offer.until())) {
+            return false;
         }
         if (leases.isDeclined(a, now)) {
             return false;

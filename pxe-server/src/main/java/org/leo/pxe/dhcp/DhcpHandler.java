@@ -9,11 +9,9 @@ import io.netty.channel.socket.DatagramPacket;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.boot.BootEventSink;
 import org.leo.pxe.boot.BootStage;
 import org.leo.pxe.net.MacAddress;
 import org.slf4j.Logger;
@@ -24,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * and send the reply to the address RFC 2131 4.1 prescribes. A packet that does not decode is a
  * value ({@link Decoded}), logged at debug with the MAC and xid it claims and counted; nothing a
  * client sends stops the server. The event loop only copies the datagram (at most
- * {@link DhcpCodecUtil#MAX_PACKET_LENGTH} bytes) and hands it to the server's single worker thread,
- * because the policy blocks on SQLite commits; when the worker's bounded queue is full the packet is
- * dropped and counted ({@code dhcp.dropped_overload}), as a DHCP client simply retransmits.
+ * {@link DhcpCodecUtil#MAX_PACKET_LENGTH} bytes) and hands it to the server's single
+ * {@link GroupCommitWorker}, which commits leases and events of a burst together before sending
+ * the replies; when the worker's bounded queue is full the packet is dropped and counted
+ * ({@code dhcp.dropped_overload}), as a DHCP client simply retransmits.
  */
 final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private static final Logger LOG = LoggerFactory.getLogger(DhcpHandler.class);
@@ -58,16 +57,14 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private final DhcpConfig config;
     private final DhcpPolicy policy;
     private final DhcpPolicy.Port port;
-    private final BootEventSink events;
     private final MeterRegistry registry;
-    private final Executor worker;
+    private final GroupCommitWorker worker;
 
-    DhcpHandler(DhcpConfig config, DhcpPolicy policy, DhcpPolicy.Port port, BootEventSink events, MeterRegistry registry,
-                Executor worker) {
+    DhcpHandler(DhcpConfig config, DhcpPolicy policy, DhcpPolicy.Port port, MeterRegistry registry,
+                GroupCommitWorker worker) {
         this.config = config;
         this.policy = policy;
         this.port = port;
-        this.events = events;
         this.registry = registry;
         this.worker = worker;
     }
@@ -78,35 +75,35 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         ByteBuf content = packet.content();
         byte[] bytes = new byte[Math.min(content.readableBytes(), DhcpCodecUtil.MAX_PACKET_LENGTH + 1)];
         content.getBytes(content.readerIndex(), bytes);
-        try {
-            worker.execute(() -> handle(ctx, sender, bytes));
-        } catch (RejectedExecutionException e) {
-            registry.counter("dhcp.dropped_overload").increment();
-        }
+        worker.submit(events -> decide(ctx, sender, bytes, events)); // counted as dhcp.dropped_overload when full
     }
 
-    /** On the worker thread: decode, decide, record, reply. */
-    void handle(ChannelHandlerContext ctx, InetSocketAddress sender, byte[] bytes) {
+    /**
+     * On the worker thread: decode, decide, append the boot events to {@code events}, encode. The
+     * returned reply is sent by the worker after the leases and events of its batch are committed.
+     */
+    Optional<GroupCommitWorker.Reply> decide(ChannelHandlerContext ctx, InetSocketAddress sender, byte[] bytes,
+                                             List<BootEvent> events) {
         Decoded d = Decoded.of(Unpooled.wrappedBuffer(bytes));
         if (!d.ok()) {
             registry.counter("dhcp.decode_errors").increment();
             LOG.debug("DHCP from {} mac={} xid={} dropped: {}", sender, d.claimedMac(), d.claimedXid(), d.error());
-            return;
+            return Optional.empty();
         }
         DhcpMessage req = d.message();
         registry.counter("dhcp.received", "type", req.type().name()).increment();
         Outcome out;
         try {
-            out = policy.handle(req, port);
+            out = policy.decide(req, port);
         } catch (RuntimeException e) { // a store failure must not kill the channel; no ACK without a durable lease
             registry.counter("dhcp.errors").increment();
             LOG.error("DHCP {} xid={} from {}: {}", req.type(), req.xidHex(), sender, e.toString(), e);
-            return;
+            return Optional.empty();
         }
         MacAddress mac = req.mac().orElse(null);
         String client = sender.getAddress().getHostAddress() + ":" + sender.getPort();
         if (out.record()) {
-            receivedStage(req).ifPresent(s -> events.record(BootEvent.dhcp(mac, client, s, describe(req))));
+            receivedStage(req).ifPresent(s -> events.add(BootEvent.dhcp(mac, client, s, describe(req))));
         }
         if (out.reply().isEmpty()) {
             if (out.stage() == BootStage.DHCP_IGNORED) {
@@ -114,9 +111,9 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
             }
             LOG.debug("DHCP {} xid={} from {} {}: {}", req.type(), req.xidHex(), mac, client, out.detail());
             if (out.record()) {
-                events.record(BootEvent.dhcp(mac, client, out.stage(), out.detail()));
+                events.add(BootEvent.dhcp(mac, client, out.stage(), out.detail()));
             }
-            return;
+            return Optional.empty();
         }
         DhcpMessage reply = out.reply().get();
         InetSocketAddress to = destination(req, reply, port, sender, config);
@@ -127,16 +124,31 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
             buf.release();
             registry.counter("dhcp.errors").increment();
             LOG.error("DHCP {} xid={} for {}: reply not encodable: {}", reply.type(), req.xidHex(), mac, e.getMessage());
-            return;
+            return Optional.empty();
         }
-        // Recorded before the send: a client that has the reply can rely on the event being logged.
-        registry.counter("dhcp.sent", "type", reply.type().name()).increment();
-        LOG.info("DHCP {} xid={} {} -> {} to {}: {}", req.type(), req.xidHex(), mac, reply.type(), to, out.detail());
-        events.record(BootEvent.dhcp(mac, client, out.stage(), out.detail()));
-        ctx.writeAndFlush(new DatagramPacket(buf, to)).addListener(f -> {
-            if (!f.isSuccess()) {
-                registry.counter("dhcp.send_errors").increment();
-                LOG.warn("DHCP {} xid={} to {} not sent: {}", reply.type(), req.xidHex(), to, f.cause().toString());
+        // Recorded in the same commit, before the send: a client that has the reply can rely on the event being logged.
+        events.add(BootEvent.dhcp(mac, client, out.stage(), out.detail()));
+        return Optional.of(new GroupCommitWorker.Reply() {
+            @Override
+            public void send() {
+                registry.counter("dhcp.sent", "type", reply.type().name()).increment();
+                // An OFFER changes nothing for the client yet: INFO says what it was given (ACK, NAK).
+                if (reply.type() == DhcpMessageType.OFFER) {
+                    LOG.debug("DHCP {} xid={} {} -> {} to {}: {}", req.type(), req.xidHex(), mac, reply.type(), to, out.detail());
+                } else {
+                    LOG.info("DHCP {} xid={} {} -> {} to {}: {}", req.type(), req.xidHex(), mac, reply.type(), to, out.detail());
+                }
+                ctx.writeAndFlush(new DatagramPacket(buf, to)).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        registry.counter("dhcp.send_errors").increment();
+                        LOG.warn("DHCP {} xid={} to {} not sent: {}", reply.type(), req.xidHex(), to, f.cause().toString());
+                    }
+                });
+            }
+
+            @Override
+            public void discard() {
+                buf.release();
             }
         });
     }

@@ -17,8 +17,10 @@ import org.slf4j.LoggerFactory;
  * The DHCP server's decisions, independent of sockets: DISCOVER to OFFER, REQUEST in the
  * SELECTING / INIT-REBOOT / RENEWING / REBINDING states of RFC 2131 4.3.2 to ACK, NAK or silence,
  * RELEASE, DECLINE (4.3.3, 4.3.4), INFORM to ACK without lease (4.3.5), and proxyDHCP (PXE spec 2.2).
- * Only enrolled MACs are served unless {@link DhcpConfig#serveUnknownClients()}. A lease is committed
- * durably before the ACK is returned. Call from one thread.
+ * Only enrolled MACs are served unless {@link DhcpConfig#serveUnknownClients()}. {@link #handle}
+ * commits the lease durably before it returns the ACK; {@link #decide} only stages it in the
+ * {@link LeaseStore}, for a caller that commits a burst of decisions at once (group commit) and
+ * must then flush the store before sending any of their replies. Call from one thread.
  */
 public final class DhcpPolicy {
     private static final Logger LOG = LoggerFactory.getLogger(DhcpPolicy.class);
@@ -47,8 +49,21 @@ public final class DhcpPolicy {
         this.poolExhausted = registry.counter("dhcp.pool_exhausted");
     }
 
-    /** Decides what to do with {@code req}, a decoded message that arrived on {@code port}. */
+    /**
+     * Decides what to do with {@code req}, a decoded message that arrived on {@code port}; a lease
+     * it grants is durable when this returns.
+     */
     public Outcome handle(DhcpMessage req, Port port) {
+        Outcome out = decide(req, port);
+        leases.flush();
+        return out;
+    }
+
+    /**
+     * Like {@link #handle} but a lease it grants is only staged: the caller must
+     * {@link LeaseStore#flush()} before sending the reply (and send nothing if the flush fails).
+     */
+    public Outcome decide(DhcpMessage req, Port port) {
         if (req.op() != DhcpMessage.OP_BOOTREQUEST) {
             return Outcome.ignore("op " + req.op() + " is not BOOTREQUEST");
         }
@@ -157,7 +172,7 @@ public final class DhcpPolicy {
             address = claimed;
         }
         Lease lease = new Lease(mac, address, now.plus(config.leaseTime()));
-        leases.commit(lease, now); // durable before the ACK leaves
+        leases.stage(lease, now); // flushed (durable) before the ACK leaves: see decide()
         allocator.forgetOffer(mac);
         return Outcome.send(replies.reply(req, DhcpMessageType.ACK, Optional.of(address), true, client, boot, hostname, false),
                 BootStage.DHCP_ACK, state + " acked " + address.getHostAddress() + " until " + lease.expiresAt() + bootDetail(boot));

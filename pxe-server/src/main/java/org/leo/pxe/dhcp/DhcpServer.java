@@ -16,9 +16,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.leo.pxe.boot.BootEventSink;
 import org.leo.pxe.net.NativeSockets;
 import org.leo.pxe.net.Transport;
@@ -29,39 +26,32 @@ import org.slf4j.LoggerFactory;
  * The DHCP (and in proxy mode PXE port 4011) server: UDP channels on the shared event loop group,
  * bound to 0.0.0.0 (broadcast DISCOVERs only reach a wildcard socket) and, when an interface is
  * configured, to that device with SO_BINDTODEVICE. Request handling runs on one dedicated thread
- * because leases are committed to SQLite before the ACK is sent.
+ * ({@link GroupCommitWorker}) because leases are committed to SQLite before the ACK is sent.
  */
 public final class DhcpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DhcpServer.class);
 
     private final DhcpConfig config;
-    private final BootEventSink events;
     private final EventLoopGroup group;
     private final Transport transport;
     private final MeterRegistry registry;
     private final DhcpPolicy policy;
-    /** Requests queued for the worker at most; beyond it packets are dropped (clients retransmit). */
-    static final int MAX_QUEUED_REQUESTS = 1024;
-    private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(MAX_QUEUED_REQUESTS), r -> {
-                Thread t = new Thread(r, "dhcp-worker");
-                t.setDaemon(true);
-                return t;
-            }, new ThreadPoolExecutor.AbortPolicy());
+    private final GroupCommitWorker worker;
     private final List<Channel> channels = new ArrayList<>();
 
     public DhcpServer(DhcpConfig config, LeaseStore leases, BootEventSink events, EventLoopGroup group,
                       Transport transport, MeterRegistry registry) {
         this.config = config;
-        this.events = events;
         this.group = group;
         this.transport = transport;
         this.registry = registry;
         this.policy = new DhcpPolicy(config, leases, registry, Clock.systemUTC());
+        this.worker = new GroupCommitWorker(leases::flush, events, registry);
     }
 
     /** Binds the server port (and the proxy port in proxy mode). Blocks until bound. */
     public synchronized void start() {
+        worker.start();
         try {
             channels.add(bind(config.serverPort(), DhcpPolicy.Port.DHCP));
             if (config.proxyMode()) {
@@ -93,7 +83,7 @@ public final class DhcpServer implements AutoCloseable {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("dhcp", new DhcpHandler(config, policy, kind, events, registry, worker));
+                        ch.pipeline().addLast("dhcp", new DhcpHandler(config, policy, kind, registry, worker));
                     }
                 });
         Channel ch = b.register().syncUninterruptibly().channel();
@@ -119,14 +109,6 @@ public final class DhcpServer implements AutoCloseable {
             ch.close().syncUninterruptibly();
         }
         channels.clear();
-        worker.shutdown();
-        try {
-            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
-                worker.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            worker.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        worker.close();
     }
 }

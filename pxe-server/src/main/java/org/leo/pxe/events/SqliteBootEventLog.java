@@ -87,19 +87,49 @@ public final class SqliteBootEventLog implements BootEventSink, AutoCloseable {
         append(event);
     }
 
+    /** Records {@code events} in one transaction (one fsync for a burst); all or none. */
+    @Override
+    public synchronized void recordAll(List<BootEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        try {
+            db.setAutoCommit(false);
+            try {
+                for (BootEvent e : events) {
+                    bind(e);
+                    insert.executeUpdate();
+                }
+                db.commit();
+            } catch (SQLException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            LOG.error("boot event log: cannot record {} events: {}", events.size(), e.getMessage());
+            throw new IllegalStateException("boot events not recorded: " + e.getMessage(), e);
+        }
+    }
+
+    private void bind(BootEvent event) throws SQLException {
+        insert.setString(1, event.at().toString());
+        insert.setString(2, event.mac().map(MacAddress::toString).orElse(null));
+        insert.setString(3, cut(event.client()));
+        insert.setString(4, event.stage().name());
+        insert.setString(5, event.protocol() == null ? null : event.protocol().name());
+        insert.setString(6, cut(event.file()));
+        insert.setLong(7, event.bytes());
+        insert.setString(8, cut(event.sha256Hex()));
+        insert.setString(9, cut(event.bootNonce()));
+        insert.setString(10, cut(event.detail()));
+    }
+
     /** Records {@code event} and returns its id once committed. */
     public synchronized long append(BootEvent event) {
         try {
-            insert.setString(1, event.at().toString());
-            insert.setString(2, event.mac().map(MacAddress::toString).orElse(null));
-            insert.setString(3, cut(event.client()));
-            insert.setString(4, event.stage().name());
-            insert.setString(5, event.protocol() == null ? null : event.protocol().name());
-            insert.setString(6, cut(event.file()));
-            insert.setLong(7, event.bytes());
-            insert.setString(8, cut(event.sha256Hex()));
-            insert.setString(9, cut(event.bootNonce()));
-            insert.setString(10, cut(event.detail()));
+            bind(event);
             insert.executeUpdate();
             try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT last_insert_rowid()")) {
                 rs.next();

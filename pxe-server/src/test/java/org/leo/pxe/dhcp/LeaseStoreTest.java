@@ -51,6 +51,49 @@ class LeaseStoreTest {
     }
 
     @Test
+    void aStagedLeaseIsSeenAtOnceButReachesTheDiskOnlyWithTheFlush() {
+        Instant now = Instant.now();
+        Lease a = new Lease(A, Packets.ip("10.0.0.100"), now.plusSeconds(60));
+        Lease b = new Lease(B, Packets.ip("10.0.0.101"), now.plusSeconds(60));
+        try (LeaseStore s = LeaseStore.open(dir.resolve("l.db"))) {
+            s.stage(a, now);
+            s.stage(b, now);
+            assertThat(s.hasStaged()).isTrue();
+            assertThat(s.macOf(Packets.ip("10.0.0.101"))).contains(B);
+            assertThatThrownBy(() -> s.stage(new Lease(B, Packets.ip("10.0.0.100"), now.plusSeconds(60)), now))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("not stored");
+            assertThat(s.byMac(B).map(Lease::address)).contains(Packets.ip("10.0.0.101")); // the refused stage changed nothing
+            try (LeaseStore other = LeaseStore.open(dir.resolve("l.db"))) {
+                assertThat(other.all()).isEmpty();
+            }
+            s.flush();
+            assertThat(s.hasStaged()).isFalse();
+            try (LeaseStore other = LeaseStore.open(dir.resolve("l.db"))) {
+                assertThat(other.all()).extracting(Lease::mac).containsExactly(A, B);
+            }
+        }
+    }
+
+    @Test
+    void aFailedFlushForgetsTheStagedLeases() throws Exception {
+        Instant now = Instant.now();
+        try (LeaseStore s = LeaseStore.open(dir.resolve("l.db"))) {
+            s.commit(new Lease(A, Packets.ip("10.0.0.100"), now.plusSeconds(60)), now);
+            // Another writer takes the address behind our back: the UNIQUE constraint refuses our batch.
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("l.db"));
+                 java.sql.Statement st = c.createStatement()) {
+                st.execute("INSERT INTO dhcp_lease (mac, ip, expires_at) VALUES ('02:00:00:00:00:01', '10.0.0.102', "
+                        + now.plusSeconds(600).toEpochMilli() + ")");
+            }
+            s.stage(new Lease(B, Packets.ip("10.0.0.102"), now.plusSeconds(60)), now);
+            assertThatThrownBy(s::flush).isInstanceOf(IllegalStateException.class).hasMessageContaining("not stored");
+            assertThat(s.byMac(B)).isEmpty();
+            assertThat(s.macOf(Packets.ip("10.0.0.102"))).contains(MacAddress.parse("02:00:00:00:00:01"));
+            assertThat(s.byMac(A).map(Lease::address)).contains(Packets.ip("10.0.0.100"));
+        }
+    }
+
+    @Test
     void walAndFullSync() throws Exception {
         try (LeaseStore s = LeaseStore.open(dir.resolve("l.db"))) {
             assertThat(dir.resolve("l.db-wal")).exists();
