@@ -48,7 +48,8 @@ class HttpBootCurlTest {
     }
 
     @BeforeEach
-    void drain() {
+    void drain() throws InterruptedException {
+        fx.awaitQuiet();
         fx.finished.clear();
         fx.events.clear();
     }

@@ -45,7 +45,8 @@ class HttpBootServerTest {
     }
 
     @BeforeEach
-    void drain() {
+    void drain() throws InterruptedException {
+        fx.awaitQuiet();
         fx.finished.clear();
         fx.events.clear();
     }

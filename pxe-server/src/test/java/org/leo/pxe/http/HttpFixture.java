@@ -45,6 +45,8 @@ final class HttpFixture implements AutoCloseable {
     final BootManifest manifest;
     final List<BootEvent> events = new CopyOnWriteArrayList<>();
     final LinkedBlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
+    /** Transfers opened minus transfers finished; guarded by itself. */
+    private final long[] balance = new long[1];
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final EventLoopGroup group;
     final HttpBootServer server;
@@ -88,13 +90,21 @@ final class HttpFixture implements AutoCloseable {
         BootFiles recording = new BootFiles() {
             @Override
             public ServedFile open(BootRequest request) throws BootRefusal {
-                return files.open(request);
+                ServedFile f = files.open(request);
+                synchronized (balance) {
+                    balance[0]++;
+                }
+                return f;
             }
 
             @Override
             public void finished(BootRequest request, ServedFile file, TransferResult result) {
                 files.finished(request, file, result);
                 finished.add(new Finished(request, file, result));
+                synchronized (balance) {
+                    balance[0]--;
+                    balance.notifyAll();
+                }
             }
         };
         Transport transport = Transport.best();
@@ -115,6 +125,25 @@ final class HttpFixture implements AutoCloseable {
 
     String sha(String name) {
         return manifest.entry(name).orElseThrow().sha256Hex();
+    }
+
+    /**
+     * Waits until every transfer opened so far has reported finished(). finished() runs on the
+     * server's worker threads, so a test's last report can arrive after the next test began;
+     * tests that share one fixture call this before they clear the queue
+     * (regression: HttpBootServerTest.singleRangeIs206 once read the previous test's report).
+     */
+    void awaitQuiet() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        synchronized (balance) {
+            while (balance[0] > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError(balance[0] + " transfer(s) never reported finished()");
+                }
+                balance.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
     }
 
     Finished nextFinished() throws InterruptedException {
