@@ -136,8 +136,6 @@ best() {
 }
 TABLE=$BENCH_WORK/table.md
 {
-  echo "## DHCP: DORA rate, Leo against dnsmasq (perfdhcp)"
-  echo
   echo "Command: \`bench/dhcp-bench.sh\` (RUNS=$RUNS, PERIOD=${PERIOD} s per run, pool of $POOL_SIZE addresses, lease" \
        "time $LEASE s), perfdhcp $(perfdhcp -v 2>&1 | awk '{print $2}') (kea-admin $(dpkg-query -W -f='${Version}' kea-admin))," \
        "dnsmasq $(dpkg-query -W -f='${Version}' dnsmasq-base), Leo $(meta commit), $(meta java), $(meta date)," \
