@@ -25,10 +25,11 @@ import org.leo.pxe.tftp.TftpConfig;
  * @param raInterface  the interface on which to answer IPv6 Router Solicitations
  * @param busyPoll     how long the event loops poll after each event before they block (zero: never poll);
  *                     see {@link org.leo.pxe.net.Transport#newGroup(int, Duration)}
+ * @param warmup       exercise the transfer code on private loopback servers before serving (see {@code Warmup})
  */
 public record PxeConfig(Path bootRoot, Path manifest, Path publicKey, Path dataDir, Optional<DhcpConfig> dhcp,
                         Optional<TftpConfig> tftp, Optional<HttpBootConfig> http, IpxeScriptConfig script,
-                        Optional<String> raInterface, Duration busyPoll) {
+                        Optional<String> raInterface, Duration busyPoll, boolean warmup) {
     /** Long enough to catch the next ACK of a lock-step transfer on a LAN, short enough to cost nothing when idle. */
     public static final Duration DEFAULT_BUSY_POLL = Duration.ofMillis(1).dividedBy(20);
     public static final String LEASES_FILE = "leases.db";

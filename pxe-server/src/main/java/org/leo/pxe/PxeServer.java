@@ -78,6 +78,9 @@ public final class PxeServer implements AutoCloseable {
             group = transport.newGroup(0, config.busyPoll());
             files = new ManifestBootFiles(config.bootRoot(), manifest, clientDirectory(), events, config.script(), registry);
 
+            if (config.warmup()) {
+                Warmup.run(group, transport);
+            }
             if (config.http().isPresent()) {
                 HttpBootServer http = new HttpBootServer(config.http().get(), files, group, transport, registry);
                 started.add(http);

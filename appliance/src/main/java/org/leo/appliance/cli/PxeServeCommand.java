@@ -202,6 +202,12 @@ public class PxeServeCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     long busyPollMicros;
 
+    @Option(names = "--no-warmup", defaultValue = "false",
+            description = "Do not warm up at start. Normally the server first runs its TFTP and HTTP transfer code a few "
+                    + "thousand times on private loopback sockets (about a second), so the first HPC's kernel is not "
+                    + "served by a cold JVM.")
+    boolean noWarmup;
+
     @Option(names = "--no-dhcp", defaultValue = "false", description = "Do not run DHCP (another server hands out addresses).")
     boolean noDhcp;
 
@@ -315,7 +321,7 @@ public class PxeServeCommand implements Callable<Integer> {
         try {
             return new PxeConfig(bootRoot, manifest, publicKey, dataDir, dhcp, tftp, http, script,
                     noRa || interfaceName == null ? Optional.empty() : Optional.of(interfaceName),
-                    Duration.ofNanos(busyPollMicros * 1000));
+                    Duration.ofNanos(busyPollMicros * 1000), !noWarmup);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
