@@ -30,8 +30,6 @@ import org.leo.pxe.tftp.TftpConfig;
 public record PxeConfig(Path bootRoot, Path manifest, Path publicKey, Path dataDir, Optional<DhcpConfig> dhcp,
                         Optional<TftpConfig> tftp, Optional<HttpBootConfig> http, IpxeScriptConfig script,
                         Optional<String> raInterface, Duration busyPoll, boolean warmup) {
-    /** Long enough to catch the next ACK of a lock-step transfer on a LAN, short enough to cost nothing when idle. */
-    public static final Duration DEFAULT_BUSY_POLL = Duration.ofMillis(1).dividedBy(20);
     public static final String LEASES_FILE = "leases.db";
     public static final String EVENTS_FILE = "boot-events.db";
 

@@ -195,10 +195,12 @@ public class PxeServeCommand implements Callable<Integer> {
             description = "Largest TFTP window granted (RFC 7440). Default: ${DEFAULT-VALUE}.")
     int tftpMaxWindowsize;
 
-    @Option(names = "--busy-poll", paramLabel = "MICROS", defaultValue = "50",
+    @Option(names = "--busy-poll", paramLabel = "MICROS", defaultValue = "0",
             description = "After each network event, keep polling this long before sleeping. Lock-step TFTP (what "
                     + "PXE ROMs and iPXE use) is one round trip per block, so waking a sleeping thread for every ACK "
-                    + "slows it down; polling costs one core only while transfers run. 0 always sleeps. "
+                    + "slows it down; polling costs one core only while transfers run. Measured here: 64 MiB lock-step "
+                    + "on an idle machine 1.03 s with 50 us against 1.44 s without, but slower when other work needs "
+                    + "the cores (a VM booting beside the server). 0 always sleeps. "
                     + "Default: ${DEFAULT-VALUE}.")
     long busyPollMicros;
 

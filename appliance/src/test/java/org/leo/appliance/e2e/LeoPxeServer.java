@@ -73,6 +73,11 @@ final class LeoPxeServer implements BootServerUnderTest {
             argv.add("--proxy-dhcp");
         }
         argv.addAll(extraOptions);
+        // for experiments and benchmarks: more `leo pxe serve` options, space-separated
+        String extra = System.getProperty("leo.test.serve.options", "").trim();
+        if (!extra.isEmpty()) {
+            argv.addAll(List.of(extra.split("\\s+")));
+        }
         process = ServerProcess.start("leo-pxe-serve", pi.processBuilder(argv.toArray(String[]::new)),
                 runDir.resolve("leo.log"));
         process.awaitReady(Pattern.compile("leo pxe serve: ready"), Duration.ofSeconds(60));
