@@ -2,7 +2,6 @@ package org.leo.appliance.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -34,6 +33,7 @@ import org.leo.pxe.vm.Firmware;
 import org.leo.pxe.vm.NetNsTopology;
 import org.leo.pxe.vm.QemuVm;
 import org.leo.pxe.vm.SerialLine;
+import org.leo.pxe.vm.VmPreconditions;
 
 /**
  * The real thing: a disk-less QEMU VM (TCG) with the stock iPXE ROM, BIOS and UEFI, boots a
@@ -54,16 +54,7 @@ class PxeBootIT {
     @BeforeAll
     static void preconditions() throws Exception {
         assumeTrue(Files.isRegularFile(LeoPxeServer.JAR), "the packaged leo (" + LeoPxeServer.JAR + ") is missing: run mvn verify");
-        assumeTrue(Exec.onPath("ip"), "iproute2 'ip' not on PATH");
-        assumeTrue(Exec.run(Duration.ofSeconds(5), "id", "-u").output().strip().equals("0"),
-                "needs root (network namespaces, tap devices)");
-        assumeTrue(Exec.onPath(QemuVm.QEMU), QemuVm.QEMU + " missing (Debian package qemu-system-x86)");
-        assumeTrue(Files.isReadable(QemuVm.IPXE_VIRTIO_ROM), QemuVm.IPXE_VIRTIO_ROM + " missing (Debian package ipxe-qemu)");
-        try {
-            artifacts = BootArtifacts.ensure();
-        } catch (BootArtifacts.UnavailableException e) {
-            abort("Debian archive unreachable, cannot fetch the test kernel/busybox: " + e.getMessage());
-        }
+        artifacts = VmPreconditions.assumeVmBootPossible();
     }
 
     @Test

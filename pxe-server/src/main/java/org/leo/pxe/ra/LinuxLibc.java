@@ -17,7 +17,6 @@ interface LinuxLibc extends Library {
     int IPPROTO_IPV6 = 41;
     int IPPROTO_ICMPV6 = 58;
     int SOL_SOCKET = 1;
-    int SO_BINDTODEVICE = 25;
     int SO_RCVTIMEO = 20;
     int IPV6_UNICAST_HOPS = 16;
     int IPV6_MULTICAST_IF = 17;

@@ -11,6 +11,7 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
+import org.leo.pxe.net.NativeSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,8 +82,7 @@ public final class RouterAdvertisementResponder implements Closeable {
                     + e.getErrorCode(), e);
         }
         try {
-            byte[] name = (interfaceName + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-            c.setsockopt(fd, LinuxLibc.SOL_SOCKET, LinuxLibc.SO_BINDTODEVICE, name, name.length);
+            NativeSockets.bindToDevice(fd, interfaceName);
             c.setsockopt(fd, LinuxLibc.IPPROTO_ICMPV6, LinuxLibc.ICMP6_FILTER, onlySolicitationsFilter(), 32);
             // RFC 4861 6.1.2: an RA must be sent with hop limit 255 (receivers drop others).
             c.setsockopt(fd, LinuxLibc.IPPROTO_IPV6, LinuxLibc.IPV6_MULTICAST_HOPS, intValue(255), 4);
@@ -95,6 +95,9 @@ public final class RouterAdvertisementResponder implements Closeable {
             c.close(fd);
             throw new IllegalStateException("IPv6 RA responder: cannot configure the socket on " + interfaceName
                     + ": errno " + e.getErrorCode(), e);
+        } catch (java.io.IOException e) {
+            c.close(fd);
+            throw new IllegalStateException("IPv6 RA responder: " + e.getMessage(), e);
         }
         RouterAdvertisementResponder r = new RouterAdvertisementResponder(interfaceName, index, fd, registry);
         r.thread.start();

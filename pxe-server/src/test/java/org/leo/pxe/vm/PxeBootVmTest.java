@@ -1,7 +1,6 @@
 package org.leo.pxe.vm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -46,24 +45,9 @@ class PxeBootVmTest {
         // dnsmasq reference timeline for bench/boot-bench.sh, so it only runs when asked for.
         assumeTrue(Boolean.getBoolean("leo.test.vm.standin"),
                 "stand-in (dnsmasq) VM boots run only with -Dleo.test.vm.standin=true");
-        assumeTrue(Exec.onPath("ip"), "iproute2 'ip' not on PATH");
-        assumeTrue(Exec.run(Duration.ofSeconds(5), "id", "-u").output().strip().equals("0"),
-                "needs root (network namespaces, tap devices)");
-        assumeTrue(Exec.onPath(QemuVm.QEMU), QemuVm.QEMU + " missing (Debian package qemu-system-x86)");
-        assumeTrue(Files.isReadable(QemuVm.IPXE_VIRTIO_ROM),
-                QemuVm.IPXE_VIRTIO_ROM + " missing (Debian package ipxe-qemu)");
         assumeTrue(Exec.onPath("dnsmasq"), "dnsmasq missing (Debian package dnsmasq-base), the stand-in server");
         assumeTrue(Exec.onPath("python3"), "python3 missing (the stand-in HTTP server)");
-        try {
-            NetNsTopology.create(NetNsTopology.DEFAULT_BASE).close(); // probe: netns + veth + bridge + tap
-        } catch (IOException e) {
-            abort("cannot create network namespaces/bridge/tap: " + e.getMessage());
-        }
-        try {
-            artifacts = BootArtifacts.ensure();
-        } catch (BootArtifacts.UnavailableException e) {
-            abort("Debian archive unreachable, cannot fetch the test kernel/busybox: " + e.getMessage());
-        }
+        artifacts = VmPreconditions.assumeVmBootPossible();
     }
 
     /** The server under test: the one line to change to boot against the project's own server. */
