@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 
-/** Octet mode: every block is a zero-copy slice of the served file's bytes. */
+/** Octet mode: every block is a slice of the served file's bytes (copied once into its DATA packet). */
 final class OctetBlocks implements TftpBlocks {
     private final ByteBuffer content;
     private final int blksize;

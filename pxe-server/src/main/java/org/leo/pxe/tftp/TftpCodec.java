@@ -256,14 +256,6 @@ final class TftpCodec {
         return packet;
     }
 
-    /** The 4-byte header of a DATA packet for the 16-bit {@code block}. */
-    static ByteBuf dataHeader(ByteBufAllocator alloc, int block) {
-        ByteBuf header = alloc.ioBuffer(4, 4);
-        header.writeShort(TftpOpcode.DATA.code());
-        header.writeShort(block & 0xFFFF);
-        return header;
-    }
-
     /** Client text made safe to echo: printable ASCII only, at most {@link #MAX_ECHO_CHARS} characters. */
     static String echo(String s) {
         StringBuilder b = new StringBuilder(Math.min(s.length(), MAX_ECHO_CHARS + 3));

@@ -188,13 +188,18 @@ class TftpCodecTest {
     }
 
     @Test
-    void dataHeaderWrapsBlockNumbers() {
-        ByteBuf h = TftpCodec.dataHeader(ByteBufAllocator.DEFAULT, 65536 + 7);
+    void dataPacketWrapsBlockNumbersAndCarriesThePayload() {
+        ByteBuf payload = io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {1, 2, 3});
+        ByteBuf h = TftpCodec.dataPacket(ByteBufAllocator.DEFAULT, 65536 + 7, payload);
         try {
             assertThat(h.getUnsignedShort(0)).isEqualTo(3);
             assertThat(h.getUnsignedShort(2)).isEqualTo(7);
+            assertThat(h.readableBytes()).isEqualTo(7);
+            assertThat(h.getByte(6)).isEqualTo((byte) 3);
+            assertThat(payload.readerIndex()).as("payload left as it was").isZero();
         } finally {
             h.release();
+            payload.release();
         }
     }
 
