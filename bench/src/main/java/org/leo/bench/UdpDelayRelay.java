@@ -10,6 +10,7 @@ import java.nio.channels.Selector;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A UDP relay that adds a fixed one-way delay in each direction, so a benchmark on loopback sees
@@ -41,7 +42,8 @@ public final class UdpDelayRelay implements AutoCloseable {
     private final Map<String, DatagramChannel> downstream = new HashMap<>();
     private final Map<DatagramChannel, Route> routeByDownstream = new HashMap<>();
     private volatile boolean closed;
-    private long relayed;
+    /** Counted before each send, so whoever received a relayed packet already sees it counted. */
+    private final AtomicLong relayed = new AtomicLong();
 
     private record Pending(long dueNanos, DatagramChannel via, SocketAddress to, ByteBuffer data) {
     }
@@ -90,8 +92,8 @@ public final class UdpDelayRelay implements AutoCloseable {
             long now = System.nanoTime();
             while (!due.isEmpty() && due.peekFirst().dueNanos - now <= 0) {
                 Pending p = due.pollFirst();
+                relayed.incrementAndGet();
                 p.via.send(p.data, p.to);
-                relayed++;
             }
         }
     }
@@ -126,7 +128,7 @@ public final class UdpDelayRelay implements AutoCloseable {
     }
 
     public long relayed() {
-        return relayed;
+        return relayed.get();
     }
 
     @Override
