@@ -30,7 +30,7 @@ class PxeServeCommandTest {
         assertThat(c.publicKey()).isEqualTo(Path.of("/etc/leo/boot-manifest.pub"));
         assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/leo"));
         assertThat(c.raInterface()).as("no --interface: no RA responder").isEmpty();
-        assertThat(c.busyPoll()).as("off by default: polling helps an idle machine, hurts a busy one").isZero();
+        assertThat(c.busyPoll()).as("adaptive polling window").isEqualTo(Duration.ofNanos(50_000));
         assertThat(c.warmup()).isTrue();
 
         DhcpConfig d = c.dhcp().orElseThrow();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -187,7 +186,7 @@ class CrashRestartIT {
                 Files.deleteIfExists(out);
                 long t = System.nanoTime();
                 Exec.Result r = host.run(TRANSFER_TIMEOUT, atftp);
-                sha = Files.exists(out) ? sha256(out) : "";
+                sha = Files.exists(out) ? E2eFiles.sha256(out) : "";
                 say("tftp: retry %d: exit %d in %d ms, %d bytes, sha256 %s %s", tries, r.exitCode(),
                         (System.nanoTime() - t) / 1_000_000, Files.exists(out) ? Files.size(out) : -1, sha, r.output().strip());
             }
@@ -244,7 +243,7 @@ class CrashRestartIT {
                     retry.destroyForcibly();
                 }
             }
-            String sha = sha256(out);
+            String sha = E2eFiles.sha256(out);
             say("http: %d bytes, sha256 %s", Files.size(out), sha);
             assertThat(sha).as("SHA-256 of the file fetched across the crash").isEqualTo(bigSha256);
             List<BootEvent> http = server.events().stream().filter(e -> e.protocol() == Protocol.HTTP && e.file().equals(BIG)).toList();
@@ -341,18 +340,6 @@ class CrashRestartIT {
                 rnd.nextBytes(buf);
                 md.update(buf);
                 o.write(buf);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static String sha256(Path file) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 20];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
             }
         }
         return HexFormat.of().formatHex(md.digest());

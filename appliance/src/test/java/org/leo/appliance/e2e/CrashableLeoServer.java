@@ -55,6 +55,11 @@ final class CrashableLeoServer implements AutoCloseable {
         ManifestTool.create(bootRoot, keys.privateKey(), manifest, "crash-restart-test");
     }
 
+    /** The output of every incarnation so far. */
+    String log() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
     Path dataDir() {
         return runDir.resolve("data");
     }

@@ -59,14 +59,17 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private final DhcpPolicy.Port port;
     private final MeterRegistry registry;
     private final GroupCommitWorker worker;
+    /** Log every exchange at DEBUG (the warm-up's private server), not ACKs and NAKs at INFO. */
+    private final boolean quiet;
 
     DhcpHandler(DhcpConfig config, DhcpPolicy policy, DhcpPolicy.Port port, MeterRegistry registry,
-                GroupCommitWorker worker) {
+                GroupCommitWorker worker, boolean quiet) {
         this.config = config;
         this.policy = policy;
         this.port = port;
         this.registry = registry;
         this.worker = worker;
+        this.quiet = quiet;
     }
 
     @Override
@@ -133,7 +136,7 @@ final class DhcpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
             public void send() {
                 registry.counter("dhcp.sent", "type", reply.type().name()).increment();
                 // An OFFER changes nothing for the client yet: INFO says what it was given (ACK, NAK).
-                if (reply.type() == DhcpMessageType.OFFER) {
+                if (quiet || reply.type() == DhcpMessageType.OFFER) {
                     LOG.debug("DHCP {} xid={} {} -> {} to {}: {}", req.type(), req.xidHex(), mac, reply.type(), to, out.detail());
                 } else {
                     LOG.info("DHCP {} xid={} {} -> {} to {}: {}", req.type(), req.xidHex(), mac, reply.type(), to, out.detail());

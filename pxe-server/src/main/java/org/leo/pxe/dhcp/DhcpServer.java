@@ -21,6 +21,7 @@ import org.leo.pxe.net.NativeSockets;
 import org.leo.pxe.net.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The DHCP (and in proxy mode PXE port 4011) server: UDP channels on the shared event loop group,
@@ -38,9 +39,17 @@ public final class DhcpServer implements AutoCloseable {
     private final DhcpPolicy policy;
     private final GroupCommitWorker worker;
     private final List<Channel> channels = new ArrayList<>();
+    private final boolean quiet;
 
     public DhcpServer(DhcpConfig config, LeaseStore leases, BootEventSink events, EventLoopGroup group,
                       Transport transport, MeterRegistry registry) {
+        this(config, leases, events, group, transport, registry, false);
+    }
+
+    /** With {@code quiet}, exchanges and the bind are logged at DEBUG only (the warm-up's private server). */
+    DhcpServer(DhcpConfig config, LeaseStore leases, BootEventSink events, EventLoopGroup group,
+               Transport transport, MeterRegistry registry, boolean quiet) {
+        this.quiet = quiet;
         this.config = config;
         this.group = group;
         this.transport = transport;
@@ -83,7 +92,7 @@ public final class DhcpServer implements AutoCloseable {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("dhcp", new DhcpHandler(config, policy, kind, registry, worker));
+                        ch.pipeline().addLast("dhcp", new DhcpHandler(config, policy, kind, registry, worker, quiet));
                     }
                 });
         Channel ch = b.register().syncUninterruptibly().channel();
@@ -96,7 +105,7 @@ public final class DhcpServer implements AutoCloseable {
             ch.close();
             throw e;
         }
-        LOG.info("{} listening on {}{}, server id {}", config.proxyMode()
+        LOG.atLevel(quiet ? Level.DEBUG : Level.INFO).log("{} listening on {}{}, server id {}", config.proxyMode()
                         ? (kind == DhcpPolicy.Port.PROXY ? "proxyDHCP (PXE port)" : "proxyDHCP") : "DHCP server",
                 ch.localAddress(), config.interfaceName() == null ? "" : " dev " + config.interfaceName(),
                 config.serverAddress().getHostAddress());

@@ -5,7 +5,9 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -38,6 +40,14 @@ import org.slf4j.LoggerFactory;
 final class TftpTransfer extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(TftpTransfer.class);
     private static final HexFormat HEX = HexFormat.of();
+    /** Ethernet MTU: segments must fit the path MTU, and the HPC link is Ethernet. */
+    private static final int GSO_MAX_WIRE_DATAGRAM = 1500;
+    /** IPv4 and UDP headers. */
+    private static final int GSO_HEADROOM = 20 + 8;
+    /** The kernel's limit on segments per GSO datagram (UDP_MAX_SEGMENTS is 64 before Linux 6.6). */
+    private static final int GSO_MAX_SEGMENTS = 64;
+    /** Largest UDP payload of one GSO datagram (65535 minus IPv6/IPv4 and UDP headers, rounded down). */
+    private static final int GSO_MAX_PAYLOAD = 65_000;
 
     private final TftpServer.Shared shared;
     private final BootRequest request;
@@ -53,6 +63,8 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
 
     private Channel channel;
     private ByteBufAllocator alloc;
+    /** Send a window as UDP GSO super-datagrams (see {@link #writeSegmented}); off after the first failure. */
+    private boolean gso;
     private ScheduledFuture<?> timer;
     private boolean oackPending;
     /** Highest sequence number the client acknowledged (0: none, or the OACK). */
@@ -88,6 +100,9 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         alloc = ctx.alloc();
+        gso = options.windowsize() > 1 && channel instanceof EpollDatagramChannel
+                && EpollDatagramChannel.isSegmentedDatagramPacketSupported()
+                && 4 + options.blksize() + GSO_HEADROOM <= GSO_MAX_WIRE_DATAGRAM;
         LOG.debug("TFTP {} transfer of {} from port {} mode={} options={}", TftpServer.describe(peer),
                 file.name(), ((InetSocketAddress) channel.localAddress()).getPort(), mode.wireName(), options.oack());
         if (options.oack().isEmpty()) {
@@ -236,12 +251,13 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
      */
     private void sendWindow(long from) {
         long to = Math.min(lastSeq, acked + options.windowsize());
-        int resent = 0;
-        for (long seq = from; seq <= to; seq++) {
-            if (seq <= sent) {
-                resent++;
+        int resent = (int) Math.max(0, Math.min(to, sent) - from + 1);
+        if (gso && to > from) {
+            writeSegmented(from, to);
+        } else {
+            for (long seq = from; seq <= to; seq++) {
+                writeBlock(seq);
             }
-            writeBlock(seq);
         }
         channel.flush();
         lastSendNanos = System.nanoTime();
@@ -258,6 +274,45 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
             digest.update(bytes);
         }
         hashed = sent;
+    }
+
+    /**
+     * Writes blocks {@code from..to} as few UDP GSO datagrams (UDP_SEGMENT): each is the DATA
+     * packets laid end to end, and the kernel cuts it into one datagram per block after a single
+     * trip through the socket and IP layers, instead of one trip per block. What the client
+     * receives is identical: one DATA packet per datagram, all of {@code 4 + blksize} bytes but the
+     * file's last. If the kernel or the interface refuses (no checksum offload, a smaller MTU), the
+     * transfer falls back to one datagram per block and resends the window at once.
+     */
+    private void writeSegmented(long from, long to) {
+        int segment = 4 + options.blksize();
+        int perDatagram = Math.min(GSO_MAX_SEGMENTS, GSO_MAX_PAYLOAD / segment);
+        for (long first = from; first <= to; first += perDatagram) {
+            long last = Math.min(to, first + perDatagram - 1);
+            if (last == first) {
+                writeBlock(first);
+                continue;
+            }
+            ByteBuf packets = alloc.directBuffer((int) (last - first + 1) * segment);
+            for (long seq = first; seq <= last; seq++) {
+                ByteBuf payload = blocks.block(seq);
+                try {
+                    packets.writeShort(TftpOpcode.DATA.code());
+                    packets.writeShort((int) seq & 0xFFFF);
+                    packets.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+                } finally {
+                    payload.release();
+                }
+            }
+            channel.write(new SegmentedDatagramPacket(packets, segment, peer)).addListener(f -> {
+                if (!f.isSuccess() && gso && !ended) {
+                    gso = false;
+                    LOG.info("TFTP {} transfer of {}: the kernel refused UDP segmentation offload ({}); sending one "
+                            + "datagram per block", TftpServer.describe(peer), file.name(), f.cause().toString());
+                    sendWindow(acked + 1);
+                }
+            });
+        }
     }
 
     private void writeBlock(long seq) {
