@@ -27,6 +27,11 @@ final class OctetBlocks implements TftpBlocks {
     }
 
     @Override
+    public void copyTo(long seq, ByteBuf out) {
+        out.writeBytes(peek(seq));
+    }
+
+    @Override
     public ByteBuffer peek(long seq) {
         return content.slice((int) ((seq - 1) * blksize), length(seq));
     }

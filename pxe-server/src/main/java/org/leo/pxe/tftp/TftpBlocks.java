@@ -18,6 +18,16 @@ interface TftpBlocks {
      */
     ByteBuf block(long seq);
 
+    /** Appends the payload of block {@code seq} to {@code out} (same rules as {@link #block}). */
+    default void copyTo(long seq, ByteBuf out) {
+        ByteBuf payload = block(seq);
+        try {
+            out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+        } finally {
+            payload.release();
+        }
+    }
+
     /**
      * A read-only view of the bytes of block {@code seq}, which was sent and not yet acknowledged,
      * for hashing; valid until the next call of {@link #acknowledged}.

@@ -243,17 +243,25 @@ final class TftpCodec {
     }
 
     /**
-     * A whole DATA packet in one buffer: the 4-byte header and a copy of {@code payload}. One pooled
-     * allocation and one contiguous write are cheaper per block than a composite of header and a
-     * wrapped slice (profiled: the composite's I/O vector bookkeeping cost more than copying 1432 bytes).
+     * Appends a DATA header (opcode, then the block number: {@code seq} modulo 65536) to {@code out};
+     * the caller appends the payload after it. Each DATA packet is one contiguous buffer: one
+     * pooled allocation and one copy are cheaper per block than a composite of header and a wrapped
+     * slice (profiled: the composite's I/O vector bookkeeping cost more than copying 1432 bytes).
      */
-    static ByteBuf dataPacket(ByteBufAllocator alloc, int block, ByteBuf payload) {
-        int length = payload.readableBytes();
-        ByteBuf packet = alloc.directBuffer(4 + length, 4 + length);
-        packet.writeShort(TftpOpcode.DATA.code());
-        packet.writeShort(block & 0xFFFF);
-        packet.writeBytes(payload, payload.readerIndex(), length);
-        return packet;
+    static ByteBuf writeDataHeader(ByteBuf out, long seq) {
+        return out.writeShort(TftpOpcode.DATA.code()).writeShort((int) (seq & 0xFFFF));
+    }
+
+    /**
+     * The block number of {@code in} if it is an ACK that {@link #decode} accepts, else -1; for the
+     * transfer's hot path, which gets one ACK per block and needs no packet object for it.
+     */
+    static int ackBlock(ByteBuf in) {
+        int length = in.readableBytes();
+        if (length < 4 || length > MAX_PACKET_LENGTH || in.getUnsignedShort(in.readerIndex()) != TftpOpcode.ACK.code()) {
+            return -1;
+        }
+        return in.getUnsignedShort(in.readerIndex() + 2);
     }
 
     /** Client text made safe to echo: printable ASCII only, at most {@link #MAX_ECHO_CHARS} characters. */

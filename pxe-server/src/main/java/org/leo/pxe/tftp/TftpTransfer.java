@@ -158,6 +158,11 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
             channel.writeAndFlush(new DatagramPacket(error, sender), channel.voidPromise());
             return;
         }
+        int ackBlock = TftpCodec.ackBlock(packet.content());
+        if (ackBlock >= 0) {           // the one packet per block: no decoding into an object
+            onAck(ackBlock);
+            return;
+        }
         TftpPacket decoded;
         try {
             decoded = TftpCodec.decode(packet.content());
@@ -295,14 +300,7 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
             }
             ByteBuf packets = alloc.directBuffer((int) (last - first + 1) * segment);
             for (long seq = first; seq <= last; seq++) {
-                ByteBuf payload = blocks.block(seq);
-                try {
-                    packets.writeShort(TftpOpcode.DATA.code());
-                    packets.writeShort((int) seq & 0xFFFF);
-                    packets.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
-                } finally {
-                    payload.release();
-                }
+                blocks.copyTo(seq, TftpCodec.writeDataHeader(packets, seq));
             }
             channel.write(new SegmentedDatagramPacket(packets, segment, peer)).addListener(f -> {
                 if (!f.isSuccess() && gso && !ended) {
@@ -316,12 +314,12 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
     }
 
     private void writeBlock(long seq) {
-        ByteBuf payload = blocks.block(seq);
-        ByteBuf packet;
+        ByteBuf packet = alloc.directBuffer(4 + options.blksize());
         try {
-            packet = TftpCodec.dataPacket(alloc, (int) seq, payload);
-        } finally {
-            payload.release();
+            blocks.copyTo(seq, TftpCodec.writeDataHeader(packet, seq));
+        } catch (RuntimeException e) {
+            packet.release();
+            throw e;
         }
         channel.write(new DatagramPacket(packet, peer), channel.voidPromise());
     }

@@ -9,7 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Fuzzes {@link TftpCodec#decode}. Seeds (resources ...TftpCodecFuzzTestInputs/decode/) are RRQs
+ * Fuzzes {@link TftpCodec#decode} (and checks the fast ACK path {@link TftpCodec#ackBlock} agrees with it). Seeds (resources ...TftpCodecFuzzTestInputs/decode/) are RRQs
  * captured on loopback from atftp, tftp-hpa, busybox and curl, plus OVMF/iPXE-style requests,
  * ACK, ERROR 8, DATA and OACK packets.
  */
@@ -24,10 +24,13 @@ class TftpCodecFuzzTest {
             // the codec's only documented failure: a reply-safe message, never a crash
             assertThat(e.getMessage()).isNotEmpty().doesNotContain("\0");
             assertThat(e.errorCode()).isNotNull();
+            assertThat(TftpCodec.ackBlock(in)).as("fast ACK path on a packet decode rejects").isEqualTo(-1);
             return;
         }
         try {
             assertThat(in.readerIndex()).isZero();
+            // the transfer's fast ACK path reads exactly what the decoder reads
+            assertThat(TftpCodec.ackBlock(in)).isEqualTo(packet instanceof TftpAck ack ? ack.block() : -1);
             ByteBuf encoded = TftpCodec.encode(ByteBufAllocator.DEFAULT, packet);
             try {
                 TftpPacket again = TftpCodec.decode(encoded);

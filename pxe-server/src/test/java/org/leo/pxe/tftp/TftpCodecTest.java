@@ -188,18 +188,39 @@ class TftpCodecTest {
     }
 
     @Test
-    void dataPacketWrapsBlockNumbersAndCarriesThePayload() {
-        ByteBuf payload = io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {1, 2, 3});
-        ByteBuf h = TftpCodec.dataPacket(ByteBufAllocator.DEFAULT, 65536 + 7, payload);
+    void dataHeaderWrapsBlockNumbersAndBlocksAppendTheirPayload() {
+        ByteBuf h = ByteBufAllocator.DEFAULT.directBuffer(16);
         try {
+            new OctetBlocks(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5}), 3).copyTo(2, TftpCodec.writeDataHeader(h, 65536 + 7));
             assertThat(h.getUnsignedShort(0)).isEqualTo(3);
             assertThat(h.getUnsignedShort(2)).isEqualTo(7);
-            assertThat(h.readableBytes()).isEqualTo(7);
-            assertThat(h.getByte(6)).isEqualTo((byte) 3);
-            assertThat(payload.readerIndex()).as("payload left as it was").isZero();
+            assertThat(h.readableBytes()).isEqualTo(6);
+            assertThat(h.getByte(4)).isEqualTo((byte) 4);
+            assertThat(h.getByte(5)).isEqualTo((byte) 5);
         } finally {
             h.release();
-            payload.release();
+        }
+    }
+
+    /** The hot-path ACK reader accepts exactly what the decoder decodes as an ACK, with the same block. */
+    @Test
+    void ackFastPathAgreesWithTheDecoder() {
+        byte[][] cases = {
+            {0, 4, 0, 7}, {0, 4, (byte) 0xff, (byte) 0xff, 0, 0}, {0, 4, 0}, {0, 3, 0, 1, 9}, {0, 5, 0, 1, 0},
+            {0, 4}, {}, new byte[TftpCodec.MAX_PACKET_LENGTH + 1],
+        };
+        cases[cases.length - 1][1] = 4;
+        for (byte[] c : cases) {
+            ByteBuf in = io.netty.buffer.Unpooled.wrappedBuffer(c);
+            int expected;
+            try {
+                TftpPacket p = TftpCodec.decode(in);
+                expected = p instanceof TftpAck ack ? ack.block() : -1;
+                io.netty.util.ReferenceCountUtil.release(p);
+            } catch (TftpDecodeException e) {
+                expected = -1;
+            }
+            assertThat(TftpCodec.ackBlock(in)).as("%s", java.util.Arrays.toString(c)).isEqualTo(expected);
         }
     }
 
