@@ -77,6 +77,8 @@ public final class PxeServer implements AutoCloseable {
             started.add(leases);
             group = transport.newGroup(0, config.busyPoll());
             files = new ManifestBootFiles(config.bootRoot(), manifest, clientDirectory(), events, config.script(), registry);
+            int verified = files.preload();
+            log.info("boot root: {} of {} artifacts read and verified into memory", verified, manifest.entries().size());
 
             if (config.warmup()) {
                 Warmup.run(group, transport);

@@ -75,6 +75,26 @@ public final class ManifestBootFiles implements BootFiles {
         }
     }
 
+    /**
+     * Loads and verifies every artifact the manifest lists, so the first HPC does not wait for its
+     * kernel to be read and hashed (measured: about 25 ms before the first byte of an 8 MiB
+     * kernel). A file that is missing or does not match is only logged here: it is refused, with
+     * an event, when a client asks for it. Returns how many artifacts verified.
+     */
+    public int preload() {
+        int ok = 0;
+        for (ManifestEntry entry : manifest.entries()) {
+            try {
+                store.get(entry);
+                ok++;
+            } catch (BootRefusal r) {
+                LOG.warn("manifest '{}': {} will be refused: {} ({})", manifest.imageId(), entry.path(), r.reason(),
+                        r.getMessage());
+            }
+        }
+        return ok;
+    }
+
     /** Tells the script generator the HTTP boot server's bound port (known only after it started). */
     public void setHttpPort(int port) {
         script = script.withHttpPort(port);

@@ -143,6 +143,24 @@ class ManifestBootFilesTest {
         assertThat(b.view()).isEqualTo(a.view());
     }
 
+    /**
+     * Preloading reads and verifies the five good artifacts once (the hostile and missing ones are
+     * only logged), records nothing, and the first request is then a cache hit; the bad ones are
+     * still refused, with their event, when asked for.
+     */
+    @Test
+    void preloadVerifiesEveryListedArtifactOnceAndRefusesNothingEarly() throws Exception {
+        assertThat(files.preload()).isEqualTo(5);
+        assertThat(registry.counter("leo.boot.snapshot.loads").count()).isEqualTo(5);
+        assertThat(events).isEmpty();
+        open("vmlinuz");
+        assertThat(registry.counter("leo.boot.snapshot.loads").count()).isEqualTo(5);
+        assertThat(registry.counter("leo.boot.snapshot.hits").count()).isEqualTo(1);
+        assertThat(refusal("zero")).isEqualTo(Reason.ACCESS_VIOLATION);
+        assertThat(refusal("gone")).isEqualTo(Reason.NOT_FOUND);
+        assertThat(events).extracting(BootEvent::stage).containsExactly(BootStage.FILE_REFUSED, BootStage.FILE_REFUSED);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"../etc/passwd", "/etc/passwd", "/vmlinuz", "efi/../vmlinuz", "..", "a\\b", "vmlinuz\0.txt",
         "vm\nlinuz", "./vmlinuz", "efi//boot/bootx64.efi", "efi/boot/", "%2e%2e/etc/passwd"})
