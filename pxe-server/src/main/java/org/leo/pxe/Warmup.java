@@ -19,17 +19,23 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import org.leo.pxe.boot.BootFiles;
-import org.leo.pxe.boot.BootRefusal;
-import org.leo.pxe.boot.BootRequest;
-import org.leo.pxe.boot.ServedFile;
-import org.leo.pxe.boot.TransferResult;
 import org.leo.pxe.dhcp.DhcpWarmup;
 import org.leo.pxe.http.HttpBootConfig;
 import org.leo.pxe.http.HttpBootServer;
 import org.leo.pxe.net.Transport;
 import org.leo.pxe.tftp.TftpConfig;
 import org.leo.pxe.tftp.TftpServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.leo.pxe.boot.BootEventSink;
+import org.leo.pxe.manifest.BootManifest;
+import org.leo.pxe.manifest.ManifestEntry;
+import org.leo.pxe.manifest.ManifestBootFiles;
+import org.leo.pxe.manifest.IpxeScriptConfig;
+import org.leo.pxe.manifest.Sha256;
+import org.leo.pxe.net.MacAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,9 +53,11 @@ import org.slf4j.LoggerFactory;
  * transfer and compiled again while a VM boots (seen: the C2 compiler busy for 0.9 s of a 1.1 s
  * kernel fetch, which doubled the fetch time on two cores).
  *
- * <p>The warm-up serves random bytes from memory through its own {@link BootFiles}: nothing
- * touches the boot root, the manifest, the lease table or the boot event log, and its metrics go to
- * a private registry.
+ * <p>The warm-up serves a private boot root (a temporary directory with one random 4 MiB file and
+ * an unsigned manifest of it) through the real file policy, {@code ManifestBootFiles}, in its quiet
+ * mode, so the snapshot store, the script generator and the logging code run too: nothing touches
+ * the real boot root, the lease table or the boot event log, and its metrics go to a private
+ * registry.
  */
 final class Warmup {
     private static final Logger log = LoggerFactory.getLogger(Warmup.class);
@@ -64,8 +72,8 @@ final class Warmup {
     /** The windowed fetch of each round (RFC 7440), which sends whole windows as UDP GSO datagrams. */
     private static final int WINDOWSIZE = 16;
     private static final String NAME = "warmup.bin";
-    private static final String SCRIPT_NAME = "warmup.ipxe";
-    private static final int SCRIPT_BYTES = 450;
+    /** The MAC the warm-up's script is generated for (locally administered, never on a wire). */
+    private static final MacAddress WARM_MAC = MacAddress.parse("02:00:00:1e:00:ff");
     /** The JIT counts as quiet when its total compile time has not grown for this long. */
     private static final Duration JIT_QUIET = Duration.ofMillis(400);
     /** At most this long is spent waiting for the JIT after the warm-up traffic. */
@@ -81,27 +89,25 @@ final class Warmup {
     /** Never throws: a failed warm-up only costs speed, so it is logged and forgotten. */
     static Summary run(EventLoopGroup group, Transport transport) {
         long start = System.nanoTime();
-        byte[] bytes = new byte[FILE_BYTES];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        // the same buffer kinds as real serving: SnapshotStore's read-only direct copy, a heap script
-        ByteBuffer content = ByteBuffer.allocateDirect(FILE_BYTES).put(bytes).flip().asReadOnlyBuffer();
-        byte[] scriptBytes = new byte[SCRIPT_BYTES];
-        ThreadLocalRandom.current().nextBytes(scriptBytes);
-        BootFiles files = new BootFiles() {
-            @Override
-            public ServedFile open(BootRequest request) throws BootRefusal {
-                return switch (request.path()) {
-                    case NAME -> new ServedFile(NAME, content, "", Optional.empty(), false);
-                    case SCRIPT_NAME -> new ServedFile(SCRIPT_NAME, ByteBuffer.wrap(scriptBytes), "", Optional.empty(), true);
-                    default -> throw new BootRefusal(BootRefusal.Reason.NOT_FOUND, request.path() + ": not found");
-                };
-            }
-
-            @Override
-            public void finished(BootRequest request, ServedFile file, TransferResult result) {
-            }
-        };
+        Path dir;
+        ManifestBootFiles files;
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try {
+            // The real file policy over a private boot root: the same snapshot store, script generator,
+            // events and logging code as real serving (logged at DEBUG, events discarded).
+            dir = Files.createTempDirectory("leo-warmup");
+            byte[] bytes = new byte[FILE_BYTES];
+            ThreadLocalRandom.current().nextBytes(bytes);
+            Files.write(dir.resolve(NAME), bytes);
+            BootManifest manifest = new BootManifest("warm-up", Instant.now(),
+                    List.of(new ManifestEntry(NAME, FILE_BYTES, Sha256.hex(bytes))));
+            files = new ManifestBootFiles(dir, manifest, address -> Optional.of(WARM_MAC), BootEventSink.NONE,
+                    IpxeScriptConfig.defaults("127.0.0.1", 80), registry, true);
+        } catch (IOException | RuntimeException e) {
+            log.warn("warm-up skipped: {}", e.toString());
+            return new Summary(0, 0, 0, Duration.ZERO, Optional.of(e.toString()));
+        }
+        String scriptName = IpxeScriptConfig.defaults("127.0.0.1", 80).scriptName();
         InetAddress loopback = InetAddress.getLoopbackAddress();
         TftpServer tftp = new TftpServer(TftpConfig.defaults(loopback).withPort(0), files, group, transport, registry);
         HttpBootServer http = new HttpBootServer(HttpBootConfig.of(new InetSocketAddress(loopback, 0)), files, group,
@@ -116,11 +122,12 @@ final class Warmup {
             // assumed about the class hierarchy and throws compiled transfer code away.
             InetSocketAddress t = tftp.start();
             InetSocketAddress h = http.start();
+            files.setHttpPort(h.getPort());
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
             String base = "http://" + h.getAddress().getHostAddress() + ":" + h.getPort() + "/";
             for (int i = 0; i < ROUNDS; i++) {
                 dhcpPackets += dhcp.round();
-                for (String name : new String[] {SCRIPT_NAME, NAME}) {
+                for (String name : new String[] {scriptName, NAME}) {
                     int status = client.send(HttpRequest.newBuilder(URI.create(base + name))
                             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
                     if (status != 200) {
@@ -147,6 +154,18 @@ final class Warmup {
         } finally {
             tftp.close();
             http.close();
+            deleteQuietly(dir);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var entries = Files.list(dir)) {
+            for (Path f : entries.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            log.debug("warm-up directory {} left behind: {}", dir, e.toString());
         }
     }
 

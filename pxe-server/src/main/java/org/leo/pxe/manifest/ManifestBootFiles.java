@@ -23,6 +23,7 @@ import org.leo.pxe.boot.TransferResult;
 import org.leo.pxe.net.MacAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The verified artifact store: serves only files the signed manifest lists, from snapshots whose
@@ -51,6 +52,8 @@ public final class ManifestBootFiles implements BootFiles {
     private final ClientDirectory clients;
     private final BootEventSink events;
     private final SnapshotStore store;
+    /** The level of "served" lines: INFO, DEBUG for the warm-up. */
+    private final Level served;
     private final IpxeScript scripts = new IpxeScript();
     private final Map<MacAddress, String> currentNonce = new ConcurrentHashMap<>();
     private final MeterRegistry registry;
@@ -62,6 +65,16 @@ public final class ManifestBootFiles implements BootFiles {
      */
     public ManifestBootFiles(Path bootRoot, BootManifest manifest, ClientDirectory clients, BootEventSink events,
                              IpxeScriptConfig script, MeterRegistry registry) throws IOException {
+        this(bootRoot, manifest, clients, events, script, registry, false);
+    }
+
+    /**
+     * With {@code quiet}, what is logged at INFO for real HPCs (files and scripts served) is logged
+     * at DEBUG: for the start-up warm-up, which serves itself through this same code.
+     */
+    public ManifestBootFiles(Path bootRoot, BootManifest manifest, ClientDirectory clients, BootEventSink events,
+                             IpxeScriptConfig script, MeterRegistry registry, boolean quiet) throws IOException {
+        this.served = quiet ? Level.DEBUG : Level.INFO;
         this.manifest = manifest;
         this.clients = clients;
         this.events = events;
@@ -69,7 +82,7 @@ public final class ManifestBootFiles implements BootFiles {
         this.registry = registry;
         this.store = new SnapshotStore(bootRoot.toRealPath(), registry);
         for (String needed : new String[] {script.kernel(), script.initrd()}) {
-            if (manifest.entry(needed).isEmpty()) {
+            if (manifest.entry(needed).isEmpty() && !quiet) {
                 LOG.warn("manifest '{}' does not list {}: the iPXE script will point at a file that is refused", manifest.imageId(), needed);
             }
         }
@@ -144,7 +157,7 @@ public final class ManifestBootFiles implements BootFiles {
                 whole ? "sent" : part ? "sent a part," : "did not finish", result.bytesSent(), file.size(), result.elapsed().toMillis(),
                 result.note().isEmpty() ? "" : " (" + result.note() + ")");
         if (whole) {
-            LOG.info("HPC {} ({}) fetched {} over {}: {} bytes in {} ms sha256={}", who(file.mac()), client, file.name(),
+            LOG.atLevel(served).log("HPC {} ({}) fetched {} over {}: {} bytes in {} ms sha256={}", who(file.mac()), client, file.name(),
                     request.protocol(), result.bytesSent(), result.elapsed().toMillis(), result.sentSha256Hex());
             registry.counter("leo.boot.files.served", "protocol", request.protocol().name()).increment();
         } else {
@@ -152,7 +165,7 @@ public final class ManifestBootFiles implements BootFiles {
                 LOG.error("{} {} sent {} with sha256={} but the snapshot says {}", request.protocol(), client, file.name(),
                         result.sentSha256Hex(), file.sha256Hex());
             } else {
-                LOG.info("HPC {} ({}) did not finish {} over {}: {}", who(file.mac()), client, file.name(),
+                LOG.atLevel(served).log("HPC {} ({}) did not finish {} over {}: {}", who(file.mac()), client, file.name(),
                         request.protocol(), detail);
             }
             registry.counter("leo.boot.files.incomplete", "protocol", request.protocol().name()).increment();
@@ -186,7 +199,7 @@ public final class ManifestBootFiles implements BootFiles {
         }
         currentNonce.put(mac.get(), nonce);
         registry.counter("leo.boot.scripts").increment();
-        LOG.info("HPC {} ({}) got its iPXE script {} over {}: boot nonce {} sha256={}", mac.get(), client, cfg.scriptName(),
+        LOG.atLevel(served).log("HPC {} ({}) got its iPXE script {} over {}: boot nonce {} sha256={}", mac.get(), client, cfg.scriptName(),
                 request.protocol(), nonce, sha);
         return new ServedFile(cfg.scriptName(), ByteBuffer.wrap(text), sha, mac, true);
     }
