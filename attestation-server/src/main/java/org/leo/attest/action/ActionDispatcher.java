@@ -1,0 +1,111 @@
+package org.leo.attest.action;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.leo.attest.appraise.Policy;
+import org.leo.attest.appraise.Verdict;
+import org.leo.attest.log.AttestationLog;
+import org.leo.attest.log.LogEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Acts on verdicts as the policy says for their severity. Each action taken (or failed) is an
+ * ACTION entry in the attestation log. Disruptive actions (stop the task, cut the network, power
+ * cycle) are taken at most once per HPC per cool-down: while the HPC reboots, its missed challenges
+ * and dropped stream must not power-cycle it again and again.
+ */
+public final class ActionDispatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(ActionDispatcher.class);
+
+    private final Policy policy;
+    private final AttestationLog log;
+    private final PowerControl power;
+    private final NetworkControl network;
+    private final TaskControl tasks;
+    private final Clock clock;
+    private final Map<String, Instant> lastDisruption = new ConcurrentHashMap<>();
+    private final List<Consumer<Verdict>> alerts = new CopyOnWriteArrayList<>();
+
+    public ActionDispatcher(Policy policy, AttestationLog log, PowerControl power, NetworkControl network, TaskControl tasks, Clock clock) {
+        this.policy = policy;
+        this.log = log;
+        this.power = power;
+        this.network = network;
+        this.tasks = tasks;
+        this.clock = clock;
+    }
+
+    /** Alert listeners (the dashboard); called for verdicts whose actions include ALERT. */
+    public void onAlert(Consumer<Verdict> listener) {
+        alerts.add(listener);
+    }
+
+    /** Takes the policy's actions for {@code verdict}; returns those taken. */
+    public List<Action> act(Verdict verdict) {
+        if (verdict.clean()) {
+            return List.of();
+        }
+        List<Action> wanted = policy.actionsFor(verdict.severity());
+        String hpc = verdict.hpc();
+        boolean disruptive = wanted.stream().anyMatch(a -> a.compareTo(Action.STOP_TASK) >= 0);
+        if (disruptive) {
+            Instant last = lastDisruption.get(hpc);
+            Instant now = clock.instant();
+            if (last != null && Duration.between(last, now).compareTo(policy.actionCooldown()) < 0) {
+                record(hpc, "action.suppressed", "info", "HPC " + hpc + ": " + wanted + " not repeated: the last disruptive action was "
+                        + Duration.between(last, now).toSeconds() + " s ago (cool-down " + policy.actionCooldown().toSeconds() + " s)");
+                wanted = wanted.stream().filter(a -> a.compareTo(Action.STOP_TASK) < 0).toList();
+            } else {
+                lastDisruption.put(hpc, now);
+            }
+        }
+        for (Action a : wanted) {
+            take(a, verdict);
+        }
+        return wanted;
+    }
+
+    private void take(Action a, Verdict v) {
+        String hpc = v.hpc();
+        try {
+            switch (a) {
+                case RECORD -> { } // the verdict itself is in the log already
+                case ALERT -> {
+                    LOG.warn("ALERT {}", v.sentence());
+                    alerts.forEach(l -> l.accept(v));
+                    record(hpc, "action.alert", v.severity().lower(), "HPC " + hpc + ": alert raised: " + v.sentence());
+                }
+                case STOP_TASK -> record(hpc, "action.stop-task", "info", "HPC " + hpc + ": "
+                        + (tasks.stop(hpc) ? "stopped its running task" : "no task was running to stop"));
+                case CUT_NETWORK -> {
+                    network.cut(hpc);
+                    record(hpc, "action.cut-network", "info", "HPC " + hpc + ": network cut at the Pi");
+                }
+                case POWER_CYCLE -> {
+                    power.powerCycle(hpc);
+                    record(hpc, "action.power-cycle", "info", "HPC " + hpc + ": power-cycled through " + power.describe());
+                    if (policy.actionsFor(v.severity()).contains(Action.CUT_NETWORK)) {
+                        // It must reach the Pi to boot the measured image again.
+                        network.restore(hpc);
+                        record(hpc, "action.restore-network", "info", "HPC " + hpc + ": network restored for the reboot");
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("HPC {}: action {} failed: {}", hpc, a.lower(), e.getMessage());
+            record(hpc, "action.failed", "error", "HPC " + hpc + ": action " + a.lower() + " failed: " + e.getMessage());
+        }
+    }
+
+    private void record(String hpc, String eventId, String severity, String sentence) {
+        log.append(new LogEntry(clock.instant(), hpc, LogEntry.Kind.ACTION, severity, eventId, sentence, ""));
+    }
+}

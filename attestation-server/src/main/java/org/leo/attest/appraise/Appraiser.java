@@ -1,0 +1,110 @@
+package org.leo.attest.appraise;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.leo.protocol.attest.v1.Challenge;
+import org.leo.protocol.attest.v1.Check;
+import org.leo.protocol.attest.v1.CheckResult;
+import org.leo.protocol.attest.v1.EvidenceBody;
+
+/**
+ * Appraises the (signature-checked, challenge-matched) evidence of one challenge against the HPC's
+ * golden baseline and the policy. Every check the challenge asked for must have its result, in
+ * order; a result the agent could not produce ({@code CheckError}) is a finding of its own.
+ */
+public final class Appraiser {
+    private final Policy policy;
+    private final DiskAppraisal disks;
+
+    public Appraiser(Policy policy) {
+        this.policy = policy;
+        this.disks = new DiskAppraisal(policy);
+    }
+
+    public Verdict appraise(String hpc, Challenge challenge, EvidenceBody body, Golden golden) {
+        Findings out = new Findings(hpc, policy);
+        List<Check> asked = challenge.getChecksList();
+        List<CheckResult> got = body.getResultsList();
+        if (got.size() != asked.size()) {
+            out.add("evidence", "evidence.incomplete", asked.size() + " results", got.size() + " results",
+                    "the answer to challenge " + challenge.getChallengeId() + " has " + got.size() + " results for "
+                            + asked.size() + " checks");
+        }
+        for (int i = 0; i < Math.min(asked.size(), got.size()); i++) {
+            appraiseOne(asked.get(i), got.get(i), challenge, golden, out);
+        }
+        return new Verdict(hpc, challenge.getChallengeId(), out.list());
+    }
+
+    private void appraiseOne(Check check, CheckResult result, Challenge challenge, Golden golden, Findings out) {
+        if (result.hasError()) {
+            out.add("agent", "check.error", "", result.getError().getMessage(),
+                    "the agent could not run check " + result.getError().getCheck() + ": " + result.getError().getMessage());
+            return;
+        }
+        String mismatch = "result " + result.getKindCase() + " answers check " + check.getKindCase();
+        switch (check.getKindCase()) {
+            case OS -> {
+                if (!result.hasOs()) {
+                    out.add("evidence", "evidence.mismatched", check.getKindCase().name(), result.getKindCase().name(), mismatch);
+                } else {
+                    OsAppraisal.appraise(result.getOs(), golden, out);
+                }
+            }
+            case HARDWARE -> {
+                if (!result.hasHardware()) {
+                    out.add("evidence", "evidence.mismatched", check.getKindCase().name(), result.getKindCase().name(), mismatch);
+                } else {
+                    HardwareAppraisal.appraise(result.getHardware(), golden, out);
+                }
+            }
+            case NETWORK -> {
+                if (!result.hasNetwork()) {
+                    out.add("evidence", "evidence.mismatched", check.getKindCase().name(), result.getKindCase().name(), mismatch);
+                } else {
+                    NetworkAppraisal.appraise(result.getNetwork(), golden, out);
+                }
+            }
+            case DISK_ROOT -> {
+                if (!result.hasDiskRoot() || !result.getDiskRoot().getTarget().equals(check.getDiskRoot().getTarget())) {
+                    out.add("evidence", "evidence.mismatched", check.getDiskRoot().getTarget(), result.getKindCase().name(), mismatch);
+                } else {
+                    disks.root(result.getDiskRoot(), golden, out);
+                }
+            }
+            case DISK_SPOT -> {
+                if (!result.hasDiskSpot() || !result.getDiskSpot().getTarget().equals(check.getDiskSpot().getTarget())) {
+                    out.add("evidence", "evidence.mismatched", check.getDiskSpot().getTarget(), result.getKindCase().name(), mismatch);
+                } else {
+                    disks.spot(check.getDiskSpot(), result.getDiskSpot(), challenge.getNonce().toByteArray(), golden, out);
+                }
+            }
+            case MEMORY -> {
+                if (!result.hasMemory() || result.getMemory().getDigestsCount() != check.getMemory().getReadsCount()) {
+                    out.add("evidence", "evidence.mismatched", check.getMemory().getReadsCount() + " reads",
+                            result.getKindCase().name(), "memory result does not answer every read asked for");
+                }
+                // Keyed memory digests are recorded but not compared: the Pi holds no copy of the
+                // HPC's memory (docs/trust-model.md). They prove the agent read memory after the nonce.
+            }
+            case TPM_QUOTE -> {
+                if (!result.hasTpmQuote()) {
+                    out.add("evidence", "evidence.mismatched", check.getKindCase().name(), result.getKindCase().name(), mismatch);
+                }
+                // Quote verification: TpmAppraisal (with the HPC's AK from the baseline).
+            }
+            case KIND_NOT_SET -> out.add("evidence", "evidence.mismatched", "a check", "nothing", "challenge had an empty check");
+        }
+    }
+
+    /** The subset of {@code verdicts}' findings at or above {@code min}. */
+    public static List<Finding> atLeast(List<Finding> findings, Severity min) {
+        List<Finding> out = new ArrayList<>();
+        for (Finding f : findings) {
+            if (f.severity().compareTo(min) >= 0) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+}

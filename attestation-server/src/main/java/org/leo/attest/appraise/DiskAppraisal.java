@@ -1,0 +1,116 @@
+package org.leo.attest.appraise;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.leo.protocol.attest.v1.ChunkProof;
+import org.leo.protocol.attest.v1.DiskRootResult;
+import org.leo.protocol.attest.v1.DiskSpotCheck;
+import org.leo.protocol.attest.v1.DiskSpotResult;
+import org.leo.protocol.merkle.MerkleTree;
+
+/**
+ * Disk evidence. A root must equal the golden root. Each spot-checked chunk's leaf hash must lie in
+ * the golden tree (its audit path leads to the golden root), and where the policy gives the Pi a
+ * reference copy of the disk, the nonce-keyed digest must equal SHA-256(nonce || reference chunk):
+ * only that proves the HPC read the chunk after the nonce was chosen (docs/trust-model.md).
+ */
+final class DiskAppraisal {
+    private final Map<String, Policy.DiskTarget> byPath = new HashMap<>();
+
+    DiskAppraisal(Policy policy) {
+        for (Policy.DiskTarget d : policy.disks()) {
+            byPath.put(d.hpcPath(), d);
+        }
+    }
+
+    void root(DiskRootResult got, Golden golden, Findings out) {
+        DiskRootResult ref = golden.diskRoots().get(got.getTarget());
+        if (ref == null) {
+            return; // no baseline for it: the baseline check reports that
+        }
+        HexFormat hex = HexFormat.of();
+        if (!ref.getRoot().equals(got.getRoot()) || ref.getSizeBytes() != got.getSizeBytes()) {
+            out.add("disk " + got.getTarget(), "disk.root.changed", hex.formatHex(ref.getRoot().toByteArray()),
+                    hex.formatHex(got.getRoot().toByteArray()), "disk " + got.getTarget() + " has Merkle root "
+                            + Findings.shortHex(hex.formatHex(got.getRoot().toByteArray())) + " over " + got.getSizeBytes()
+                            + " bytes, expected " + Findings.shortHex(hex.formatHex(ref.getRoot().toByteArray())) + " over "
+                            + ref.getSizeBytes() + " bytes");
+        }
+    }
+
+    void spot(DiskSpotCheck asked, DiskSpotResult got, byte[] nonce, Golden golden, Findings out) {
+        String target = asked.getTarget();
+        DiskRootResult ref = golden.diskRoots().get(target);
+        if (ref == null) {
+            out.add("disk " + target, "disk.spot.unverifiable", "a baseline root", "none",
+                    "disk " + target + " was spot-checked but has no baseline root");
+            return;
+        }
+        long leaves = (ref.getSizeBytes() + ref.getChunkSize() - 1) / ref.getChunkSize();
+        List<Long> indices = asked.getChunkIndicesList();
+        if (got.getChunksCount() != indices.size()) {
+            out.add("disk " + target, "evidence.incomplete", indices.size() + " chunks", got.getChunksCount() + " chunks",
+                    "disk " + target + ": " + got.getChunksCount() + " chunk proofs for " + indices.size() + " chunks asked");
+        }
+        HexFormat hex = HexFormat.of();
+        Policy.DiskTarget target0 = byPath.get(target);
+        for (int i = 0; i < Math.min(indices.size(), got.getChunksCount()); i++) {
+            ChunkProof p = got.getChunks(i);
+            long index = indices.get(i);
+            if (p.getIndex() != index) {
+                out.add("disk " + target, "evidence.mismatched", "chunk " + index, "chunk " + p.getIndex(),
+                        "disk " + target + ": answered chunk " + p.getIndex() + " where chunk " + index + " was asked");
+                continue;
+            }
+            List<byte[]> path = new ArrayList<>();
+            p.getAuditPathList().forEach(b -> path.add(b.toByteArray()));
+            if (!MerkleTree.verify(ref.getRoot().toByteArray(), leaves, index, p.getLeafHash().toByteArray(), path)) {
+                out.add("disk " + target, "disk.chunk.changed", "a leaf of root " + Findings.shortHex(hex.formatHex(ref.getRoot().toByteArray())),
+                        hex.formatHex(p.getLeafHash().toByteArray()), "disk " + target + " chunk " + index + " has leaf hash "
+                                + Findings.shortHex(hex.formatHex(p.getLeafHash().toByteArray())) + ", which is not in the disk as enrolled");
+                continue;
+            }
+            if (target0 != null && target0.reference() != null) {
+                byte[] expected = keyedReference(target0, ref.getChunkSize(), index, nonce, out);
+                if (expected != null && !Arrays.equals(expected, p.getKeyedDigest().toByteArray())) {
+                    out.add("disk " + target, "disk.chunk.changed", hex.formatHex(expected), hex.formatHex(p.getKeyedDigest().toByteArray()),
+                            "disk " + target + " chunk " + index + " has nonce-keyed digest "
+                                    + Findings.shortHex(hex.formatHex(p.getKeyedDigest().toByteArray())) + ", the reference copy gives "
+                                    + Findings.shortHex(hex.formatHex(expected)));
+                }
+            }
+        }
+    }
+
+    private static byte[] keyedReference(Policy.DiskTarget d, int chunkSize, long index, byte[] nonce, Findings out) {
+        try (FileChannel ch = FileChannel.open(d.reference(), StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate(chunkSize);
+            long pos = index * chunkSize;
+            while (buf.hasRemaining()) {
+                int n = ch.read(buf, pos + buf.position());
+                if (n < 0) {
+                    break;
+                }
+            }
+            buf.flip();
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(nonce);
+            md.update(buf);
+            return md.digest();
+        } catch (IOException | NoSuchAlgorithmException e) {
+            out.add("disk " + d.hpcPath(), "disk.reference.unreadable", d.reference().toString(), e.getMessage(),
+                    "the reference copy " + d.reference() + " of disk " + d.hpcPath() + " cannot be read: " + e.getMessage());
+            return null;
+        }
+    }
+}

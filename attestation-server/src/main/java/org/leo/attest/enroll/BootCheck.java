@@ -1,0 +1,132 @@
+package org.leo.attest.enroll;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.leo.pxe.boot.BootEvent;
+import org.leo.pxe.boot.BootStage;
+import org.leo.pxe.events.BootSession;
+import org.leo.pxe.events.LoggedEvent;
+import org.leo.pxe.manifest.BootManifest;
+import org.leo.pxe.manifest.ManifestEntry;
+
+/**
+ * Does the boot an agent claims match what the PXE server recorded? Pure: the caller looks up the
+ * boot session; this checks it against the agent's claims and the signed manifest.
+ *
+ * <p>Accepted only if the latest boot of the MAC carries the nonce from the agent's kernel command
+ * line, is recent, had no refused request, and every required artifact (the kernel and initrd the
+ * script names) was sent whole with the manifest's digest, or over HTTP in parts that together
+ * cover it (a resumed download: each part was cut from the same verified snapshot). Every file
+ * served during the boot must have the manifest's digest.
+ */
+public final class BootCheck {
+    /** The nonce the PXE server puts on the kernel command line: 32 bytes, lower-case hex. */
+    static final Pattern NONCE = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern RANGE = Pattern.compile("range (\\d+)-(\\d+)/(\\d+)");
+
+    private final BootManifest manifest;
+    private final List<String> requiredArtifacts;
+    private final Duration maxBootAge;
+
+    public BootCheck(BootManifest manifest, List<String> requiredArtifacts, Duration maxBootAge) {
+        this.manifest = manifest;
+        this.requiredArtifacts = List.copyOf(requiredArtifacts);
+        this.maxBootAge = maxBootAge;
+        for (String a : requiredArtifacts) {
+            if (manifest.entry(a).isEmpty()) {
+                throw new IllegalArgumentException("required boot artifact '" + a + "' is not in the boot manifest");
+            }
+        }
+    }
+
+    /** The {@code leo.nonce=} value of a kernel command line, if it has exactly one well-formed one. */
+    public static Optional<String> nonceOf(String cmdline) {
+        String found = null;
+        for (String arg : cmdline.trim().split("\\s+")) {
+            if (arg.startsWith("leo.nonce=")) {
+                if (found != null) {
+                    return Optional.empty(); // two nonces: which one would we trust?
+                }
+                found = arg.substring("leo.nonce=".length());
+            }
+        }
+        return found != null && NONCE.matcher(found).matches() ? Optional.of(found) : Optional.empty();
+    }
+
+    /** Every reason to refuse, empty if the boot checks out. */
+    public List<String> problems(BootSession boot, String claimedNonce, Map<String, String> claimedBooted, Instant now) {
+        List<String> problems = new ArrayList<>();
+        if (!boot.nonce().equals(claimedNonce)) {
+            problems.add("the kernel command line carries boot nonce " + shortHex(claimedNonce) + ", but the latest boot of "
+                    + boot.mac() + " on record has nonce " + shortHex(boot.nonce()));
+            return problems; // nothing else of that boot is about this agent
+        }
+        Duration age = Duration.between(boot.scriptAt(), now);
+        if (age.compareTo(maxBootAge) > 0) {
+            problems.add("the boot with that nonce started " + age.toSeconds() + " s ago, longer than the " + maxBootAge.toSeconds() + " s allowed");
+        }
+        for (BootEvent r : boot.refusals()) {
+            problems.add("during this boot the PXE server refused " + r.file() + ": " + r.detail());
+        }
+        Map<String, String> served = boot.servedFiles();
+        for (Map.Entry<String, String> s : served.entrySet()) {
+            Optional<ManifestEntry> m = manifest.entry(s.getKey());
+            if (m.isPresent() && !m.get().sha256Hex().equals(s.getValue())) {
+                problems.add(s.getKey() + " was served with sha256 " + shortHex(s.getValue()) + ", the manifest says "
+                        + shortHex(m.get().sha256Hex()));
+            }
+        }
+        for (String a : requiredArtifacts) {
+            ManifestEntry m = manifest.entry(a).orElseThrow();
+            String got = served.get(a);
+            if (got == null && !coveredByParts(boot, a, m.size())) {
+                problems.add(a + " was not fetched whole during this boot");
+            }
+            String claimed = claimedBooted.get(a);
+            if (claimed != null && !claimed.equalsIgnoreCase(m.sha256Hex())) {
+                problems.add("the agent says it booted " + a + " with sha256 " + shortHex(claimed) + ", the manifest says "
+                        + shortHex(m.sha256Hex()));
+            }
+        }
+        return problems;
+    }
+
+    /** True if FILE_INCOMPLETE parts (HTTP ranges our server sent from the verified snapshot) cover [0, size). */
+    static boolean coveredByParts(BootSession boot, String file, long size) {
+        TreeMap<Long, Long> ranges = new TreeMap<>();
+        for (LoggedEvent le : boot.events()) {
+            BootEvent e = le.event();
+            if (e.stage() != BootStage.FILE_INCOMPLETE || !e.file().equals(file)) {
+                continue;
+            }
+            Matcher m = RANGE.matcher(e.detail());
+            if (m.find() && Long.parseLong(m.group(3)) == size) {
+                long first = Long.parseLong(m.group(1));
+                long last = Long.parseLong(m.group(2));
+                // a part counts only if it was sent completely: bytes == its length
+                if (last >= first && e.bytes() == last - first + 1) {
+                    ranges.merge(first, last, Math::max);
+                }
+            }
+        }
+        long covered = 0; // [0, covered) is covered
+        for (Map.Entry<Long, Long> r : ranges.entrySet()) {
+            if (r.getKey() > covered) {
+                return false;
+            }
+            covered = Math.max(covered, r.getValue() + 1);
+        }
+        return size > 0 && covered >= size;
+    }
+
+    static String shortHex(String hex) {
+        return hex.length() <= 16 ? hex : hex.substring(0, 16) + "..";
+    }
+}

@@ -1,0 +1,11 @@
+package org.leo.attest.enroll;
+
+import java.util.Optional;
+import org.leo.pxe.events.BootSession;
+import org.leo.pxe.net.MacAddress;
+
+/** The PXE server's record of boots: {@code SqliteBootEventLog::latestBoot} in the appliance. */
+@FunctionalInterface
+public interface BootHistory {
+    Optional<BootSession> latestBoot(MacAddress mac);
+}

@@ -1,0 +1,152 @@
+package org.leo.attest.enroll;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.Optional;
+import org.leo.attest.appraise.Golden;
+import org.leo.protocol.attest.v1.EvidenceBody;
+
+/**
+ * What the server must remember across restarts about enrolled HPCs (SQLite, WAL,
+ * {@code synchronous=FULL}; every write is durable before it returns): which boot nonces have
+ * enrolled (a boot enrolls once), the certificate each enrollment got, and each HPC's golden
+ * baseline.
+ */
+public final class EnrollmentStore implements AutoCloseable {
+    /** One enrollment: the boot it proved and the certificate it got. */
+    public record Enrollment(String hpc, String bootNonce, String serialHex, Instant at, Instant notAfter) { }
+
+    private final Connection db;
+
+    private EnrollmentStore(Connection db) {
+        this.db = db;
+    }
+
+    public static EnrollmentStore open(Path file) throws SQLException {
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        try (Statement st = c.createStatement()) {
+            st.executeQuery("PRAGMA journal_mode=WAL").close();
+            st.execute("PRAGMA synchronous=FULL");
+            st.execute("PRAGMA busy_timeout=5000");
+            st.execute("CREATE TABLE IF NOT EXISTS enrollment (boot_nonce TEXT PRIMARY KEY, hpc TEXT NOT NULL,"
+                    + " serial TEXT NOT NULL, at_millis INTEGER NOT NULL, not_after_millis INTEGER NOT NULL)");
+            st.execute("CREATE INDEX IF NOT EXISTS enrollment_hpc ON enrollment(hpc, at_millis)");
+            st.execute("CREATE TABLE IF NOT EXISTS certificate (serial TEXT PRIMARY KEY, hpc TEXT NOT NULL,"
+                    + " boot_nonce TEXT NOT NULL, not_after_millis INTEGER NOT NULL)");
+            st.execute("CREATE TABLE IF NOT EXISTS golden (hpc TEXT PRIMARY KEY, boot_nonce TEXT NOT NULL,"
+                    + " body BLOB NOT NULL, at_millis INTEGER NOT NULL)");
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return new EnrollmentStore(c);
+    }
+
+    /** Records an enrollment; false if that boot nonce has enrolled before (nothing is written then). */
+    public synchronized boolean recordEnrollment(Enrollment e) throws SQLException {
+        db.setAutoCommit(false);
+        try (PreparedStatement ps = db.prepareStatement("INSERT OR IGNORE INTO enrollment VALUES (?, ?, ?, ?, ?)");
+             PreparedStatement cert = db.prepareStatement("INSERT INTO certificate VALUES (?, ?, ?, ?)");
+             PreparedStatement drop = db.prepareStatement("DELETE FROM golden WHERE hpc = ?")) {
+            ps.setString(1, e.bootNonce());
+            ps.setString(2, e.hpc());
+            ps.setString(3, e.serialHex());
+            ps.setLong(4, e.at().toEpochMilli());
+            ps.setLong(5, e.notAfter().toEpochMilli());
+            if (ps.executeUpdate() == 0) {
+                db.rollback();
+                return false;
+            }
+            bindCert(cert, e.serialHex(), e.hpc(), e.bootNonce(), e.notAfter());
+            cert.executeUpdate();
+            // A new boot means a new baseline: the old golden belongs to the previous boot.
+            drop.setString(1, e.hpc());
+            drop.executeUpdate();
+            db.commit();
+            return true;
+        } catch (SQLException ex) {
+            db.rollback();
+            throw ex;
+        } finally {
+            db.setAutoCommit(true);
+        }
+    }
+
+    /** Records a renewed certificate for the boot {@code bootNonce} of {@code hpc}. */
+    public synchronized void recordRenewal(String hpc, String bootNonce, String serialHex, Instant notAfter) throws SQLException {
+        try (PreparedStatement cert = db.prepareStatement("INSERT INTO certificate VALUES (?, ?, ?, ?)")) {
+            bindCert(cert, serialHex, hpc, bootNonce, notAfter);
+            cert.executeUpdate();
+        }
+    }
+
+    private static void bindCert(PreparedStatement cert, String serial, String hpc, String nonce, Instant notAfter) throws SQLException {
+        cert.setString(1, serial);
+        cert.setString(2, hpc);
+        cert.setString(3, nonce);
+        cert.setLong(4, notAfter.toEpochMilli());
+    }
+
+    /** The boot nonce a certificate was issued for (directly or by renewal). */
+    public synchronized Optional<String> bootOfCertificate(String serialHex) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT boot_nonce FROM certificate WHERE serial = ?")) {
+            ps.setString(1, serialHex);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    /** The latest enrollment of {@code hpc}. */
+    public synchronized Optional<Enrollment> latest(String hpc) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT * FROM enrollment WHERE hpc = ? ORDER BY at_millis DESC LIMIT 1")) {
+            ps.setString(1, hpc);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Enrollment(rs.getString("hpc"), rs.getString("boot_nonce"), rs.getString("serial"),
+                        Instant.ofEpochMilli(rs.getLong("at_millis")), Instant.ofEpochMilli(rs.getLong("not_after_millis"))));
+            }
+        }
+    }
+
+    public synchronized void saveGolden(Golden g) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO golden VALUES (?, ?, ?, ?)")) {
+            ps.setString(1, g.hpc());
+            ps.setString(2, g.bootNonce());
+            ps.setBytes(3, g.baseline().toByteArray());
+            ps.setLong(4, System.currentTimeMillis());
+            ps.executeUpdate();
+        }
+    }
+
+    public synchronized Optional<Golden> golden(String hpc) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT boot_nonce, body FROM golden WHERE hpc = ?")) {
+            ps.setString(1, hpc);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                try {
+                    return Optional.of(new Golden(hpc, rs.getString(1), EvidenceBody.parseFrom(rs.getBytes(2))));
+                } catch (InvalidProtocolBufferException e) {
+                    throw new SQLException("golden baseline of " + hpc + " is unreadable: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() throws SQLException {
+        db.close();
+    }
+}

@@ -1,0 +1,118 @@
+package org.leo.attest.schedule;
+
+import com.google.protobuf.ByteString;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.leo.attest.appraise.Golden;
+import org.leo.attest.appraise.Policy;
+import org.leo.protocol.attest.v1.Challenge;
+import org.leo.protocol.attest.v1.Check;
+import org.leo.protocol.attest.v1.DiskRootCheck;
+import org.leo.protocol.attest.v1.DiskRootResult;
+import org.leo.protocol.attest.v1.DiskSpotCheck;
+import org.leo.protocol.attest.v1.HardwareCheck;
+import org.leo.protocol.attest.v1.MemoryCheck;
+import org.leo.protocol.attest.v1.MemoryRegionRead;
+import org.leo.protocol.attest.v1.NetworkCheck;
+import org.leo.protocol.attest.v1.OsCheck;
+import org.leo.protocol.attest.v1.TpmQuoteCheck;
+
+/**
+ * Makes challenges: a fresh 32-byte nonce each, and a random choice of checks (each kind with the
+ * policy's probability, at least one), with random disk chunks and memory offsets. The baseline
+ * challenge, sent right after enrollment, asks for everything: its answer becomes the golden.
+ */
+public final class ChallengeFactory {
+    public static final int NONCE_BYTES = 32;
+
+    private final Policy policy;
+    private final SecureRandom random;
+    private final AtomicLong ids;
+
+    /** {@code firstId}: ids continue above those used before a restart (the log's head seq is a good choice). */
+    public ChallengeFactory(Policy policy, SecureRandom random, long firstId) {
+        this.policy = policy;
+        this.random = random;
+        this.ids = new AtomicLong(firstId);
+    }
+
+    public Challenge baseline() {
+        List<Check> checks = new ArrayList<>();
+        checks.add(Check.newBuilder().setOs(OsCheck.newBuilder().setKernelCmdline(true).setModules(true)
+                .setProcesses(true).setRootFilesystem(true)).build());
+        checks.add(Check.newBuilder().setHardware(HardwareCheck.getDefaultInstance()).build());
+        checks.add(Check.newBuilder().setNetwork(NetworkCheck.getDefaultInstance()).build());
+        for (Policy.DiskTarget d : policy.disks()) {
+            checks.add(Check.newBuilder().setDiskRoot(DiskRootCheck.newBuilder().setTarget(d.hpcPath())).build());
+        }
+        if (policy.probability("check.tpm.probability") > 0) {
+            checks.add(Check.newBuilder().setTpmQuote(TpmQuoteCheck.newBuilder().addAllPcrs(policy.tpmPcrs())).build());
+        }
+        return challenge(checks);
+    }
+
+    /** A random challenge for an HPC whose golden is {@code golden}. */
+    public Challenge random(Golden golden) {
+        List<Check> checks = new ArrayList<>();
+        while (checks.isEmpty()) {
+            if (chance("check.os.probability")) {
+                checks.add(Check.newBuilder().setOs(OsCheck.newBuilder().setKernelCmdline(true).setModules(true)
+                        .setProcesses(true).setRootFilesystem(chance("check.rootfs.probability"))).build());
+            }
+            if (chance("check.hardware.probability")) {
+                checks.add(Check.newBuilder().setHardware(HardwareCheck.getDefaultInstance()).build());
+            }
+            if (chance("check.network.probability")) {
+                checks.add(Check.newBuilder().setNetwork(NetworkCheck.getDefaultInstance()).build());
+            }
+            Map<String, DiskRootResult> roots = golden.diskRoots();
+            for (Policy.DiskTarget d : policy.disks()) {
+                if (chance("check.disk-root.probability")) {
+                    checks.add(Check.newBuilder().setDiskRoot(DiskRootCheck.newBuilder().setTarget(d.hpcPath())).build());
+                }
+                DiskRootResult root = roots.get(d.hpcPath());
+                if (root != null && root.getSizeBytes() > 0 && chance("check.disk-spot.probability")) {
+                    long chunks = (root.getSizeBytes() + root.getChunkSize() - 1) / root.getChunkSize();
+                    DiskSpotCheck.Builder spot = DiskSpotCheck.newBuilder().setTarget(d.hpcPath());
+                    for (int i = 0; i < Math.min(d.spotChunks(), chunks); i++) {
+                        spot.addChunkIndices(Math.floorMod(random.nextLong(), chunks));
+                    }
+                    checks.add(Check.newBuilder().setDiskSpot(spot).build());
+                }
+            }
+            if (!policy.memoryRegions().isEmpty() && chance("check.memory.probability")) {
+                MemoryCheck.Builder mem = MemoryCheck.newBuilder();
+                for (Policy.MemoryRegion r : policy.memoryRegions()) {
+                    long span = r.size() - r.readLength() + 1;
+                    mem.addReads(MemoryRegionRead.newBuilder().setRegion(r.name())
+                            .setOffset(Math.floorMod(random.nextLong(), span)).setLength(r.readLength()));
+                }
+                checks.add(Check.newBuilder().setMemory(mem).build());
+            }
+            if (chance("check.tpm.probability")) {
+                checks.add(Check.newBuilder().setTpmQuote(TpmQuoteCheck.newBuilder().addAllPcrs(policy.tpmPcrs())).build());
+            }
+        }
+        return challenge(checks);
+    }
+
+    /** A challenge for an external verifier's nonce (the consensus service): everything, with that nonce. */
+    public Challenge relayed(byte[] externalNonce) {
+        Challenge base = baseline();
+        return base.toBuilder().setNonce(ByteString.copyFrom(externalNonce)).build();
+    }
+
+    private boolean chance(String key) {
+        return random.nextDouble() < policy.probability(key);
+    }
+
+    private Challenge challenge(List<Check> checks) {
+        byte[] nonce = new byte[NONCE_BYTES];
+        random.nextBytes(nonce);
+        return Challenge.newBuilder().setChallengeId(ids.incrementAndGet()).setNonce(ByteString.copyFrom(nonce))
+                .setDeadlineMillis((int) Math.min(Integer.MAX_VALUE, policy.deadline().toMillis())).addAllChecks(checks).build();
+    }
+}

@@ -1,0 +1,108 @@
+package org.leo.attest.server;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManager;
+import org.leo.attest.ca.ApplianceCa;
+import org.leo.attest.ca.ClientTrust;
+import org.leo.attest.ca.RevocationList;
+import org.leo.attest.enroll.Enroller;
+import org.leo.protocol.TlsKeyManagers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The attestation server's two TLS ports, over one {@link AttestationEngine} and one
+ * {@link Enroller}: the enrollment port (client certificates self-signed, checked against the CSR)
+ * and the attestation port (client certificates from the appliance CA only). Every refused TLS
+ * client is logged with the reason and counted ({@code attest.tls.refused}).
+ */
+public final class AttestationServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AttestationServer.class);
+
+    private final Server enrollment;
+    private final Server attestation;
+
+    private AttestationServer(Server enrollment, Server attestation) {
+        this.enrollment = enrollment;
+        this.attestation = attestation;
+    }
+
+    /**
+     * Starts both ports. {@code hosts} are the names/addresses agents dial (the server certificate's
+     * SANs); ports may be 0 (ephemeral, tests).
+     */
+    public static AttestationServer start(ApplianceCa ca, RevocationList revocations, Enroller enroller, AttestationEngine engine,
+                                          InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
+                                          Clock clock, MeterRegistry registry) throws IOException, GeneralSecurityException {
+        KeyPair kp = ApplianceCa.newKeyPair();
+        X509Certificate cert = ca.issueServer(kp.getPublic(), hosts, Duration.ofDays(365));
+        KeyManager km = TlsKeyManagers.of(kp.getPrivate(), cert, ca.certificate());
+        ClientTrust enrollTrust = ClientTrust.selfSigned(clock, (peer, why) -> refused(registry, "enrollment", peer, why));
+        ClientTrust attestTrust = ClientTrust.caIssued(ca.certificate(), revocations, clock,
+                (peer, why) -> refused(registry, "attestation", peer, why));
+        Server e = io.grpc.netty.NettyServerBuilder.forAddress(enrollAddress, credentials(km, enrollTrust))
+                .addService(ServerInterceptors.intercept(new EnrollmentService(enroller),
+                        new PeerContext((peer, why) -> refused(registry, "enrollment", peer, why))))
+                .maxInboundMessageSize(64 * 1024)
+                .build();
+        Server a = io.grpc.netty.NettyServerBuilder.forAddress(attestAddress, credentials(km, attestTrust))
+                .addService(ServerInterceptors.intercept(new AttestationService(engine, enroller),
+                        new PeerContext((peer, why) -> refused(registry, "attestation", peer, why))))
+                .maxInboundMessageSize(Limits.MAX_MESSAGE_BYTES)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .build();
+        e.start();
+        try {
+            a.start();
+        } catch (IOException ex) {
+            e.shutdownNow();
+            throw ex;
+        }
+        LOG.info("attestation server: enrollment on port {}, attestation on port {}, CA sha256 {}", e.getPort(), a.getPort(), ca.fingerprint());
+        return new AttestationServer(e, a);
+    }
+
+    /** OPTIONAL, not REQUIRE: a client without a certificate then hears why from {@link PeerContext}. */
+    private static io.grpc.ServerCredentials credentials(KeyManager km, ClientTrust trust) {
+        return TlsServerCredentials.newBuilder().keyManager(km).trustManager(trust)
+                .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL).build();
+    }
+
+    private static void refused(MeterRegistry registry, String port, String peer, String why) {
+        registry.counter("attest.tls.refused", "port", port).increment();
+        LOG.warn("TLS: {} port refused client {}: {}", port, peer, why);
+    }
+
+    public int enrollmentPort() {
+        return enrollment.getPort();
+    }
+
+    public int attestationPort() {
+        return attestation.getPort();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        enrollment.shutdown();
+        attestation.shutdown();
+        if (!attestation.awaitTermination(5, TimeUnit.SECONDS)) {
+            attestation.shutdownNow();
+        }
+        if (!enrollment.awaitTermination(5, TimeUnit.SECONDS)) {
+            enrollment.shutdownNow();
+        }
+    }
+}
