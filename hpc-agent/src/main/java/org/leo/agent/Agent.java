@@ -61,6 +61,8 @@ public final class Agent implements Runnable, AutoCloseable {
     });
     private volatile AgentIdentity identity;
     private volatile Instant notAfter;
+    /** When the current certificate arrived: its lifetime for renewal counts from here (the CA backdates notBefore). */
+    private volatile Instant issuedAt;
     private volatile boolean stopping;
     private volatile ManagedChannel attestChannel;
     private volatile Runnable cancelStream = () -> { };
@@ -156,6 +158,7 @@ public final class Agent implements Runnable, AutoCloseable {
         }
         identity.setIssued(chain);
         notAfter = chain[0].getNotAfter().toInstant();
+        issuedAt = Instant.now();
     }
 
     private AgentState attest(int attempt) {
@@ -224,7 +227,7 @@ public final class Agent implements Runnable, AutoCloseable {
             }
             cancelStream = () -> up[0].onError(Status.CANCELLED.withDescription("agent stopping").asRuntimeException());
             LOG.info("attestation stream open to {}:{}", config.server(), config.attestPort());
-            Instant renewAt = renewalTime(id);
+            Instant renewAt = renewalTime();
             while (!ended.await(200, TimeUnit.MILLISECONDS)) {
                 if (stopping) {
                     cancelStream.run();
@@ -245,11 +248,10 @@ public final class Agent implements Runnable, AutoCloseable {
         }
     }
 
-    private Instant renewalTime(AgentIdentity id) {
-        X509Certificate leaf = id.issued()[0];
-        Instant from = leaf.getNotBefore().toInstant();
-        Instant to = leaf.getNotAfter().toInstant();
-        return from.plus(Duration.between(from, to).multipliedBy(2).dividedBy(3));
+    /** Two thirds into the certificate's lifetime as this agent received it. */
+    private Instant renewalTime() {
+        Instant from = issuedAt;
+        return from.plus(Duration.between(from, notAfter).multipliedBy(2).dividedBy(3));
     }
 
     private void renew(ManagedChannel ch) throws GeneralSecurityException {

@@ -22,10 +22,15 @@ public final class Pem {
     private Pem() {
     }
 
+    /** PEM text of a certificate, a public key, or a private key (as PKCS#8 "PRIVATE KEY", which OpenSSL and {@link #readPrivateKey} read). */
     public static String encode(Object keyOrCertificate) {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(out)) {
-            w.writeObject(keyOrCertificate);
+            if (keyOrCertificate instanceof PrivateKey pk) {
+                w.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(pk, null));
+            } else {
+                w.writeObject(keyOrCertificate);
+            }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -31,12 +31,33 @@ import org.slf4j.LoggerFactory;
 public final class AttestationServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AttestationServer.class);
 
-    private final Server enrollment;
-    private final Server attestation;
+    /** Refusals kept for the dashboard (and tests) at most. */
+    static final int RECENT_REFUSALS = 100;
 
-    private AttestationServer(Server enrollment, Server attestation) {
-        this.enrollment = enrollment;
-        this.attestation = attestation;
+    /** One refused TLS client or call: when, on which port, who, why. */
+    public record Refusal(java.time.Instant at, String port, String peer, String why) { }
+
+    private Server enrollment;
+    private Server attestation;
+    private final java.util.Deque<Refusal> refusals = new java.util.ArrayDeque<>();
+
+    private AttestationServer() {
+    }
+
+    /** The latest refusals, oldest first. */
+    public synchronized java.util.List<Refusal> recentRefusals() {
+        return java.util.List.copyOf(refusals);
+    }
+
+    private void refused(MeterRegistry registry, String port, String peer, String why) {
+        registry.counter("attest.tls.refused", "port", port).increment();
+        LOG.warn("TLS: {} port refused client {}: {}", port, peer, why);
+        synchronized (this) {
+            refusals.addLast(new Refusal(java.time.Instant.now(), port, peer, why));
+            while (refusals.size() > RECENT_REFUSALS) {
+                refusals.removeFirst();
+            }
+        }
     }
 
     /**
@@ -49,17 +70,18 @@ public final class AttestationServer implements AutoCloseable {
         KeyPair kp = ApplianceCa.newKeyPair();
         X509Certificate cert = ca.issueServer(kp.getPublic(), hosts, Duration.ofDays(365));
         KeyManager km = TlsKeyManagers.of(kp.getPrivate(), cert, ca.certificate());
-        ClientTrust enrollTrust = ClientTrust.selfSigned(clock, (peer, why) -> refused(registry, "enrollment", peer, why));
+        AttestationServer s = new AttestationServer();
+        ClientTrust enrollTrust = ClientTrust.selfSigned(clock, (peer, why) -> s.refused(registry, "enrollment", peer, why));
         ClientTrust attestTrust = ClientTrust.caIssued(ca.certificate(), revocations, clock,
-                (peer, why) -> refused(registry, "attestation", peer, why));
+                (peer, why) -> s.refused(registry, "attestation", peer, why));
         Server e = io.grpc.netty.NettyServerBuilder.forAddress(enrollAddress, credentials(km, enrollTrust))
                 .addService(ServerInterceptors.intercept(new EnrollmentService(enroller),
-                        new PeerContext((peer, why) -> refused(registry, "enrollment", peer, why))))
+                        new PeerContext((peer, why) -> s.refused(registry, "enrollment", peer, why))))
                 .maxInboundMessageSize(64 * 1024)
                 .build();
         Server a = io.grpc.netty.NettyServerBuilder.forAddress(attestAddress, credentials(km, attestTrust))
                 .addService(ServerInterceptors.intercept(new AttestationService(engine, enroller),
-                        new PeerContext((peer, why) -> refused(registry, "attestation", peer, why))))
+                        new PeerContext((peer, why) -> s.refused(registry, "attestation", peer, why))))
                 .maxInboundMessageSize(Limits.MAX_MESSAGE_BYTES)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
@@ -72,18 +94,15 @@ public final class AttestationServer implements AutoCloseable {
             throw ex;
         }
         LOG.info("attestation server: enrollment on port {}, attestation on port {}, CA sha256 {}", e.getPort(), a.getPort(), ca.fingerprint());
-        return new AttestationServer(e, a);
+        s.enrollment = e;
+        s.attestation = a;
+        return s;
     }
 
     /** OPTIONAL, not REQUIRE: a client without a certificate then hears why from {@link PeerContext}. */
     private static io.grpc.ServerCredentials credentials(KeyManager km, ClientTrust trust) {
         return TlsServerCredentials.newBuilder().keyManager(km).trustManager(trust)
                 .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL).build();
-    }
-
-    private static void refused(MeterRegistry registry, String port, String peer, String why) {
-        registry.counter("attest.tls.refused", "port", port).increment();
-        LOG.warn("TLS: {} port refused client {}: {}", port, peer, why);
     }
 
     public int enrollmentPort() {

@@ -1,0 +1,200 @@
+package org.leo.attest.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.leo.agent.Agent;
+import org.leo.agent.AgentState;
+import org.leo.attest.appraise.Finding;
+import org.leo.attest.appraise.Policy;
+import org.leo.attest.appraise.Severity;
+import org.leo.attest.appraise.Verdict;
+import org.leo.attest.log.ChainedEntry;
+import org.leo.pxe.net.MacAddress;
+import org.leo.protocol.attest.v1.Device;
+import org.leo.protocol.attest.v1.Socket;
+
+/**
+ * The whole attestation loop over real mutual TLS on loopback: the real agent enrolls against a
+ * boot recorded in the real boot event log, the server takes the baseline, then challenges at
+ * random times; changes to the HPC's state are found by the next challenge that covers them.
+ */
+class AttestationLoopTest {
+    static final MacAddress MAC = MacAddress.parse("52:54:00:77:00:10");
+
+    @TempDir
+    Path tmp;
+    TestAppliance appliance;
+    Agent agent;
+    Thread agentThread;
+    final List<AgentState> states = new CopyOnWriteArrayList<>();
+
+    static Policy fastPolicy() {
+        return Policy.of(Map.ofEntries(
+                Map.entry("challenge.mean-seconds", "0.15"), Map.entry("challenge.min-seconds", "0.02"),
+                Map.entry("challenge.max-seconds", "1"), Map.entry("challenge.deadline-seconds", "1"),
+                Map.entry("stream.grace-seconds", "1"), Map.entry("check.os.probability", "1"),
+                Map.entry("check.hardware.probability", "1"), Map.entry("check.network.probability", "1"),
+                Map.entry("action.critical", "record,alert,power-cycle"), Map.entry("action.cooldown-seconds", "0")));
+    }
+
+    void start(Duration lifetime) throws Exception {
+        appliance = new TestAppliance(tmp, fastPolicy(), lifetime);
+    }
+
+    SimulatedHost startAgent(String cmdline) {
+        SimulatedHost host = new SimulatedHost(cmdline);
+        agent = new Agent(appliance.agentConfig(MAC, cmdline), host, Map.of());
+        agent.onState(states::add);
+        agentThread = new Thread(agent, "agent");
+        agentThread.start();
+        return host;
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (agent != null) {
+            agent.close();
+            agentThread.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        if (appliance != null) {
+            appliance.close();
+        }
+    }
+
+    Verdict cleanRandomVerdict() throws InterruptedException {
+        return appliance.awaitVerdict(v -> v.clean() && v.challengeId() > 0 && appliance.verdicts.indexOf(v) >= 2, 20);
+    }
+
+    @Test
+    void enrollsTakesABaselineAndIsChallengedAgainAndAgain() throws Exception {
+        start(Duration.ofHours(1));
+        String nonce = appliance.boot(MAC);
+        startAgent(TestAppliance.cmdline(nonce));
+        cleanRandomVerdict();
+        appliance.awaitVerdict(v -> appliance.verdicts.stream().filter(Verdict::clean).count() >= 5, 20);
+        HpcStatus st = appliance.engine.status(MAC.toString()).orElseThrow();
+        assertThat(st.connected()).isTrue();
+        assertThat(st.baselined()).isTrue();
+        assertThat(st.findings()).isZero();
+        List<String> ids = appliance.log.forHpc(MAC.toString(), 1000).stream().map(e -> e.entry().eventId()).toList();
+        assertThat(ids).startsWith("enroll.accepted");
+        assertThat(ids).contains("baseline.taken", "verdict.clean");
+        assertThat(appliance.log.verify().intact()).isTrue();
+        assertThat(states).anyMatch(s -> s instanceof AgentState.Attesting);
+    }
+
+    @Test
+    void tamperingIsFoundByTheNextChallengeThatCoversIt() throws Exception {
+        start(Duration.ofHours(1));
+        SimulatedHost host = startAgent(TestAppliance.cmdline(appliance.boot(MAC)));
+        cleanRandomVerdict();
+
+        host.processes.add(SimulatedHost.process(4242, "nc", "/usr/bin/nc", "ee"));
+        Finding f = findingOf(appliance.awaitVerdict(TestAppliance.finding("os.process.new"), 20), "os.process.new");
+        assertThat(f.sentence()).isEqualTo("HPC 52:54:00:77:00:10: a new process is running: pid 4242 'nc' (/usr/bin/nc, sha256 "
+                + "eeeeeeeeeeeeeeee..), command line '/usr/bin/nc'");
+        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+
+        host.devices.add(Device.newBuilder().setBus("usb").setId("1-1").setDescription("0781:5567 SanDisk Cruzer").build());
+        f = findingOf(appliance.awaitVerdict(TestAppliance.finding("hardware.usb.added"), 20), "hardware.usb.added");
+        assertThat(f.sentence()).isEqualTo("HPC 52:54:00:77:00:10: USB device 1-1 (0781:5567 SanDisk Cruzer) appeared");
+        assertThat(f.severity()).isEqualTo(Severity.CRITICAL);
+        // critical -> power-cycle, by the policy of this test
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (appliance.powerCycles.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertThat(appliance.powerCycles).contains(MAC.toString());
+
+        host.sockets.add(Socket.newBuilder().setProtocol("tcp").setLocal("0.0.0.0:4444").setState("LISTEN").build());
+        f = findingOf(appliance.awaitVerdict(TestAppliance.finding("network.listen.new"), 20), "network.listen.new");
+        assertThat(f.sentence()).endsWith("a new tcp socket listens on 0.0.0.0:4444");
+
+        host.sockets.add(Socket.newBuilder().setProtocol("tcp").setLocal("10.77.0.10:50000").setRemote("203.0.113.9:443")
+                .setState("ESTABLISHED").build());
+        f = findingOf(appliance.awaitVerdict(TestAppliance.finding("network.connection.new"), 20), "network.connection.new");
+        assertThat(f.sentence()).contains("to 203.0.113.9:443 (ESTABLISHED)");
+
+        host.cmdline = host.cmdline + " init=/bin/sh";
+        f = findingOf(appliance.awaitVerdict(TestAppliance.finding("os.cmdline.changed"), 20), "os.cmdline.changed");
+        assertThat(f.got()).endsWith("init=/bin/sh");
+
+        List<String> logged = appliance.log.forHpc(MAC.toString(), 10_000).stream().map(ChainedEntry::entry)
+                .map(e -> e.eventId()).toList();
+        assertThat(logged).contains("os.process.new", "hardware.usb.added", "action.power-cycle", "network.listen.new");
+        assertThat(appliance.log.verify().intact()).isTrue();
+    }
+
+    static Finding findingOf(Verdict v, String id) {
+        return v.findings().stream().filter(x -> x.eventId().equals(id)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void anAgentThatStopsAnsweringIsAFindingByTheDeadline() throws Exception {
+        start(Duration.ofHours(1));
+        SimulatedHost host = startAgent(TestAppliance.cmdline(appliance.boot(MAC)));
+        cleanRandomVerdict();
+        host.silent = true;
+        Finding f = findingOf(appliance.awaitVerdict(TestAppliance.finding("challenge.missed"), 10), "challenge.missed");
+        assertThat(f.sentence()).contains("no answer to challenge").contains("by its deadline");
+    }
+
+    @Test
+    void aDroppedStreamIsAFindingAfterTheGracePeriod() throws Exception {
+        start(Duration.ofHours(1));
+        startAgent(TestAppliance.cmdline(appliance.boot(MAC)));
+        cleanRandomVerdict();
+        agent.close(); // the agent goes away and does not come back
+        agentThread.join(5000);
+        Finding f = findingOf(appliance.awaitVerdict(TestAppliance.finding("stream.dropped"), 10), "stream.dropped");
+        assertThat(f.sentence()).contains("was not re-opened within 1 s");
+        assertThat(appliance.engine.status(MAC.toString()).orElseThrow().connected()).isFalse();
+    }
+
+    @Test
+    void aBootEnrollsOnceAndAWrongNonceIsRefused() throws Exception {
+        start(Duration.ofHours(1));
+        String nonce = appliance.boot(MAC);
+        startAgent(TestAppliance.cmdline("ab".repeat(32)));
+        agentThread.join(TimeUnit.SECONDS.toMillis(30));
+        AgentState last = states.get(states.size() - 1);
+        assertThat(last).isInstanceOf(AgentState.Failed.class);
+        assertThat(((AgentState.Failed) last).reason()).contains("PERMISSION_DENIED")
+                .contains("the kernel command line carries boot nonce abababababababab.., but the latest boot of 52:54:00:77:00:10"
+                        + " on record has nonce " + nonce.substring(0, 16));
+
+        states.clear();
+        startAgent(TestAppliance.cmdline(nonce));
+        cleanRandomVerdict();
+        agent.close();
+        agentThread.join(5000);
+        states.clear();
+        startAgent(TestAppliance.cmdline(nonce)); // the same boot again: e.g. a restarted or second agent
+        agentThread.join(TimeUnit.SECONDS.toMillis(30));
+        assertThat(((AgentState.Failed) states.get(states.size() - 1)).reason()).contains("ALREADY_EXISTS")
+                .contains("has enrolled already; a boot enrolls once");
+        assertThat(appliance.log.forHpc(MAC.toString(), 1000).stream().map(e -> e.entry().eventId()))
+                .contains("enroll.refused", "enroll.accepted");
+    }
+
+    @Test
+    void certificatesAreRenewedBeforeExpiryAndAttestationGoesOn() throws Exception {
+        start(Duration.ofSeconds(4)); // renewal at 2/3 of the lifetime, plus the 1 min backdating
+        startAgent(TestAppliance.cmdline(appliance.boot(MAC)));
+        cleanRandomVerdict();
+        appliance.awaitVerdict(v -> appliance.log.forHpc(MAC.toString(), 10_000).stream()
+                .anyMatch(e -> e.entry().eventId().equals("enroll.renewed")), 90);
+        int before = appliance.verdicts.size();
+        appliance.awaitVerdict(v -> v.clean() && appliance.verdicts.indexOf(v) > before + 2, 20);
+        assertThat(appliance.verdicts.stream().filter(v -> !v.clean()).map(Verdict::sentence).toList()).isEmpty();
+    }
+}
