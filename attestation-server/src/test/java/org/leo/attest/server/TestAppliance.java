@@ -73,8 +73,7 @@ final class TestAppliance implements AutoCloseable {
         log = AttestationLog.open(dir.resolve("attest.db"), registry);
         store = EnrollmentStore.open(dir.resolve("enroll.db"));
         boots = SqliteBootEventLog.open(dir.resolve("boot.db"));
-        manifest = new BootManifest("test-image", Instant.parse("2026-12-01T00:00:00Z"),
-                List.of(new ManifestEntry("initrd.img", 2000, INITRD_SHA), new ManifestEntry("vmlinuz", 1000, KERNEL_SHA)));
+        manifest = manifest();
         enroller = new Enroller(ca, store, boots::latestBoot, addr -> Optional.ofNullable(leases.get(addr)),
                 new BootCheck(manifest, List.of("vmlinuz", "initrd.img"), Duration.ofMinutes(15)), log, certificateLifetime, clock);
         PowerControl pc = power != null ? power : new PowerControl() {
@@ -95,12 +94,22 @@ final class TestAppliance implements AutoCloseable {
                 new InetSocketAddress("127.0.0.1", 0), List.of("127.0.0.1"), clock, registry);
     }
 
+    static BootManifest manifest() {
+        return new BootManifest("test-image", Instant.parse("2026-12-01T00:00:00Z"),
+                List.of(new ManifestEntry("initrd.img", 2000, INITRD_SHA), new ManifestEntry("vmlinuz", 1000, KERNEL_SHA)));
+    }
+
     /** Records a boot of {@code mac} as the PXE server would (script with a fresh nonce, kernel and initrd); returns the nonce. */
     String boot(MacAddress mac) {
+        leases.put(InetAddress.getLoopbackAddress(), mac);
+        return boot(boots, mac);
+    }
+
+    /** Records a boot of {@code mac} in {@code boots}; returns its nonce. */
+    static String boot(SqliteBootEventLog boots, MacAddress mac) {
         byte[] n = new byte[32];
         new java.security.SecureRandom().nextBytes(n);
         String nonce = HexFormat.of().formatHex(n);
-        leases.put(InetAddress.getLoopbackAddress(), mac);
         Instant now = Instant.now();
         boots.recordAll(List.of(
                 new BootEvent(now, Optional.of(mac), "127.0.0.1:1", BootStage.SCRIPT_SERVED, Protocol.HTTP, "boot.ipxe", 300, "ab".repeat(32), nonce, "script"),

@@ -1,0 +1,147 @@
+package org.leo.attest;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.leo.attest.action.ActionDispatcher;
+import org.leo.attest.action.NetworkControl;
+import org.leo.attest.action.PowerControl;
+import org.leo.attest.action.TaskControl;
+import org.leo.attest.appraise.Policy;
+import org.leo.attest.ca.ApplianceCa;
+import org.leo.attest.ca.RevocationList;
+import org.leo.attest.enroll.BootCheck;
+import org.leo.attest.enroll.BootHistory;
+import org.leo.attest.enroll.Enroller;
+import org.leo.attest.enroll.EnrollmentStore;
+import org.leo.attest.log.AttestationLog;
+import org.leo.attest.log.LogEntry;
+import org.leo.attest.server.AttestationEngine;
+import org.leo.attest.server.AttestationServer;
+import org.leo.pxe.boot.ClientDirectory;
+import org.leo.pxe.manifest.BootManifest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The attestation side of the appliance, composed: in one data directory the appliance CA
+ * ({@code ca/}), the revocation list ({@code revoked.txt}), the hash-chained event log
+ * ({@code attest.db}) and the enrollment store ({@code enroll.db}); the engine; both TLS ports. It
+ * reads the PXE server's boot event log and lease table through {@link BootHistory} and
+ * {@link ClientDirectory}.
+ */
+public final class AttestationNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AttestationNode.class);
+
+    /**
+     * @param dataDir            where the CA, logs and stores live
+     * @param enrollAddress      enrollment port's bind address
+     * @param attestAddress      attestation port's bind address
+     * @param hosts              names/addresses agents dial (server certificate SANs)
+     * @param policy             the attestation policy
+     * @param certificateLifetime lifetime of agents' client certificates
+     * @param requiredArtifacts  boot artifacts every enrolling boot must have fetched (kernel, initrd)
+     * @param maxBootAge         how long after its boot script an HPC may enroll
+     */
+    public record Config(Path dataDir, InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
+                         Policy policy, Duration certificateLifetime, List<String> requiredArtifacts, Duration maxBootAge) {
+        public Config {
+            Objects.requireNonNull(dataDir);
+            hosts = List.copyOf(hosts);
+            requiredArtifacts = List.copyOf(requiredArtifacts);
+        }
+    }
+
+    private final ApplianceCa ca;
+    private final RevocationList revocations;
+    private final AttestationLog log;
+    private final EnrollmentStore store;
+    private final AttestationEngine engine;
+    private final ActionDispatcher actions;
+    private final AttestationServer server;
+
+    private AttestationNode(ApplianceCa ca, RevocationList revocations, AttestationLog log, EnrollmentStore store,
+                            AttestationEngine engine, ActionDispatcher actions, AttestationServer server) {
+        this.ca = ca;
+        this.revocations = revocations;
+        this.log = log;
+        this.store = store;
+        this.engine = engine;
+        this.actions = actions;
+        this.server = server;
+    }
+
+    public static AttestationNode start(Config c, BootHistory boots, ClientDirectory leases, BootManifest manifest, PowerControl power,
+                                        NetworkControl network, TaskControl tasks, Clock clock, MeterRegistry registry)
+            throws IOException, GeneralSecurityException, SQLException {
+        Files.createDirectories(c.dataDir());
+        ApplianceCa ca = ApplianceCa.loadOrCreate(c.dataDir().resolve("ca"), clock);
+        RevocationList revocations = RevocationList.open(c.dataDir().resolve("revoked.txt"));
+        AttestationLog log = AttestationLog.open(c.dataDir().resolve("attest.db"), registry);
+        EnrollmentStore store = null;
+        AttestationEngine engine = null;
+        try {
+            store = EnrollmentStore.open(c.dataDir().resolve("enroll.db"));
+            String head = log.head().map(h -> "#" + h.seq() + " sha256 " + h.hashHex()).orElse("empty");
+            log.appendDurably(new LogEntry(clock.instant(), "appliance", LogEntry.Kind.SERVER_START, "info", "server.start",
+                    "attestation server started; log head was " + head + "; CA sha256 " + ca.fingerprint(), "head=" + head));
+            ActionDispatcher actions = new ActionDispatcher(c.policy(), log, power, network, tasks, clock);
+            engine = new AttestationEngine(c.policy(), log, store, actions, clock, registry);
+            Enroller enroller = new Enroller(ca, store, boots, leases, new BootCheck(manifest, c.requiredArtifacts(), c.maxBootAge()),
+                    log, c.certificateLifetime(), clock);
+            AttestationServer server = AttestationServer.start(ca, revocations, enroller, engine, c.enrollAddress(), c.attestAddress(),
+                    c.hosts(), clock, registry);
+            LOG.info("attestation: data in {}, log head {}", c.dataDir(), head);
+            return new AttestationNode(ca, revocations, log, store, engine, actions, server);
+        } catch (IOException | GeneralSecurityException | SQLException | RuntimeException e) {
+            if (engine != null) {
+                engine.close();
+            }
+            if (store != null) {
+                store.close();
+            }
+            log.close();
+            throw e;
+        }
+    }
+
+    public ApplianceCa ca() {
+        return ca;
+    }
+
+    public RevocationList revocations() {
+        return revocations;
+    }
+
+    public AttestationLog log() {
+        return log;
+    }
+
+    public AttestationEngine engine() {
+        return engine;
+    }
+
+    public ActionDispatcher actions() {
+        return actions;
+    }
+
+    public AttestationServer server() {
+        return server;
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.close();
+        engine.close();
+        log.close();
+        store.close();
+    }
+}
