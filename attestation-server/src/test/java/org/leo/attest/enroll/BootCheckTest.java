@@ -1,0 +1,97 @@
+package org.leo.attest.enroll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.leo.pxe.boot.BootEvent;
+import org.leo.pxe.boot.BootStage;
+import org.leo.pxe.boot.Protocol;
+import org.leo.pxe.events.BootSession;
+import org.leo.pxe.events.LoggedEvent;
+import org.leo.pxe.manifest.BootManifest;
+import org.leo.pxe.manifest.ManifestEntry;
+import org.leo.pxe.net.MacAddress;
+
+class BootCheckTest {
+    static final MacAddress MAC = MacAddress.parse("52:54:00:77:00:10");
+    static final String NONCE = "5a".repeat(32);
+    static final String K = "11".repeat(32);
+    static final String I = "22".repeat(32);
+    static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
+    static final BootManifest MANIFEST = new BootManifest("img", T0,
+            List.of(new ManifestEntry("initrd.img", 2000, I), new ManifestEntry("vmlinuz", 1000, K)));
+    final BootCheck check = new BootCheck(MANIFEST, List.of("vmlinuz", "initrd.img"), Duration.ofMinutes(15));
+
+    static BootEvent file(BootStage stage, String name, long bytes, String sha, String detail) {
+        return new BootEvent(T0, Optional.of(MAC), "10.77.0.10:2000", stage, Protocol.HTTP, name, bytes, sha, NONCE, detail);
+    }
+
+    static BootSession session(BootEvent... files) {
+        List<LoggedEvent> events = new ArrayList<>();
+        events.add(new LoggedEvent(1, new BootEvent(T0, Optional.of(MAC), "10.77.0.10:2000", BootStage.SCRIPT_SERVED, Protocol.HTTP,
+                "boot.ipxe", 300, "ab".repeat(32), NONCE, "script")));
+        for (int i = 0; i < files.length; i++) {
+            events.add(new LoggedEvent(i + 2, files[i]));
+        }
+        return new BootSession(MAC, NONCE, T0, 1, "ab".repeat(32), events);
+    }
+
+    @Test
+    void aBootThatFetchedTheManifestsArtifactsPasses() {
+        BootSession s = session(file(BootStage.FILE_SERVED, "vmlinuz", 1000, K, ""), file(BootStage.FILE_SERVED, "initrd.img", 2000, I, ""));
+        assertThat(check.problems(s, NONCE, Map.of("vmlinuz", K), T0.plusSeconds(30))).isEmpty();
+    }
+
+    @Test
+    void everyProblemIsNamed() {
+        BootSession s = session(file(BootStage.FILE_SERVED, "vmlinuz", 1000, "33".repeat(32), ""),
+                file(BootStage.FILE_REFUSED, "initrd.img", 0, "", "DIGEST_MISMATCH: initrd.img: sha256 44.. on disk"));
+        assertThat(check.problems(s, NONCE, Map.of("vmlinuz", "55".repeat(32)), T0.plus(Duration.ofMinutes(20)))).containsExactly(
+                "the boot with that nonce started 1200 s ago, longer than the 900 s allowed",
+                "during this boot the PXE server refused initrd.img: DIGEST_MISMATCH: initrd.img: sha256 44.. on disk",
+                "vmlinuz was served with sha256 3333333333333333.., the manifest says 1111111111111111..",
+                "the agent says it booted vmlinuz with sha256 5555555555555555.., the manifest says 1111111111111111..",
+                "initrd.img was not fetched whole during this boot");
+    }
+
+    @Test
+    void anotherNonceIsTheOnlyProblemReported() {
+        assertThat(check.problems(session(), "77".repeat(32), Map.of(), T0)).containsExactly(
+                "the kernel command line carries boot nonce 7777777777777777.., but the latest boot of 52:54:00:77:00:10 on record has nonce 5a5a5a5a5a5a5a5a..");
+    }
+
+    @Test
+    void aResumedHttpDownloadCountsWhenItsPartsCoverTheFile() {
+        BootEvent k = file(BootStage.FILE_SERVED, "vmlinuz", 1000, K, "");
+        BootSession covered = session(k, file(BootStage.FILE_INCOMPLETE, "initrd.img", 700, "aa", "HTTP x sent 700 of 2000 bytes range 0-699/2000"),
+                file(BootStage.FILE_INCOMPLETE, "initrd.img", 1300, "bb", "HTTP x range 700-1999/2000"));
+        assertThat(check.problems(covered, NONCE, Map.of(), T0)).isEmpty();
+        BootSession gap = session(k, file(BootStage.FILE_INCOMPLETE, "initrd.img", 700, "aa", "range 0-699/2000"),
+                file(BootStage.FILE_INCOMPLETE, "initrd.img", 1000, "bb", "range 1000-1999/2000"));
+        assertThat(check.problems(gap, NONCE, Map.of(), T0)).containsExactly("initrd.img was not fetched whole during this boot");
+        BootSession cut = session(k, file(BootStage.FILE_INCOMPLETE, "initrd.img", 500, "aa", "range 0-1999/2000")); // a part cut short
+        assertThat(check.problems(cut, NONCE, Map.of(), T0)).containsExactly("initrd.img was not fetched whole during this boot");
+    }
+
+    @Test
+    void nonceIsReadFromTheCommandLineOnlyWhenUnambiguous() {
+        assertThat(BootCheck.nonceOf("initrd=x leo.nonce=" + NONCE + " console=ttyS0")).contains(NONCE);
+        assertThat(BootCheck.nonceOf("leo.nonce=" + NONCE + " leo.nonce=" + NONCE)).isEmpty();
+        assertThat(BootCheck.nonceOf("leo.nonce=" + NONCE.toUpperCase())).isEmpty();
+        assertThat(BootCheck.nonceOf("leo.nonce=" + NONCE.substring(2))).isEmpty();
+        assertThat(BootCheck.nonceOf("")).isEmpty();
+    }
+
+    @Test
+    void requiredArtifactsMustBeInTheManifest() {
+        assertThatThrownBy(() -> new BootCheck(MANIFEST, List.of("bzImage"), Duration.ofMinutes(1)))
+                .hasMessage("required boot artifact 'bzImage' is not in the boot manifest");
+    }
+}
