@@ -34,7 +34,9 @@ final class AttestationKeyTemplate {
      * A restricted signing key (fixedTPM, fixedParent, sensitiveDataOrigin, userWithAuth, restricted,
      * sign; the attributes tpm2-tools gives an AK), name algorithm SHA-256, no policy, ECC NIST P-256,
      * scheme ECDSA with SHA-256, no KDF, empty unique: a primary key derived from the owner seed.
+     * {@code AttestationKeyTemplateTest} pins the marshalled bytes.
      */
+    @SuppressWarnings("deprecation") // nullObject() is the TPM_ALG_NULL symmetric definition; its replacement is not in 1.0.0
     static TPMT_PUBLIC template() {
         TPMA_OBJECT attributes = new TPMA_OBJECT(TPMA_OBJECT.fixedTPM, TPMA_OBJECT.fixedParent,
                 TPMA_OBJECT.sensitiveDataOrigin, TPMA_OBJECT.userWithAuth, TPMA_OBJECT.restricted, TPMA_OBJECT.sign);

@@ -7,7 +7,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.interfaces.ECPublicKey;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -138,6 +144,36 @@ class TpmSwtpmTest {
             assertThatThrownBy(() -> tpm.quote(NONCE, 16)).isInstanceOf(TpmException.class)
                     .hasMessageStartingWith("TPM2_Quote[16] not sent: the connection to the TPM at " + swtpm.endpoint()
                             + " failed earlier (");
+        }
+    }
+
+    @Test
+    void concurrentCallersShareOneConnectionWithoutInterleaving() throws Exception {
+        try (Tpm tpm = Tpm.open(swtpm.endpoint())) {
+            AttestationKey ak = tpm.attestationKey();
+            List<Callable<QuoteVerdict>> callers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                byte[] nonce = {(byte) t, 1, 2, 3};
+                callers.add(() -> {
+                    QuoteVerdict last = null;
+                    for (int i = 0; i < 5; i++) {
+                        tpm.pcrExtend(16, new byte[32]);
+                        last = QuoteVerifier.verify(ak.publicKey(), tpm.quote(nonce, 16, 23), QuoteExpectation.of(nonce, 16, 23));
+                        if (!last.ok()) {
+                            return last;
+                        }
+                    }
+                    return last;
+                });
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                for (Future<QuoteVerdict> f : pool.invokeAll(callers)) {
+                    assertThat(f.get().summary()).isEqualTo("ok");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 
