@@ -1,0 +1,27 @@
+/**
+ * TPM 2.0 quotes, shared by the Pi (which signs its attestation reports with its own TPM) and an
+ * HPC that has a TPM: {@link org.leo.protocol.tpm.Tpm} makes them with TSS.Java,
+ * {@link org.leo.protocol.tpm.QuoteVerifier} checks them with plain JCA.
+ *
+ * <p>Layering: {@link org.leo.protocol.tpm.TpmChannel} moves command and response bytes (TCP to
+ * swtpm with a read timeout, or {@code /dev/tpmrm0}); TSS.Java marshals the commands;
+ * {@link org.leo.protocol.tpm.Tpm} is the few operations attestation needs. On the verifying side,
+ * {@link org.leo.protocol.tpm.TpmsAttestParser} and {@link org.leo.protocol.tpm.TpmtSignatureParser}
+ * are pure, bounds-checked parsers of the untrusted bytes and
+ * {@link org.leo.protocol.tpm.QuoteVerifier} turns them into a structured
+ * {@link org.leo.protocol.tpm.QuoteVerdict}.
+ *
+ * <p>Trust per field of a {@link org.leo.protocol.tpm.TpmQuote}:
+ * <ul>
+ *   <li>{@code attest}: verified when the verdict is ok (signed by the attestation key); then its
+ *       extraData is our nonce, its PCR selection is the one we asked for, and its clockInfo and
+ *       firmwareVersion are what the TPM reported.</li>
+ *   <li>{@code pcrValues}: claims, bound to the signature only through pcrDigest; verified when
+ *       the verdict is ok.</li>
+ *   <li>{@code pcrs}: a claim that orders {@code pcrValues}; must equal the attest's selection.</li>
+ *   <li>{@code signature}: verified against the attestation key the caller trusts. Which key to
+ *       trust (enrolment, EK certificates) is not decided here.</li>
+ *   <li>qualifiedSigner in the attest is parsed but not checked.</li>
+ * </ul>
+ */
+package org.leo.protocol.tpm;
