@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * files policy, then the transports. {@link #close()} stops them in reverse.
  */
 public final class PxeServer implements AutoCloseable {
+    private volatile BootManifest manifest;
+    private volatile ClientDirectory clients = ClientDirectory.NONE;
     private static final Logger log = LoggerFactory.getLogger(PxeServer.class);
 
     private final PxeConfig config;
@@ -76,7 +78,9 @@ public final class PxeServer implements AutoCloseable {
             leases = LeaseStore.open(config.dataDir().resolve(PxeConfig.LEASES_FILE));
             started.add(leases);
             group = transport.newGroup(0, config.busyPoll());
-            files = new ManifestBootFiles(config.bootRoot(), manifest, clientDirectory(), events, config.script(), registry);
+            this.manifest = manifest;
+            this.clients = clientDirectory();
+            files = new ManifestBootFiles(config.bootRoot(), manifest, clients, events, config.script(), registry);
             int verified = files.preload();
             log.info("boot root: {} of {} artifacts read and verified into memory", verified, manifest.entries().size());
 
@@ -144,6 +148,26 @@ public final class PxeServer implements AutoCloseable {
 
     public LeaseStore leases() {
         return leases;
+    }
+
+    /** Who holds a client address (the lease table, plus the neighbour table in proxy mode); attestation binds an agent's MAC with it. */
+    public ClientDirectory clients() {
+        return clients;
+    }
+
+    /** The kernel the boot script loads (an enrolling boot must have fetched it). */
+    public String scriptKernel() {
+        return config.script().kernel();
+    }
+
+    /** The initramfs the boot script loads. */
+    public String scriptInitrd() {
+        return config.script().initrd();
+    }
+
+    /** The verified boot manifest being served. */
+    public BootManifest manifest() {
+        return manifest;
     }
 
     public Optional<InetSocketAddress> tftpAddress() {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "leo",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        subcommands = {PxeCommand.class},
+        subcommands = {PxeCommand.class, AttestCommand.class},
         description = {
                 "The Leo trusted-compute appliance.",
                 "",
@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 "machine (the HPC). It network-boots the HPC with a measured image and attests it.",
         },
         footerHeading = "%nSee also:%n",
-        footer = {"  leo pxe --help       boot serving (DHCP, TFTP, HTTP) and the boot manifest"})
+        footer = {"  leo pxe --help       boot serving (DHCP, TFTP, HTTP) and the boot manifest",
+                "  leo attest --help    the attestation event log and the appliance CA"})
 public class LeoCommand {
 }

@@ -75,6 +75,9 @@ public class PxeServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    AttestOptions attest = new AttestOptions();
+
     @Option(names = "--interface", paramLabel = "IF",
             description = "The HPC-facing network interface. DHCP and the IPv6 RA responder bind to it; the server "
                     + "address defaults to its first IPv4 address. Without it DHCP is not bound to an interface.")
@@ -229,13 +232,25 @@ public class PxeServeCommand implements Callable<Integer> {
         MeterRegistry registry = new SimpleMeterRegistry();
         CountDownLatch stopped = new CountDownLatch(1);
         try (PxeServer server = new PxeServer(config, registry)) {
+            org.leo.attest.AttestationNode node = null;
             try {
                 server.start();
+                if (attest.enabled) {
+                    node = attest.start(server, dataDir, config.script().serverHost(), registry);
+                }
             } catch (Exception e) {
                 System.err.println("leo pxe serve: " + e.getMessage());
                 return 1;
             }
+            org.leo.attest.AttestationNode attestation = node;
             Thread hook = new Thread(() -> {
+                if (attestation != null) {
+                    try {
+                        attestation.close();
+                    } catch (Exception e) {
+                        System.err.println("leo pxe serve: stopping attestation: " + e.getMessage());
+                    }
+                }
                 server.close();
                 stopped.countDown();
             }, "leo-pxe-stop");
@@ -245,6 +260,9 @@ public class PxeServeCommand implements Callable<Integer> {
             stopped.await();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
+                if (attestation != null) {
+                    attestation.close();
+                }
             } catch (IllegalStateException e) {
                 // the JVM is already shutting down (another signal): the hook closes the server
             }
@@ -319,7 +337,15 @@ public class PxeServeCommand implements Callable<Integer> {
                 .withPort(tftpPort).withMaxBlksize(tftpMaxBlksize).withMaxWindowsize(tftpMaxWindowsize));
         Optional<HttpBootConfig> http = noHttp ? Optional.empty()
                 : Optional.of(HttpBootConfig.of(new java.net.InetSocketAddress(server, httpPort)));
-        IpxeScriptConfig script = new IpxeScriptConfig(scriptName, server.getHostAddress(), httpPort, kernel, initrd, cmdline);
+        String args = cmdline;
+        if (attest.enabled) {
+            try {
+                args = (cmdline + " " + attest.kernelArguments(dataDir)).trim();
+            } catch (java.io.IOException e) {
+                throw usage("--attest: " + e.getMessage());
+            }
+        }
+        IpxeScriptConfig script = new IpxeScriptConfig(scriptName, server.getHostAddress(), httpPort, kernel, initrd, args);
         try {
             return new PxeConfig(bootRoot, manifest, publicKey, dataDir, dhcp, tftp, http, script,
                     noRa || interfaceName == null ? Optional.empty() : Optional.of(interfaceName),

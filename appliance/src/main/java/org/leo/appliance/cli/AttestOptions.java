@@ -1,0 +1,112 @@
+package org.leo.appliance.cli;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.leo.attest.AttestationNode;
+import org.leo.attest.action.IpmiPowerControl;
+import org.leo.attest.action.LinkNetworkControl;
+import org.leo.attest.action.NetworkControl;
+import org.leo.attest.action.PowerControl;
+import org.leo.attest.action.QemuMonitorPowerControl;
+import org.leo.attest.action.TaskControl;
+import org.leo.attest.action.WakeOnLanPowerControl;
+import org.leo.attest.appraise.Policy;
+import org.leo.attest.ca.ApplianceCa;
+import org.leo.pxe.PxeServer;
+import picocli.CommandLine.Option;
+
+/**
+ * The attestation options of {@code leo pxe serve}: with {@code --attest} the same process runs the
+ * attestation server over the boot event log and lease table of the PXE server, and the boot
+ * script tells the HPC's agent where it is and which CA to pin.
+ */
+public class AttestOptions {
+    @Option(names = "--attest", defaultValue = "false",
+            description = "Also run the attestation server: HPC agents enroll against this server's boot event log and "
+                    + "are then challenged at random times (see docs/trust-model.md). The kernel command line gains "
+                    + "leo.ca=SHA256 (the appliance CA the agent pins) and leo.attest=ENROLL-PORT:ATTEST-PORT.")
+    boolean enabled;
+
+    @Option(names = "--attest-enroll-port", paramLabel = "PORT", defaultValue = "7443",
+            description = "The enrollment port (TLS; the agent shows a self-signed certificate). Default: ${DEFAULT-VALUE}.")
+    int enrollPort;
+
+    @Option(names = "--attest-port", paramLabel = "PORT", defaultValue = "7444",
+            description = "The attestation port (mutual TLS with certificates from the appliance CA). Default: ${DEFAULT-VALUE}.")
+    int attestPort;
+
+    @Option(names = "--attest-policy", paramLabel = "FILE",
+            description = "The attestation policy (docs/attestation-policy.sample lists every key). Default: built-in.")
+    Path policy;
+
+    @Option(names = "--attest-cert-lifetime", paramLabel = "SECONDS", defaultValue = "3600",
+            description = "Lifetime of an agent's client certificate; agents renew at two thirds of it. Default: ${DEFAULT-VALUE}.")
+    long certificateLifetime;
+
+    @Option(names = "--attest-max-boot-age", paramLabel = "SECONDS", defaultValue = "900",
+            description = "How long after its boot script an HPC may enroll. Default: ${DEFAULT-VALUE}.")
+    long maxBootAge;
+
+    @Option(names = "--power", paramLabel = "KIND:ARGS",
+            description = "How to power-cycle an HPC: qemu:SOCKET (a QEMU QMP monitor socket), ipmi:HOST,USER,PASSWORD-FILE "
+                    + "(ipmitool lanplus), wol:BROADCAST-IPV4 (Wake-on-LAN: power on only). Default: none (the action fails and is logged).")
+    String power;
+
+    @Option(names = "--cut-network-interface", paramLabel = "IF",
+            description = "The interface whose link is taken down to cut an HPC off (normally --interface). Default: none.")
+    String cutInterface;
+
+    /** The CA directory inside the data directory. */
+    static Path caDir(Path dataDir) {
+        return dataDir.resolve("attest").resolve("ca");
+    }
+
+    /** Kernel arguments for the agent: where to enroll and which CA to pin. */
+    String kernelArguments(Path dataDir) throws IOException {
+        try {
+            ApplianceCa ca = ApplianceCa.loadOrCreate(caDir(dataDir), Clock.systemUTC());
+            return "leo.ca=" + ca.fingerprint() + " leo.attest=" + enrollPort + ":" + attestPort;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("appliance CA in " + caDir(dataDir) + ": " + e.getMessage(), e);
+        }
+    }
+
+    AttestationNode start(PxeServer pxe, Path dataDir, String host, MeterRegistry registry) throws Exception {
+        Policy p = policy == null ? Policy.defaults() : Policy.load(policy);
+        AttestationNode.Config c = new AttestationNode.Config(dataDir.resolve("attest"), new InetSocketAddress(host, enrollPort),
+                new InetSocketAddress(host, attestPort), List.of(host), p, Duration.ofSeconds(certificateLifetime),
+                List.of(pxe.scriptKernel(), pxe.scriptInitrd()), Duration.ofSeconds(maxBootAge));
+        return AttestationNode.start(c, pxe.events()::latestBoot, pxe.clients(), pxe.manifest(), powerControl(),
+                cutInterface == null ? NetworkControl.NONE : new LinkNetworkControl(null, cutInterface), TaskControl.NONE,
+                Clock.systemUTC(), registry);
+    }
+
+    PowerControl powerControl() {
+        if (power == null || power.isBlank() || power.equals("none")) {
+            return PowerControl.NONE;
+        }
+        int colon = power.indexOf(':');
+        String kind = colon < 0 ? power : power.substring(0, colon);
+        String args = colon < 0 ? "" : power.substring(colon + 1);
+        switch (kind) {
+            case "qemu":
+                return new QemuMonitorPowerControl(hpc -> Path.of(args));
+            case "ipmi": {
+                String[] a = args.split(",");
+                if (a.length != 3) {
+                    throw new IllegalArgumentException("--power ipmi:HOST,USER,PASSWORD-FILE, got '" + power + "'");
+                }
+                return new IpmiPowerControl("ipmitool", a[0], a[1], Path.of(a[2]));
+            }
+            case "wol":
+                return new WakeOnLanPowerControl(new InetSocketAddress(args, 9));
+            default:
+                throw new IllegalArgumentException("--power must be qemu:SOCKET, ipmi:HOST,USER,PASSWORD-FILE or wol:BROADCAST, got '" + power + "'");
+        }
+    }
+}
