@@ -116,7 +116,7 @@ public final class Agent implements Runnable, AutoCloseable {
             ChannelCredentials creds = TlsChannelCredentials.newBuilder()
                     .keyManager(TlsKeyManagers.of(identity.privateKey(), identity.selfSigned()))
                     .trustManager(new PinnedServerTrust(config.caSha256())).build();
-            ManagedChannel ch = NettyChannelBuilder.forAddress(config.server(), config.enrollPort(), creds).build();
+            ManagedChannel ch = channel(config.enrollPort(), creds).build();
             try {
                 EnrollRequest req = EnrollRequest.newBuilder().setCsrDer(ByteString.copyFrom(identity.csr(config.mac())))
                         .setBootFacts(BootFacts.newBuilder().setKernelCmdline(config.kernelCmdline()).setMac(config.mac())
@@ -161,6 +161,20 @@ public final class Agent implements Runnable, AutoCloseable {
         issuedAt = Instant.now();
     }
 
+    private NettyChannelBuilder channel(int port, ChannelCredentials creds) {
+        NettyChannelBuilder b = NettyChannelBuilder.forAddress(config.server(), port, creds);
+        if (config.localAddress() != null) {
+            java.net.InetSocketAddress local = new java.net.InetSocketAddress(config.localAddress(), 0);
+            b.localSocketPicker(new NettyChannelBuilder.LocalSocketPicker() {
+                @Override
+                public java.net.SocketAddress createSocketAddress(java.net.SocketAddress remote, io.grpc.Attributes attrs) {
+                    return local;
+                }
+            });
+        }
+        return b;
+    }
+
     private AgentState attest(int attempt) {
         if (notAfter != null && Instant.now().isAfter(notAfter)) {
             return new AgentState.Failed("the certificate expired at " + notAfter + " (reboot to enroll again)");
@@ -182,7 +196,7 @@ public final class Agent implements Runnable, AutoCloseable {
     /** Runs one stream until it ends; returns why it ended. */
     private String stream() throws GeneralSecurityException {
         AgentIdentity id = identity;
-        ManagedChannel ch = NettyChannelBuilder.forAddress(config.server(), config.attestPort(), TlsChannelCredentials.newBuilder()
+        ManagedChannel ch = channel(config.attestPort(), TlsChannelCredentials.newBuilder()
                         .keyManager(TlsKeyManagers.of(id.privateKey(), id.issued()))
                         .trustManager(new PinnedServerTrust(config.caSha256())).build())
                 .keepAliveTime(20, TimeUnit.SECONDS).maxInboundMessageSize(1 << 20).build();

@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param mac           the MAC of the interface towards the Pi
  * @param kernelCmdline the kernel command line (carries {@code leo.nonce=})
  * @param maxBackoff    the longest wait between reconnection attempts
+ * @param localAddress  the source address to dial from (the interface towards the Pi), or null for the kernel's choice
  */
 public record AgentConfig(String server, int enrollPort, int attestPort, String caSha256, String mac, String kernelCmdline,
-                          Duration maxBackoff) {
+                          Duration maxBackoff, java.net.InetAddress localAddress) {
     public static final int DEFAULT_ENROLL_PORT = 7443;
     public static final int DEFAULT_ATTEST_PORT = 7444;
 
@@ -25,6 +26,15 @@ public record AgentConfig(String server, int enrollPort, int attestPort, String 
         Objects.requireNonNull(mac, "mac");
         Objects.requireNonNull(kernelCmdline, "kernelCmdline");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
+    }
+
+    public AgentConfig(String server, int enrollPort, int attestPort, String caSha256, String mac, String kernelCmdline,
+                       Duration maxBackoff) {
+        this(server, enrollPort, attestPort, caSha256, mac, kernelCmdline, maxBackoff, null);
+    }
+
+    public AgentConfig withLocalAddress(java.net.InetAddress local) {
+        return new AgentConfig(server, enrollPort, attestPort, caSha256, mac, kernelCmdline, maxBackoff, local);
     }
 
     /** The value of {@code key=} on a kernel command line, or null. */

@@ -69,6 +69,8 @@ public final class AttestationEngine implements AutoCloseable {
     private final Map<Long, CompletableFuture<Relayed>> relays = new ConcurrentHashMap<>();
     private final Map<String, X509Certificate> certificates = new ConcurrentHashMap<>();
     private final List<Consumer<Verdict>> verdictListeners = new CopyOnWriteArrayList<>();
+    private final List<java.util.function.BiConsumer<Verdict, Duration>> answerListeners = new CopyOnWriteArrayList<>();
+    private final io.micrometer.core.instrument.Timer answerTimer;
 
     public AttestationEngine(Policy policy, AttestationLog log, EnrollmentStore store, ActionDispatcher actions, Clock clock,
                              MeterRegistry registry) {
@@ -83,6 +85,9 @@ public final class AttestationEngine implements AutoCloseable {
         this.factory = new ChallengeFactory(policy, random, clock.millis() * 1000);
         this.interarrival = new Interarrival(random, policy.meanInterval(), policy.minInterval(), policy.maxInterval());
         this.appraiser = new Appraiser(policy);
+        this.answerTimer = io.micrometer.core.instrument.Timer.builder("attest.challenge_to_verdict")
+                .description("from sending a challenge to its verdict (answer, signature check, appraisal)")
+                .publishPercentiles(0.5, 0.99).register(registry);
         this.timers = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "attest-timer");
             t.setDaemon(true);
@@ -93,6 +98,11 @@ public final class AttestationEngine implements AutoCloseable {
     /** Called for every verdict, after it is logged (tests, dashboard, benchmarks). */
     public void onVerdict(Consumer<Verdict> listener) {
         verdictListeners.add(listener);
+    }
+
+    /** Called for every answered challenge with the time from sending it to its verdict (the capacity benchmark). */
+    public void onAnswer(java.util.function.BiConsumer<Verdict, Duration> listener) {
+        answerListeners.add(listener);
     }
 
     /** A stream opened on {@code cert} (already checked by TLS: our CA, unexpired, unrevoked). */
@@ -204,6 +214,7 @@ public final class AttestationEngine implements AutoCloseable {
         Verdict verdict;
         CompletableFuture<Relayed> relay;
         Challenge challenge;
+        Instant sentAt;
         synchronized (st) {
             if (st.link != link) {
                 link.close(Status.ALREADY_EXISTS.withDescription("this stream was replaced by a newer one"));
@@ -258,6 +269,7 @@ public final class AttestationEngine implements AutoCloseable {
             st.answered.put(id, clock.instant());
             st.lastSequence = body.getSequence();
             challenge = out.challenge();
+            sentAt = out.sentAt();
             if (out.baseline()) {
                 Golden g = new Golden(st.hpc, st.bootNonce, body);
                 try {
@@ -274,6 +286,11 @@ public final class AttestationEngine implements AutoCloseable {
                 verdict = appraiser.appraise(st.hpc, challenge, body, st.golden);
             }
             relay = relays.remove(id);
+        }
+        Duration took = Duration.between(sentAt, clock.instant());
+        answerTimer.record(took);
+        for (var l : answerListeners) {
+            l.accept(verdict, took);
         }
         conclude(verdict);
         if (relay != null) {
