@@ -96,11 +96,13 @@ public final class RouteLineParser {
         return s;
     }
 
+    /** An interface name: 1..IFNAMSIZ-1 characters, still non-empty once made printable and stripped. */
     static String ifname(String s) {
-        if (s.isEmpty() || s.length() > MAX_IFNAME) {
+        String p = Text.printable(s, MAX_IFNAME);
+        if (s.isEmpty() || s.length() > MAX_IFNAME || p.isEmpty()) {
             throw new ProcFormatException("interface name \"" + Text.printable(s, 40) + "\": expected 1 to "
-                    + MAX_IFNAME + " characters, got " + s.length());
+                    + MAX_IFNAME + " printable characters, got " + s.length());
         }
-        return Text.printable(s, MAX_IFNAME);
+        return p;
     }
 }
