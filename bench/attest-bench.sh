@@ -8,12 +8,12 @@
 # window, the time from sending each challenge to its verdict; CPU is read from /proc for both JVMs.
 #
 # usage: bench/attest-bench.sh            (writes its table into docs/benchmarks.md)
-# env:   AGENTS="100 250 500 1000"  MEAN=1 (seconds between challenges per agent)  WARMUP=25  WINDOW=30
+# env:   AGENTS="100 250 500 1000"  MEAN=1 (seconds between challenges per agent)  WARMUP=40  WINDOW=30
 #        SERVER_HEAP=512m
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$LEO_ROOT"
-AGENTS=${AGENTS:-"100 250 500 1000"}; MEAN=${MEAN:-1}; WARMUP=${WARMUP:-25}; WINDOW=${WINDOW:-30}; SERVER_HEAP=${SERVER_HEAP:-512m}
+AGENTS=${AGENTS:-"100 250 500 1000"}; MEAN=${MEAN:-1}; WARMUP=${WARMUP:-40}; WINDOW=${WINDOW:-30}; SERVER_HEAP=${SERVER_HEAP:-512m}
 BENCH_WORK=$(mktemp -d /var/tmp/leo-attest-bench.XXXXXX)
 trap 'bench_cleanup; rm -rf "$BENCH_WORK"' EXIT
 

@@ -90,8 +90,9 @@ public final class Appraiser {
             case TPM_QUOTE -> {
                 if (!result.hasTpmQuote()) {
                     out.add("evidence", "evidence.mismatched", check.getKindCase().name(), result.getKindCase().name(), mismatch);
+                } else {
+                    TpmAppraisal.appraise(result.getTpmQuote(), challenge.getNonce().toByteArray(), golden, out);
                 }
-                // Quote verification: TpmAppraisal (with the HPC's AK from the baseline).
             }
             case KIND_NOT_SET -> out.add("evidence", "evidence.mismatched", "a check", "nothing", "challenge had an empty check");
         }

@@ -46,7 +46,7 @@ public final class ChallengeFactory {
         checks.add(Check.newBuilder().setHardware(HardwareCheck.getDefaultInstance()).build());
         checks.add(Check.newBuilder().setNetwork(NetworkCheck.getDefaultInstance()).build());
         for (Policy.DiskTarget d : policy.disks()) {
-            checks.add(Check.newBuilder().setDiskRoot(DiskRootCheck.newBuilder().setTarget(d.hpcPath())).build());
+            checks.add(Check.newBuilder().setDiskRoot(DiskRootCheck.newBuilder().setTarget(d.hpcPath()).setChunkSize(d.chunkSize())).build());
         }
         if (policy.probability("check.tpm.probability") > 0) {
             checks.add(Check.newBuilder().setTpmQuote(TpmQuoteCheck.newBuilder().addAllPcrs(policy.tpmPcrs())).build());
@@ -71,12 +71,12 @@ public final class ChallengeFactory {
             Map<String, DiskRootResult> roots = golden.diskRoots();
             for (Policy.DiskTarget d : policy.disks()) {
                 if (chance("check.disk-root.probability")) {
-                    checks.add(Check.newBuilder().setDiskRoot(DiskRootCheck.newBuilder().setTarget(d.hpcPath())).build());
+                    checks.add(Check.newBuilder().setDiskRoot(DiskRootCheck.newBuilder().setTarget(d.hpcPath()).setChunkSize(d.chunkSize())).build());
                 }
                 DiskRootResult root = roots.get(d.hpcPath());
                 if (root != null && root.getSizeBytes() > 0 && chance("check.disk-spot.probability")) {
                     long chunks = (root.getSizeBytes() + root.getChunkSize() - 1) / root.getChunkSize();
-                    DiskSpotCheck.Builder spot = DiskSpotCheck.newBuilder().setTarget(d.hpcPath());
+                    DiskSpotCheck.Builder spot = DiskSpotCheck.newBuilder().setTarget(d.hpcPath()).setChunkSize(root.getChunkSize());
                     for (int i = 0; i < Math.min(d.spotChunks(), chunks); i++) {
                         spot.addChunkIndices(Math.floorMod(random.nextLong(), chunks));
                     }
