@@ -19,10 +19,12 @@ import org.leo.protocol.attest.v1.DiskSpotResult;
 import org.leo.protocol.merkle.MerkleTree;
 
 /**
- * Disk evidence. A root must equal the golden root. Each spot-checked chunk's leaf hash must lie in
- * the golden tree (its audit path leads to the golden root), and where the policy gives the Pi a
- * reference copy of the disk, the nonce-keyed digest must equal SHA-256(nonce || reference chunk):
- * only that proves the HPC read the chunk after the nonce was chosen (docs/trust-model.md).
+ * Disk evidence. A root must equal the golden root. Where the policy gives the Pi a reference copy
+ * of the disk, each spot-checked chunk's nonce-keyed digest must equal SHA-256(nonce || reference
+ * chunk): only that proves the HPC read the chunk after the nonce was chosen, and it names the chunk
+ * that differs ({@code disk.chunk.changed}). Each chunk's leaf hash must also lie in the golden tree
+ * (its audit path leads to the golden root); when it does not, the chunk or one of the subtrees its
+ * path covers changed ({@code disk.changed}): the agent builds the path from the disk as it is now.
  */
 final class DiskAppraisal {
     private final Map<String, Policy.DiskTarget> byPath = new HashMap<>();
@@ -74,20 +76,28 @@ final class DiskAppraisal {
             }
             List<byte[]> path = new ArrayList<>();
             p.getAuditPathList().forEach(b -> path.add(b.toByteArray()));
-            if (!MerkleTree.verify(ref.getRoot().toByteArray(), leaves, index, p.getLeafHash().toByteArray(), path)) {
-                out.add("disk " + target, "disk.chunk.changed", "a leaf of root " + Findings.shortHex(hex.formatHex(ref.getRoot().toByteArray())),
-                        hex.formatHex(p.getLeafHash().toByteArray()), "disk " + target + " chunk " + index + " has leaf hash "
-                                + Findings.shortHex(hex.formatHex(p.getLeafHash().toByteArray())) + ", which is not in the disk as enrolled");
-                continue;
-            }
+            String leafHex = hex.formatHex(p.getLeafHash().toByteArray());
+            String rootHex = hex.formatHex(ref.getRoot().toByteArray());
+            boolean provenInTree = MerkleTree.verify(ref.getRoot().toByteArray(), leaves, index, p.getLeafHash().toByteArray(), path);
             if (target0 != null && target0.reference() != null) {
+                // The reference copy says exactly which chunk differs: check it first.
                 byte[] expected = keyedReference(target0, ref.getChunkSize(), index, nonce, out);
-                if (expected != null && !Arrays.equals(expected, p.getKeyedDigest().toByteArray())) {
-                    out.add("disk " + target, "disk.chunk.changed", hex.formatHex(expected), hex.formatHex(p.getKeyedDigest().toByteArray()),
-                            "disk " + target + " chunk " + index + " has nonce-keyed digest "
-                                    + Findings.shortHex(hex.formatHex(p.getKeyedDigest().toByteArray())) + ", the reference copy gives "
-                                    + Findings.shortHex(hex.formatHex(expected)));
+                if (expected == null) {
+                    continue;
                 }
+                if (!Arrays.equals(expected, p.getKeyedDigest().toByteArray())) {
+                    out.add("disk " + target, "disk.chunk.changed", hex.formatHex(expected), hex.formatHex(p.getKeyedDigest().toByteArray()),
+                            "disk " + target + " chunk " + index + " differs from the Pi's reference copy (nonce-keyed digest "
+                                    + Findings.shortHex(hex.formatHex(p.getKeyedDigest().toByteArray())) + ", expected "
+                                    + Findings.shortHex(hex.formatHex(expected)) + ")");
+                    continue;
+                }
+            }
+            if (!provenInTree) {
+                // This chunk's leaf, or one of the subtrees its audit path covers, is not as enrolled.
+                out.add("disk " + target, "disk.changed", "a leaf of root " + Findings.shortHex(rootHex), leafHex,
+                        "disk " + target + " changed since enrollment: chunk " + index + " (leaf hash " + Findings.shortHex(leafHex)
+                                + ") or a chunk its audit path covers is not as enrolled");
             }
         }
     }

@@ -12,13 +12,15 @@ import java.util.stream.Stream;
  * with what git cannot hold made there: the {@code proc/<pid>/exe} links (absolute, like the
  * kernel's), a symlink in the root file system, and exact file modes.
  */
-final class CraftedHost {
-    static final Path SOURCE = Path.of("src/test/resources/collect/host");
+public final class CraftedHost {
+    /** The tree, from this module's directory or from a sibling module's (the attestation tests reuse it). */
+    static final Path SOURCE = Files.isDirectory(Path.of("src/test/resources/collect/host"))
+            ? Path.of("src/test/resources/collect/host") : Path.of("../hpc-agent/src/test/resources/collect/host");
 
     private CraftedHost() {
     }
 
-    static HostPaths copyTo(Path dir) {
+    public static HostPaths copyTo(Path dir) {
         try (Stream<Path> all = Files.walk(SOURCE)) {
             for (Path p : (Iterable<Path>) all::iterator) {
                 Path to = dir.resolve(SOURCE.relativize(p).toString());
