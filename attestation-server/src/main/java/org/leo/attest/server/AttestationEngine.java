@@ -140,7 +140,11 @@ public final class AttestationEngine implements AutoCloseable {
                 LOG.info("HPC {}: new stream from {} replaces the one from {}", hpc, link.peer(), previous.peer());
                 previous.close(Status.ALREADY_EXISTS.withDescription("replaced by a newer stream of the same HPC"));
             }
-            st.key = cert.getPublicKey();
+            try {
+                st.key = EvidenceSignature.verifierKey(cert.getPublicKey());
+            } catch (java.security.GeneralSecurityException e) {
+                st.key = cert.getPublicKey();
+            }
             st.certificateSerial = serial;
             if (st.dropTimer != null) {
                 st.dropTimer.cancel(false);
@@ -411,7 +415,9 @@ public final class AttestationEngine implements AutoCloseable {
         }
         registry.counter("attest.verdicts", "severity", v.clean() ? "clean" : v.severity().lower()).increment();
         if (v.clean()) {
-            LOG.debug("{}", v.sentence());
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{}", v.sentence());
+            }
         } else {
             LOG.warn("{}", v.sentence());
         }

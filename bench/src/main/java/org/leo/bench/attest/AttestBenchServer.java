@@ -41,7 +41,7 @@ public final class AttestBenchServer {
     public static void main(String[] args) throws Exception {
         SqliteBootEventLog boots = SqliteBootEventLog.open(Path.of(args[1]));
         Policy policy = Policy.of(Map.of("challenge.mean-seconds", args[4], "challenge.min-seconds", "0.05",
-                "challenge.max-seconds", "30", "challenge.deadline-seconds", "10",
+                "challenge.max-seconds", String.valueOf(Math.max(30, 3 * Double.parseDouble(args[4]))), "challenge.deadline-seconds", "10",
                 "check.os.probability", "1", "check.hardware.probability", "0.7", "check.network.probability", "0.7",
                 "action.critical", "record,alert", "action.error", "record,alert"));
         BootManifest manifest = new BootManifest("bench", Instant.EPOCH, List.of(

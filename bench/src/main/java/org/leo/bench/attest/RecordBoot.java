@@ -1,0 +1,30 @@
+package org.leo.bench.attest;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.leo.pxe.boot.BootEvent;
+import org.leo.pxe.boot.BootStage;
+import org.leo.pxe.boot.Protocol;
+import org.leo.pxe.events.SqliteBootEventLog;
+import org.leo.pxe.net.MacAddress;
+
+/** {@code BOOT_DB MAC}: records a boot of MAC as the PXE server would (for the agent-cost run) and prints its nonce. */
+public final class RecordBoot {
+    public static void main(String[] args) throws Exception {
+        byte[] b = new byte[32];
+        new java.security.SecureRandom().nextBytes(b);
+        String nonce = HexFormat.of().formatHex(b);
+        Optional<MacAddress> mac = Optional.of(MacAddress.parse(args[1]));
+        Instant now = Instant.now();
+        try (SqliteBootEventLog boots = SqliteBootEventLog.open(Path.of(args[0]))) {
+            boots.recordAll(List.of(
+                    new BootEvent(now, mac, "bench", BootStage.SCRIPT_SERVED, Protocol.HTTP, "boot.ipxe", 300, "ab".repeat(32), nonce, "script"),
+                    new BootEvent(now, mac, "bench", BootStage.FILE_SERVED, Protocol.HTTP, "vmlinuz", 1000, AttestBenchAgents.KERNEL_SHA, nonce, "kernel"),
+                    new BootEvent(now, mac, "bench", BootStage.FILE_SERVED, Protocol.HTTP, "initrd.img", 2000, AttestBenchAgents.INITRD_SHA, nonce, "initrd")));
+        }
+        System.out.println(nonce);
+    }
+}

@@ -1,0 +1,159 @@
+package org.leo.agent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.leo.agent.collect.HostPaths;
+import org.leo.agent.collect.MemoryRegion;
+import org.leo.protocol.tpm.TpmEndpoint;
+
+/**
+ * {@code leo-agent}: the HPC agent's command line. Everything it needs normally comes from the
+ * measured kernel command line the Pi's boot script wrote; options override it.
+ */
+public final class AgentMain {
+    static final String HELP = """
+            Usage: leo-agent [OPTIONS]
+
+            Attests this HPC to the Leo appliance (the Pi it booted from): enrolls once with the boot
+            facts (the kernel command line's leo.nonce=, this machine's MAC), then keeps one mutually
+            authenticated gRPC stream open and answers every challenge with signed evidence read from
+            /proc, /sys, /dev and the running root file system. The key pair lives in RAM only: a
+            restarted agent cannot enroll again until the HPC boots again.
+
+            Defaults come from /proc/cmdline: leo.server=HOST, leo.ca=SHA256 (the appliance CA to pin),
+            leo.attest=ENROLL-PORT:ATTEST-PORT.
+
+            Options:
+              --server HOST          the Pi's address (default: leo.server=)
+              --enroll-port PORT     enrollment port (default: leo.attest= or 7443)
+              --attest-port PORT     attestation port (default: leo.attest= or 7444)
+              --ca SHA256            SHA-256 of the appliance CA certificate (default: leo.ca=)
+              --interface IF         the interface towards the Pi (default: that of the default route)
+              --mac MAC              this HPC's MAC (default: the address of --interface)
+              --root DIR             read proc, sys, dev and root under DIR instead of / (tests)
+              --tpm ENDPOINT         this HPC's TPM: device:/dev/tpmrm0 or swtpm:HOST:PORT
+                                     (default: device:/dev/tpmrm0 when it exists, else none)
+              --memory-region NAME=FILE:BASE:SIZE
+                                     a memory region the policy may name (repeatable); FILE relative to proc
+              --disk-threads N       threads hashing a disk (default: the number of CPUs)
+              --cmdline ARGS         the kernel command line to report (default: proc/cmdline; tests)
+              --help                 this text
+
+            Exit status:
+              0  stopped by SIGTERM or SIGINT
+              1  cannot go on: enrollment refused, this boot enrolled already, or the certificate expired
+              2  invalid options or no Pi to talk to
+            """;
+
+    private AgentMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        Map<String, String> o = new HashMap<>();
+        List<String> regions = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                System.out.print(HELP);
+                return 0;
+            }
+            if (!a.startsWith("--") || i + 1 >= args.length) {
+                System.err.println("leo-agent: unexpected argument '" + a + "' (see --help)");
+                return 2;
+            }
+            String v = args[++i];
+            if (a.equals("--memory-region")) {
+                regions.add(v);
+            } else if (List.of("--server", "--enroll-port", "--attest-port", "--ca", "--interface", "--mac", "--root", "--tpm",
+                    "--disk-threads", "--cmdline").contains(a)) {
+                o.put(a.substring(2), v);
+            } else {
+                System.err.println("leo-agent: unknown option " + a + " (see --help)");
+                return 2;
+            }
+        }
+        try {
+            HostPaths host = o.containsKey("root") ? HostPaths.under(Path.of(o.get("root"))) : HostPaths.real();
+            String cmdline = o.containsKey("cmdline") ? o.get("cmdline") : Files.readString(host.proc().resolve("cmdline")).trim();
+            String server = o.getOrDefault("server", stripPort(AgentConfig.cmdlineValue(cmdline, "leo.server")));
+            String ca = o.getOrDefault("ca", AgentConfig.cmdlineValue(cmdline, "leo.ca"));
+            if (server == null || ca == null) {
+                System.err.println("leo-agent: no Pi to attest to: the kernel command line has no leo.server= or leo.ca= (give --server and --ca)");
+                return 2;
+            }
+            String[] ports = Optional.ofNullable(AgentConfig.cmdlineValue(cmdline, "leo.attest")).orElse("").split(":");
+            int enroll = Integer.parseInt(o.getOrDefault("enroll-port", ports.length == 2 ? ports[0] : String.valueOf(AgentConfig.DEFAULT_ENROLL_PORT)));
+            int attest = Integer.parseInt(o.getOrDefault("attest-port", ports.length == 2 ? ports[1] : String.valueOf(AgentConfig.DEFAULT_ATTEST_PORT)));
+            String iface = o.getOrDefault("interface", defaultRouteInterface(host));
+            String mac = o.get("mac");
+            if (mac == null) {
+                if (iface == null) {
+                    System.err.println("leo-agent: no default route to find the interface towards the Pi (give --interface or --mac)");
+                    return 2;
+                }
+                mac = Files.readString(host.sys().resolve("class/net").resolve(iface).resolve("address")).trim();
+            }
+            Map<String, MemoryRegion> mem = new HashMap<>();
+            for (String r : regions) {
+                String[] nv = r.split("=", 2);
+                String[] f = nv.length == 2 ? nv[1].split(":") : new String[0];
+                if (f.length != 3) {
+                    System.err.println("leo-agent: --memory-region " + r + ": expected NAME=FILE:BASE:SIZE");
+                    return 2;
+                }
+                mem.put(nv[0], new MemoryRegion(Path.of(f[0]), Long.decode(f[1]), Long.decode(f[2])));
+            }
+            Optional<TpmEndpoint> tpm = o.containsKey("tpm") ? Optional.of(TpmEndpoint.parse(o.get("tpm")))
+                    : Files.exists(host.dev().resolve("tpmrm0")) ? Optional.of(TpmEndpoint.parse("device:" + host.dev().resolve("tpmrm0")))
+                    : Optional.empty();
+            int threads = Integer.parseInt(o.getOrDefault("disk-threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
+            AgentConfig cfg = new AgentConfig(server, enroll, attest, ca, mac, cmdline, Duration.ofSeconds(30));
+            Agent agent = new Agent(cfg, new HostEvidence(host, mem, tpm, threads), Map.of());
+            AtomicReference<AgentState> last = new AtomicReference<>();
+            agent.onState(last::set);
+            Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "leo-agent-stop"));
+            System.err.println("leo-agent " + Agent.VERSION + ": HPC " + mac + " attests to " + server + ":" + enroll + "/" + attest
+                    + (tpm.map(t -> " with TPM " + t).orElse(" (no TPM)")));
+            agent.run();
+            return last.get() instanceof AgentState.Failed ? 1 : 0;
+        } catch (IOException | RuntimeException e) {
+            System.err.println("leo-agent: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    static String stripPort(String hostPort) {
+        if (hostPort == null) {
+            return null;
+        }
+        int colon = hostPort.lastIndexOf(':');
+        return colon > 0 && hostPort.indexOf(':') == colon ? hostPort.substring(0, colon) : hostPort;
+    }
+
+    /** The interface of the IPv4 default route in proc/net/route, or null. */
+    static String defaultRouteInterface(HostPaths host) throws IOException {
+        Path route = host.proc().resolve("net/route");
+        if (!Files.exists(route)) {
+            return null;
+        }
+        for (String line : Files.readAllLines(route)) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 2 && f[1].equals("00000000") && !f[0].equals("Iface")) {
+                return f[0];
+            }
+        }
+        return null;
+    }
+}
