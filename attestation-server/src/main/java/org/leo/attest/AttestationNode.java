@@ -52,11 +52,20 @@ public final class AttestationNode implements AutoCloseable {
      * @param maxBootAge         how long after its boot script an HPC may enroll
      */
     public record Config(Path dataDir, InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
-                         Policy policy, Duration certificateLifetime, List<String> requiredArtifacts, Duration maxBootAge) {
+                         Policy policy, Duration certificateLifetime, List<String> requiredArtifacts, Duration maxBootAge,
+                         java.util.Optional<org.leo.protocol.tpm.TpmEndpoint> piTpm) {
         public Config {
             Objects.requireNonNull(dataDir);
             hosts = List.copyOf(hosts);
             requiredArtifacts = List.copyOf(requiredArtifacts);
+            Objects.requireNonNull(piTpm);
+        }
+
+        /** Without the Pi's TPM (no signed reports for remote verifiers). */
+        public Config(Path dataDir, InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
+                      Policy policy, Duration certificateLifetime, List<String> requiredArtifacts, Duration maxBootAge) {
+            this(dataDir, enrollAddress, attestAddress, hosts, policy, certificateLifetime, requiredArtifacts, maxBootAge,
+                    java.util.Optional.empty());
         }
     }
 
@@ -67,6 +76,8 @@ public final class AttestationNode implements AutoCloseable {
     private final AttestationEngine engine;
     private final ActionDispatcher actions;
     private final AttestationServer server;
+    private org.leo.protocol.tpm.Tpm tpm;
+    private org.leo.attest.tpm.EvidenceRelay relay;
 
     private AttestationNode(ApplianceCa ca, RevocationList revocations, AttestationLog log, EnrollmentStore store,
                             AttestationEngine engine, ActionDispatcher actions, AttestationServer server) {
@@ -100,7 +111,20 @@ public final class AttestationNode implements AutoCloseable {
             AttestationServer server = AttestationServer.start(ca, revocations, enroller, engine, c.enrollAddress(), c.attestAddress(),
                     c.hosts(), clock, registry);
             LOG.info("attestation: data in {}, log head {}", c.dataDir(), head);
-            return new AttestationNode(ca, revocations, log, store, engine, actions, server);
+            AttestationNode node = new AttestationNode(ca, revocations, log, store, engine, actions, server);
+            if (c.piTpm().isPresent()) {
+                try {
+                    node.tpm = org.leo.protocol.tpm.Tpm.open(c.piTpm().get());
+                    org.leo.attest.tpm.LogHeadQuoter quoter = new org.leo.attest.tpm.LogHeadQuoter(node.tpm, log);
+                    node.relay = new org.leo.attest.tpm.EvidenceRelay(engine, log, quoter, clock);
+                    LOG.info("the Pi's TPM {} signs the event log head (PCR {}); attestation key {}", c.piTpm().get(),
+                            org.leo.attest.tpm.LogHeadQuoter.PCR, quoter.attestationKey().fingerprint());
+                } catch (org.leo.protocol.tpm.TpmException e) {
+                    node.close();
+                    throw new IOException("the Pi's TPM " + c.piTpm().get() + ": " + e.getMessage(), e);
+                }
+            }
+            return node;
         } catch (IOException | GeneralSecurityException | SQLException | RuntimeException e) {
             if (engine != null) {
                 engine.close();
@@ -137,8 +161,16 @@ public final class AttestationNode implements AutoCloseable {
         return server;
     }
 
+    /** The relay for external verifiers (the consensus service), present when the Pi's TPM is configured. */
+    public java.util.Optional<org.leo.attest.tpm.EvidenceRelay> relay() {
+        return java.util.Optional.ofNullable(relay);
+    }
+
     @Override
     public void close() throws Exception {
+        if (tpm != null) {
+            tpm.close();
+        }
         server.close();
         engine.close();
         log.close();

@@ -57,6 +57,11 @@ public class AttestOptions {
                     + "(ipmitool lanplus), wol:BROADCAST-IPV4 (Wake-on-LAN: power on only). Default: none (the action fails and is logged).")
     String power;
 
+    @Option(names = "--tpm", paramLabel = "ENDPOINT",
+            description = "The Pi's TPM, which signs the attestation event log's head for remote verifiers: "
+                    + "device:/dev/tpmrm0 on the Pi, swtpm:HOST:PORT for a software TPM. Default: none (no signed reports).")
+    String tpm;
+
     @Option(names = "--cut-network-interface", paramLabel = "IF",
             description = "The interface whose link is taken down to cut an HPC off (normally --interface). Default: none.")
     String cutInterface;
@@ -80,7 +85,8 @@ public class AttestOptions {
         Policy p = policy == null ? Policy.defaults() : Policy.load(policy);
         AttestationNode.Config c = new AttestationNode.Config(dataDir.resolve("attest"), new InetSocketAddress(host, enrollPort),
                 new InetSocketAddress(host, attestPort), List.of(host), p, Duration.ofSeconds(certificateLifetime),
-                List.of(pxe.scriptKernel(), pxe.scriptInitrd()), Duration.ofSeconds(maxBootAge));
+                List.of(pxe.scriptKernel(), pxe.scriptInitrd()), Duration.ofSeconds(maxBootAge),
+                tpm == null || tpm.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(org.leo.protocol.tpm.TpmEndpoint.parse(tpm)));
         return AttestationNode.start(c, pxe.events()::latestBoot, pxe.clients(), pxe.manifest(), powerControl(),
                 cutInterface == null ? NetworkControl.NONE : new LinkNetworkControl(null, cutInterface), TaskControl.NONE,
                 Clock.systemUTC(), registry);
