@@ -120,7 +120,11 @@ public final class AttestationNode implements AutoCloseable {
                     LOG.info("the Pi's TPM {} signs the event log head (PCR {}); attestation key {}", c.piTpm().get(),
                             org.leo.attest.tpm.LogHeadQuoter.PCR, quoter.attestationKey().fingerprint());
                 } catch (org.leo.protocol.tpm.TpmException e) {
-                    node.close();
+                    try {
+                        node.close();
+                    } catch (Exception closing) {
+                        e.addSuppressed(closing);
+                    }
                     throw new IOException("the Pi's TPM " + c.piTpm().get() + ": " + e.getMessage(), e);
                 }
             }
