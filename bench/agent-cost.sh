@@ -16,7 +16,7 @@ trap 'bench_cleanup; rm -rf "$BENCH_WORK"' EXIT
 ./mvnw -q -B -ntp -pl bench -am -DskipTests package dependency:build-classpath -Dmdep.outputFile="$BENCH_WORK/cp.txt" >/dev/null
 CP="bench/target/classes:$(cat "$BENCH_WORK/cp.txt")"
 # The agent runs with its own dependencies only, as on the HPC.
-./mvnw -q -B -ntp -pl hpc-agent -am -DskipTests dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$BENCH_WORK/agent-cp.txt" >/dev/null
+./mvnw -q -B -ntp -pl hpc-agent -am -DskipTests package dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$BENCH_WORK/agent-cp.txt" >/dev/null
 ACP="hpc-agent/target/classes:$(cat "$BENCH_WORK/agent-cp.txt")"
 TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
