@@ -3,7 +3,6 @@ package org.leo.attest.enroll;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -30,11 +29,8 @@ public final class EnrollmentStore implements AutoCloseable {
     }
 
     public static EnrollmentStore open(Path file) throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        Connection c = org.leo.pxe.events.Sqlite.openDurable(file);
         try (Statement st = c.createStatement()) {
-            st.executeQuery("PRAGMA journal_mode=WAL").close();
-            st.execute("PRAGMA synchronous=FULL");
-            st.execute("PRAGMA busy_timeout=5000");
             st.execute("CREATE TABLE IF NOT EXISTS enrollment (boot_nonce TEXT PRIMARY KEY, hpc TEXT NOT NULL,"
                     + " serial TEXT NOT NULL, at_millis INTEGER NOT NULL, not_after_millis INTEGER NOT NULL)");
             st.execute("CREATE INDEX IF NOT EXISTS enrollment_hpc ON enrollment(hpc, at_millis)");

@@ -76,16 +76,9 @@ public final class AttestationLog implements AutoCloseable {
 
     /** Opens (creating if needed) the log at {@code file}. The chain is not verified here: see {@link #verify}. */
     public static AttestationLog open(Path file, MeterRegistry registry) throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        Connection c = org.leo.pxe.events.Sqlite.openDurable(file);
         try {
             try (Statement st = c.createStatement()) {
-                try (ResultSet rs = st.executeQuery("PRAGMA journal_mode=WAL")) {
-                    if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
-                        throw new SQLException("cannot switch " + file + " to WAL mode");
-                    }
-                }
-                st.execute("PRAGMA synchronous=FULL");
-                st.execute("PRAGMA busy_timeout=5000");
                 st.execute("CREATE TABLE IF NOT EXISTS attest_log ("
                         + " seq INTEGER PRIMARY KEY,"
                         + " at_millis INTEGER NOT NULL,"
@@ -196,19 +189,12 @@ public final class AttestationLog implements AutoCloseable {
         }
         try {
             synchronized (db) {
-                db.setAutoCommit(false);
-                try {
+                org.leo.pxe.events.Sqlite.inTransaction(db, () -> {
                     for (ChainedEntry c : chained) {
                         bind(c);
                         insert.executeUpdate();
                     }
-                    db.commit();
-                } catch (SQLException e) {
-                    db.rollback();
-                    throw e;
-                } finally {
-                    db.setAutoCommit(true);
-                }
+                });
             }
         } catch (SQLException e) {
             failures.increment(batch.size());

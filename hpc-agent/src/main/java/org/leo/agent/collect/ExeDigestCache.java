@@ -73,18 +73,7 @@ final class ExeDigestCache {
     private byte[] hash(Path file, long size) {
         md.reset();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long done = 0;
-            while (done < size) {
-                buffer.clear();
-                int n = ch.read(buffer, done);
-                if (n <= 0) {
-                    break;
-                }
-                buffer.flip();
-                md.update(buffer);
-                done += n;
-            }
-            hashed += done;
+            hashed += Digests.update(md, ch, buffer, size);
         } catch (IOException | SecurityException e) {
             return null;
         }

@@ -166,17 +166,7 @@ public final class RootFsDigest {
         }
         inner.reset();
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            long done = 0;
-            while (done < size) {
-                buffer.clear();
-                int n = ch.read(buffer, done);
-                if (n <= 0) {
-                    break;
-                }
-                buffer.flip();
-                inner.update(buffer);
-                done += n;
-            }
+            Digests.update(inner, ch, buffer, size);
         } catch (NoSuchFileException e) {
             return "-";
         } catch (IOException e) {

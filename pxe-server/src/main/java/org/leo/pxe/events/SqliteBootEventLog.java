@@ -2,7 +2,6 @@ package org.leo.pxe.events;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -49,16 +48,9 @@ public final class SqliteBootEventLog implements BootEventSink, AutoCloseable {
 
     /** Opens (creating if needed) the log at {@code file}. */
     public static SqliteBootEventLog open(Path file) throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        Connection c = Sqlite.openDurable(file);
         try {
             try (Statement st = c.createStatement()) {
-                try (ResultSet rs = st.executeQuery("PRAGMA journal_mode=WAL")) {
-                    if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
-                        throw new SQLException("cannot switch " + file + " to WAL mode");
-                    }
-                }
-                st.execute("PRAGMA synchronous=FULL");
-                st.execute("PRAGMA busy_timeout=5000");
                 st.execute("CREATE TABLE IF NOT EXISTS boot_event ("
                         + " id INTEGER PRIMARY KEY AUTOINCREMENT,"
                         + " at TEXT NOT NULL,"
@@ -94,19 +86,12 @@ public final class SqliteBootEventLog implements BootEventSink, AutoCloseable {
             return;
         }
         try {
-            db.setAutoCommit(false);
-            try {
+            Sqlite.inTransaction(db, () -> {
                 for (BootEvent e : events) {
                     bind(e);
                     insert.executeUpdate();
                 }
-                db.commit();
-            } catch (SQLException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
+            });
         } catch (SQLException e) {
             LOG.error("boot event log: cannot record {} events: {}", events.size(), e.getMessage());
             throw new IllegalStateException("boot events not recorded: " + e.getMessage(), e);
