@@ -1,6 +1,5 @@
 package org.leo.attest.appraise;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.leo.protocol.attest.v1.Challenge;
 import org.leo.protocol.attest.v1.Check;
@@ -96,16 +95,5 @@ public final class Appraiser {
             }
             case KIND_NOT_SET -> out.add("evidence", "evidence.mismatched", "a check", "nothing", "challenge had an empty check");
         }
-    }
-
-    /** The subset of {@code verdicts}' findings at or above {@code min}. */
-    public static List<Finding> atLeast(List<Finding> findings, Severity min) {
-        List<Finding> out = new ArrayList<>();
-        for (Finding f : findings) {
-            if (f.severity().compareTo(min) >= 0) {
-                out.add(f);
-            }
-        }
-        return out;
     }
 }

@@ -65,7 +65,7 @@ final class DiskAppraisal {
                     "disk " + target + ": " + got.getChunksCount() + " chunk proofs for " + indices.size() + " chunks asked");
         }
         HexFormat hex = HexFormat.of();
-        Policy.DiskTarget target0 = byPath.get(target);
+        Policy.DiskTarget policyTarget = byPath.get(target);
         for (int i = 0; i < Math.min(indices.size(), got.getChunksCount()); i++) {
             ChunkProof p = got.getChunks(i);
             long index = indices.get(i);
@@ -79,9 +79,9 @@ final class DiskAppraisal {
             String leafHex = hex.formatHex(p.getLeafHash().toByteArray());
             String rootHex = hex.formatHex(ref.getRoot().toByteArray());
             boolean provenInTree = MerkleTree.verify(ref.getRoot().toByteArray(), leaves, index, p.getLeafHash().toByteArray(), path);
-            if (target0 != null && target0.reference() != null) {
+            if (policyTarget != null && policyTarget.reference() != null) {
                 // The reference copy says exactly which chunk differs: check it first.
-                byte[] expected = keyedReference(target0, ref.getChunkSize(), index, nonce, out);
+                byte[] expected = keyedReference(policyTarget, ref.getChunkSize(), index, nonce, out);
                 if (expected == null) {
                     continue;
                 }

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeSet;
 import org.leo.attest.action.Action;
 
 /**
@@ -323,12 +322,5 @@ public final class Policy {
             }
         }
         return out;
-    }
-
-    /** Names of all disk targets, sorted. */
-    public java.util.SortedSet<String> diskNames() {
-        TreeSet<String> s = new TreeSet<>();
-        disks.forEach(d -> s.add(d.name()));
-        return s;
     }
 }
