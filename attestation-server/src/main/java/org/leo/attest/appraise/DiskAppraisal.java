@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -17,6 +16,7 @@ import org.leo.protocol.attest.v1.DiskRootResult;
 import org.leo.protocol.attest.v1.DiskSpotCheck;
 import org.leo.protocol.attest.v1.DiskSpotResult;
 import org.leo.protocol.merkle.MerkleTree;
+import org.leo.pxe.manifest.Sha256;
 
 /**
  * Disk evidence. A root must equal the golden root. Where the policy gives the Pi a reference copy
@@ -113,11 +113,11 @@ final class DiskAppraisal {
                 }
             }
             buf.flip();
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            MessageDigest md = Sha256.newDigest();
             md.update(nonce);
             md.update(buf);
             return md.digest();
-        } catch (IOException | NoSuchAlgorithmException e) {
+        } catch (IOException e) {
             out.add("disk " + d.hpcPath(), "disk.reference.unreadable", d.reference().toString(), e.getMessage(),
                     "the reference copy " + d.reference() + " of disk " + d.hpcPath() + " cannot be read: " + e.getMessage());
             return null;

@@ -25,6 +25,17 @@ final class TpmAppraisal {
     private TpmAppraisal() {
     }
 
+    /** An ECC or RSA SubjectPublicKeyInfo: the algorithm is the one its own identifier names. */
+    static PublicKey publicKey(byte[] der) throws java.security.GeneralSecurityException {
+        String oid = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(der).getAlgorithm().getAlgorithm().getId();
+        String algorithm = switch (oid) {
+            case "1.2.840.10045.2.1" -> "EC";
+            case "1.2.840.113549.1.1.1" -> "RSA";
+            default -> throw new java.security.GeneralSecurityException("unsupported key algorithm " + oid);
+        };
+        return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(der));
+    }
+
     static void appraise(TpmQuoteResult got, byte[] nonce, Golden golden, Findings out) {
         TpmQuoteResult ref = golden.tpmQuote().orElse(got);
         HexFormat hex = HexFormat.of();
@@ -38,8 +49,7 @@ final class TpmAppraisal {
             if (got.getAkPublicDer().size() > MAX_AK_BYTES) {
                 throw new IllegalArgumentException("attestation key of " + got.getAkPublicDer().size() + " bytes");
             }
-            byte[] der = got.getAkPublicDer().toByteArray();
-            ak = KeyFactory.getInstance(der.length > 200 ? "RSA" : "EC").generatePublic(new X509EncodedKeySpec(der));
+            ak = publicKey(got.getAkPublicDer().toByteArray());
         } catch (Exception e) {
             out.add("TPM", "tpm.quote.invalid", "an attestation key", "unreadable", "the HPC's TPM attestation key cannot be read: " + e.getMessage());
             return;

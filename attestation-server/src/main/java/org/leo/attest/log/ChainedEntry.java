@@ -3,9 +3,9 @@ package org.leo.attest.log;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import org.leo.pxe.manifest.Sha256;
 
 /**
  * A log entry with its place in the hash chain. The chain is
@@ -45,12 +45,7 @@ public record ChainedEntry(long seq, LogEntry entry, byte[] prevHash, byte[] has
 
     /** The hash this entry must have after {@code prevHash}. */
     static byte[] computeHash(long seq, LogEntry e, byte[] prevHash) {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
-        }
+        MessageDigest md = Sha256.newDigest();
         md.update(DOMAIN);
         md.update(prevHash);
         md.update(ByteBuffer.allocate(16).putLong(seq).putLong(e.at().toEpochMilli()).array());

@@ -2,7 +2,6 @@ package org.leo.attest.tpm;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
@@ -11,6 +10,7 @@ import org.leo.attest.log.AttestationLog;
 import org.leo.attest.log.LogEntry;
 import org.leo.attest.server.AttestationEngine;
 import org.leo.protocol.tpm.TpmException;
+import org.leo.pxe.manifest.Sha256;
 
 /**
  * What the consensus service calls on behalf of a remote verifier: relay its nonce to the HPC as
@@ -55,22 +55,14 @@ public final class EvidenceRelay {
 
     /** The nonce of the Pi's quote for a relay: ties the quote to the verifier's nonce and the exact evidence. */
     public static byte[] binding(byte[] externalNonce, byte[] evidenceBody) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(DOMAIN);
-            md.update(externalNonce);
-            md.update(sha256(evidenceBody));
-            return md.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest md = Sha256.newDigest();
+        md.update(DOMAIN);
+        md.update(externalNonce);
+        md.update(sha256(evidenceBody));
+        return md.digest();
     }
 
     static byte[] sha256(byte[] b) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(b);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.newDigest().digest(b);
     }
 }

@@ -1,7 +1,6 @@
 package org.leo.attest.tpm;
 
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import org.leo.attest.log.AttestationLog;
 import org.leo.protocol.tpm.AttestationKey;
@@ -10,6 +9,7 @@ import org.leo.protocol.tpm.QuoteVerdict;
 import org.leo.protocol.tpm.QuoteVerifier;
 import org.leo.protocol.tpm.Tpm;
 import org.leo.protocol.tpm.TpmException;
+import org.leo.pxe.manifest.Sha256;
 
 /**
  * Signs the attestation log's head with the Pi's TPM. A restricted attestation key signs only what
@@ -52,14 +52,10 @@ public final class LogHeadQuoter {
 
     /** The PCR value a quote over {@code headHash} must show. */
     public static byte[] expectedPcr(byte[] headHash) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(new byte[32]);
-            md.update(headHash);
-            return md.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest md = Sha256.newDigest();
+        md.update(new byte[32]);
+        md.update(headHash);
+        return md.digest();
     }
 
     /** What a remote verifier does with a {@link HeadQuote}: signature, nonce and PCR = extend(0, head). */
