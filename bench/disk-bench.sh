@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # disk-bench.sh - disk fingerprint throughput: the agent's RFC 6962 Merkle tree of SHA-256 leaves
-# (DiskFingerprinter, 1 MiB chunks) with 1 and 2 threads, side by side in one run with
+# (DiskFingerprinter, 1 MiB chunks) with 1 and 2 threads, in the agent's own JVM options
+# (hpc-agent/jvm.options), with libcrypto's SHA-256 (the agent's default) and with the JDK's under
+# C1 (as the agent runs) and C2 (for scale), side by side in one run with
 # `openssl speed -evp sha256` (the per-core SHA-256 limit), `sha256sum` and `b3sum` (1 thread and
 # default), over one random file in /var/tmp. Nothing drops the page cache: the file is read once
 # before timing, so every tool hashes from a warm page cache (this measures hashing, not the disk).
@@ -8,20 +10,20 @@
 #
 # usage: bench/disk-bench.sh            (writes the table into docs/benchmarks.md)
 # env:   SIZE_MB=1024   RUNS=3 (tool runs; for the JVM: runs in one JVM, the first is warm-up)
-#        AGENT_HEAP=32m (-Xmx of the agent JVM)   CHUNK=1048576
+#        CHUNK=1048576
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$LEO_ROOT"
-SIZE_MB=${SIZE_MB:-1024}; RUNS=${RUNS:-3}; AGENT_HEAP=${AGENT_HEAP:-32m}; CHUNK=${CHUNK:-1048576}
+SIZE_MB=${SIZE_MB:-1024}; RUNS=${RUNS:-3}; CHUNK=${CHUNK:-1048576}
 BENCH_WORK=$(mktemp -d /var/tmp/leo-disk-bench.XXXXXX)
 trap 'bench_cleanup; rm -rf "$BENCH_WORK"' EXIT
 
 scripts/install-deps bench
 ./mvnw -q -B -ntp -pl bench -am -DskipTests package dependency:build-classpath \
-  -Dmdep.outputFile="$BENCH_WORK/cp.txt" -Dmdep.includeScope=runtime
-# The agent JVM as it runs on the HPC: a small bounded heap, the serial collector.
-AGENT_OPTS=(-Xmx"$AGENT_HEAP" -XX:+UseSerialGC)
-BENCH=(java "${AGENT_OPTS[@]}" -cp "bench/target/classes:$(cat "$BENCH_WORK/cp.txt")" org.leo.bench.disk.DiskHashBench)
+  -Dmdep.outputFile="$BENCH_WORK/cp.txt" -DincludeScope=runtime
+# The agent JVM as it runs on the HPC.
+AGENT_OPTS=$(grep -v '^#' hpc-agent/jvm.options | xargs)
+BENCH=(java @hpc-agent/jvm.options -cp "bench/target/classes:$(cat "$BENCH_WORK/cp.txt")")
 
 FILE=$BENCH_WORK/disk.img
 bench_log "writing $SIZE_MB MiB of random data to $FILE"
@@ -52,20 +54,28 @@ bench_log "b3sum"
 printf 'b3sum-1\t%s\t1\t%s\n' "b3sum --num-threads 1 (BLAKE3)" "$(tool_gbps b3sum --num-threads 1 "$FILE")" >> "$RESULTS"
 printf 'b3sum\t%s\t%s\t%s\n' "b3sum (BLAKE3, default threads)" "$(nproc)" "$(tool_gbps b3sum "$FILE")" >> "$RESULTS"
 
-# leo THREADS: GB/s of the median of JVM runs 2..RUNS (run 1 warms the JIT up), and the JVM's VmHWM.
+# leo NAME THREADS LABEL JVM-OPTS...: GB/s of the median of JVM runs 2..RUNS (run 1 warms the JIT up)
+# and the JVM's VmHWM.
 ROOTS=()
-for threads in 1 2; do
-  bench_log "leo fingerprint, $threads thread(s)"
-  out=$("${BENCH[@]}" "$FILE" "$threads" "$RUNS" "$CHUNK")
+leo() {
+  local name=$1 threads=$2 label=$3 out secs med hwm; shift 3
+  bench_log "leo fingerprint: $label, $threads thread(s)"
+  out=$("${BENCH[@]}" "$@" org.leo.bench.disk.DiskHashBench "$FILE" "$threads" "$RUNS" "$CHUNK")
   secs=$(awk '/^run / && $2 > 1 {print $3}' <<<"$out")
   # shellcheck disable=SC2086
   med=$(bench_median $secs)
   ROOTS+=("$(awk '/^root / {print $2}' <<<"$out")")
   hwm=$(awk '/^vmhwm_kib / {printf "%.1f", $2 / 1024}' <<<"$out")
-  printf 'leo-%s\t%s\t%s\t%s\t%s\n' "$threads" "Leo DiskFingerprinter (SHA-256 Merkle, $((CHUNK >> 10)) KiB chunks)" \
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "Leo DiskFingerprinter ($label; SHA-256 Merkle, $((CHUNK >> 10)) KiB chunks)" \
     "$threads" "$(gbps "$med")" "$hwm" >> "$RESULTS"
+}
+leo leo-1 1 "libcrypto, the agent's default"
+leo leo-2 2 "libcrypto, the agent's default"
+leo leo-jdk-c1 1 "JDK SHA-256 under C1, as the agent's JVM runs" -Dleo.agent.sha256=jdk
+leo leo-jdk-c2 1 "JDK SHA-256 under C2, for scale" -Dleo.agent.sha256=jdk -XX:TieredStopAtLevel=4 -XX:CICompilerCount=2
+for r in "${ROOTS[@]}"; do
+  [ "$r" = "${ROOTS[0]}" ] || { bench_log "the Merkle roots differ: ${ROOTS[*]}"; exit 1; }
 done
-[ "${ROOTS[0]}" = "${ROOTS[1]}" ] || { bench_log "1- and 2-thread roots differ: ${ROOTS[*]}"; exit 1; }
 RSS_1=$(awk -F'\t' '$1=="leo-1" {print $5}' "$RESULTS")
 SHA_FLAGS=$(java -XX:+UnlockDiagnosticVMOptions -XX:+PrintFlagsFinal -version 2>/dev/null | awk '$2 ~ /^Use(SHA|SHA256Intrinsics)$/ {printf "%s%s=%s", sep, $2, $4; sep=", "}')
 
@@ -85,13 +95,13 @@ TABLE=$BENCH_WORK/table.md
   echo
   echo "GB = 10^9 bytes. \`openssl speed\` hashes one buffer in memory (no read), so it is the per-core"
   echo "SHA-256 ceiling; the other rows read the file through the page cache. b3sum is BLAKE3, a different"
-  echo "hash, listed for scale. The 1- and 2-thread Merkle roots are equal (checked by the script)."
+  echo "hash, listed for scale. The Merkle roots of every Leo row are equal (checked by the script)."
   awk -F'\t' '$1=="leo-1" {a=$4} $1=="leo-2" {b=$4} END {
     printf "2 threads (disjoint chunk ranges) hash %.1fx as fast as 1. The 1-thread fingerprint pays for the read\n", b / a
     print "(a copy from the page cache into its buffer) that `openssl speed` does not." }' "$RESULTS"
   echo
-  echo "Agent JVM: peak RSS (VmHWM) of the 1-thread fingerprint process $RSS_1 MiB with ${AGENT_OPTS[*]}"
-  echo "(goal < 64 MiB). HotSpot SHA flags: $SHA_FLAGS."
+  echo "Agent JVM (\`hpc-agent/jvm.options\`: $AGENT_OPTS): peak RSS (VmHWM) of the 1-thread fingerprint"
+  echo "process $RSS_1 MiB. HotSpot SHA flags: $SHA_FLAGS (C2 only: C1 does not use the intrinsic)."
 } > "$TABLE"
 cat "$TABLE"
 bench_replace_section docs/benchmarks.md disk-fingerprint "$TABLE"

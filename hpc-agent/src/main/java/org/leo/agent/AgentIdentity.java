@@ -1,24 +1,18 @@
 package org.leo.agent;
 
-import java.io.IOException;
+import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Date;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /**
  * The agent's key pair, generated in RAM at start and never written anywhere, with the self-signed
@@ -35,32 +29,52 @@ public final class AgentIdentity {
         this.selfSigned = selfSigned;
     }
 
-    /** A fresh EC P-256 key pair and its self-signed certificate, named after {@code hpc}. */
+    /**
+     * A fresh EC P-256 key pair and its self-signed certificate, named after {@code hpc}: X.509 v3,
+     * no extensions, valid from a minute ago for a day (only the enrollment port sees it; the
+     * server pins nothing in it but the key).
+     */
     public static AgentIdentity generate(String hpc) throws GeneralSecurityException {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair kp = g.generateKeyPair();
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        X500Name name = new X500Name("CN=" + hpc.replaceAll("[^A-Za-z0-9:._-]", "_") + ",O=Leo HPC agent");
-        try {
-            ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate());
-            X509Certificate cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name,
-                    new BigInteger(64, new SecureRandom()).setBit(62), Date.from(now.minusSeconds(60)),
-                    Date.from(now.plus(1, ChronoUnit.DAYS)), name, kp.getPublic()).build(signer));
-            return new AgentIdentity(kp, cert);
-        } catch (OperatorCreationException e) {
-            throw new GeneralSecurityException(e);
-        }
+        byte[] name = Der.name(Der.COMMON_NAME, commonName(hpc), Der.ORGANIZATION, "Leo HPC agent");
+        byte[] tbs = Der.sequence(
+                Der.tlv(0xa0, Der.integer(BigInteger.TWO)), // [0] EXPLICIT version: v3
+                Der.integer(new BigInteger(64, new SecureRandom()).setBit(62)),
+                Der.ecdsaWithSha256(),
+                name,
+                Der.sequence(Der.time(now.minusSeconds(60)), Der.time(now.plus(1, ChronoUnit.DAYS))),
+                name,
+                kp.getPublic().getEncoded());
+        byte[] der = signed(tbs, kp.getPrivate());
+        X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(der));
+        return new AgentIdentity(kp, cert);
     }
 
-    /** PKCS#10 request over this key, DER. */
+    /** PKCS#10 request over this key, DER (RFC 2986: subject CN=hpc, no attributes). */
     public byte[] csr(String hpc) throws GeneralSecurityException {
-        try {
-            return new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=" + hpc.replaceAll("[^A-Za-z0-9:._-]", "_")), keys.getPublic())
-                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())).getEncoded();
-        } catch (OperatorCreationException | IOException e) {
-            throw new GeneralSecurityException(e);
-        }
+        byte[] info = Der.sequence(
+                Der.integer(BigInteger.ZERO),
+                Der.name(Der.COMMON_NAME, commonName(hpc)),
+                keys.getPublic().getEncoded(),
+                Der.tlv(0xa0, new byte[0])); // [0] IMPLICIT attributes: none
+        return signed(info, keys.getPrivate());
+    }
+
+    /** SEQUENCE { tbs, ecdsa-with-SHA256, BIT STRING signature }: a certificate's or a request's frame. */
+    private static byte[] signed(byte[] tbs, PrivateKey key) throws GeneralSecurityException {
+        Signature s = Signature.getInstance("SHA256withECDSA");
+        s.initSign(key);
+        s.update(tbs);
+        return Der.sequence(tbs, Der.ecdsaWithSha256(), Der.bitString(s.sign()));
+    }
+
+    /** {@code hpc} with anything but letters, digits and {@code :._-} replaced by {@code _}. */
+    static String commonName(String hpc) {
+        return hpc.replaceAll("[^A-Za-z0-9:._-]", "_");
     }
 
     public PrivateKey privateKey() {

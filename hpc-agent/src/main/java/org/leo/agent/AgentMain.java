@@ -47,6 +47,12 @@ public final class AgentMain {
               --cmdline ARGS         the kernel command line to report (default: proc/cmdline; tests)
               --help                 this text
 
+            Environment and system properties:
+              leo.agent.sha256=auto|libcrypto|jdk
+                                     who computes the SHA-256 of disks and files: OpenSSL's libcrypto
+                                     when it loads (auto, the default), or the JDK. The JVM options the
+                                     HPC image runs the agent with are in hpc-agent/jvm.options.
+
             Exit status:
               0  stopped by SIGTERM or SIGINT
               1  cannot go on: enrollment refused, this boot enrolled already, or the certificate expired
@@ -125,7 +131,7 @@ public final class AgentMain {
             agent.onState(last::set);
             Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "leo-agent-stop"));
             System.err.println("leo-agent " + Agent.VERSION + ": HPC " + mac + " attests to " + server + ":" + enroll + "/" + attest
-                    + (tpm.map(t -> " with TPM " + t).orElse(" (no TPM)")));
+                    + (tpm.map(t -> " with TPM " + t).orElse(" (no TPM)")) + "; SHA-256 by " + org.leo.agent.collect.Digests.engine());
             agent.run();
             return last.get() instanceof AgentState.Failed ? 1 : 0;
         } catch (IOException | RuntimeException e) {
