@@ -99,6 +99,11 @@ public final class AgentMain {
                 System.err.println("leo-agent: no Pi to attest to: the kernel command line has no leo.server= or leo.ca= (give --server and --ca)");
                 return 2;
             }
+            if (!ca.matches("[0-9a-fA-F]{64}")) {
+                System.err.println("leo-agent: the appliance CA to pin (--ca or leo.ca=) must be 64 hex digits, its certificate's SHA-256; got '"
+                        + (ca.length() > 80 ? ca.substring(0, 80) + "..." : ca) + "'");
+                return 2;
+            }
             String[] ports = Optional.ofNullable(AgentConfig.cmdlineValue(cmdline, "leo.attest")).orElse("").split(":");
             int enroll = Integer.parseInt(o.getOrDefault("enroll-port", ports.length == 2 ? ports[0] : String.valueOf(AgentConfig.DEFAULT_ENROLL_PORT)));
             int attest = Integer.parseInt(o.getOrDefault("attest-port", ports.length == 2 ? ports[1] : String.valueOf(AgentConfig.DEFAULT_ATTEST_PORT)));

@@ -50,6 +50,15 @@ class AgentMainTest {
     }
 
     @Test
+    void aMalformedCaFingerprintExitsTwoAtOnce() {
+        int[] rc = new int[1];
+        String[] out = capture(() -> rc[0] = AgentMain.run(new String[] {"--server", "10.0.0.1", "--ca", "00", "--mac", "52:54:00:00:00:01",
+                "--cmdline", "x", "--root", tmp.toString()}));
+        assertThat(rc[0]).isEqualTo(2);
+        assertThat(out[1]).contains("the appliance CA to pin (--ca or leo.ca=) must be 64 hex digits, its certificate's SHA-256; got '00'");
+    }
+
+    @Test
     void badOptionsExitTwo() {
         int[] rc = new int[1];
         String[] out = capture(() -> rc[0] = AgentMain.run(new String[] {"--frobnicate", "1"}));

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "leo",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        subcommands = {PxeCommand.class, AttestCommand.class},
+        subcommands = {PxeCommand.class, AttestCommand.class, ImageCommand.class},
         description = {
                 "The Leo trusted-compute appliance.",
                 "",

@@ -56,6 +56,16 @@ public final class ManifestTool {
      *                     the root, device, bad name) - a manifest must describe the whole root
      */
     public static SignedManifest create(Path bootRoot, Path privateKey, Path manifestOut, String imageId) throws IOException {
+        return create(bootRoot, privateKey, manifestOut, imageId, Instant.now());
+    }
+
+    /**
+     * As {@link #create(Path, Path, Path, String)}, with the manifest's creation time given: a
+     * reproducible build passes SOURCE_DATE_EPOCH, and Ed25519 signatures are deterministic, so
+     * equal inputs give an equal signed manifest.
+     */
+    public static SignedManifest create(Path bootRoot, Path privateKey, Path manifestOut, String imageId, Instant createdAt)
+            throws IOException {
         Ed25519PrivateKeyParameters key = Ed25519Keys.readPrivate(privateKey);
         BootRootScanner.Scan scan = BootRootScanner.scan(bootRoot, Set.of(manifestOut, privateKey));
         if (!scan.unlistable().isEmpty()) {
@@ -74,7 +84,7 @@ public final class ManifestTool {
             }
             entries.add(new ManifestEntry(f.getKey(), m.size(), m.sha256Hex()));
         }
-        SignedManifest signed = SignedManifest.sign(new BootManifest(imageId, Instant.now(), entries), key);
+        SignedManifest signed = SignedManifest.sign(new BootManifest(imageId, createdAt, entries), key);
         Path tmp = manifestOut.resolveSibling(manifestOut.getFileName() + ".tmp");
         Files.write(tmp, signed.encode());
         Files.move(tmp, manifestOut, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

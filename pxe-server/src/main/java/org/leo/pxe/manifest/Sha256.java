@@ -27,6 +27,18 @@ public final class Sha256 {
         return HexFormat.of().formatHex(md.digest());
     }
 
+    /** Digest of the file at {@code file}, read in 64 KiB blocks. */
+    public static String hex(java.nio.file.Path file) throws java.io.IOException {
+        MessageDigest md = newDigest();
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
     public static String hex(byte[] bytes) {
         return HexFormat.of().formatHex(newDigest().digest(bytes));
     }

@@ -1,0 +1,122 @@
+package org.leo.appliance.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.leo.image.HpcImageBuilder;
+import org.leo.image.InputsLock;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code leo image}: the HPC boot image. */
+@Command(name = "image",
+        mixinStandardHelpOptions = true,
+        subcommands = {ImageCommand.BuildHpc.class, ImageVerifyCommand.class},
+        description = {"The HPC boot image: a reproducible kernel and initramfs holding the agent, and its signed manifest."})
+public class ImageCommand {
+    /** The inputs both build-hpc and verify take. Defaults are the repository's paths (run from its root). */
+    static class Inputs {
+        @Option(names = "--lock", paramLabel = "FILE", defaultValue = "os-image/inputs.lock",
+                description = "The pinned inputs (Debian packages and their SHA-256, the JDK). Default: ${DEFAULT-VALUE}.")
+        Path lock;
+
+        @Option(names = "--cache", paramLabel = "DIR", defaultValue = "/var/cache/leo/image",
+                description = "Where the Debian packages are downloaded and unpacked. Default: ${DEFAULT-VALUE}.")
+        Path cache;
+
+        @Option(names = "--agent-jar", paramLabel = "JAR", defaultValue = "hpc-agent/target/hpc-agent-0.1.0-SNAPSHOT.jar",
+                description = "The agent's jar. Default: ${DEFAULT-VALUE} (./mvnw -pl hpc-agent -am package).")
+        Path agentJar;
+
+        @Option(names = "--agent-lib", paramLabel = "DIR", defaultValue = "hpc-agent/target/agent-lib",
+                description = "The agent's runtime dependencies (jars). Default: ${DEFAULT-VALUE}.")
+        Path agentLib;
+
+        @Option(names = "--jvm-options", paramLabel = "FILE", defaultValue = "hpc-agent/jvm.options",
+                description = "The agent's JVM options. Default: ${DEFAULT-VALUE}.")
+        Path jvmOptions;
+
+        @Option(names = "--jdk", paramLabel = "DIR", description = "The JDK whose jlink makes the runtime. Default: this JVM's.")
+        Path jdk;
+
+        List<Path> agentJars() throws IOException {
+            List<Path> jars = new ArrayList<>(List.of(agentJar));
+            try (Stream<Path> s = Files.list(agentLib)) {
+                s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().forEach(jars::add);
+            }
+            return jars;
+        }
+
+        HpcImageBuilder.Config config(Path out, long epoch, String imageId, Path key) throws IOException {
+            for (Path p : List.of(lock, agentJar, agentLib, jvmOptions)) {
+                if (!Files.exists(p)) {
+                    throw new IOException(p + " does not exist (run from the repository root after ./mvnw package, or give its option)");
+                }
+            }
+            return new HpcImageBuilder.Config(InputsLock.read(lock), cache, agentJars(), jvmOptions,
+                    jdk != null ? jdk : Path.of(System.getProperty("java.home")), out, epoch, imageId, key);
+        }
+    }
+
+    /** {@code leo image build-hpc}. */
+    @Command(name = "build-hpc",
+            mixinStandardHelpOptions = true,
+            headerHeading = "%n",
+            header = "Build the HPC boot image: vmlinuz, initrd.img and, with --key, the signed boot manifest.",
+            descriptionHeading = "%nDescription:%n",
+            description = {"Fetches the Debian packages pinned in the lock file with apt-get download (nothing is installed), "
+                    + "checks their SHA-256, and builds from them and the agent: the Debian kernel, and an initramfs (newc cpio, "
+                    + "gzip -9) with static busybox, /init, the NIC drivers, the libraries the JVM needs, a Java runtime made by "
+                    + "jlink with only the agent's modules, and the agent. Every entry is owned by root and stamped with "
+                    + "SOURCE_DATE_EPOCH, so the same inputs give the same bytes; 'leo image verify' checks that.",
+                    "",
+                    "The image's /init mounts /proc, /sys and /dev, loads the NIC drivers, takes an address by DHCP and starts "
+                    + "the agent, which finds the Pi and the CA to pin on the kernel command line that 'leo pxe serve --attest' "
+                    + "writes. Nothing is mounted from disk and nothing persists. See docs/booting.md."},
+            footerHeading = "%nExit status:%n",
+            footer = {"  0  built", "  1  an input is missing or does not match the lock, or a tool failed", "  2  bad options",
+                    "", "Examples:",
+                    "  leo image build-hpc --out /srv/leo/boot --key /var/lib/leo/boot-manifest.key",
+                    "  SOURCE_DATE_EPOCH=$(git log -1 --format=%%ct) leo image build-hpc --out /tmp/img"})
+    public static class BuildHpc implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Inputs inputs = new Inputs();
+
+        @Option(names = "--out", paramLabel = "DIR", required = true, description = "Where vmlinuz, initrd.img and boot-manifest go.")
+        Path out;
+
+        @Option(names = "--key", paramLabel = "FILE",
+                description = "The appliance's Ed25519 key (leo pxe manifest keygen): sign OUT/boot-manifest with it.")
+        Path key;
+
+        @Option(names = "--image-id", paramLabel = "ID", defaultValue = "leo-hpc",
+                description = "The image's name, in the manifest and in /etc/leo-image. Default: ${DEFAULT-VALUE}.")
+        String imageId;
+
+        @Option(names = "--source-date-epoch", paramLabel = "SECONDS",
+                description = "The time stamped on every entry and on the manifest. Default: $SOURCE_DATE_EPOCH, else 0.")
+        Long epoch;
+
+        @Override
+        public Integer call() {
+            long t = epoch != null ? epoch : Long.parseLong(System.getenv().getOrDefault("SOURCE_DATE_EPOCH", "0"));
+            try {
+                HpcImageBuilder.Result r = HpcImageBuilder.build(inputs.config(out, t, imageId, key));
+                System.out.printf("built %s (kernel %s): %s %d bytes, %s %d bytes (%.1f MiB; %.1f MiB uncompressed, %d entries)%n",
+                        imageId, r.kernelVersion(), r.vmlinuz(), Files.size(r.vmlinuz()), r.initrd(), r.initrdBytes(),
+                        r.initrdBytes() / 1048576.0, r.initrdUncompressedBytes() / 1048576.0, r.entries());
+                r.steps().forEach((k, v) -> System.out.printf("  %-60s %6.1f s%n", k, v.toMillis() / 1000.0));
+                if (r.manifest() != null) {
+                    System.out.println("signed manifest: " + r.manifest());
+                }
+                return 0;
+            } catch (IOException | RuntimeException e) {
+                System.err.println("leo image build-hpc: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+}

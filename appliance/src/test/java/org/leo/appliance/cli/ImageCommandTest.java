@@ -1,0 +1,76 @@
+package org.leo.appliance.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.leo.pxe.manifest.BootManifest;
+import org.leo.pxe.manifest.Ed25519Keys;
+import org.leo.pxe.manifest.ManifestEntry;
+import org.leo.pxe.manifest.ManifestParser;
+import org.leo.pxe.manifest.ManifestTool;
+import org.leo.pxe.manifest.SignedManifest;
+
+/**
+ * {@code leo image build-hpc} then {@code leo image verify}: the real build from the pinned inputs
+ * (the shared test cache), a manifest that matches, one whose initrd digest does not, one signed
+ * by another key.
+ */
+class ImageCommandTest {
+    static final Path REPO = Path.of("").toAbsolutePath().getParent();
+    static final String CACHE = Path.of(System.getenv().getOrDefault("LEO_TEST_CACHE", "/var/cache/leo-test")).resolve("image").toString();
+    @TempDir
+    Path dir;
+
+    static String[] withInputs(String... args) {
+        List<String> a = new ArrayList<>(List.of(args));
+        a.addAll(List.of("--cache", CACHE, "--lock", REPO.resolve("os-image/inputs.lock").toString(),
+                "--agent-jar", REPO.resolve("hpc-agent/target/hpc-agent-0.1.0-SNAPSHOT.jar").toString(),
+                "--agent-lib", REPO.resolve("hpc-agent/target/agent-lib").toString(),
+                "--jvm-options", REPO.resolve("hpc-agent/jvm.options").toString()));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void aBuiltImageVerifiesAndATamperedOrForeignManifestDoesNot() throws Exception {
+        assumeTrue(Files.exists(REPO.resolve("hpc-agent/target/agent-lib")), "hpc-agent is not packaged (./mvnw verify packages it first)");
+        var keys = ManifestTool.generateKeyPair(dir.resolve("keys"));
+        Path out = dir.resolve("img");
+        AttestCommandTest.Run b = AttestCommandTest.leo(withInputs("image", "build-hpc", "--out", out.toString(),
+                "--key", keys.privateKey().toString(), "--image-id", "leo-hpc-cli", "--source-date-epoch", "1764547200"));
+        assertThat(b.status()).as(b.err()).isZero();
+        assertThat(b.out()).contains("built leo-hpc-cli (kernel 6.1.").contains("signed manifest: " + out.resolve("boot-manifest"));
+
+        AttestCommandTest.Run v = AttestCommandTest.leo(withInputs("image", "verify", "--manifest", out.resolve("boot-manifest").toString(),
+                "--pub", keys.publicKey().toString()));
+        assertThat(v.status()).as(v.out() + v.err()).isZero();
+        assertThat(v.out()).contains("signature: good").contains("vmlinuz: identical").contains("initrd.img: identical");
+
+        // A manifest, properly signed, whose initrd digest is not what the inputs build.
+        SignedManifest good = ManifestParser.parse(Files.readAllBytes(out.resolve("boot-manifest")));
+        List<ManifestEntry> entries = new ArrayList<>();
+        for (ManifestEntry e : good.manifest().entries()) {
+            entries.add(e.path().equals("initrd.img") ? new ManifestEntry(e.path(), e.size(), "0".repeat(64)) : e);
+        }
+        Path tampered = dir.resolve("tampered-manifest");
+        Files.write(tampered, SignedManifest.sign(new BootManifest(good.manifest().imageId(), Instant.ofEpochSecond(1764547200L), entries),
+                Ed25519Keys.readPrivate(keys.privateKey())).encode());
+        AttestCommandTest.Run t = AttestCommandTest.leo(withInputs("image", "verify", "--manifest", tampered.toString(),
+                "--pub", keys.publicKey().toString()));
+        assertThat(t.status()).isEqualTo(1);
+        assertThat(t.out()).contains("vmlinuz: identical").contains("initrd.img: DIFFERS: the manifest says")
+                .contains("sha256=" + "0".repeat(64));
+
+        var other = ManifestTool.generateKeyPair(dir.resolve("other"));
+        AttestCommandTest.Run f = AttestCommandTest.leo(withInputs("image", "verify", "--manifest", out.resolve("boot-manifest").toString(),
+                "--pub", other.publicKey().toString()));
+        assertThat(f.status()).isEqualTo(1);
+        assertThat(f.out()).contains("signature: BAD");
+    }
+}

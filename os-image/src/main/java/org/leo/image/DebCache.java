@@ -1,0 +1,82 @@
+package org.leo.image;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pinned Debian packages, fetched with {@code apt-get download PACKAGE=VERSION} (nothing is
+ * installed) into {@code CACHE/debs}, checked against the lock's SHA-256 every time they are used,
+ * and unpacked with {@code dpkg-deb -x} into {@code CACHE/unpacked/PACKAGE_VERSION}. A package
+ * the archive no longer carries (Debian drops superseded versions) is an error that says so.
+ */
+public final class DebCache {
+    private static final Logger LOG = LoggerFactory.getLogger(DebCache.class);
+    private final Path dir;
+
+    public DebCache(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The verified .deb of {@code deb}, downloaded if it is not cached. */
+    public Path fetch(InputsLock.Deb deb) throws IOException {
+        Path debs = Files.createDirectories(dir.resolve("debs"));
+        Path file = debs.resolve(deb.fileName());
+        if (!Files.exists(file)) {
+            LOG.info("downloading {} with apt-get", deb);
+            Path tmp = Files.createTempDirectory(debs, ".apt-");
+            try {
+                try {
+                    Processes.run(tmp, List.of("apt-get", "download", "-q", deb.name() + "=" + deb.version()), 600);
+                } catch (IOException e) {
+                    throw new IOException("cannot download " + deb + " (" + e.getMessage() + "); if the Debian archive no longer"
+                            + " has this version, pin the current one in os-image/inputs.lock (see docs/booting.md)", e);
+                }
+                Path got = tmp.resolve(deb.fileName());
+                if (!Files.exists(got)) {
+                    throw new IOException("apt-get download " + deb + " wrote no " + deb.fileName());
+                }
+                Files.move(got, file, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                try (var s = Files.list(tmp)) {
+                    for (Path p : s.toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+                Files.deleteIfExists(tmp);
+            }
+        }
+        String sha = sha256(file);
+        if (!sha.equals(deb.sha256())) {
+            throw new IOException(file + " has SHA-256 " + sha + ", but os-image/inputs.lock pins " + deb + " at " + deb.sha256());
+        }
+        return file;
+    }
+
+    /** The unpacked tree of {@code deb} (fetched and verified first). */
+    public Path unpacked(InputsLock.Deb deb) throws IOException {
+        Path deb1 = fetch(deb);
+        Path target = dir.resolve("unpacked").resolve(deb.name() + "_" + deb.version().replace(':', '_'));
+        Path done = target.resolve(".leo-unpacked-" + deb.sha256());
+        if (Files.exists(done)) {
+            return target;
+        }
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempDirectory(target.getParent(), ".x-");
+        Processes.run(null, List.of("dpkg-deb", "-x", deb1.toString(), tmp.toString()), 600);
+        Files.createFile(tmp.resolve(done.getFileName()));
+        if (Files.exists(target)) {
+            Tree.delete(target);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        return target;
+    }
+
+    static String sha256(Path file) throws IOException {
+        return org.leo.pxe.manifest.Sha256.hex(file);
+    }
+}

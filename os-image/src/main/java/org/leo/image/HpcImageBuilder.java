@@ -1,0 +1,241 @@
+package org.leo.image;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
+import org.leo.pxe.manifest.ManifestTool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the HPC boot image from pinned inputs ({@link InputsLock}): the Debian kernel
+ * ({@code vmlinuz}), and an initramfs ({@code initrd.img}, gzip'd newc cpio written by
+ * {@link CpioWriter}) holding static busybox, /init, the NIC drivers, the shared libraries the
+ * JVM needs, a Java runtime made by jlink with only the agent's modules, and the agent. Then the
+ * signed boot manifest over both, when a key is given.
+ *
+ * <p>Reproducible: nothing of the build machine reaches the output but the pinned inputs. Entries
+ * are sorted, owned by root, stamped with SOURCE_DATE_EPOCH; gzip has no name and no time; jlink's
+ * output and the Ed25519 signature are deterministic. {@code HpcImageReproducibleTest} builds twice
+ * and compares bytes.
+ */
+public final class HpcImageBuilder {
+    private static final Logger LOG = LoggerFactory.getLogger(HpcImageBuilder.class);
+    /** The Java modules the agent uses (grpc-java, Netty, protobuf, JNA, JDK TLS with EC keys). */
+    public static final List<String> JRE_MODULES = List.of("java.base", "java.logging", "java.management", "java.naming",
+            "jdk.crypto.ec", "jdk.unsupported");
+    /** NIC drivers and what they depend on, in load order: QEMU's virtio-net and e1000, Intel e1000e/igb. */
+    public static final List<String> NIC_MODULES = List.of("virtio_ring", "virtio", "virtio_pci_modern_dev",
+            "virtio_pci_legacy_dev", "virtio_pci", "failover", "net_failover", "virtio_net", "e1000", "e1000e", "dca", "igb");
+    /** The shared libraries' packages: the JVM's (libc, libgcc, libstdc++, zlib) and libcrypto (the agent's SHA-256). */
+    static final List<String> LIBRARY_PACKAGES = List.of("libc6", "libgcc-s1", "libstdc++6", "zlib1g", "libssl3");
+
+    /**
+     * What to build from.
+     *
+     * @param agentJars      the hpc-agent jar and its runtime dependencies, in class path order
+     * @param jvmOptions     hpc-agent/jvm.options
+     * @param jdkHome        the JDK whose jlink makes the runtime (its package and version must match the lock)
+     * @param sourceDateEpoch the time stamped on every entry and on the manifest
+     * @param manifestKey    the appliance's Ed25519 key to sign the boot manifest with, or null
+     */
+    public record Config(InputsLock lock, Path cacheDir, List<Path> agentJars, Path jvmOptions, Path jdkHome, Path outDir,
+            long sourceDateEpoch, String imageId, Path manifestKey) {
+    }
+
+    /** What was built: the files, their sizes, the kernel version and how long each step took. */
+    public record Result(Path vmlinuz, Path initrd, Path manifest, String kernelVersion, long initrdBytes,
+            long initrdUncompressedBytes, int entries, Map<String, Duration> steps) {
+    }
+
+    private HpcImageBuilder() {
+    }
+
+    public static Result build(Config c) throws IOException {
+        Map<String, Duration> steps = new LinkedHashMap<>();
+        Instant t = Instant.now();
+        DebCache cache = new DebCache(c.cacheDir());
+        InputsLock.Deb kernelDeb = c.lock().debStartingWith("linux-image-")
+                .orElseThrow(() -> new IOException("the lock pins no linux-image- package"));
+        String kver = kernelDeb.name().substring("linux-image-".length());
+        Path kroot = cache.unpacked(kernelDeb);
+        Path busybox = cache.unpacked(need(c.lock(), "busybox-static")).resolve("bin/busybox");
+        List<Path> libs = new ArrayList<>();
+        for (String p : LIBRARY_PACKAGES) {
+            libs.add(cache.unpacked(need(c.lock(), p)));
+        }
+        t = step(steps, "inputs (fetch, verify, unpack)", t);
+
+        Tree tree = new Tree();
+        for (String d : List.of("bin", "dev", "etc", "proc", "root", "run", "sys", "tmp", "opt/leo/agent", "lib/modules")) {
+            tree.dir(d);
+        }
+        tree.add(CpioWriter.Entry.charDevice("dev/console", 0600, 5, 1)); // before devtmpfs: early /init output
+        tree.copy(busybox, "bin/busybox");
+        tree.add(CpioWriter.Entry.symlink("bin/sh", "busybox"));
+        tree.file("init", 0755, resource("init.sh"));
+        tree.file("bin/udhcpc-hook", 0755, resource("udhcpc-hook.sh"));
+        tree.file("etc/leo-image", 0644, (c.imageId() + "\n").getBytes(StandardCharsets.UTF_8));
+        tree.file("etc/passwd", 0644, "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.US_ASCII));
+        tree.file("etc/group", 0644, "root:x:0:\n".getBytes(StandardCharsets.US_ASCII));
+        tree.file("etc/hosts", 0644, "127.0.0.1 localhost\n::1 localhost\n".getBytes(StandardCharsets.US_ASCII));
+        tree.file("etc/nsswitch.conf", 0644, "passwd: files\ngroup: files\nhosts: files dns\n".getBytes(StandardCharsets.US_ASCII));
+        for (Path lib : libs) {
+            // shared objects only: no documentation, no locale conversion modules, no audit libraries
+            tree.copyTree(lib, "", rel -> (rel.startsWith("lib") || rel.startsWith("usr")) && !rel.startsWith("usr/share")
+                    && !rel.contains("/gconv") && !rel.contains("/audit") && !rel.startsWith(".leo"));
+        }
+        StringBuilder order = new StringBuilder();
+        Path moddir = kroot.resolve("lib/modules").resolve(kver);
+        for (String m : NIC_MODULES) {
+            Path ko = findModule(moddir, m);
+            if (ko == null) {
+                if (Files.readString(moddir.resolve("modules.builtin")).contains("/" + m + ".ko\n")) {
+                    continue; // built into this kernel
+                }
+                throw new IOException("NIC module " + m + " is not in " + kernelDeb);
+            }
+            tree.file("lib/modules/" + m + ".ko", 0644, moduleBytes(ko));
+            order.append(m).append('\n');
+        }
+        tree.file("lib/modules/load-order", 0644, order.toString().getBytes(StandardCharsets.US_ASCII));
+        t = step(steps, "busybox, libraries, NIC modules", t);
+
+        Path work = Files.createTempDirectory("leo-image-");
+        try {
+            Path jre = work.resolve("jre");
+            Jlink.run(c.jdkHome(), c.lock().jdk(), JRE_MODULES, jre);
+            tree.copyTree(jre, "opt/leo/jre", rel -> true);
+            t = step(steps, "jlink runtime (" + String.join(",", JRE_MODULES) + ")", t);
+        } finally {
+            Tree.delete(work);
+        }
+        StringBuilder cp = new StringBuilder();
+        for (Path jar : c.agentJars()) {
+            String name = jar.getFileName().toString();
+            tree.copy(jar, "opt/leo/agent/" + name);
+            cp.append(cp.length() == 0 ? "" : ":").append("/opt/leo/agent/").append(name);
+        }
+        String options = Files.readString(c.jvmOptions(), StandardCharsets.UTF_8);
+        tree.file("opt/leo/jvm.options", 0644, options.getBytes(StandardCharsets.UTF_8));
+        // An argument file cannot include another: the options are repeated, then the class path and main class.
+        String args = "# written by leo image build-hpc from hpc-agent/jvm.options\n" + options
+                + "-Djava.io.tmpdir=/tmp\n-cp " + cp + "\norg.leo.agent.AgentMain\n";
+        tree.file("opt/leo/agent.args", 0644, args.getBytes(StandardCharsets.UTF_8));
+
+        Files.createDirectories(c.outDir());
+        Path initrd = c.outDir().resolve("initrd.img");
+        Path tmp = c.outDir().resolve(".initrd.img.tmp");
+        List<CpioWriter.Entry> entries = tree.entries();
+        long uncompressed;
+        try (OutputStream out = new GzipLevel9(Files.newOutputStream(tmp))) {
+            CountingStream counting = new CountingStream(out);
+            CpioWriter.write(entries, c.sourceDateEpoch(), counting);
+            uncompressed = counting.count;
+        }
+        Files.move(tmp, initrd, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Path vmlinuz = c.outDir().resolve("vmlinuz");
+        Files.copy(kroot.resolve("boot/vmlinuz-" + kver), vmlinuz, StandardCopyOption.REPLACE_EXISTING);
+        t = step(steps, "initramfs (cpio, gzip -9)", t);
+        Path manifest = null;
+        if (c.manifestKey() != null) {
+            manifest = c.outDir().resolve("boot-manifest");
+            ManifestTool.create(c.outDir(), c.manifestKey(), manifest, c.imageId(), Instant.ofEpochSecond(c.sourceDateEpoch()));
+            step(steps, "signed boot manifest", t);
+        }
+        long size = Files.size(initrd);
+        LOG.info("built image {}: vmlinuz ({}) {} bytes, initrd.img {} bytes ({} uncompressed, {} entries)", c.imageId(), kver,
+                Files.size(vmlinuz), size, uncompressed, entries.size());
+        return new Result(vmlinuz, initrd, manifest, kver, size, uncompressed, entries.size(), steps);
+    }
+
+    private static Instant step(Map<String, Duration> steps, String name, Instant since) {
+        Instant now = Instant.now();
+        steps.put(name, Duration.between(since, now));
+        LOG.info("{}: {} ms", name, Duration.between(since, now).toMillis());
+        return now;
+    }
+
+    private static InputsLock.Deb need(InputsLock lock, String name) throws IOException {
+        return lock.deb(name).orElseThrow(() -> new IOException("os-image/inputs.lock pins no " + name));
+    }
+
+    private static Path findModule(Path moddir, String m) throws IOException {
+        try (var s = Files.walk(moddir)) {
+            return s.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.equals(m + ".ko") || n.equals(m + ".ko.xz") || n.equals(m + ".ko.zst");
+            }).sorted().findFirst().orElse(null);
+        }
+    }
+
+    private static byte[] moduleBytes(Path ko) throws IOException {
+        String n = ko.getFileName().toString();
+        if (n.endsWith(".ko")) {
+            return Files.readAllBytes(ko);
+        }
+        String tool = n.endsWith(".xz") ? "xz" : "zstd";
+        ProcessBuilder pb = new ProcessBuilder(tool, "-dc", ko.toString());
+        Process p = pb.start();
+        byte[] b = p.getInputStream().readAllBytes();
+        try {
+            if (p.waitFor() != 0) {
+                throw new IOException(tool + " -dc " + ko + " failed");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        return b;
+    }
+
+    static byte[] resource(String name) throws IOException {
+        try (InputStream in = HpcImageBuilder.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("missing resource " + name);
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    /** gzip at level 9; the JDK writes no file name and a zero time, as gzip -n does. */
+    static final class GzipLevel9 extends GZIPOutputStream {
+        GzipLevel9(OutputStream out) throws IOException {
+            super(out, 1 << 16);
+            def.setLevel(Deflater.BEST_COMPRESSION);
+        }
+    }
+
+    private static final class CountingStream extends OutputStream {
+        private final OutputStream out;
+        long count;
+
+        CountingStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package org.leo.image;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The lock file of the image's inputs ({@code os-image/inputs.lock}): one line per Debian package,
+ * {@code deb PACKAGE VERSION ARCH SHA256}, and one {@code jdk PACKAGE VERSION} for the JDK jlink
+ * runs from. {@code #} starts a comment line. Anything else is an error naming the line.
+ */
+public record InputsLock(List<Deb> debs, Jdk jdk) {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9+.-]*");
+    private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z.+:~-]+");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+    /** A pinned Debian package. */
+    public record Deb(String name, String version, String arch, String sha256) {
+        /** The file name apt-get download gives it (the epoch's ':' written as %3a). */
+        public String fileName() {
+            return name + "_" + version.replace(":", "%3a") + "_" + arch + ".deb";
+        }
+
+        @Override
+        public String toString() {
+            return name + "=" + version + " (" + arch + ")";
+        }
+    }
+
+    /** The JDK package jlink comes from. */
+    public record Jdk(String packageName, String version) {
+    }
+
+    public InputsLock {
+        debs = List.copyOf(debs);
+    }
+
+    public static InputsLock read(Path file) throws IOException {
+        return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    }
+
+    /** @throws IllegalArgumentException naming {@code source} and the line */
+    public static InputsLock parse(String text, String source) {
+        List<Deb> debs = new ArrayList<>();
+        Jdk jdk = null;
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            String[] f = line.split("\\s+");
+            String where = source + " line " + (i + 1) + ": ";
+            if (f[0].equals("deb") && f.length == 5) {
+                check(NAME, f[1], where + "package name");
+                check(VERSION, f[2], where + "version");
+                check(NAME, f[3], where + "architecture");
+                check(SHA256, f[4], where + "SHA-256");
+                if (debs.stream().anyMatch(d -> d.name().equals(f[1]))) {
+                    throw new IllegalArgumentException(where + "package " + f[1] + " is pinned twice");
+                }
+                debs.add(new Deb(f[1], f[2], f[3], f[4]));
+            } else if (f[0].equals("jdk") && f.length == 3) {
+                check(NAME, f[1], where + "JDK package name");
+                check(VERSION, f[2], where + "JDK version");
+                if (jdk != null) {
+                    throw new IllegalArgumentException(where + "a second jdk line");
+                }
+                jdk = new Jdk(f[1], f[2]);
+            } else {
+                throw new IllegalArgumentException(where + "expected 'deb PACKAGE VERSION ARCH SHA256' or 'jdk PACKAGE VERSION', got: "
+                        + (line.length() > 80 ? line.substring(0, 80) + "..." : line));
+            }
+        }
+        if (jdk == null) {
+            throw new IllegalArgumentException(source + ": no jdk line");
+        }
+        return new InputsLock(debs, jdk);
+    }
+
+    private static void check(Pattern p, String value, String what) {
+        if (!p.matcher(value).matches()) {
+            throw new IllegalArgumentException(what + " '" + value + "' is malformed");
+        }
+    }
+
+    /** The pinned package named {@code name}. */
+    public Optional<Deb> deb(String name) {
+        return debs.stream().filter(d -> d.name().equals(name)).findFirst();
+    }
+
+    /** The pinned package whose name starts with {@code prefix} (the kernel: linux-image-). */
+    public Optional<Deb> debStartingWith(String prefix) {
+        return debs.stream().filter(d -> d.name().startsWith(prefix)).findFirst();
+    }
+}

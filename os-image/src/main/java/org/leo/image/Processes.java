@@ -1,0 +1,48 @@
+package org.leo.image;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the ordinary Debian and JDK tools the build uses (apt-get, dpkg-deb, jlink, xz). */
+final class Processes {
+    private Processes() {
+    }
+
+    /** Runs {@code command} in {@code dir}; returns its stdout. @throws IOException with its stderr if it fails */
+    static String run(Path dir, List<String> command, long timeoutSeconds) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir == null ? null : dir.toFile());
+        pb.environment().put("LC_ALL", "C");
+        Process p = pb.start();
+        p.getOutputStream().close();
+        byte[][] out = new byte[2][];
+        Thread err = new Thread(() -> {
+            try {
+                out[1] = p.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                out[1] = e.toString().getBytes(StandardCharsets.UTF_8);
+            }
+        });
+        err.start();
+        out[0] = p.getInputStream().readAllBytes();
+        try {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " did not finish in " + timeoutSeconds + " s");
+            }
+            err.join();
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running " + command.get(0), e);
+        }
+        if (p.exitValue() != 0) {
+            String stderr = new String(out[1], StandardCharsets.UTF_8).strip();
+            throw new IOException(String.join(" ", command) + " exited with " + p.exitValue()
+                    + (stderr.isEmpty() ? "" : ": " + stderr.lines().reduce((a, b) -> b).orElse("")));
+        }
+        return new String(out[0], StandardCharsets.UTF_8);
+    }
+}
