@@ -1,0 +1,220 @@
+package org.leo.appliance.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.leo.attest.log.AttestationLog;
+import org.leo.attest.log.ChainedEntry;
+import org.leo.attest.log.LogEntry;
+import org.leo.image.HpcImageBuilder;
+import org.leo.image.InputsLock;
+import org.leo.pxe.boot.BootEvent;
+import org.leo.pxe.boot.BootStage;
+import org.leo.pxe.net.MacAddress;
+import org.leo.pxe.vm.BootArtifacts;
+import org.leo.pxe.vm.BootMode;
+import org.leo.pxe.vm.BootRoot;
+import org.leo.pxe.vm.Firmware;
+import org.leo.pxe.vm.NetNsTopology;
+import org.leo.pxe.vm.QemuVm;
+import org.leo.pxe.vm.SerialLine;
+import org.leo.pxe.vm.VmPreconditions;
+
+/**
+ * The whole loop, first part: a disk-less QEMU VM (TCG) PXE-boots the real HPC image (built here
+ * by {@link HpcImageBuilder} from the pinned inputs) from the packaged {@code leo pxe serve
+ * --attest}; the image's agent enrolls with its boot nonce and is attested. Prints the timeline
+ * power-on -> DHCP -> kernel fetched -> /init -> agent enrolled -> first verdict.
+ */
+@Tag("system")
+class HpcAttestationIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(300);
+    private static final MacAddress MAC = MacAddress.parse("52:54:00:77:00:10");
+    static final Path REPO = Path.of("").toAbsolutePath().getParent();
+    private static BootArtifacts image;
+
+    @BeforeAll
+    static void buildTheImage() throws Exception {
+        assumeTrue(Files.isRegularFile(LeoPxeServer.JAR), "the packaged leo (" + LeoPxeServer.JAR + ") is missing: run mvn verify");
+        VmPreconditions.assumeVmBootPossible();
+        Path out = Files.createTempDirectory("leoe-image-");
+        List<Path> jars = new ArrayList<>(List.of(REPO.resolve("hpc-agent/target/hpc-agent-0.1.0-SNAPSHOT.jar")));
+        try (Stream<Path> s = Files.list(REPO.resolve("hpc-agent/target/agent-lib"))) {
+            s.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(jars::add);
+        }
+        HpcImageBuilder.Result r = HpcImageBuilder.build(new HpcImageBuilder.Config(InputsLock.read(REPO.resolve("os-image/inputs.lock")),
+                BootArtifacts.cacheDir().resolve("image"), jars, REPO.resolve("hpc-agent/jvm.options"),
+                Path.of(System.getProperty("java.home")), out, 1_764_547_200L, "leo-hpc-e2e", null));
+        image = new BootArtifacts(out, r.vmlinuz(), r.initrd(), r.kernelVersion(), "os-image/inputs.lock");
+    }
+
+    @Test
+    void uefiBootsTheImageAndItsAgentEnrollsAndIsAttested() throws Exception {
+        assumeTrue(Files.isRegularFile(Firmware.OVMF_CODE), "OVMF missing (Debian package ovmf)");
+        loop(Firmware.UEFI);
+    }
+
+    private void loop(Firmware firmware) throws Exception {
+        Path run = Files.createTempDirectory("leoe-attest-");
+        boolean passed = false;
+        try (NetNsTopology topo = NetNsTopology.create(NetNsTopology.DEFAULT_BASE);
+             LeoPxeServer server = new LeoPxeServer(run.resolve("server"), MAC, "--attest")) {
+            BootRoot root = BootRoot.prepare(run.resolve("root"), image, topo.pi().address(), 8080, "unused");
+            server.start(topo.pi(), root, BootMode.TFTP);
+            long powerOn = System.nanoTime();
+            java.time.Instant powerOnAt = java.time.Instant.now();
+            try (QemuVm vm = QemuVm.builder(topo.hpc(), topo.tap(), run.resolve("vm")).firmware(firmware).mac(MAC).memoryMiB(768).start()) {
+                SerialLine init;
+                SerialLine enrolled;
+                try {
+                    init = vm.awaitSerial(Pattern.compile("LEO-IMAGE-INIT"), TIMEOUT);
+                    vm.awaitSerial(Pattern.compile("SHA-256 by libcrypto"), TIMEOUT);
+                    enrolled = vm.awaitSerial(Pattern.compile("enrolled as 52:54:00:77:00:10"), TIMEOUT);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    fail("the image's agent did not enroll within " + TIMEOUT + "; serial tail:\n" + vm.tail() + "\nserver log:\n" + server.log());
+                    return;
+                }
+                Optional<ChainedEntry> verdict = Optional.empty();
+                long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                Path db = server.dataDir().resolve("attest").resolve("attest.db");
+                while (verdict.isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(1000);
+                    try (AttestationLog log = AttestationLog.open(db)) {
+                        verdict = log.forHpc(MAC.toString(), 100).stream().filter(e -> e.entry().kind() == LogEntry.Kind.VERDICT).findFirst();
+                    }
+                }
+                assertThat(verdict).as("a verdict in the attestation log; server log:\n" + server.log()).isPresent();
+                Duration verdictAt = Duration.ofNanos(System.nanoTime() - powerOn);
+                List<BootEvent> events = server.events();
+                System.out.println("HPC image, " + firmware + " over TFTP under TCG: power-on at 0");
+                events.stream().filter(e -> e.stage() == BootStage.DHCP_ACK).findFirst()
+                        .ifPresent(e -> System.out.printf("  DHCPACK: +%.1f s%n", since(powerOnAt, e.at())));
+                events.stream().filter(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(BootRoot.KERNEL)).findFirst()
+                        .ifPresent(e -> System.out.printf("  kernel fetched: +%.1f s (%s)%n", since(powerOnAt, e.at()), e.detail()));
+                System.out.printf("  /init reached: +%.1f s%n  agent enrolled: +%.1f s%n  first verdict logged by +%.1f s: %s%n",
+                        init.at().toMillis() / 1000.0, enrolled.at().toMillis() / 1000.0, verdictAt.toMillis() / 1000.0,
+                        verdict.get().entry().message());
+                assertThat(events).anyMatch(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(BootRoot.INITRD));
+            }
+            passed = true;
+        } finally {
+            if (!passed) {
+                System.out.println("logs kept in " + run);
+            }
+        }
+    }
+
+    static double since(java.time.Instant t0, java.time.Instant t) {
+        return Duration.between(t0, t).toMillis() / 1000.0;
+    }
+
+    /** The attestation log's entries of the HPC, oldest first (read while the server runs: WAL). */
+    static List<ChainedEntry> entries(LeoPxeServer server) throws Exception {
+        try (AttestationLog log = AttestationLog.open(server.dataDir().resolve("attest").resolve("attest.db"))) {
+            List<ChainedEntry> l = new ArrayList<>(log.forHpc(MAC.toString(), 10_000));
+            l.sort(java.util.Comparator.comparingLong(ChainedEntry::seq));
+            return l;
+        }
+    }
+
+    static ChainedEntry awaitEntry(LeoPxeServer server, long afterSeq, java.util.function.Predicate<LogEntry> p, Duration timeout)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (ChainedEntry e : entries(server)) {
+                if (e.seq() > afterSeq && p.test(e.entry())) {
+                    return e;
+                }
+            }
+            Thread.sleep(500);
+        }
+        fail("no such attestation log entry after #" + afterSeq + " within " + timeout + "; server log:\n" + server.log());
+        return null;
+    }
+
+    /**
+     * Tampering from outside the guest: a PCI NIC is hot-plugged through the QEMU monitor. The
+     * next hardware check finds it, the policy (hardware: critical, action power-cycle) power-cycles
+     * the VM through its QMP socket, the VM boots the image again, enrolls with the new boot's nonce
+     * and is attested clean.
+     */
+    @Test
+    void biosHotPluggedNicIsFoundAndTheVmIsPowerCycledAndAttestedCleanAgain() throws Exception {
+        Path run = Files.createTempDirectory("leoe-tamper-attest-");
+        Path qmp = run.resolve("qmp.sock");
+        Path policy = run.resolve("policy.properties");
+        Files.writeString(policy, String.join("\n",
+                "challenge.mean-seconds=4", "challenge.min-seconds=1", "challenge.max-seconds=12", "challenge.deadline-seconds=60",
+                "check.hardware.probability=1", "check.os.probability=0.5", "check.network.probability=0.5",
+                // the booted image's own churn (kernel threads, sockets) is recorded, not acted on
+                "severity.os=warning", "severity.network=warning", "severity.hardware=critical",
+                "action.critical=record,alert,power-cycle", "action.cooldown-seconds=60", ""));
+        boolean passed = false;
+        try (NetNsTopology topo = NetNsTopology.create(NetNsTopology.DEFAULT_BASE);
+             LeoPxeServer server = new LeoPxeServer(run.resolve("server"), MAC, "--attest", "--attest-policy", policy.toString(),
+                     "--power", "qemu:" + qmp)) {
+            BootRoot root = BootRoot.prepare(run.resolve("root"), image, topo.pi().address(), 8080, "unused");
+            server.start(topo.pi(), root, BootMode.TFTP);
+            java.time.Instant powerOnAt = java.time.Instant.now();
+            try (QemuVm vm = QemuVm.builder(topo.hpc(), topo.tap(), run.resolve("vm")).firmware(Firmware.BIOS).mac(MAC).memoryMiB(768)
+                    .noReboot(false).extraArgs("-qmp", "unix:" + qmp + ",server=on,wait=off").start()) {
+                try {
+                    vm.awaitSerial(Pattern.compile("enrolled as 52:54:00:77:00:10"), TIMEOUT);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    fail("no enrollment within " + TIMEOUT + "; serial tail:\n" + vm.tail() + "\nserver log:\n" + server.log());
+                }
+                ChainedEntry baseline = awaitEntry(server, 0, e -> e.kind() == LogEntry.Kind.VERDICT, TIMEOUT);
+                ChainedEntry clean = awaitEntry(server, baseline.seq(), e -> e.kind() == LogEntry.Kind.VERDICT
+                        && !"baseline.taken".equals(e.eventId()), TIMEOUT);
+                System.out.println("before tampering: " + clean.entry().message());
+                assertThat(clean.entry().severity()).as(clean.entry().message()).isNotEqualTo("critical");
+                List<ChainedEntry> before = entries(server);
+                assertThat(before).as("no critical finding before tampering").noneMatch(e -> e.entry().kind() == LogEntry.Kind.FINDING
+                        && "critical".equals(e.entry().severity()));
+
+                java.time.Instant tamperedAt = java.time.Instant.now();
+                vm.monitor("device_add e1000,id=tamper0,mac=52:54:00:77:00:99,romfile=");
+                long last = before.get(before.size() - 1).seq();
+                ChainedEntry finding = awaitEntry(server, last, e -> e.kind() == LogEntry.Kind.FINDING
+                        && e.eventId().startsWith("hardware.pci.added"), TIMEOUT);
+                ChainedEntry cycled = awaitEntry(server, finding.seq(), e -> e.kind() == LogEntry.Kind.ACTION
+                        && e.eventId().equals("action.power-cycle"), TIMEOUT);
+                System.out.println("finding: " + finding.entry().message());
+                System.out.println("action: " + cycled.entry().message());
+                int mark = vm.serialLines().size();
+                SerialLine again = vm.awaitSerialAfter(mark, Pattern.compile("LEO-IMAGE-INIT"), TIMEOUT);
+                SerialLine reenrolled = vm.awaitSerialAfter(again.index(), Pattern.compile("enrolled as 52:54:00:77:00:10"), TIMEOUT);
+                ChainedEntry rebaseline = awaitEntry(server, cycled.seq(), e -> e.kind() == LogEntry.Kind.VERDICT, TIMEOUT);
+                ChainedEntry after = awaitEntry(server, rebaseline.seq(), e -> e.kind() == LogEntry.Kind.VERDICT
+                        && !"baseline.taken".equals(e.eventId()), TIMEOUT);
+                assertThat(after.entry().severity()).as(after.entry().message()).isNotEqualTo("critical");
+                List<ChainedEntry> since = entries(server).stream().filter(e -> e.seq() > rebaseline.seq() && e.seq() <= after.seq()).toList();
+                assertThat(since).as("attested clean after the power cycle").noneMatch(e -> e.entry().kind() == LogEntry.Kind.FINDING
+                        && "critical".equals(e.entry().severity()));
+                System.out.printf("tampering timeline (BIOS, TFTP, TCG): NIC hot-plugged at +%.1f s after power-on; found +%.1f s later; "
+                                + "power-cycled +%.1f s after the hot-plug; /init again at +%.1f s (serial); re-enrolled at +%.1f s;"
+                                + " clean hardware verdict %.1f s after the hot-plug: %s%n",
+                        since(powerOnAt, tamperedAt), since(tamperedAt, finding.entry().at()), since(tamperedAt, cycled.entry().at()),
+                        again.at().toMillis() / 1000.0, reenrolled.at().toMillis() / 1000.0, since(tamperedAt, after.entry().at()),
+                        after.entry().message());
+            }
+            passed = true;
+        } finally {
+            if (!passed) {
+                System.out.println("logs kept in " + run);
+            }
+        }
+    }
+}
