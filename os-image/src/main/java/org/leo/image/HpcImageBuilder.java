@@ -36,9 +36,14 @@ public final class HpcImageBuilder {
     /** The Java modules the agent uses (grpc-java, Netty, protobuf, JNA, JDK TLS with EC keys). */
     public static final List<String> JRE_MODULES = List.of("java.base", "java.logging", "java.management", "java.naming",
             "jdk.crypto.ec", "jdk.unsupported");
-    /** NIC drivers and what they depend on, in load order: QEMU's virtio-net and e1000, Intel e1000e/igb. */
+    /**
+     * Drivers loaded at boot, in dependency order: the NICs (QEMU's virtio-net and e1000, Intel
+     * e1000e and igb) and the USB host controller (xHCI), so that a USB device plugged into the HPC
+     * shows in /sys and is a finding.
+     */
     public static final List<String> NIC_MODULES = List.of("virtio_ring", "virtio", "virtio_pci_modern_dev",
-            "virtio_pci_legacy_dev", "virtio_pci", "failover", "net_failover", "virtio_net", "e1000", "e1000e", "dca", "igb");
+            "virtio_pci_legacy_dev", "virtio_pci", "failover", "net_failover", "virtio_net", "e1000", "e1000e", "dca", "igb",
+            "usb-common", "usbcore", "xhci-hcd", "xhci-pci");
     /** The shared libraries' packages: the JVM's (libc, libgcc, libstdc++, zlib) and libcrypto (the agent's SHA-256). */
     static final List<String> LIBRARY_PACKAGES = List.of("libc6", "libgcc-s1", "libstdc++6", "zlib1g", "libssl3");
 

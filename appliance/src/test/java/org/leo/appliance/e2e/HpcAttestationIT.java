@@ -60,60 +60,11 @@ class HpcAttestationIT {
         image = new BootArtifacts(out, r.vmlinuz(), r.initrd(), r.kernelVersion(), "os-image/inputs.lock");
     }
 
-    @Test
-    void uefiBootsTheImageAndItsAgentEnrollsAndIsAttested() throws Exception {
-        assumeTrue(Files.isRegularFile(Firmware.OVMF_CODE), "OVMF missing (Debian package ovmf)");
-        loop(Firmware.UEFI);
-    }
-
-    private void loop(Firmware firmware) throws Exception {
-        Path run = Files.createTempDirectory("leoe-attest-");
-        boolean passed = false;
-        try (NetNsTopology topo = NetNsTopology.create(NetNsTopology.DEFAULT_BASE);
-             LeoPxeServer server = new LeoPxeServer(run.resolve("server"), MAC, "--attest")) {
-            BootRoot root = BootRoot.prepare(run.resolve("root"), image, topo.pi().address(), 8080, "unused");
-            server.start(topo.pi(), root, BootMode.TFTP);
-            long powerOn = System.nanoTime();
-            java.time.Instant powerOnAt = java.time.Instant.now();
-            try (QemuVm vm = QemuVm.builder(topo.hpc(), topo.tap(), run.resolve("vm")).firmware(firmware).mac(MAC).memoryMiB(768).start()) {
-                SerialLine init;
-                SerialLine enrolled;
-                try {
-                    init = vm.awaitSerial(Pattern.compile("LEO-IMAGE-INIT"), TIMEOUT);
-                    vm.awaitSerial(Pattern.compile("SHA-256 by libcrypto"), TIMEOUT);
-                    enrolled = vm.awaitSerial(Pattern.compile("enrolled as 52:54:00:77:00:10"), TIMEOUT);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    fail("the image's agent did not enroll within " + TIMEOUT + "; serial tail:\n" + vm.tail() + "\nserver log:\n" + server.log());
-                    return;
-                }
-                Optional<ChainedEntry> verdict = Optional.empty();
-                long deadline = System.nanoTime() + TIMEOUT.toNanos();
-                Path db = server.dataDir().resolve("attest").resolve("attest.db");
-                while (verdict.isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(1000);
-                    try (AttestationLog log = AttestationLog.open(db)) {
-                        verdict = log.forHpc(MAC.toString(), 100).stream().filter(e -> e.entry().kind() == LogEntry.Kind.VERDICT).findFirst();
-                    }
-                }
-                assertThat(verdict).as("a verdict in the attestation log; server log:\n" + server.log()).isPresent();
-                Duration verdictAt = Duration.ofNanos(System.nanoTime() - powerOn);
-                List<BootEvent> events = server.events();
-                System.out.println("HPC image, " + firmware + " over TFTP under TCG: power-on at 0");
-                events.stream().filter(e -> e.stage() == BootStage.DHCP_ACK).findFirst()
-                        .ifPresent(e -> System.out.printf("  DHCPACK: +%.1f s%n", since(powerOnAt, e.at())));
-                events.stream().filter(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(BootRoot.KERNEL)).findFirst()
-                        .ifPresent(e -> System.out.printf("  kernel fetched: +%.1f s (%s)%n", since(powerOnAt, e.at()), e.detail()));
-                System.out.printf("  /init reached: +%.1f s%n  agent enrolled: +%.1f s%n  first verdict logged by +%.1f s: %s%n",
-                        init.at().toMillis() / 1000.0, enrolled.at().toMillis() / 1000.0, verdictAt.toMillis() / 1000.0,
-                        verdict.get().entry().message());
-                assertThat(events).anyMatch(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(BootRoot.INITRD));
-            }
-            passed = true;
-        } finally {
-            if (!passed) {
-                System.out.println("logs kept in " + run);
-            }
-        }
+    /** "challenge N" of a baseline entry's sentence. */
+    static String challengeOf(ChainedEntry baseline) {
+        java.util.regex.Matcher m = Pattern.compile("challenge (\\d+)").matcher(baseline.entry().message());
+        assertThat(m.find()).as(baseline.entry().message()).isTrue();
+        return "challenge " + m.group(1) + " ";
     }
 
     static double since(java.time.Instant t0, java.time.Instant t) {
@@ -145,13 +96,27 @@ class HpcAttestationIT {
     }
 
     /**
-     * Tampering from outside the guest: a PCI NIC is hot-plugged through the QEMU monitor. The
-     * next hardware check finds it, the policy (hardware: critical, action power-cycle) power-cycles
-     * the VM through its QMP socket, the VM boots the image again, enrolls with the new boot's nonce
-     * and is attested clean.
+     * BIOS: a PCI NIC is hot-plugged through the QEMU monitor. The next hardware check finds it,
+     * the policy (hardware: critical, action: power-cycle) power-cycles the VM through its QMP
+     * socket, the VM boots the image again, enrolls with the new boot's nonce and is attested clean.
      */
     @Test
     void biosHotPluggedNicIsFoundAndTheVmIsPowerCycledAndAttestedCleanAgain() throws Exception {
+        tamperLoop(Firmware.BIOS, "hardware.pci.added", List.of(), List.of("device_add e1000,id=tamper0,mac=52:54:00:77:00:99,romfile="));
+    }
+
+    /** UEFI: the same loop with a USB storage device plugged into the VM's xHCI controller. */
+    @Test
+    void uefiHotPluggedUsbStorageIsFoundAndTheVmIsPowerCycledAndAttestedCleanAgain(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        assumeTrue(Files.isRegularFile(Firmware.OVMF_CODE), "OVMF missing (Debian package ovmf)");
+        Path stick = tmp.resolve("usb-stick.img");
+        Files.write(stick, new byte[1 << 20]);
+        tamperLoop(Firmware.UEFI, "hardware.usb.added", List.of("-device", "qemu-xhci,id=xhci"),
+                List.of("drive_add 0 if=none,id=stick,format=raw,file=" + stick, "device_add usb-storage,bus=xhci.0,drive=stick,id=stick0"));
+    }
+
+    private void tamperLoop(Firmware firmware, String expectedFinding, List<String> qemuArgs, List<String> tamper) throws Exception {
         Path run = Files.createTempDirectory("leoe-tamper-attest-");
         Path qmp = run.resolve("qmp.sock");
         Path policy = run.resolve("policy.properties");
@@ -168,16 +133,35 @@ class HpcAttestationIT {
             BootRoot root = BootRoot.prepare(run.resolve("root"), image, topo.pi().address(), 8080, "unused");
             server.start(topo.pi(), root, BootMode.TFTP);
             java.time.Instant powerOnAt = java.time.Instant.now();
-            try (QemuVm vm = QemuVm.builder(topo.hpc(), topo.tap(), run.resolve("vm")).firmware(Firmware.BIOS).mac(MAC).memoryMiB(768)
-                    .noReboot(false).extraArgs("-qmp", "unix:" + qmp + ",server=on,wait=off").start()) {
+            List<String> args = new ArrayList<>(List.of("-qmp", "unix:" + qmp + ",server=on,wait=off"));
+            args.addAll(qemuArgs);
+            try (QemuVm vm = QemuVm.builder(topo.hpc(), topo.tap(), run.resolve("vm")).firmware(firmware).mac(MAC).memoryMiB(768)
+                    .noReboot(false).extraArgs(args.toArray(String[]::new)).start()) {
+                SerialLine init;
+                SerialLine enrolled;
                 try {
-                    vm.awaitSerial(Pattern.compile("enrolled as 52:54:00:77:00:10"), TIMEOUT);
+                    init = vm.awaitSerial(Pattern.compile("LEO-IMAGE-INIT"), TIMEOUT);
+                    vm.awaitSerial(Pattern.compile("SHA-256 by libcrypto"), TIMEOUT);
+                    enrolled = vm.awaitSerial(Pattern.compile("enrolled as 52:54:00:77:00:10"), TIMEOUT);
                 } catch (java.util.concurrent.TimeoutException e) {
                     fail("no enrollment within " + TIMEOUT + "; serial tail:\n" + vm.tail() + "\nserver log:\n" + server.log());
+                    return;
                 }
                 ChainedEntry baseline = awaitEntry(server, 0, e -> e.kind() == LogEntry.Kind.VERDICT, TIMEOUT);
+                List<BootEvent> events = server.events();
+                System.out.println("HPC image, " + firmware + " over TFTP under TCG (seconds after power-on):");
+                events.stream().filter(e -> e.stage() == BootStage.DHCP_ACK).findFirst()
+                        .ifPresent(e -> System.out.printf("  DHCPACK: +%.1f s%n", since(powerOnAt, e.at())));
+                events.stream().filter(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(BootRoot.KERNEL)).findFirst()
+                        .ifPresent(e -> System.out.printf("  kernel fetched: +%.1f s (%s)%n", since(powerOnAt, e.at()), e.detail()));
+                System.out.printf("  /init reached: +%.1f s%n  agent enrolled: +%.1f s%n  first verdict: +%.1f s: %s%n",
+                        init.at().toMillis() / 1000.0, enrolled.at().toMillis() / 1000.0, since(powerOnAt, baseline.entry().at()),
+                        baseline.entry().message());
+                assertThat(events).anyMatch(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(BootRoot.INITRD));
+                // a later challenge than the baseline's own (which is also appraised, against itself)
+                String baseChallenge = challengeOf(baseline);
                 ChainedEntry clean = awaitEntry(server, baseline.seq(), e -> e.kind() == LogEntry.Kind.VERDICT
-                        && !"baseline.taken".equals(e.eventId()), TIMEOUT);
+                        && !"baseline.taken".equals(e.eventId()) && !e.message().contains(baseChallenge), TIMEOUT);
                 System.out.println("before tampering: " + clean.entry().message());
                 assertThat(clean.entry().severity()).as(clean.entry().message()).isNotEqualTo("critical");
                 List<ChainedEntry> before = entries(server);
@@ -185,10 +169,13 @@ class HpcAttestationIT {
                         && "critical".equals(e.entry().severity()));
 
                 java.time.Instant tamperedAt = java.time.Instant.now();
-                vm.monitor("device_add e1000,id=tamper0,mac=52:54:00:77:00:99,romfile=");
+                for (String command : tamper) {
+                    String reply = vm.monitor(command);
+                    System.out.println("monitor: " + command + (reply.isBlank() ? "" : " -> " + reply.strip()));
+                }
                 long last = before.get(before.size() - 1).seq();
                 ChainedEntry finding = awaitEntry(server, last, e -> e.kind() == LogEntry.Kind.FINDING
-                        && e.eventId().startsWith("hardware.pci.added"), TIMEOUT);
+                        && e.eventId().startsWith(expectedFinding), TIMEOUT);
                 ChainedEntry cycled = awaitEntry(server, finding.seq(), e -> e.kind() == LogEntry.Kind.ACTION
                         && e.eventId().equals("action.power-cycle"), TIMEOUT);
                 System.out.println("finding: " + finding.entry().message());
@@ -197,13 +184,14 @@ class HpcAttestationIT {
                 SerialLine again = vm.awaitSerialAfter(mark, Pattern.compile("LEO-IMAGE-INIT"), TIMEOUT);
                 SerialLine reenrolled = vm.awaitSerialAfter(again.index(), Pattern.compile("enrolled as 52:54:00:77:00:10"), TIMEOUT);
                 ChainedEntry rebaseline = awaitEntry(server, cycled.seq(), e -> e.kind() == LogEntry.Kind.VERDICT, TIMEOUT);
+                String rebaseChallenge = challengeOf(rebaseline);
                 ChainedEntry after = awaitEntry(server, rebaseline.seq(), e -> e.kind() == LogEntry.Kind.VERDICT
-                        && !"baseline.taken".equals(e.eventId()), TIMEOUT);
+                        && !"baseline.taken".equals(e.eventId()) && !e.message().contains(rebaseChallenge), TIMEOUT);
                 assertThat(after.entry().severity()).as(after.entry().message()).isNotEqualTo("critical");
                 List<ChainedEntry> since = entries(server).stream().filter(e -> e.seq() > rebaseline.seq() && e.seq() <= after.seq()).toList();
                 assertThat(since).as("attested clean after the power cycle").noneMatch(e -> e.entry().kind() == LogEntry.Kind.FINDING
                         && "critical".equals(e.entry().severity()));
-                System.out.printf("tampering timeline (BIOS, TFTP, TCG): NIC hot-plugged at +%.1f s after power-on; found +%.1f s later; "
+                System.out.printf("tampering timeline (" + firmware + ", TFTP, TCG): " + expectedFinding + ": device added at +%.1f s after power-on; found +%.1f s later; "
                                 + "power-cycled +%.1f s after the hot-plug; /init again at +%.1f s (serial); re-enrolled at +%.1f s;"
                                 + " clean hardware verdict %.1f s after the hot-plug: %s%n",
                         since(powerOnAt, tamperedAt), since(tamperedAt, finding.entry().at()), since(tamperedAt, cycled.entry().at()),
