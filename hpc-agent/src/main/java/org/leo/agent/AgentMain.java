@@ -99,7 +99,7 @@ public final class AgentMain {
                 System.err.println("leo-agent: no Pi to attest to: the kernel command line has no leo.server= or leo.ca= (give --server and --ca)");
                 return 2;
             }
-            if (!ca.matches("[0-9a-fA-F]{64}")) {
+            if (!PinnedServerTrust.isFingerprint(ca)) {
                 System.err.println("leo-agent: the appliance CA to pin (--ca or leo.ca=) must be 64 hex digits, its certificate's SHA-256; got '"
                         + (ca.length() > 80 ? ca.substring(0, 80) + "..." : ca) + "'");
                 return 2;

@@ -22,8 +22,13 @@ import javax.net.ssl.X509ExtendedTrustManager;
 public final class PinnedServerTrust extends X509ExtendedTrustManager {
     private final String pinnedSha256;
 
+    /** True for what a pin must be: the 64 hex digits of the CA certificate's SHA-256. */
+    public static boolean isFingerprint(String s) {
+        return s.matches("[0-9a-fA-F]{64}");
+    }
+
     public PinnedServerTrust(String caSha256Hex) {
-        if (!caSha256Hex.matches("[0-9a-fA-F]{64}")) {
+        if (!isFingerprint(caSha256Hex)) {
             throw new IllegalArgumentException("a CA fingerprint is 64 hex digits (SHA-256), got '" + caSha256Hex + "'");
         }
         this.pinnedSha256 = caSha256Hex.toLowerCase(Locale.ROOT);

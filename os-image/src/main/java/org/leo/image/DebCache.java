@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import org.leo.pxe.manifest.Sha256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,7 @@ public final class DebCache {
                 Files.deleteIfExists(tmp);
             }
         }
-        String sha = sha256(file);
+        String sha = Sha256.hex(file);
         if (!sha.equals(deb.sha256())) {
             throw new IOException(file + " has SHA-256 " + sha + ", but os-image/inputs.lock pins " + deb + " at " + deb.sha256());
         }
@@ -74,9 +75,5 @@ public final class DebCache {
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         return target;
-    }
-
-    static String sha256(Path file) throws IOException {
-        return org.leo.pxe.manifest.Sha256.hex(file);
     }
 }

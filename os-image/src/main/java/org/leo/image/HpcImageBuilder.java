@@ -68,6 +68,18 @@ public final class HpcImageBuilder {
     private HpcImageBuilder() {
     }
 
+    /**
+     * The agent's class path: its jar, then the jars of {@code libDir} (hpc-agent/target/agent-lib)
+     * in name order, so the order, and with it {@code agent.args}, does not depend on the directory.
+     */
+    public static List<Path> agentJars(Path agentJar, Path libDir) throws IOException {
+        List<Path> jars = new ArrayList<>(List.of(agentJar));
+        try (var s = Files.list(libDir)) {
+            s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().forEach(jars::add);
+        }
+        return jars;
+    }
+
     public static Result build(Config c) throws IOException {
         Map<String, Duration> steps = new LinkedHashMap<>();
         Instant t = Instant.now();
@@ -191,19 +203,7 @@ public final class HpcImageBuilder {
         if (n.endsWith(".ko")) {
             return Files.readAllBytes(ko);
         }
-        String tool = n.endsWith(".xz") ? "xz" : "zstd";
-        ProcessBuilder pb = new ProcessBuilder(tool, "-dc", ko.toString());
-        Process p = pb.start();
-        byte[] b = p.getInputStream().readAllBytes();
-        try {
-            if (p.waitFor() != 0) {
-                throw new IOException(tool + " -dc " + ko + " failed");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        return b;
+        return Processes.output(null, List.of(n.endsWith(".xz") ? "xz" : "zstd", "-dc", ko.toString()), 120);
     }
 
     static byte[] resource(String name) throws IOException {

@@ -11,8 +11,13 @@ final class Processes {
     private Processes() {
     }
 
-    /** Runs {@code command} in {@code dir}; returns its stdout. @throws IOException with its stderr if it fails */
+    /** Runs {@code command} in {@code dir}; returns its stdout as text. @throws IOException with its stderr if it fails */
     static String run(Path dir, List<String> command, long timeoutSeconds) throws IOException {
+        return new String(output(dir, command, timeoutSeconds), StandardCharsets.UTF_8);
+    }
+
+    /** Runs {@code command} in {@code dir}; returns its stdout's bytes. @throws IOException with its stderr if it fails */
+    static byte[] output(Path dir, List<String> command, long timeoutSeconds) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir == null ? null : dir.toFile());
         pb.environment().put("LC_ALL", "C");
         Process p = pb.start();
@@ -43,6 +48,6 @@ final class Processes {
             throw new IOException(String.join(" ", command) + " exited with " + p.exitValue()
                     + (stderr.isEmpty() ? "" : ": " + stderr.lines().reduce((a, b) -> b).orElse("")));
         }
-        return new String(out[0], StandardCharsets.UTF_8);
+        return out[0];
     }
 }

@@ -76,11 +76,6 @@ final class Tree {
         return List.copyOf(entries.values());
     }
 
-    /** Bytes of all file contents. */
-    long contentBytes() {
-        return entries.values().stream().mapToLong(e -> e.data().length).sum();
-    }
-
     private static int perm(Path p) throws IOException {
         int m = 0;
         for (PosixFilePermission x : Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)) {

@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leo.pxe.manifest.ManifestTool;
+import org.leo.pxe.manifest.Sha256;
 
 /**
  * Builds the real HPC image twice from the pinned inputs (Debian packages fetched with apt-get
@@ -31,17 +30,9 @@ class HpcImageReproducibleTest {
     /** LEO_KEEP_IMAGE=DIR keeps the unpacked initramfs there, to look at. */
     static final String KEEP = System.getenv("LEO_KEEP_IMAGE");
 
-    static List<Path> agentJars() throws IOException {
-        List<Path> jars = new ArrayList<>();
-        jars.add(REPO.resolve("hpc-agent/target/hpc-agent-0.1.0-SNAPSHOT.jar"));
-        try (Stream<Path> s = Files.list(REPO.resolve("hpc-agent/target/agent-lib"))) {
-            s.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(jars::add);
-        }
-        return jars;
-    }
-
     static HpcImageBuilder.Config config(Path out, Path key) throws IOException {
-        return new HpcImageBuilder.Config(InputsLock.read(REPO.resolve("os-image/inputs.lock")), CACHE, agentJars(),
+        return new HpcImageBuilder.Config(InputsLock.read(REPO.resolve("os-image/inputs.lock")), CACHE,
+                HpcImageBuilder.agentJars(REPO.resolve("hpc-agent/target/hpc-agent-0.1.0-SNAPSHOT.jar"), REPO.resolve("hpc-agent/target/agent-lib")),
                 REPO.resolve("hpc-agent/jvm.options"), Path.of(System.getProperty("java.home")), out, EPOCH, "leo-hpc-test", key);
     }
 
@@ -70,8 +61,8 @@ class HpcImageReproducibleTest {
 
     @Test
     void twoBuildsOfTheSameInputsAreByteIdentical() throws Exception {
-        assertThat(DebCache.sha256(second.initrd())).isEqualTo(DebCache.sha256(first.initrd()));
-        assertThat(DebCache.sha256(second.vmlinuz())).isEqualTo(DebCache.sha256(first.vmlinuz()));
+        assertThat(Sha256.hex(second.initrd())).isEqualTo(Sha256.hex(first.initrd()));
+        assertThat(Sha256.hex(second.vmlinuz())).isEqualTo(Sha256.hex(first.vmlinuz()));
         assertThat(Files.readAllBytes(second.manifest())).isEqualTo(Files.readAllBytes(first.manifest()));
     }
 

@@ -3,9 +3,7 @@ package org.leo.appliance.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.leo.image.HpcImageBuilder;
 import org.leo.image.InputsLock;
 import picocli.CommandLine.Command;
@@ -42,21 +40,13 @@ public class ImageCommand {
         @Option(names = "--jdk", paramLabel = "DIR", description = "The JDK whose jlink makes the runtime. Default: this JVM's.")
         Path jdk;
 
-        List<Path> agentJars() throws IOException {
-            List<Path> jars = new ArrayList<>(List.of(agentJar));
-            try (Stream<Path> s = Files.list(agentLib)) {
-                s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().forEach(jars::add);
-            }
-            return jars;
-        }
-
         HpcImageBuilder.Config config(Path out, long epoch, String imageId, Path key) throws IOException {
             for (Path p : List.of(lock, agentJar, agentLib, jvmOptions)) {
                 if (!Files.exists(p)) {
                     throw new IOException(p + " does not exist (run from the repository root after ./mvnw package, or give its option)");
                 }
             }
-            return new HpcImageBuilder.Config(InputsLock.read(lock), cache, agentJars(), jvmOptions,
+            return new HpcImageBuilder.Config(InputsLock.read(lock), cache, HpcImageBuilder.agentJars(agentJar, agentLib), jvmOptions,
                     jdk != null ? jdk : Path.of(System.getProperty("java.home")), out, epoch, imageId, key);
         }
     }

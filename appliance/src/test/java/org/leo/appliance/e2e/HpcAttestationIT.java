@@ -9,9 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -50,10 +48,8 @@ class HpcAttestationIT {
         assumeTrue(Files.isRegularFile(LeoPxeServer.JAR), "the packaged leo (" + LeoPxeServer.JAR + ") is missing: run mvn verify");
         VmPreconditions.assumeVmBootPossible();
         Path out = Files.createTempDirectory("leoe-image-");
-        List<Path> jars = new ArrayList<>(List.of(REPO.resolve("hpc-agent/target/hpc-agent-0.1.0-SNAPSHOT.jar")));
-        try (Stream<Path> s = Files.list(REPO.resolve("hpc-agent/target/agent-lib"))) {
-            s.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(jars::add);
-        }
+        List<Path> jars = HpcImageBuilder.agentJars(REPO.resolve("hpc-agent/target/hpc-agent-0.1.0-SNAPSHOT.jar"),
+                REPO.resolve("hpc-agent/target/agent-lib"));
         HpcImageBuilder.Result r = HpcImageBuilder.build(new HpcImageBuilder.Config(InputsLock.read(REPO.resolve("os-image/inputs.lock")),
                 BootArtifacts.cacheDir().resolve("image"), jars, REPO.resolve("hpc-agent/jvm.options"),
                 Path.of(System.getProperty("java.home")), out, 1_764_547_200L, "leo-hpc-e2e", null));

@@ -1,0 +1,62 @@
+package org.leo.image;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.leo.pxe.manifest.ManifestEntry;
+import org.leo.pxe.manifest.Sha256;
+import org.leo.pxe.manifest.SignedManifest;
+
+/**
+ * Rebuilds the HPC image with a signed manifest's own image id and creation time (as
+ * SOURCE_DATE_EPOCH) and compares the rebuilt vmlinuz and initrd.img with the manifest's entries.
+ * This is how anyone holding the repository and the lock file checks the reference the Pi attests
+ * against. The signature is the caller's to check first.
+ */
+public final class ImageVerifier {
+    /** One rebuilt file against the manifest; {@code expected} is empty if the manifest does not list it. */
+    public record Comparison(String file, Optional<ManifestEntry> expected, long size, String sha256) {
+        public boolean identical() {
+            return expected.isPresent() && expected.get().size() == size && expected.get().sha256Hex().equals(sha256);
+        }
+
+        /** "initrd.img: identical (..)" or what differs. */
+        public String sentence() {
+            if (expected.isEmpty()) {
+                return file + ": not in the manifest";
+            }
+            ManifestEntry e = expected.get();
+            return identical()
+                    ? file + ": identical (" + size + " bytes, sha256=" + sha256.substring(0, 16) + "..)"
+                    : file + ": DIFFERS: the manifest says " + e.size() + " bytes sha256=" + e.sha256Hex()
+                            + ", the rebuild gives " + size + " bytes sha256=" + sha256;
+        }
+    }
+
+    private ImageVerifier() {
+    }
+
+    /**
+     * @param inputs the build's inputs; its out dir, time, image id and key are replaced: the
+     *               rebuild goes to a temporary directory, deleted afterwards, and is not signed
+     */
+    public static List<Comparison> verify(HpcImageBuilder.Config inputs, SignedManifest manifest) throws IOException {
+        Path out = Files.createTempDirectory("leo-image-verify-");
+        try {
+            HpcImageBuilder.Result r = HpcImageBuilder.build(new HpcImageBuilder.Config(inputs.lock(), inputs.cacheDir(),
+                    inputs.agentJars(), inputs.jvmOptions(), inputs.jdkHome(), out, manifest.manifest().createdAt().getEpochSecond(),
+                    manifest.manifest().imageId(), null));
+            List<Comparison> result = new ArrayList<>();
+            for (Path built : List.of(r.vmlinuz(), r.initrd())) {
+                String name = built.getFileName().toString();
+                result.add(new Comparison(name, manifest.manifest().entry(name), Files.size(built), Sha256.hex(built)));
+            }
+            return result;
+        } finally {
+            Tree.delete(out);
+        }
+    }
+}
