@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Builds the HPC boot image from pinned inputs ({@link InputsLock}): the Debian kernel
  * ({@code vmlinuz}), and an initramfs ({@code initrd.img}, gzip'd newc cpio written by
- * {@link CpioWriter}) holding static busybox, /init, the NIC drivers, the shared libraries the
+ * {@link CpioWriter}) holding static busybox, /init, the NIC, disk and USB drivers, the shared libraries the
  * JVM needs, a Java runtime made by jlink with only the agent's modules, and the agent. Then the
  * signed boot manifest over both, when a key is given.
  *
@@ -37,12 +37,16 @@ public final class HpcImageBuilder {
     public static final List<String> JRE_MODULES = List.of("java.base", "java.logging", "java.management", "java.naming",
             "jdk.crypto.ec", "jdk.unsupported");
     /**
-     * Drivers loaded at boot, in dependency order: the NICs (QEMU's virtio-net and e1000, Intel
-     * e1000e and igb) and the USB host controller (xHCI), so that a USB device plugged into the HPC
-     * shows in /sys and is a finding.
+     * Drivers loaded at boot, in dependency order (each after the modules its {@code depends=}
+     * names): the NICs (QEMU's virtio-net and e1000, Intel e1000e and igb); the disks an
+     * attestation policy may fingerprint (virtio-blk, NVMe with its T10 protection-information
+     * CRCs); and the USB host controller (xHCI), so that a USB device plugged into the HPC shows in
+     * /sys and is a finding. No disk is mounted: the drivers only make the devices readable.
      */
-    public static final List<String> NIC_MODULES = List.of("virtio_ring", "virtio", "virtio_pci_modern_dev",
-            "virtio_pci_legacy_dev", "virtio_pci", "failover", "net_failover", "virtio_net", "e1000", "e1000e", "dca", "igb",
+    public static final List<String> DRIVER_MODULES = List.of("virtio_ring", "virtio", "virtio_pci_modern_dev",
+            "virtio_pci_legacy_dev", "virtio_pci", "failover", "net_failover", "virtio_net", "e1000", "e1000e", "dca", "i2c-algo-bit", "igb",
+            "virtio_blk", "crct10dif_common", "crct10dif_generic", "crc-t10dif", "crc64", "crc64_rocksoft_generic",
+            "crc64-rocksoft", "t10-pi", "nvme-core", "nvme",
             "usb-common", "usbcore", "xhci-hcd", "xhci-pci");
     /** The shared libraries' packages: the JVM's (libc, libgcc, libstdc++, zlib) and libcrypto (the agent's SHA-256). */
     static final List<String> LIBRARY_PACKAGES = List.of("libc6", "libgcc-s1", "libstdc++6", "zlib1g", "libssl3");
@@ -116,19 +120,19 @@ public final class HpcImageBuilder {
         }
         StringBuilder order = new StringBuilder();
         Path moddir = kroot.resolve("lib/modules").resolve(kver);
-        for (String m : NIC_MODULES) {
+        for (String m : DRIVER_MODULES) {
             Path ko = findModule(moddir, m);
             if (ko == null) {
                 if (Files.readString(moddir.resolve("modules.builtin")).contains("/" + m + ".ko\n")) {
                     continue; // built into this kernel
                 }
-                throw new IOException("NIC module " + m + " is not in " + kernelDeb);
+                throw new IOException("driver module " + m + " is not in " + kernelDeb);
             }
             tree.file("lib/modules/" + m + ".ko", 0644, moduleBytes(ko));
             order.append(m).append('\n');
         }
         tree.file("lib/modules/load-order", 0644, order.toString().getBytes(StandardCharsets.US_ASCII));
-        t = step(steps, "busybox, libraries, NIC modules", t);
+        t = step(steps, "busybox, libraries, driver modules", t);
 
         Path work = Files.createTempDirectory("leo-image-");
         try {

@@ -2,7 +2,8 @@
 # /init of the Leo HPC image (os-image, `leo image build-hpc`). PID 1 in the initramfs: nothing
 # on disk is mounted and nothing persists. In order:
 #   1. mounts proc, sys, devtmpfs and a tmpfs on /tmp and /run;
-#   2. loads the NIC drivers in dependency order (/lib/modules/load-order; insmod, no modprobe);
+#   2. loads the NIC, disk and USB drivers in dependency order (/lib/modules/load-order; insmod,
+#      no modprobe), none of which mounts anything;
 #   3. takes an address from the Pi by DHCP (busybox udhcpc; the hook sets address and route);
 #   4. starts the agent (/opt/leo/agent.args), which reads leo.server=, leo.ca=, leo.attest= and
 #      leo.nonce= from the kernel command line, enrolls and attests;
@@ -19,7 +20,7 @@ mount -t tmpfs tmpfs /run
 up() { cut -d' ' -f1 /proc/uptime; }
 echo "LEO-IMAGE-INIT image=$(cat /etc/leo-image) uptime=$(up)"
 while read -r m; do
-  insmod "/lib/modules/$m.ko" 2>/dev/null
+  err=$(insmod "/lib/modules/$m.ko" 2>&1) || echo "leo-init: driver $m not loaded: $err"
 done < /lib/modules/load-order
 ip link set lo up
 IF=

@@ -59,11 +59,11 @@ public class ImageCommand {
             descriptionHeading = "%nDescription:%n",
             description = {"Fetches the Debian packages pinned in the lock file with apt-get download (nothing is installed), "
                     + "checks their SHA-256, and builds from them and the agent: the Debian kernel, and an initramfs (newc cpio, "
-                    + "gzip -9) with static busybox, /init, the NIC drivers, the libraries the JVM needs, a Java runtime made by "
+                    + "gzip -9) with static busybox, /init, the NIC, disk (virtio-blk, NVMe) and USB (xHCI) drivers, the libraries the JVM needs, a Java runtime made by "
                     + "jlink with only the agent's modules, and the agent. Every entry is owned by root and stamped with "
                     + "SOURCE_DATE_EPOCH, so the same inputs give the same bytes; 'leo image verify' checks that.",
                     "",
-                    "The image's /init mounts /proc, /sys and /dev, loads the NIC drivers, takes an address by DHCP and starts "
+                    "The image's /init mounts /proc, /sys and /dev, loads the NIC, disk and USB drivers (mounting nothing), takes an address by DHCP and starts "
                     + "the agent, which finds the Pi and the CA to pin on the kernel command line that 'leo pxe serve --attest' "
                     + "writes. Nothing is mounted from disk and nothing persists. See docs/booting.md."},
             footerHeading = "%nExit status:%n",

@@ -68,6 +68,55 @@ class AttestCommandTest {
         assertThat(missing.err()).contains("no attestation log at");
     }
 
+    /**
+     * {@code leo attest log quote} with a real swtpm: the quote over the head verifies (checked
+     * again here with the verifier's code, from the file it writes), names the head that
+     * {@code verify} prints, and a broken chain is not quoted.
+     */
+    @Test
+    void logQuoteHasTheTpmSignTheHeadAndChecksIt() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.leo.protocol.tpm.SwtpmProcess.installed(), "swtpm is not installed");
+        Path file = dir.resolve("attest/attest.db");
+        Files.createDirectories(file.getParent());
+        try (AttestationLog log = AttestationLog.open(file)) {
+            for (int i = 0; i < 4; i++) {
+                log.appendDurably(new LogEntry(Instant.now(), "52:54:00:77:00:10", LogEntry.Kind.VERDICT, "info", "verdict.clean", "clean " + i, ""));
+            }
+        }
+        try (org.leo.protocol.tpm.SwtpmProcess swtpm = org.leo.protocol.tpm.SwtpmProcess.start()) {
+            Path out = dir.resolve("quote.txt");
+            Run q = leo("attest", "log", "quote", "--data-dir", dir.toString(), "--tpm", swtpm.endpoint().toString(),
+                    "--nonce", "c0ffee00c0ffee00", "--out", out.toString());
+            assertThat(q.status()).as(q.out() + q.err()).isZero();
+            assertThat(q.out()).contains("chain intact: 4 entries, head #4").contains("TPM quote over event log head #4 sha256 ")
+                    .contains("nonce c0ffee00c0ffee00").contains("quote: verifies (signature, nonce, PCR 23)");
+            java.util.Map<String, String> fields = new java.util.HashMap<>();
+            Files.readAllLines(out).stream().filter(l -> l.matches("[a-z0-9-]+: .*"))
+                    .forEach(l -> fields.put(l.substring(0, l.indexOf(':')), l.substring(l.indexOf(':') + 2)));
+            java.util.HexFormat hex = java.util.HexFormat.of();
+            String pem = Files.readString(out).substring(Files.readString(out).indexOf("-----BEGIN"));
+            java.security.PublicKey ak = java.security.KeyFactory.getInstance("EC").generatePublic(new java.security.spec.X509EncodedKeySpec(
+                    java.util.Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""))));
+            byte[] head = hex.parseHex(fields.get("head-sha256"));
+            org.leo.protocol.tpm.TpmQuote tq = new org.leo.protocol.tpm.TpmQuote(hex.parseHex(fields.get("attest")),
+                    hex.parseHex(fields.get("signature")), new int[] {23}, java.util.List.of(org.leo.attest.tpm.LogHeadQuoter.expectedPcr(head)));
+            org.leo.attest.tpm.HeadQuote hq = new org.leo.attest.tpm.HeadQuote(4, head, tq, pem);
+            assertThat(org.leo.attest.tpm.LogHeadQuoter.verify(ak, hq, hex.parseHex("c0ffee00c0ffee00")).ok()).isTrue();
+            assertThat(org.leo.attest.tpm.LogHeadQuoter.verify(ak, hq, hex.parseHex("c0ffee00c0ffee01")).ok()).as("another nonce").isFalse();
+            assertThat(leo("attest", "log", "verify", "--data-dir", dir.toString()).out()).contains(fields.get("head-sha256"));
+
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+                st.execute("DROP TRIGGER attest_log_no_update");
+                st.executeUpdate("UPDATE attest_log SET message = 'nothing to see' WHERE seq = 3");
+            }
+            Run broken = leo("attest", "log", "quote", "--data-dir", dir.toString(), "--tpm", swtpm.endpoint().toString());
+            assertThat(broken.status()).isEqualTo(1);
+            assertThat(broken.out()).contains("chain BROKEN: entry #3 was altered").doesNotContain("TPM quote");
+        }
+        Run badNonce = leo("attest", "log", "quote", "--data-dir", dir.toString(), "--tpm", "swtpm:127.0.0.1:1", "--nonce", "zz");
+        assertThat(badNonce.status()).isEqualTo(2);
+    }
+
     @Test
     void helpReadsLikeAManPage() {
         Run r = leo("attest", "log", "verify", "--help");

@@ -214,7 +214,7 @@ class PxeBootIT {
         }
     }
 
-    private static BootEvent awaitEvent(LeoPxeServer server, BootStage stage, String file) throws Exception {
+    static BootEvent awaitEvent(LeoPxeServer server, BootStage stage, String file) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
             for (BootEvent e : server.events()) {

@@ -187,6 +187,9 @@ public final class AttestationEngine implements AutoCloseable {
             }
             String why = cause == null ? "closed by the agent" : Status.fromThrowable(cause).toString();
             LOG.info("HPC {}: attestation stream from {} ended: {}", st.hpc, link.peer(), why);
+            if (timers.isShutdown()) {
+                return; // the server is stopping: a stream it cancels itself is not a drop
+            }
             Duration grace = policy.streamGrace();
             st.dropTimer = timers.schedule(() -> dropped(st, link.peer(), why), grace.toMillis(), TimeUnit.MILLISECONDS);
         }

@@ -113,15 +113,22 @@ public final class AttestationServer implements AutoCloseable {
         return attestation.getPort();
     }
 
+    /**
+     * Stops both servers. Enrollment calls are short: they get up to 5 s to finish. Attestation
+     * streams last as long as their HPC's boot and never end by themselves, so they are cancelled
+     * at once (each agent sees UNAVAILABLE and reconnects to the next server). Returns when the
+     * cancellations have run, so that nothing reaches the engine after this.
+     */
     @Override
     public void close() throws InterruptedException {
         enrollment.shutdown();
-        attestation.shutdown();
-        if (!attestation.awaitTermination(5, TimeUnit.SECONDS)) {
-            attestation.shutdownNow();
-        }
+        attestation.shutdownNow();
         if (!enrollment.awaitTermination(5, TimeUnit.SECONDS)) {
             enrollment.shutdownNow();
+            enrollment.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (!attestation.awaitTermination(5, TimeUnit.SECONDS)) {
+            LOG.warn("attestation server: streams still closing after 5 s");
         }
     }
 }

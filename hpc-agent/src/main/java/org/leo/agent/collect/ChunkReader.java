@@ -25,16 +25,32 @@ final class ChunkReader {
     private final String target;
     private final long size;
     private final int chunkSize;
+    private final int alignment;
     private final ByteBuffer buffer;
     private final MessageDigest leaf = Digests.sha256();
     private final MessageDigest keyed = Digests.sha256();
 
-    ChunkReader(FileChannel channel, String target, long size, int chunkSize) {
+    /**
+     * @param alignment 1 for buffered reads; for a channel opened with {@code O_DIRECT}, the block
+     *                  size that positions, lengths and the buffer's address must be multiples of
+     *                  (a power of two no larger than the chunk size, so every chunk starts aligned)
+     */
+    ChunkReader(FileChannel channel, String target, long size, int chunkSize, int alignment) {
+        if (alignment < 1 || Integer.bitCount(alignment) != 1 || alignment > chunkSize) {
+            throw new IllegalArgumentException("alignment " + alignment + " for chunks of " + chunkSize + " bytes");
+        }
         this.channel = channel;
         this.target = target;
         this.size = size;
         this.chunkSize = chunkSize;
-        this.buffer = ByteBuffer.allocateDirect(Math.min(chunkSize, MAX_BUFFER));
+        this.alignment = alignment;
+        int capacity = Math.min(chunkSize, MAX_BUFFER);
+        this.buffer = alignment == 1 ? ByteBuffer.allocateDirect(capacity)
+                : ByteBuffer.allocateDirect(capacity + alignment).alignedSlice(alignment).limit(capacity).slice();
+    }
+
+    ChunkReader(FileChannel channel, String target, long size, int chunkSize) {
+        this(channel, target, size, chunkSize, 1);
     }
 
     /** Writes the leaf hash of chunk {@code index} into {@code out[offset..offset+31]}; bytes read. */
@@ -65,12 +81,20 @@ final class ChunkReader {
         long start = index * chunkSize;
         int done = 0;
         while (done < length) {
-            buffer.clear().limit(Math.min(buffer.capacity(), length - done));
+            int want = Math.min(buffer.capacity(), length - done);
+            // a direct read asks for whole blocks; only the tail of a device can end inside one,
+            // and the kernel then returns the bytes up to the end
+            buffer.clear().limit(Math.min(buffer.capacity(), (want + alignment - 1) & -alignment));
             int n = channel.read(buffer, start + done);
-            if (n < 0) {
+            if (n <= 0) {
                 throw new IOException(target + " ended at byte " + (start + done) + ", expected " + size + " bytes");
             }
-            buffer.flip();
+            if (n < want && alignment > 1 && n % alignment != 0) {
+                throw new IOException(target + ": a direct read at byte " + (start + done) + " returned " + n
+                        + " bytes, not a multiple of the " + alignment + "-byte block");
+            }
+            buffer.flip().limit(Math.min(n, want));
+            n = buffer.limit();
             if (also != null) {
                 also.update(buffer.duplicate());
             }

@@ -1,6 +1,7 @@
 package org.leo.agent.collect;
 
 import com.google.protobuf.ByteString;
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
@@ -12,6 +13,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,10 +26,22 @@ import org.leo.protocol.attest.v1.DiskRootResult;
 import org.leo.protocol.attest.v1.DiskSpotResult;
 import org.leo.protocol.merkle.ChunkedFile;
 import org.leo.protocol.merkle.MerkleTree;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fingerprints a disk target (a block device or an image file): the RFC 6962 Merkle tree of the
  * SHA-256 leaf hashes of its {@link ChunkedFile chunks}, its root, and nonce-keyed spot checks.
+ *
+ * <p>Block devices are read with {@code O_DIRECT}, past the HPC's page cache. A write that does
+ * not go through this kernel (a hypervisor writing the disk image, another initiator on shared
+ * storage, a DMA-capable device) leaves the cached pages of the device stale for as long as
+ * anything holds the device open; a buffered read would then hash the old bytes and miss the
+ * change. Direct reads also leave the task's page cache alone while a whole disk is hashed. The
+ * alignment is the device node's file store block size ({@code f_frsize}, what the JDK checks).
+ * Where the kernel refuses {@code O_DIRECT} the device is read buffered, and the start of that is
+ * logged once per device. Regular files are read buffered: every write to them goes through the
+ * page cache they are read from.
  *
  * <p>Hashing: {@code threads} workers each take a contiguous, disjoint range of chunks, read them
  * with positional reads into their own reusable direct buffer and hash them with
@@ -68,6 +83,9 @@ public final class DiskFingerprinter {
     private static final int S_IFBLK = 0060000;
     private static final int S_IFREG = 0100000;
     private static final int SECTOR = 512;
+    private static final Logger LOG = LoggerFactory.getLogger(DiskFingerprinter.class);
+    /** Devices already logged as read through the page cache. */
+    private static final Set<String> BUFFERED_WARNED = ConcurrentHashMap.newKeySet();
 
     private final HostPaths host;
     private final int threads;
@@ -87,7 +105,7 @@ public final class DiskFingerprinter {
     }
 
     /** A target opened for hashing: its channel, size, kind and cache key. */
-    private record Target(String name, FileChannel channel, long size, boolean blockDevice, TreeKey key)
+    private record Target(String name, FileChannel channel, long size, boolean blockDevice, int alignment, TreeKey key)
             implements AutoCloseable {
         @Override
         public void close() throws IOException {
@@ -157,7 +175,7 @@ public final class DiskFingerprinter {
             if (tree == null) {
                 tree = build(t, chunkSize);
             }
-            ChunkReader reader = new ChunkReader(t.channel(), target, t.size(), chunkSize);
+            ChunkReader reader = new ChunkReader(t.channel(), target, t.size(), chunkSize, t.alignment());
             DiskSpotResult.Builder out = DiskSpotResult.newBuilder().setTarget(target);
             boolean stale = false;
             for (long i : indices) {
@@ -193,16 +211,46 @@ public final class DiskFingerprinter {
             throw new IOException(target + " (" + path + ") is neither a block device nor a regular file");
         }
         Path real = path.toRealPath();
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        int alignment = block ? directAlignment(real) : 1;
+        FileChannel ch = null;
+        if (alignment > 1) {
+            try {
+                ch = FileChannel.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
+            } catch (IOException | UnsupportedOperationException e) {
+                if (BUFFERED_WARNED.add(real.toString())) {
+                    LOG.warn("{} ({}): O_DIRECT refused ({}); reading it through the page cache, which can hide writes "
+                            + "made outside this kernel while the device is held open", target, real, e.toString());
+                }
+            }
+        }
+        if (ch == null) {
+            alignment = 1;
+            ch = FileChannel.open(path, StandardOpenOption.READ);
+        }
         try {
             long size = block ? blockDeviceSize(host, real.getFileName().toString(), ch) : ch.size();
             TreeKey key = new TreeKey(real.toString(), chunkSize, a.get("dev"), a.get("ino"), size,
                     (FileTime) a.get("lastModifiedTime"), (FileTime) a.get("ctime"));
-            return new Target(target, ch, size, block, key);
+            return new Target(target, ch, size, block, alignment, key);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
         }
+    }
+
+    /**
+     * The alignment of direct reads of {@code device}: its file store's block size, which is what
+     * the JDK demands of position, length and buffer address; 1 (read buffered) if that is unknown
+     * or not a power of two up to {@link ChunkedFile#MIN_CHUNK_SIZE} (chunks must start aligned).
+     */
+    static int directAlignment(Path device) {
+        long b;
+        try {
+            b = Files.getFileStore(device).getBlockSize();
+        } catch (IOException | UnsupportedOperationException e) {
+            return 1;
+        }
+        return b >= 512 && b <= ChunkedFile.MIN_CHUNK_SIZE && Long.bitCount(b) == 1 ? (int) b : 1;
     }
 
     /**
@@ -282,7 +330,7 @@ public final class DiskFingerprinter {
 
     private void hashRange(Target t, int chunkSize, int from, int to, byte[] leaves, AtomicLong done)
             throws IOException {
-        ChunkReader reader = new ChunkReader(t.channel(), t.name(), t.size(), chunkSize);
+        ChunkReader reader = new ChunkReader(t.channel(), t.name(), t.size(), chunkSize, t.alignment());
         for (int i = from; i < to; i++) {
             if (Thread.interrupted()) {
                 throw new InterruptedIOException("hashing " + t.name() + " was interrupted");

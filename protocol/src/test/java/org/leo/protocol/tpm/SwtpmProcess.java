@@ -30,13 +30,15 @@ public final class SwtpmProcess implements AutoCloseable {
     private static final int PORT_ATTEMPTS = 20;
 
     private final Path baseDir;
+    private final List<String> prefix;
     private final Path stateDir;
     private final Path log;
     private Process process;
     private int port;
 
-    private SwtpmProcess(Path baseDir) {
+    private SwtpmProcess(Path baseDir, List<String> prefix) {
         this.baseDir = baseDir;
+        this.prefix = List.copyOf(prefix);
         this.stateDir = baseDir.resolve("state");
         this.log = baseDir.resolve("swtpm.log");
     }
@@ -53,7 +55,15 @@ public final class SwtpmProcess implements AutoCloseable {
 
     /** Starts a swtpm with a new, empty state (manufactured on first start). */
     public static SwtpmProcess start() throws IOException {
-        SwtpmProcess swtpm = new SwtpmProcess(Files.createTempDirectory("leo-swtpm-"));
+        return startWith(List.of());
+    }
+
+    /**
+     * Starts a swtpm with a new state, run (with its readiness probe) under {@code prefix}: for
+     * example {@code ip netns exec NS}, so that it listens on that namespace's loopback.
+     */
+    public static SwtpmProcess startWith(List<String> prefix) throws IOException {
+        SwtpmProcess swtpm = new SwtpmProcess(Files.createTempDirectory("leo-swtpm-"), prefix);
         try {
             Files.createDirectories(swtpm.stateDir);
             swtpm.launch();
@@ -133,7 +143,7 @@ public final class SwtpmProcess implements AutoCloseable {
             if (p < 0) {
                 continue;
             }
-            List<String> command = List.of("swtpm", "socket", "--tpm2",
+            List<String> command = prefixed("swtpm", "socket", "--tpm2",
                     "--tpmstate", "dir=" + stateDir,
                     "--server", "type=tcp,port=" + p + ",bindaddr=127.0.0.1",
                     "--ctrl", "type=tcp,port=" + (p + 1) + ",bindaddr=127.0.0.1",
@@ -158,13 +168,19 @@ public final class SwtpmProcess implements AutoCloseable {
         throw new IOException("could not start swtpm in " + PORT_ATTEMPTS + " attempts; last: " + last);
     }
 
+    private List<String> prefixed(String... command) {
+        List<String> all = new java.util.ArrayList<>(prefix);
+        all.addAll(List.of(command));
+        return all;
+    }
+
     private boolean waitReady(Process started, int p) throws IOException {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!started.isAlive()) {
                 return false;
             }
-            Process probe = new ProcessBuilder("swtpm_ioctl", "--tcp", "127.0.0.1:" + (p + 1), "-g")
+            Process probe = new ProcessBuilder(prefixed("swtpm_ioctl", "--tcp", "127.0.0.1:" + (p + 1), "-g"))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try {
                 if (probe.waitFor(5, TimeUnit.SECONDS) && probe.exitValue() == 0) {
