@@ -10,10 +10,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pinned Debian packages, fetched with {@code apt-get download PACKAGE=VERSION} (nothing is
- * installed) into {@code CACHE/debs}, checked against the lock's SHA-256 every time they are used,
- * and unpacked with {@code dpkg-deb -x} into {@code CACHE/unpacked/PACKAGE_VERSION}. A package
- * the archive no longer carries (Debian drops superseded versions) is an error that says so.
+ * The pinned Debian packages, fetched with {@code apt-get download PACKAGE:ARCH=VERSION} (nothing
+ * is installed) into {@code CACHE/debs}, checked against the lock's SHA-256 every time they are
+ * used, and unpacked with {@code dpkg-deb -x} into {@code CACHE/unpacked/PACKAGE_VERSION_ARCH}.
+ * Packages of another architecture than this machine's need that architecture in dpkg
+ * ({@code dpkg --add-architecture arm64 && apt-get update}); the error says so. A package the
+ * archive no longer carries (Debian drops superseded versions) is an error that says so.
  */
 public final class DebCache {
     private static final Logger LOG = LoggerFactory.getLogger(DebCache.class);
@@ -32,10 +34,13 @@ public final class DebCache {
             Path tmp = Files.createTempDirectory(debs, ".apt-");
             try {
                 try {
-                    Processes.run(tmp, List.of("apt-get", "download", "-q", deb.name() + "=" + deb.version()), 600);
+                    Processes.run(tmp, List.of("apt-get", "download", "-q", deb.name() + ":" + deb.arch() + "=" + deb.version()), 600);
                 } catch (IOException e) {
-                    throw new IOException("cannot download " + deb + " (" + e.getMessage() + "); if the Debian archive no longer"
-                            + " has this version, pin the current one in os-image/inputs.lock (see docs/booting.md)", e);
+                    throw new IOException("cannot download " + deb + " (" + e.getMessage() + "); "
+                            + (foreignArchMissing(deb.arch()) ? "this machine's dpkg does not know " + deb.arch()
+                                    + ": run dpkg --add-architecture " + deb.arch() + " && apt-get update"
+                                    : "if the Debian archive no longer has this version, pin the current one in the lock file"
+                                            + " (see docs/booting.md)"), e);
                 }
                 Path got = tmp.resolve(deb.fileName());
                 if (!Files.exists(got)) {
@@ -61,7 +66,7 @@ public final class DebCache {
     /** The unpacked tree of {@code deb} (fetched and verified first). */
     public Path unpacked(InputsLock.Deb deb) throws IOException {
         Path deb1 = fetch(deb);
-        Path target = dir.resolve("unpacked").resolve(deb.name() + "_" + deb.version().replace(':', '_'));
+        Path target = dir.resolve("unpacked").resolve(deb.name() + "_" + deb.version().replace(':', '_') + "_" + deb.arch());
         Path done = target.resolve(".leo-unpacked-" + deb.sha256());
         if (Files.exists(done)) {
             return target;
@@ -75,5 +80,16 @@ public final class DebCache {
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         return target;
+    }
+
+    /** Whether {@code arch} is neither dpkg's own architecture nor one of its foreign ones. */
+    static boolean foreignArchMissing(String arch) {
+        try {
+            String own = Processes.run(null, List.of("dpkg", "--print-architecture"), 30).strip();
+            String foreign = Processes.run(null, List.of("dpkg", "--print-foreign-architectures"), 30);
+            return !own.equals(arch) && foreign.lines().noneMatch(l -> l.strip().equals(arch));
+        } catch (IOException e) {
+            return false;
+        }
     }
 }

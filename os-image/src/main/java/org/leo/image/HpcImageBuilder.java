@@ -22,9 +22,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Builds the HPC boot image from pinned inputs ({@link InputsLock}): the Debian kernel
  * ({@code vmlinuz}), and an initramfs ({@code initrd.img}, gzip'd newc cpio written by
- * {@link CpioWriter}) holding static busybox, /init, the NIC, disk and USB drivers, the shared libraries the
- * JVM needs, a Java runtime made by jlink with only the agent's modules, and the agent. Then the
+ * {@link CpioWriter}) holding static busybox, /init, the NIC, disk and USB drivers, the shared
+ * libraries the JVM needs, a Java runtime made by jlink with only the agent's modules, and the agent. Then the
  * signed boot manifest over both, when a key is given.
+ *
+ * <p>One architecture per build, the lock's: amd64 ({@code os-image/inputs.lock}) or arm64
+ * ({@code os-image/inputs-arm64.lock}); the jmods come from the lock's JDK package of that
+ * architecture, so any JDK 17 of the build machine can run jlink.
  *
  * <p>Reproducible: nothing of the build machine reaches the output but the pinned inputs. Entries
  * are sorted, owned by root, stamped with SOURCE_DATE_EPOCH; gzip has no name and no time; jlink's
@@ -37,17 +41,34 @@ public final class HpcImageBuilder {
     public static final List<String> JRE_MODULES = List.of("java.base", "java.logging", "java.management", "java.naming",
             "jdk.crypto.ec", "jdk.unsupported");
     /**
-     * Drivers loaded at boot, in dependency order (each after the modules its {@code depends=}
-     * names): the NICs (QEMU's virtio-net and e1000, Intel e1000e and igb); the disks an
-     * attestation policy may fingerprint (virtio-blk, NVMe with its T10 protection-information
-     * CRCs); and the USB host controller (xHCI), so that a USB device plugged into the HPC shows in
-     * /sys and is a finding. No disk is mounted: the drivers only make the devices readable.
+     * Drivers loaded at boot on amd64, in dependency order (each after the modules its
+     * {@code depends=} names): the NICs (QEMU's virtio-net and e1000, Intel e1000e and igb); the
+     * disks an attestation policy may fingerprint (virtio-blk, NVMe with its T10
+     * protection-information CRCs); and the USB host controller (xHCI), so that a USB device
+     * plugged into the HPC shows in /sys and is a finding. No disk is mounted: the drivers only
+     * make the devices readable. Modules built into the kernel are skipped.
      */
-    public static final List<String> DRIVER_MODULES = List.of("virtio_ring", "virtio", "virtio_pci_modern_dev",
-            "virtio_pci_legacy_dev", "virtio_pci", "failover", "net_failover", "virtio_net", "e1000", "e1000e", "dca", "i2c-algo-bit", "igb",
-            "virtio_blk", "crct10dif_common", "crct10dif_generic", "crc-t10dif", "crc64", "crc64_rocksoft_generic",
-            "crc64-rocksoft", "t10-pi", "nvme-core", "nvme",
-            "usb-common", "usbcore", "xhci-hcd", "xhci-pci");
+    public static final List<String> DRIVER_MODULES_AMD64 = List.of("virtio_ring", "virtio", "virtio_pci_modern_dev",
+            "virtio_pci_legacy_dev", "virtio_pci", "failover", "net_failover", "virtio_net", "e1000", "e1000e", "dca",
+            "i2c-algo-bit", "igb", "virtio_blk", "crct10dif_common", "crct10dif_generic", "crc-t10dif", "crc64",
+            "crc64_rocksoft_generic", "crc64-rocksoft", "t10-pi", "nvme-core", "nvme", "usb-common", "usbcore", "xhci-hcd",
+            "xhci-pci");
+    /**
+     * The same on arm64: no DCA (an Intel chipset feature igb uses only on x86), virtio and the
+     * generic PCI host built in, and the platform xHCI driver of SoCs besides the PCI one.
+     */
+    public static final List<String> DRIVER_MODULES_ARM64 = java.util.stream.Stream.concat(
+            DRIVER_MODULES_AMD64.stream().filter(m -> !m.equals("dca")), java.util.stream.Stream.of("xhci-plat-hcd")).toList();
+
+    /** The drivers of {@code arch}, in load order. */
+    public static List<String> driverModules(String arch) {
+        return switch (arch) {
+            case "amd64" -> DRIVER_MODULES_AMD64;
+            case "arm64" -> DRIVER_MODULES_ARM64;
+            default -> throw new IllegalArgumentException("no driver list for architecture " + arch);
+        };
+    }
+
     /** The shared libraries' packages: the JVM's (libc, libgcc, libstdc++, zlib) and libcrypto (the agent's SHA-256). */
     static final List<String> LIBRARY_PACKAGES = List.of("libc6", "libgcc-s1", "libstdc++6", "zlib1g", "libssl3");
 
@@ -56,7 +77,7 @@ public final class HpcImageBuilder {
      *
      * @param agentJars      the hpc-agent jar and its runtime dependencies, in class path order
      * @param jvmOptions     hpc-agent/jvm.options
-     * @param jdkHome        the JDK whose jlink makes the runtime (its package and version must match the lock)
+     * @param jdkHome        a JDK 17 to run jlink from (it links the lock's JDK package's jmods)
      * @param sourceDateEpoch the time stamped on every entry and on the manifest
      * @param manifestKey    the appliance's Ed25519 key to sign the boot manifest with, or null
      */
@@ -120,7 +141,7 @@ public final class HpcImageBuilder {
         }
         StringBuilder order = new StringBuilder();
         Path moddir = kroot.resolve("lib/modules").resolve(kver);
-        for (String m : DRIVER_MODULES) {
+        for (String m : driverModules(c.lock().arch())) {
             Path ko = findModule(moddir, m);
             if (ko == null) {
                 if (Files.readString(moddir.resolve("modules.builtin")).contains("/" + m + ".ko\n")) {
@@ -137,7 +158,7 @@ public final class HpcImageBuilder {
         Path work = Files.createTempDirectory("leo-image-");
         try {
             Path jre = work.resolve("jre");
-            Jlink.run(c.jdkHome(), c.lock().jdk(), JRE_MODULES, jre);
+            Jlink.run(c.jdkHome(), cache.unpacked(need(c.lock(), InputsLock.JDK_PACKAGE)), JRE_MODULES, jre);
             tree.copyTree(jre, "opt/leo/jre", rel -> true);
             t = step(steps, "jlink runtime (" + String.join(",", JRE_MODULES) + ")", t);
         } finally {

@@ -10,11 +10,17 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The lock file of the image's inputs ({@code os-image/inputs.lock}): one line per Debian package,
- * {@code deb PACKAGE VERSION ARCH SHA256}, and one {@code jdk PACKAGE VERSION} for the JDK jlink
- * runs from. {@code #} starts a comment line. Anything else is an error naming the line.
+ * The lock file of the image's inputs for one architecture ({@code os-image/inputs.lock} for
+ * amd64, {@code os-image/inputs-ARCH.lock} for the others): one line per Debian package,
+ * {@code deb PACKAGE VERSION ARCH SHA256}, every one of the same architecture, among them the
+ * kernel ({@code linux-image-*}) and the JDK whose jmods jlink links ({@value #JDK_PACKAGE}).
+ * {@code #} starts a comment line. Anything else is an error naming the line.
  */
-public record InputsLock(List<Deb> debs, Jdk jdk) {
+public record InputsLock(List<Deb> debs) {
+    /** The package whose jmods the agent's runtime is linked from. */
+    public static final String JDK_PACKAGE = "openjdk-17-jdk-headless";
+    /** The architectures the image is built for (Debian's names). */
+    public static final List<String> ARCHITECTURES = List.of("amd64", "arm64");
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9+.-]*");
     private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z.+:~-]+");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -32,10 +38,6 @@ public record InputsLock(List<Deb> debs, Jdk jdk) {
         }
     }
 
-    /** The JDK package jlink comes from. */
-    public record Jdk(String packageName, String version) {
-    }
-
     public InputsLock {
         debs = List.copyOf(debs);
     }
@@ -47,7 +49,6 @@ public record InputsLock(List<Deb> debs, Jdk jdk) {
     /** @throws IllegalArgumentException naming {@code source} and the line */
     public static InputsLock parse(String text, String source) {
         List<Deb> debs = new ArrayList<>();
-        Jdk jdk = null;
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
@@ -64,29 +65,43 @@ public record InputsLock(List<Deb> debs, Jdk jdk) {
                 if (debs.stream().anyMatch(d -> d.name().equals(f[1]))) {
                     throw new IllegalArgumentException(where + "package " + f[1] + " is pinned twice");
                 }
-                debs.add(new Deb(f[1], f[2], f[3], f[4]));
-            } else if (f[0].equals("jdk") && f.length == 3) {
-                check(NAME, f[1], where + "JDK package name");
-                check(VERSION, f[2], where + "JDK version");
-                if (jdk != null) {
-                    throw new IllegalArgumentException(where + "a second jdk line");
+                if (!ARCHITECTURES.contains(f[3])) {
+                    throw new IllegalArgumentException(where + "architecture " + f[3] + " is not one the image is built for "
+                            + ARCHITECTURES);
                 }
-                jdk = new Jdk(f[1], f[2]);
+                if (!debs.isEmpty() && !debs.get(0).arch().equals(f[3])) {
+                    throw new IllegalArgumentException(where + f[1] + " is " + f[3] + ", but this lock is " + debs.get(0).arch()
+                            + " (one lock file per architecture)");
+                }
+                debs.add(new Deb(f[1], f[2], f[3], f[4]));
             } else {
-                throw new IllegalArgumentException(where + "expected 'deb PACKAGE VERSION ARCH SHA256' or 'jdk PACKAGE VERSION', got: "
+                throw new IllegalArgumentException(where + "expected 'deb PACKAGE VERSION ARCH SHA256', got: "
                         + (line.length() > 80 ? line.substring(0, 80) + "..." : line));
             }
         }
-        if (jdk == null) {
-            throw new IllegalArgumentException(source + ": no jdk line");
+        if (debs.isEmpty()) {
+            throw new IllegalArgumentException(source + ": no deb line");
         }
-        return new InputsLock(debs, jdk);
+        return new InputsLock(debs);
     }
 
     private static void check(Pattern p, String value, String what) {
         if (!p.matcher(value).matches()) {
             throw new IllegalArgumentException(what + " '" + value + "' is malformed");
         }
+    }
+
+    /** The architecture of every package (Debian's name: amd64, arm64). */
+    public String arch() {
+        return debs.get(0).arch();
+    }
+
+    /** The lock file of {@code arch} in the repository's {@code os-image/}. */
+    public static Path fileFor(Path osImageDir, String arch) {
+        if (!ARCHITECTURES.contains(arch)) {
+            throw new IllegalArgumentException("architecture " + arch + " is not one the image is built for " + ARCHITECTURES);
+        }
+        return osImageDir.resolve(arch.equals("amd64") ? "inputs.lock" : "inputs-" + arch + ".lock");
     }
 
     /** The pinned package named {@code name}. */

@@ -15,7 +15,8 @@ import org.leo.pxe.manifest.Sha256;
 
 /**
  * Builds the real HPC image twice from the pinned inputs (Debian packages fetched with apt-get
- * into the shared test cache, the agent built by this reactor, jlink from the running JDK) and
+ * into the shared test cache, the agent built by this reactor, the runtime linked from the pinned
+ * JDK package's jmods) and
  * compares the outputs byte for byte; then runs the image's own Java runtime and agent in a chroot
  * of its unpacked initramfs, with the image's own libraries.
  */
@@ -83,7 +84,7 @@ class HpcImageReproducibleTest {
         assertThat(Files.readSymbolicLink(x.resolve("lib64/ld-linux-x86-64.so.2")).toString())
                 .isEqualTo("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
         String version = inImage(x, "/opt/leo/jre/bin/java -version 2>&1");
-        assertThat(version).contains("17.0.");
+        assertThat(version).as("the pinned JDK package's jmods, not this machine's JDK").contains("17.0.21.1");
         String modules = inImage(x, "/opt/leo/jre/bin/java --list-modules");
         for (String m : HpcImageBuilder.JRE_MODULES) {
             assertThat(modules).contains(m + "@");

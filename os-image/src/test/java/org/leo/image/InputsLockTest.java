@@ -9,31 +9,51 @@ import org.junit.jupiter.api.Test;
 class InputsLockTest {
     static final String SHA = "14d219d01e1283261817d961dbb3895cb5b4288d0de10e0ba0632a0d993e15bf";
 
-    @Test
-    void theRepositorysLockPinsEveryInputTheBuilderNeeds() throws Exception {
-        InputsLock lock = InputsLock.read(Path.of("inputs.lock"));
-        assertThat(lock.debStartingWith("linux-image-")).isPresent();
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"amd64", "arm64"})
+    void theRepositorysLocksPinEveryInputTheBuilderNeeds(String arch) throws Exception {
+        InputsLock lock = InputsLock.read(InputsLock.fileFor(Path.of(""), arch));
+        assertThat(lock.arch()).isEqualTo(arch);
+        assertThat(lock.debStartingWith("linux-image-").orElseThrow().name()).endsWith("-" + arch);
         assertThat(lock.deb("busybox-static")).isPresent();
         for (String p : HpcImageBuilder.LIBRARY_PACKAGES) {
             assertThat(lock.deb(p)).as(p).isPresent();
         }
-        assertThat(lock.jdk().packageName()).isEqualTo("openjdk-17-jdk-headless");
+        assertThat(lock.deb(InputsLock.JDK_PACKAGE)).isPresent();
+    }
+
+    @Test
+    void bothArchitecturesPinTheSameVersions() throws Exception {
+        InputsLock amd64 = InputsLock.read(InputsLock.fileFor(Path.of(""), "amd64"));
+        InputsLock arm64 = InputsLock.read(InputsLock.fileFor(Path.of(""), "arm64"));
+        for (InputsLock.Deb d : amd64.debs()) {
+            String name = d.name().replace("-amd64", "-arm64");
+            assertThat(arm64.deb(name).orElseThrow(() -> new AssertionError("arm64 lacks " + name)).version()).as(name)
+                    .isEqualTo(d.version());
+        }
+        assertThat(arm64.debs()).hasSameSizeAs(amd64.debs());
     }
 
     @Test
     void fileNamesAreApts() {
-        InputsLock lock = InputsLock.parse("deb busybox-static 1:1.35.0-4+deb12u1+b1 amd64 " + SHA + "\njdk j 1\n", "t");
+        InputsLock lock = InputsLock.parse("deb busybox-static 1:1.35.0-4+deb12u1+b1 amd64 " + SHA + "\n", "t");
         assertThat(lock.deb("busybox-static").orElseThrow().fileName()).isEqualTo("busybox-static_1%3a1.35.0-4+deb12u1+b1_amd64.deb");
     }
 
     @Test
     void malformedLinesAreRefusedByLine() {
-        assertThatThrownBy(() -> InputsLock.parse("# c\ndeb x 1 amd64 abc\njdk j 1\n", "lock"))
+        assertThatThrownBy(() -> InputsLock.parse("# c\ndeb x 1 amd64 abc\n", "lock"))
                 .hasMessage("lock line 2: SHA-256 'abc' is malformed");
         assertThatThrownBy(() -> InputsLock.parse("deb x 1 amd64\n", "lock")).hasMessageContaining("lock line 1: expected 'deb PACKAGE");
-        assertThatThrownBy(() -> InputsLock.parse("deb x 1 amd64 " + SHA + "\ndeb x 2 amd64 " + SHA + "\njdk j 1\n", "lock"))
+        assertThatThrownBy(() -> InputsLock.parse("deb x 1 amd64 " + SHA + "\ndeb x 2 amd64 " + SHA + "\n", "lock"))
                 .hasMessageContaining("line 2: package x is pinned twice");
-        assertThatThrownBy(() -> InputsLock.parse("deb x 1 amd64 " + SHA + "\n", "lock")).hasMessage("lock: no jdk line");
-        assertThatThrownBy(() -> InputsLock.parse("deb X;rm 1 amd64 " + SHA + "\njdk j 1\n", "lock")).hasMessageContaining("package name 'X;rm'");
+        assertThatThrownBy(() -> InputsLock.parse("# nothing\n", "lock")).hasMessage("lock: no deb line");
+        assertThatThrownBy(() -> InputsLock.parse("deb x 1 amd64 " + SHA + "\ndeb y 1 arm64 " + SHA + "\n", "lock"))
+                .hasMessage("lock line 2: y is arm64, but this lock is amd64 (one lock file per architecture)");
+        assertThatThrownBy(() -> InputsLock.parse("deb x 1 riscv64 " + SHA + "\n", "lock"))
+                .hasMessageContaining("architecture riscv64 is not one the image is built for");
+        assertThatThrownBy(() -> InputsLock.parse("jdk openjdk-17-jdk-headless 17.0.15\n", "lock"))
+                .hasMessageContaining("expected 'deb PACKAGE VERSION ARCH SHA256'");
+        assertThatThrownBy(() -> InputsLock.parse("deb X;rm 1 amd64 " + SHA + "\n", "lock")).hasMessageContaining("package name 'X;rm'");
     }
 }

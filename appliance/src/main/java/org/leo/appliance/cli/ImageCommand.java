@@ -17,8 +17,14 @@ import picocli.CommandLine.Option;
 public class ImageCommand {
     /** The inputs both build-hpc and verify take. Defaults are the repository's paths (run from its root). */
     static class Inputs {
-        @Option(names = "--lock", paramLabel = "FILE", defaultValue = "os-image/inputs.lock",
-                description = "The pinned inputs (Debian packages and their SHA-256, the JDK). Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--arch", paramLabel = "ARCH", defaultValue = "amd64",
+                description = "The HPC's architecture: amd64 or arm64 (Debian's names). It chooses the lock file "
+                        + "os-image/inputs.lock (amd64) or os-image/inputs-arm64.lock. Default: ${DEFAULT-VALUE}.")
+        String arch;
+
+        @Option(names = "--lock", paramLabel = "FILE",
+                description = "The pinned inputs (Debian packages of one architecture and their SHA-256, the kernel and the JDK "
+                        + "among them), instead of the --arch one.")
         Path lock;
 
         @Option(names = "--cache", paramLabel = "DIR", defaultValue = "/var/cache/leo/image",
@@ -37,16 +43,25 @@ public class ImageCommand {
                 description = "The agent's JVM options. Default: ${DEFAULT-VALUE}.")
         Path jvmOptions;
 
-        @Option(names = "--jdk", paramLabel = "DIR", description = "The JDK whose jlink makes the runtime. Default: this JVM's.")
+        @Option(names = "--jdk", paramLabel = "DIR",
+                description = "A JDK 17 to run jlink from; it links the jmods of the lock's JDK package, so the result does "
+                        + "not depend on which. Default: this JVM's.")
         Path jdk;
 
         HpcImageBuilder.Config config(Path out, long epoch, String imageId, Path key) throws IOException {
+            if (lock == null) {
+                lock = InputsLock.fileFor(Path.of("os-image"), arch);
+            }
             for (Path p : List.of(lock, agentJar, agentLib, jvmOptions)) {
                 if (!Files.exists(p)) {
                     throw new IOException(p + " does not exist (run from the repository root after ./mvnw package, or give its option)");
                 }
             }
-            return new HpcImageBuilder.Config(InputsLock.read(lock), cache, HpcImageBuilder.agentJars(agentJar, agentLib), jvmOptions,
+            InputsLock pinned = InputsLock.read(lock);
+            if (!pinned.arch().equals(arch) && !arch.equals("amd64")) {
+                throw new IOException(lock + " pins " + pinned.arch() + " packages, not " + arch);
+            }
+            return new HpcImageBuilder.Config(pinned, cache, HpcImageBuilder.agentJars(agentJar, agentLib), jvmOptions,
                     jdk != null ? jdk : Path.of(System.getProperty("java.home")), out, epoch, imageId, key);
         }
     }
@@ -57,7 +72,8 @@ public class ImageCommand {
             headerHeading = "%n",
             header = "Build the HPC boot image: vmlinuz, initrd.img and, with --key, the signed boot manifest.",
             descriptionHeading = "%nDescription:%n",
-            description = {"Fetches the Debian packages pinned in the lock file with apt-get download (nothing is installed), "
+            description = {"Fetches the Debian packages pinned in the lock file of the architecture with apt-get download (nothing is "
+                    + "installed; for arm64 on an amd64 machine, dpkg needs the architecture: dpkg --add-architecture arm64), "
                     + "checks their SHA-256, and builds from them and the agent: the Debian kernel, and an initramfs (newc cpio, "
                     + "gzip -9) with static busybox, /init, the NIC, disk (virtio-blk, NVMe) and USB (xHCI) drivers, the libraries the JVM needs, a Java runtime made by "
                     + "jlink with only the agent's modules, and the agent. Every entry is owned by root and stamped with "
@@ -70,6 +86,7 @@ public class ImageCommand {
             footer = {"  0  built", "  1  an input is missing or does not match the lock, or a tool failed", "  2  bad options",
                     "", "Examples:",
                     "  leo image build-hpc --out /srv/leo/boot --key /var/lib/leo/boot-manifest.key",
+                    "  leo image build-hpc --arch arm64 --out /srv/leo/boot-arm64",
                     "  SOURCE_DATE_EPOCH=$(git log -1 --format=%%ct) leo image build-hpc --out /tmp/img"})
     public static class BuildHpc implements java.util.concurrent.Callable<Integer> {
         @picocli.CommandLine.Mixin
