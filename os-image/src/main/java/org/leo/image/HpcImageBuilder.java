@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
+import org.leo.pxe.manifest.IpxeTemplate;
 import org.leo.pxe.manifest.ManifestTool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * ({@code vmlinuz}), and an initramfs ({@code initrd.img}, gzip'd newc cpio written by
  * {@link CpioWriter}) holding static busybox, /init, the NIC, disk and USB drivers, the shared
  * libraries the JVM needs, a Java runtime made by jlink with only the agent's modules, and the agent. Then the
- * signed boot manifest over both, when a key is given.
+ * iPXE script template the server renders per boot ({@code boot.ipxe.template}), and the signed
+ * boot manifest over the three, when a key is given.
  *
  * <p>One architecture per build, the lock's: amd64 ({@code os-image/inputs.lock}) or arm64
  * ({@code os-image/inputs-arm64.lock}); the jmods come from the lock's JDK package of that
@@ -60,6 +62,20 @@ public final class HpcImageBuilder {
     public static final List<String> DRIVER_MODULES_ARM64 = java.util.stream.Stream.concat(
             DRIVER_MODULES_AMD64.stream().filter(m -> !m.equals("dca")), java.util.stream.Stream.of("xhci-plat-hcd")).toList();
 
+    /**
+     * The image's own kernel arguments, in its iPXE template: the console on the screen and on the
+     * first serial port (the last {@code console=} is /dev/console, where /init writes), reboot 10 s
+     * after a panic, and a quiet kernel so that /init's lines stand out.
+     */
+    static String kernelArguments(String arch) {
+        String serial = switch (arch) {
+            case "amd64" -> "ttyS0";
+            case "arm64" -> "ttyAMA0";
+            default -> throw new IllegalArgumentException("no console for architecture " + arch);
+        };
+        return "console=tty0 console=" + serial + ",115200 panic=10 quiet loglevel=4";
+    }
+
     /** The drivers of {@code arch}, in load order. */
     public static List<String> driverModules(String arch) {
         return switch (arch) {
@@ -86,7 +102,7 @@ public final class HpcImageBuilder {
     }
 
     /** What was built: the files, their sizes, the kernel version and how long each step took. */
-    public record Result(Path vmlinuz, Path initrd, Path manifest, String kernelVersion, long initrdBytes,
+    public record Result(Path vmlinuz, Path initrd, Path ipxeTemplate, Path manifest, String kernelVersion, long initrdBytes,
             long initrdUncompressedBytes, int entries, Map<String, Duration> steps) {
     }
 
@@ -191,6 +207,9 @@ public final class HpcImageBuilder {
         Path vmlinuz = c.outDir().resolve("vmlinuz");
         Files.copy(kroot.resolve("boot/vmlinuz-" + kver), vmlinuz, StandardCopyOption.REPLACE_EXISTING);
         t = step(steps, "initramfs (cpio, gzip -9)", t);
+        Path template = c.outDir().resolve(IpxeTemplate.FILE);
+        Files.writeString(template, IpxeTemplate.forImage(c.imageId(), c.lock().arch(), "vmlinuz", "initrd.img",
+                kernelArguments(c.lock().arch())), StandardCharsets.US_ASCII);
         Path manifest = null;
         if (c.manifestKey() != null) {
             manifest = c.outDir().resolve("boot-manifest");
@@ -200,7 +219,7 @@ public final class HpcImageBuilder {
         long size = Files.size(initrd);
         LOG.info("built image {}: vmlinuz ({}) {} bytes, initrd.img {} bytes ({} uncompressed, {} entries)", c.imageId(), kver,
                 Files.size(vmlinuz), size, uncompressed, entries.size());
-        return new Result(vmlinuz, initrd, manifest, kver, size, uncompressed, entries.size(), steps);
+        return new Result(vmlinuz, initrd, template, manifest, kver, size, uncompressed, entries.size(), steps);
     }
 
     private static Instant step(Map<String, Duration> steps, String name, Instant since) {

@@ -63,6 +63,8 @@ class Arm64ImageTest {
         assertThat(first.kernelVersion()).endsWith("-arm64");
         assertThat(Sha256.hex(second.initrd())).isEqualTo(Sha256.hex(first.initrd()));
         assertThat(Sha256.hex(second.vmlinuz())).isEqualTo(Sha256.hex(first.vmlinuz()));
+        assertThat(Files.readString(first.ipxeTemplate())).isEqualTo(Files.readString(second.ipxeTemplate()))
+                .contains("with image leo-hpc-arm64-test (arm64)").contains("console=ttyAMA0,115200");
         assertThat(first.initrdBytes()).isLessThan(60L << 20);
     }
 

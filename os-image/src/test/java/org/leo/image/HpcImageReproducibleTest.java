@@ -65,6 +65,9 @@ class HpcImageReproducibleTest {
         assertThat(Sha256.hex(second.initrd())).isEqualTo(Sha256.hex(first.initrd()));
         assertThat(Sha256.hex(second.vmlinuz())).isEqualTo(Sha256.hex(first.vmlinuz()));
         assertThat(Files.readAllBytes(second.manifest())).isEqualTo(Files.readAllBytes(first.manifest()));
+        assertThat(Files.readString(first.ipxeTemplate())).isEqualTo(Files.readString(second.ipxeTemplate()))
+                .contains("with image leo-hpc-test (amd64)").contains("console=ttyS0,115200");
+        assertThat(Files.readString(first.manifest())).contains(org.leo.pxe.manifest.IpxeTemplate.FILE);
     }
 
     @Test

@@ -113,7 +113,7 @@ public class AttestLogCommand {
             description = {
                 "Recomputes the log's hash chain (as 'verify' does); when it is intact, resets PCR 23 of the TPM, extends it "
                     + "with the head's hash and quotes it with the nonce, under the TPM's attestation key (the key the "
-                    + "server logs at start: 'attestation key sha256:...'). Then checks the quote as a remote verifier "
+                    + "server logs at start: '... attestation key HEX'). Then checks the quote as a remote verifier "
                     + "would: the signature under that key, the nonce, and PCR 23 = SHA-256(32 zero bytes || head).",
                 "",
                 "With --out, writes the quote for a remote verifier: head-seq, head-sha256, nonce, attest, signature "

@@ -70,7 +70,7 @@ public class ImageCommand {
     @Command(name = "build-hpc",
             mixinStandardHelpOptions = true,
             headerHeading = "%n",
-            header = "Build the HPC boot image: vmlinuz, initrd.img and, with --key, the signed boot manifest.",
+            header = "Build the HPC boot image: vmlinuz, initrd.img, boot.ipxe.template and, with --key, the signed boot manifest.",
             descriptionHeading = "%nDescription:%n",
             description = {"Fetches the Debian packages pinned in the lock file of the architecture with apt-get download (nothing is "
                     + "installed; for arm64 on an amd64 machine, dpkg needs the architecture: dpkg --add-architecture arm64), "
@@ -92,7 +92,7 @@ public class ImageCommand {
         @picocli.CommandLine.Mixin
         Inputs inputs = new Inputs();
 
-        @Option(names = "--out", paramLabel = "DIR", required = true, description = "Where vmlinuz, initrd.img and boot-manifest go.")
+        @Option(names = "--out", paramLabel = "DIR", required = true, description = "Where vmlinuz, initrd.img, boot.ipxe.template (the iPXE script leo pxe serve fills in per boot) and boot-manifest go.")
         Path out;
 
         @Option(names = "--key", paramLabel = "FILE",

@@ -50,7 +50,8 @@ class ImageCommandTest {
         AttestCommandTest.Run v = AttestCommandTest.leo(withInputs("image", "verify", "--manifest", out.resolve("boot-manifest").toString(),
                 "--pub", keys.publicKey().toString()));
         assertThat(v.status()).as(v.out() + v.err()).isZero();
-        assertThat(v.out()).contains("signature: good").contains("vmlinuz: identical").contains("initrd.img: identical");
+        assertThat(v.out()).contains("signature: good").contains("vmlinuz: identical").contains("initrd.img: identical")
+                .contains("boot.ipxe.template: identical");
 
         // A manifest, properly signed, whose initrd digest is not what the inputs build.
         SignedManifest good = ManifestParser.parse(Files.readAllBytes(out.resolve("boot-manifest")));

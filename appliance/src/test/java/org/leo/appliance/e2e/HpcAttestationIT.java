@@ -46,6 +46,8 @@ class HpcAttestationIT {
     private static final MacAddress MAC = MacAddress.parse("52:54:00:77:00:10");
     static final Path REPO = Path.of("").toAbsolutePath().getParent();
     private static BootArtifacts image;
+    /** The image's iPXE script template (copied into each boot root, so the manifest lists it). */
+    private static Path ipxeTemplate;
 
     @BeforeAll
     static void buildTheImage() throws Exception {
@@ -59,6 +61,7 @@ class HpcAttestationIT {
                 BootArtifacts.cacheDir().resolve("image"), jars, REPO.resolve("hpc-agent/jvm.options"),
                 Path.of(System.getProperty("java.home")), out, 1_764_547_200L, "leo-hpc-e2e", null));
         image = new BootArtifacts(out, r.vmlinuz(), r.initrd(), r.kernelVersion(), "os-image/inputs.lock");
+        ipxeTemplate = r.ipxeTemplate();
     }
 
     /** "challenge N" of a baseline entry's sentence. */
@@ -148,6 +151,7 @@ class HpcAttestationIT {
         try (NetNsTopology topo = NetNsTopology.create(NetNsTopology.DEFAULT_BASE);
              LeoPxeServer server = new LeoPxeServer(run.resolve("server"), MAC, "--attest")) {
             BootRoot root = BootRoot.prepare(run.resolve("root"), image, topo.pi().address(), 8080, "unused");
+            Files.copy(ipxeTemplate, root.dir().resolve(org.leo.pxe.manifest.IpxeTemplate.FILE));
             server.start(topo.pi(), root, BootMode.TFTP); // signs the manifest over the good image
             Path initrd = root.dir().resolve(BootRoot.INITRD);
             try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(initrd, java.nio.file.StandardOpenOption.READ,
@@ -211,6 +215,7 @@ class HpcAttestationIT {
              LeoPxeServer server = new LeoPxeServer(run.resolve("server"), MAC, "--attest", "--attest-policy", policy.toString(),
                      "--power", "qemu:" + qmp, "--tpm", piTpm.endpoint().toString())) {
             BootRoot root = BootRoot.prepare(run.resolve("root"), image, topo.pi().address(), 8080, "unused");
+            Files.copy(ipxeTemplate, root.dir().resolve(org.leo.pxe.manifest.IpxeTemplate.FILE));
             server.start(topo.pi(), root, BootMode.TFTP);
             java.time.Instant powerOnAt = java.time.Instant.now();
             List<String> args = new ArrayList<>(List.of("-qmp", "unix:" + qmp + ",server=on,wait=off"));
@@ -220,6 +225,8 @@ class HpcAttestationIT {
                 SerialLine init;
                 SerialLine enrolled;
                 try {
+                    // iPXE runs the script rendered from the image's own template
+                    vm.awaitSerial(Pattern.compile("Leo: booting .* with image leo-hpc-e2e \\(amd64\\), boot nonce [0-9a-f]{64}"), TIMEOUT);
                     init = vm.awaitSerial(Pattern.compile("LEO-IMAGE-INIT"), TIMEOUT);
                     vm.awaitSerial(Pattern.compile("SHA-256 by libcrypto"), TIMEOUT);
                     enrolled = vm.awaitSerial(Pattern.compile("enrolled as 52:54:00:77:00:10"), TIMEOUT);

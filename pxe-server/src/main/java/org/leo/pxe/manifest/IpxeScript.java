@@ -9,7 +9,8 @@ import org.leo.pxe.net.MacAddress;
  * Generates the per-boot iPXE script (see https://ipxe.org/scripting). The script fetches kernel
  * and initrd over the same protocol it was fetched with and hands the kernel the boot nonce
  * ({@code leo.nonce=}) that the attestation step later expects back. {@code initrd=<name>} is on
- * the command line because the EFI stub of Linux loads the initrd by that name from iPXE.
+ * the command line because the EFI stub of Linux loads the initrd by that name from iPXE. An image
+ * that brings its own {@link IpxeTemplate} gets that filled in instead.
  */
 final class IpxeScript {
     /** Nonce length in bytes (256 bits, hex-encoded in the script). */
@@ -24,9 +25,17 @@ final class IpxeScript {
     }
 
     static String render(IpxeScriptConfig cfg, MacAddress mac, String nonce, Protocol protocol) {
+        return render(cfg, null, mac, nonce, protocol);
+    }
+
+    /** With a {@code template} (the image's, {@link IpxeTemplate}), the script is that template filled in. */
+    static String render(IpxeScriptConfig cfg, IpxeTemplate template, MacAddress mac, String nonce, Protocol protocol) {
         String base = protocol == Protocol.HTTP
                 ? "http://" + cfg.serverHost() + ":" + (cfg.httpPort() == 0 ? 80 : cfg.httpPort())
                 : "tftp://" + cfg.serverHost();
+        if (template != null) {
+            return template.render(base, nonce, cfg.serverHost(), cfg.extraArgs());
+        }
         String initrdName = cfg.initrd().substring(cfg.initrd().lastIndexOf('/') + 1);
         String extra = cfg.extraArgs().isEmpty() ? "" : " " + cfg.extraArgs();
         return "#!ipxe\n"

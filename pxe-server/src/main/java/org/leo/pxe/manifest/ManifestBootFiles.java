@@ -58,6 +58,8 @@ public final class ManifestBootFiles implements BootFiles {
     private final Map<MacAddress, String> currentNonce = new ConcurrentHashMap<>();
     private final MeterRegistry registry;
     private volatile IpxeScriptConfig script;
+    /** The image's script template when the manifest lists {@link IpxeTemplate#FILE}, else null (the built-in script). */
+    private final IpxeTemplate template;
 
     /**
      * @param bootRoot the directory the manifest describes
@@ -85,6 +87,36 @@ public final class ManifestBootFiles implements BootFiles {
             if (manifest.entry(needed).isEmpty() && !quiet) {
                 LOG.warn("manifest '{}' does not list {}: the iPXE script will point at a file that is refused", manifest.imageId(), needed);
             }
+        }
+        this.template = loadTemplate(manifest, store);
+        if (template != null && !quiet) {
+            LOG.info("manifest '{}': iPXE scripts are rendered from the image's {} (sha256={})", manifest.imageId(), IpxeTemplate.FILE,
+                    manifest.entry(IpxeTemplate.FILE).orElseThrow().sha256Hex());
+        }
+    }
+
+    /**
+     * The image's template, read through the verified snapshot (so its bytes are the manifest's),
+     * or null when the manifest lists none.
+     *
+     * @throws IOException if it is listed but missing, does not match its digest, or is malformed:
+     *                     booting with another script than the image's would be a silent change
+     */
+    private static IpxeTemplate loadTemplate(BootManifest manifest, SnapshotStore store) throws IOException {
+        Optional<ManifestEntry> entry = manifest.entry(IpxeTemplate.FILE);
+        if (entry.isEmpty()) {
+            return null;
+        }
+        try {
+            ByteBuffer b = store.get(entry.get());
+            byte[] bytes = new byte[b.remaining()];
+            b.get(bytes);
+            return IpxeTemplate.parse(bytes);
+        } catch (BootRefusal r) {
+            throw new IOException("manifest '" + manifest.imageId() + "' lists " + IpxeTemplate.FILE + ", but it cannot be used: "
+                    + r.getMessage(), r);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("manifest '" + manifest.imageId() + "': " + e.getMessage(), e);
         }
     }
 
@@ -187,7 +219,7 @@ public final class ManifestBootFiles implements BootFiles {
                     cfg.scriptName() + ": no lease for " + request.client().getAddress().getHostAddress());
         }
         String nonce = scripts.newNonce();
-        byte[] text = IpxeScript.render(cfg, mac.get(), nonce, request.protocol()).getBytes(StandardCharsets.US_ASCII);
+        byte[] text = IpxeScript.render(cfg, template, mac.get(), nonce, request.protocol()).getBytes(StandardCharsets.US_ASCII);
         String sha = Sha256.hex(text);
         String client = client(request.client());
         try {

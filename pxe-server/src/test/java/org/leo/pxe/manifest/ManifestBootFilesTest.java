@@ -95,6 +95,32 @@ class ManifestBootFilesTest {
         throw new AssertionError(name + " was not refused");
     }
 
+    /**
+     * A manifest that lists the image's {@link IpxeTemplate#FILE}: every script is that template
+     * filled in for the boot; a template whose bytes are not the manifest's stops the start.
+     */
+    @Test
+    void theImagesTemplateListedInTheManifestMakesTheScripts() throws Exception {
+        Files.writeString(root.resolve(IpxeTemplate.FILE), IpxeTemplate.forImage("img-1", "arm64", "vmlinuz", "initrd.img",
+                "console=ttyAMA0"));
+        BootManifest m = new BootManifest("img-1", java.time.Instant.now(), List.of(entry("vmlinuz"), entry("initrd.img"),
+                entry(IpxeTemplate.FILE)));
+        ManifestBootFiles withTemplate = new ManifestBootFiles(root, m, ip -> Optional.of(MAC), events::add,
+                IpxeScriptConfig.defaults("10.0.0.1", 8080), registry);
+        ServedFile s = withTemplate.open(new BootRequest(Protocol.HTTP, HPC, "boot.ipxe"));
+        String script = StandardCharsets.US_ASCII.decode(s.view()).toString();
+        Matcher n = Pattern.compile("leo\\.nonce=([0-9a-f]{64}) leo\\.server=10\\.0\\.0\\.1 console=ttyS0\n").matcher(script);
+        assertThat(n.find()).as(script).isTrue();
+        assertThat(script).contains("echo Leo: booting ${mac} with image img-1 (arm64), boot nonce " + n.group(1))
+                .contains("kernel http://10.0.0.1:8080/vmlinuz initrd=initrd.img console=ttyAMA0 leo.nonce=")
+                .contains("initrd http://10.0.0.1:8080/initrd.img\n");
+
+        Files.writeString(root.resolve(IpxeTemplate.FILE), "#!ipxe\nkernel x leo.nonce=@LEO_NONCE@ leo.server=@LEO_SERVER@\n");
+        assertThatThrownBy(() -> new ManifestBootFiles(root, m, ip -> Optional.of(MAC), events::add,
+                IpxeScriptConfig.defaults("10.0.0.1", 8080), registry))
+                .isInstanceOf(IOException.class).hasMessageContaining("lists boot.ipxe.template, but it cannot be used");
+    }
+
     @Test
     void servesVerifiedSnapshotsAndRecordsCompletion() throws Exception {
         ServedFile f = open("vmlinuz");
