@@ -225,8 +225,9 @@ class HpcAttestationIT {
                 SerialLine init;
                 SerialLine enrolled;
                 try {
-                    // iPXE runs the script rendered from the image's own template
-                    vm.awaitSerial(Pattern.compile("Leo: booting .* with image leo-hpc-e2e \\(amd64\\), boot nonce [0-9a-f]{64}"), TIMEOUT);
+                    // iPXE runs the script rendered from the image's own template (SeaBIOS's 80 columns
+                    // wrap the nonce onto the next line)
+                    vm.awaitSerial(Pattern.compile("Leo: booting .* with image leo-hpc-e2e \\(amd64\\), boot nonce [0-9a-f]+"), TIMEOUT);
                     init = vm.awaitSerial(Pattern.compile("LEO-IMAGE-INIT"), TIMEOUT);
                     vm.awaitSerial(Pattern.compile("SHA-256 by libcrypto"), TIMEOUT);
                     enrolled = vm.awaitSerial(Pattern.compile("enrolled as 52:54:00:77:00:10"), TIMEOUT);
