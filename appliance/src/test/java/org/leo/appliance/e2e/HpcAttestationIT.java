@@ -64,6 +64,13 @@ class HpcAttestationIT {
         ipxeTemplate = r.ipxeTemplate();
     }
 
+    @org.junit.jupiter.api.AfterAll
+    static void deleteTheImage() throws java.io.IOException {
+        if (image != null) {
+            PxeBootIT.deleteTree(image.dir());
+        }
+    }
+
     /** "challenge N" of a baseline entry's sentence. */
     static String challengeOf(ChainedEntry baseline) {
         java.util.regex.Matcher m = Pattern.compile("challenge (\\d+)").matcher(baseline.entry().message());
