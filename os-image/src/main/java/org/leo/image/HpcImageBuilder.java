@@ -157,10 +157,12 @@ public final class HpcImageBuilder {
         }
         StringBuilder order = new StringBuilder();
         Path moddir = kroot.resolve("lib/modules").resolve(kver);
+        Map<String, Path> modules = moduleFiles(moddir);
+        String builtin = Files.readString(moddir.resolve("modules.builtin"));
         for (String m : driverModules(c.lock().arch())) {
-            Path ko = findModule(moddir, m);
+            Path ko = modules.get(m);
             if (ko == null) {
-                if (Files.readString(moddir.resolve("modules.builtin")).contains("/" + m + ".ko\n")) {
+                if (builtin.contains("/" + m + ".ko\n")) {
                     continue; // built into this kernel
                 }
                 throw new IOException("driver module " + m + " is not in " + kernelDeb);
@@ -230,16 +232,26 @@ public final class HpcImageBuilder {
     }
 
     private static InputsLock.Deb need(InputsLock lock, String name) throws IOException {
-        return lock.deb(name).orElseThrow(() -> new IOException("os-image/inputs.lock pins no " + name));
+        return lock.deb(name).orElseThrow(() -> new IOException("the " + lock.arch() + " lock pins no " + name));
     }
 
-    private static Path findModule(Path moddir, String m) throws IOException {
+    /**
+     * Every module file under {@code moddir} by module name ({@code .ko}, {@code .ko.xz} or
+     * {@code .ko.zst}), from one walk; of two files with one name, the first in path order.
+     */
+    private static Map<String, Path> moduleFiles(Path moddir) throws IOException {
+        Map<String, Path> byName = new java.util.TreeMap<>();
         try (var s = Files.walk(moddir)) {
-            return s.filter(p -> {
+            for (Path p : s.sorted().toList()) {
                 String n = p.getFileName().toString();
-                return n.equals(m + ".ko") || n.equals(m + ".ko.xz") || n.equals(m + ".ko.zst");
-            }).sorted().findFirst().orElse(null);
+                for (String ext : List.of(".ko", ".ko.xz", ".ko.zst")) {
+                    if (n.endsWith(ext)) {
+                        byName.putIfAbsent(n.substring(0, n.length() - ext.length()), p);
+                    }
+                }
+            }
         }
+        return byName;
     }
 
     private static byte[] moduleBytes(Path ko) throws IOException {

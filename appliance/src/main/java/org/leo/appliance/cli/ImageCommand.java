@@ -17,9 +17,9 @@ import picocli.CommandLine.Option;
 public class ImageCommand {
     /** The inputs both build-hpc and verify take. Defaults are the repository's paths (run from its root). */
     static class Inputs {
-        @Option(names = "--arch", paramLabel = "ARCH", defaultValue = "amd64",
+        @Option(names = "--arch", paramLabel = "ARCH",
                 description = "The HPC's architecture: amd64 or arm64 (Debian's names). It chooses the lock file "
-                        + "os-image/inputs.lock (amd64) or os-image/inputs-arm64.lock. Default: ${DEFAULT-VALUE}.")
+                        + "os-image/inputs.lock (amd64) or os-image/inputs-arm64.lock. Default: the --lock file's, else amd64.")
         String arch;
 
         @Option(names = "--lock", paramLabel = "FILE",
@@ -50,7 +50,7 @@ public class ImageCommand {
 
         HpcImageBuilder.Config config(Path out, long epoch, String imageId, Path key) throws IOException {
             if (lock == null) {
-                lock = InputsLock.fileFor(Path.of("os-image"), arch);
+                lock = InputsLock.fileFor(Path.of("os-image"), arch == null ? "amd64" : arch);
             }
             for (Path p : List.of(lock, agentJar, agentLib, jvmOptions)) {
                 if (!Files.exists(p)) {
@@ -58,7 +58,7 @@ public class ImageCommand {
                 }
             }
             InputsLock pinned = InputsLock.read(lock);
-            if (!pinned.arch().equals(arch) && !arch.equals("amd64")) {
+            if (arch != null && !pinned.arch().equals(arch)) {
                 throw new IOException(lock + " pins " + pinned.arch() + " packages, not " + arch);
             }
             return new HpcImageBuilder.Config(pinned, cache, HpcImageBuilder.agentJars(agentJar, agentLib), jvmOptions,

@@ -84,6 +84,8 @@ public final class DiskFingerprinter {
     private static final int S_IFREG = 0100000;
     private static final int SECTOR = 512;
     private static final Logger LOG = LoggerFactory.getLogger(DiskFingerprinter.class);
+    /** Direct-read alignment by device (a file store lookup reads the mount table; devices stay put). */
+    private static final Map<String, Integer> ALIGNMENT = new ConcurrentHashMap<>();
     /** Devices already logged as read through the page cache. */
     private static final Set<String> BUFFERED_WARNED = ConcurrentHashMap.newKeySet();
 
@@ -211,7 +213,7 @@ public final class DiskFingerprinter {
             throw new IOException(target + " (" + path + ") is neither a block device nor a regular file");
         }
         Path real = path.toRealPath();
-        int alignment = block ? directAlignment(real) : 1;
+        int alignment = block ? ALIGNMENT.computeIfAbsent(real.toString(), d -> directAlignment(real)) : 1;
         FileChannel ch = null;
         if (alignment > 1) {
             try {

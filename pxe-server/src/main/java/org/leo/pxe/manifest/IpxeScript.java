@@ -24,11 +24,7 @@ final class IpxeScript {
         return HexFormat.of().formatHex(n);
     }
 
-    static String render(IpxeScriptConfig cfg, MacAddress mac, String nonce, Protocol protocol) {
-        return render(cfg, null, mac, nonce, protocol);
-    }
-
-    /** With a {@code template} (the image's, {@link IpxeTemplate}), the script is that template filled in. */
+    /** With a {@code template} (the image's, {@link IpxeTemplate}), the script is that template filled in; null: the built-in one. */
     static String render(IpxeScriptConfig cfg, IpxeTemplate template, MacAddress mac, String nonce, Protocol protocol) {
         String base = protocol == Protocol.HTTP
                 ? "http://" + cfg.serverHost() + ":" + (cfg.httpPort() == 0 ? 80 : cfg.httpPort())
