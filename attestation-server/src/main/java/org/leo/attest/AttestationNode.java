@@ -106,8 +106,9 @@ public final class AttestationNode implements AutoCloseable {
                     "attestation server started; log head was " + head + "; CA sha256 " + ca.fingerprint(), "head=" + head));
             ActionDispatcher actions = new ActionDispatcher(c.policy(), log, power, network, tasks, clock);
             engine = new AttestationEngine(c.policy(), log, store, actions, clock, registry);
-            Enroller enroller = new Enroller(ca, store, boots, leases, new BootCheck(manifest, c.requiredArtifacts(), c.maxBootAge()),
+            Enroller enroller = new Enroller(ca, store, revocations, boots, leases, new BootCheck(manifest, c.requiredArtifacts(), c.maxBootAge()),
                     log, c.certificateLifetime(), clock);
+            enroller.onEnrolled(engine::enrolled);
             AttestationServer server = AttestationServer.start(ca, revocations, enroller, engine, c.enrollAddress(), c.attestAddress(),
                     c.hosts(), clock, registry);
             LOG.info("attestation: data in {}, log head {}", c.dataDir(), head);

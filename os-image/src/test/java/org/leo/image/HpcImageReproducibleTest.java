@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leo.pxe.manifest.ManifestTool;
@@ -20,6 +21,7 @@ import org.leo.pxe.manifest.Sha256;
  * compares the outputs byte for byte; then runs the image's own Java runtime and agent in a chroot
  * of its unpacked initramfs, with the image's own libraries.
  */
+@Tag("system")
 class HpcImageReproducibleTest {
     static final Path REPO = Path.of("").toAbsolutePath().getParent();
     static final Path CACHE = Path.of(System.getenv().getOrDefault("LEO_TEST_CACHE", "/var/cache/leo-test")).resolve("image");

@@ -8,13 +8,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.leo.attest.AttestationNode;
-import org.leo.attest.action.IpmiPowerControl;
-import org.leo.attest.action.LinkNetworkControl;
-import org.leo.attest.action.NetworkControl;
-import org.leo.attest.action.PowerControl;
-import org.leo.attest.action.QemuMonitorPowerControl;
+import org.leo.attest.action.HpcControls;
 import org.leo.attest.action.TaskControl;
-import org.leo.attest.action.WakeOnLanPowerControl;
 import org.leo.attest.appraise.Policy;
 import org.leo.attest.ca.ApplianceCa;
 import org.leo.pxe.PxeServer;
@@ -52,19 +47,22 @@ public class AttestOptions {
             description = "How long after its boot script an HPC may enroll. Default: ${DEFAULT-VALUE}.")
     long maxBootAge;
 
-    @Option(names = "--power", paramLabel = "KIND:ARGS",
-            description = "How to power-cycle an HPC: qemu:SOCKET (a QEMU QMP monitor socket), ipmi:HOST,USER,PASSWORD-FILE "
-                    + "(ipmitool lanplus), wol:BROADCAST-IPV4 (Wake-on-LAN: power on only). Default: none (the action fails and is logged).")
-    String power;
+    @Option(names = "--power", paramLabel = "MAC=KIND:ARGS", split = "\\s+",
+            description = "How to power-cycle the HPC with that MAC (repeat per HPC; an HPC without one gets a failed, logged "
+                    + "action, never another HPC's switch): qemu:SOCKET (a QEMU QMP monitor socket), ipmi:HOST,USER,PASSWORD-FILE "
+                    + "(ipmitool lanplus), wol:BROADCAST-IPV4 (Wake-on-LAN: power on only).")
+    List<String> power = new java.util.ArrayList<>();
 
     @Option(names = "--tpm", paramLabel = "ENDPOINT",
             description = "The Pi's TPM, which signs the attestation event log's head for remote verifiers: "
                     + "device:/dev/tpmrm0 on the Pi, swtpm:HOST:PORT for a software TPM. Default: none (no signed reports).")
     String tpm;
 
-    @Option(names = "--cut-network-interface", paramLabel = "IF",
-            description = "The interface whose link is taken down to cut an HPC off (normally --interface). Default: none.")
-    String cutInterface;
+    @Option(names = "--cut-network", paramLabel = "MAC=KIND:IF", split = "\\s+",
+            description = "How to cut the HPC with that MAC off (repeat per HPC): link:IF takes the Pi's interface IF down (the "
+                    + "HPC's own link), nft:IF drops that MAC's frames on IF with an nftables table of its own (the rest of the "
+                    + "segment stays up; an HPC that changes its MAC escapes it). Default: none (the action fails and is logged).")
+    List<String> cutNetwork = new java.util.ArrayList<>();
 
     /** The CA directory inside the data directory. */
     static Path caDir(Path dataDir) {
@@ -87,32 +85,8 @@ public class AttestOptions {
                 new InetSocketAddress(host, attestPort), List.of(host), p, Duration.ofSeconds(certificateLifetime),
                 List.of(pxe.scriptKernel(), pxe.scriptInitrd()), Duration.ofSeconds(maxBootAge),
                 tpm == null || tpm.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(org.leo.protocol.tpm.TpmEndpoint.parse(tpm)));
-        return AttestationNode.start(c, pxe.events()::latestBoot, pxe.clients(), pxe.manifest(), powerControl(),
-                cutInterface == null ? NetworkControl.NONE : new LinkNetworkControl(null, cutInterface), TaskControl.NONE,
-                Clock.systemUTC(), registry);
-    }
-
-    PowerControl powerControl() {
-        if (power == null || power.isBlank() || power.equals("none")) {
-            return PowerControl.NONE;
-        }
-        int colon = power.indexOf(':');
-        String kind = colon < 0 ? power : power.substring(0, colon);
-        String args = colon < 0 ? "" : power.substring(colon + 1);
-        switch (kind) {
-            case "qemu":
-                return new QemuMonitorPowerControl(hpc -> Path.of(args));
-            case "ipmi": {
-                String[] a = args.split(",");
-                if (a.length != 3) {
-                    throw new IllegalArgumentException("--power ipmi:HOST,USER,PASSWORD-FILE, got '" + power + "'");
-                }
-                return new IpmiPowerControl("ipmitool", a[0], a[1], Path.of(a[2]));
-            }
-            case "wol":
-                return new WakeOnLanPowerControl(new InetSocketAddress(args, 9));
-            default:
-                throw new IllegalArgumentException("--power must be qemu:SOCKET, ipmi:HOST,USER,PASSWORD-FILE or wol:BROADCAST, got '" + power + "'");
-        }
+        HpcControls controls = HpcControls.parse(power, cutNetwork);
+        return AttestationNode.start(c, pxe.events()::latestBoot, pxe.clients(), pxe.manifest(), controls.power(), controls.network(),
+                TaskControl.NONE, Clock.systemUTC(), registry);
     }
 }

@@ -74,6 +74,7 @@ class AttestCommandTest {
      * {@code verify} prints, and a broken chain is not quoted.
      */
     @Test
+    @org.junit.jupiter.api.Tag("system")
     void logQuoteHasTheTpmSignTheHeadAndChecksIt() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(org.leo.protocol.tpm.SwtpmProcess.installed(), "swtpm is not installed");
         Path file = dir.resolve("attest/attest.db");

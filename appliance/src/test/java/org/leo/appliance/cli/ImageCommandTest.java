@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leo.pxe.manifest.BootManifest;
@@ -22,6 +23,7 @@ import org.leo.pxe.manifest.SignedManifest;
  * (the shared test cache), a manifest that matches, one whose initrd digest does not, one signed
  * by another key.
  */
+@Tag("system")
 class ImageCommandTest {
     static final Path REPO = Path.of("").toAbsolutePath().getParent();
     static final String CACHE = Path.of(System.getenv().getOrDefault("LEO_TEST_CACHE", "/var/cache/leo-test")).resolve("image").toString();

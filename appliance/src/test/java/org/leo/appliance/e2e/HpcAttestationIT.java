@@ -220,7 +220,7 @@ class HpcAttestationIT {
         try (NetNsTopology topo = NetNsTopology.create(NetNsTopology.DEFAULT_BASE);
              SwtpmProcess piTpm = SwtpmProcess.startWith(topo.pi().command());
              LeoPxeServer server = new LeoPxeServer(run.resolve("server"), MAC, "--attest", "--attest-policy", policy.toString(),
-                     "--power", "qemu:" + qmp, "--tpm", piTpm.endpoint().toString())) {
+                     "--power", MAC + "=qemu:" + qmp, "--tpm", piTpm.endpoint().toString())) {
             BootRoot root = BootRoot.prepare(run.resolve("root"), image, topo.pi().address(), 8080, "unused");
             Files.copy(ipxeTemplate, root.dir().resolve(org.leo.pxe.manifest.IpxeTemplate.FILE));
             server.start(topo.pi(), root, BootMode.TFTP);

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.leo.pxe.boot.BootEvent;
 import org.leo.pxe.boot.BootStage;
 import org.leo.pxe.net.MacAddress;
+import org.leo.pxe.testing.Await;
 import org.leo.pxe.vm.Exec;
 import org.leo.pxe.vm.NetNsTopology;
 
@@ -76,8 +77,10 @@ class WindowedTftpIT {
             assertThat(E2eFiles.sha256(out)).isEqualTo(sha);
             assertThat(server.log()).contains(REFUSED);
 
-            List<BootEvent> served = server.events().stream()
-                    .filter(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(FILE)).toList();
+            // The server logs FILE_SERVED after the last ACK, asynchronously: atftp may have exited first.
+            List<BootEvent> served = Await.until("two FILE_SERVED events of " + FILE, Duration.ofSeconds(30),
+                    () -> server.events().stream().filter(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(FILE)).toList(),
+                    l -> l.size() >= 2);
             assertThat(served).hasSize(2).allMatch(e -> e.bytes() == SIZE && e.sha256Hex().equals(sha));
         } finally {
             PxeBootIT.deleteTree(run);

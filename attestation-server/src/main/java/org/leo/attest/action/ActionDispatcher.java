@@ -83,19 +83,23 @@ public final class ActionDispatcher {
                     alerts.forEach(l -> l.accept(v));
                     record(hpc, "action.alert", v.severity().lower(), "HPC " + hpc + ": alert raised: " + v.sentence());
                 }
-                case STOP_TASK -> record(hpc, "action.stop-task", "info", "HPC " + hpc + ": "
-                        + (tasks.stop(hpc) ? "stopped its running task" : "no task was running to stop"));
+                case STOP_TASK -> {
+                    recordDurably(hpc, "action.stop-task", "HPC " + hpc + ": stopping its task");
+                    if (!tasks.stop(hpc)) {
+                        record(hpc, "action.stop-task", "info", "HPC " + hpc + ": no task was running to stop");
+                    }
+                }
                 case CUT_NETWORK -> {
+                    recordDurably(hpc, "action.cut-network", "HPC " + hpc + ": cutting its network at the Pi");
                     network.cut(hpc);
-                    record(hpc, "action.cut-network", "info", "HPC " + hpc + ": network cut at the Pi");
                 }
                 case POWER_CYCLE -> {
+                    recordDurably(hpc, "action.power-cycle", "HPC " + hpc + ": power-cycling through " + power.describe(hpc));
                     power.powerCycle(hpc);
-                    record(hpc, "action.power-cycle", "info", "HPC " + hpc + ": power-cycled through " + power.describe());
                     if (policy.actionsFor(v.severity()).contains(Action.CUT_NETWORK)) {
                         // It must reach the Pi to boot the measured image again.
+                        recordDurably(hpc, "action.restore-network", "HPC " + hpc + ": restoring its network for the reboot");
                         network.restore(hpc);
-                        record(hpc, "action.restore-network", "info", "HPC " + hpc + ": network restored for the reboot");
                     }
                 }
             }
@@ -103,6 +107,15 @@ public final class ActionDispatcher {
             LOG.error("HPC {}: action {} failed: {}", hpc, a.lower(), e.getMessage());
             record(hpc, "action.failed", "error", "HPC " + hpc + ": action " + a.lower() + " failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * Crash ordering: a disruptive action's entry is durable before the action is taken, so after a
+     * crash the log never lacks an action the HPC underwent. A failure to record stops the action
+     * (an IllegalStateException, reported as action.failed).
+     */
+    private void recordDurably(String hpc, String eventId, String sentence) {
+        log.appendDurably(new LogEntry(clock.instant(), hpc, LogEntry.Kind.ACTION, "info", eventId, sentence, ""));
     }
 
     private void record(String hpc, String eventId, String severity, String sentence) {

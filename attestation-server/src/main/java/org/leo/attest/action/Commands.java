@@ -14,7 +14,17 @@ final class Commands {
     }
 
     static String run(List<String> command) throws IOException {
+        return run(command, null);
+    }
+
+    /** Runs {@code command} with {@code stdin} (may be null) as its standard input. */
+    static String run(List<String> command, String stdin) throws IOException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        }
         try {
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

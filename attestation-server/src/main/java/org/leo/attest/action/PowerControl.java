@@ -25,4 +25,9 @@ public interface PowerControl {
 
     /** For the log: "QEMU monitor /run/leo/vm.qmp". */
     String describe();
+
+    /** For the log: what power-cycles {@code hpc} (a per-HPC control names that HPC's own controller). */
+    default String describe(String hpc) {
+        return describe();
+    }
 }

@@ -77,4 +77,9 @@ public final class QemuMonitorPowerControl implements PowerControl {
     public String describe() {
         return "QEMU monitor";
     }
+
+    @Override
+    public String describe(String hpc) {
+        return "QEMU monitor " + socketOf.apply(hpc);
+    }
 }

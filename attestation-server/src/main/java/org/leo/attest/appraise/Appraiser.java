@@ -20,8 +20,22 @@ public final class Appraiser {
         this.disks = new DiskAppraisal(policy);
     }
 
+    /**
+     * A verdict for {@code body}, whatever it holds: a failure inside the appraisal (a case the
+     * code did not foresee) is itself a finding, {@code appraisal.failed}, never an exception.
+     */
     public Verdict appraise(String hpc, Challenge challenge, EvidenceBody body, Golden golden) {
         Findings out = new Findings(hpc, policy);
+        try {
+            appraiseAll(challenge, body, golden, out);
+        } catch (RuntimeException e) {
+            out.add("appraiser", "appraisal.failed", "a verdict", e.getClass().getSimpleName(),
+                    "the answer to challenge " + Long.toUnsignedString(challenge.getChallengeId()) + " could not be appraised: " + e);
+        }
+        return new Verdict(hpc, challenge.getChallengeId(), out.list());
+    }
+
+    private void appraiseAll(Challenge challenge, EvidenceBody body, Golden golden, Findings out) {
         List<Check> asked = challenge.getChecksList();
         List<CheckResult> got = body.getResultsList();
         if (got.size() != asked.size()) {
@@ -32,7 +46,6 @@ public final class Appraiser {
         for (int i = 0; i < Math.min(asked.size(), got.size()); i++) {
             appraiseOne(asked.get(i), got.get(i), challenge, golden, out);
         }
-        return new Verdict(hpc, challenge.getChallengeId(), out.list());
     }
 
     private void appraiseOne(Check check, CheckResult result, Challenge challenge, Golden golden, Findings out) {
@@ -90,7 +103,7 @@ public final class Appraiser {
                 if (!result.hasTpmQuote()) {
                     out.add("evidence", "evidence.mismatched", check.getKindCase().name(), result.getKindCase().name(), mismatch);
                 } else {
-                    TpmAppraisal.appraise(result.getTpmQuote(), challenge.getNonce().toByteArray(), golden, out);
+                    TpmAppraisal.appraise(check.getTpmQuote().getPcrsList(), result.getTpmQuote(), challenge.getNonce().toByteArray(), golden, out);
                 }
             }
             case KIND_NOT_SET -> out.add("evidence", "evidence.mismatched", "a check", "nothing", "challenge had an empty check");

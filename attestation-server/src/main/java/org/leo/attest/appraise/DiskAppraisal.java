@@ -15,6 +15,7 @@ import org.leo.protocol.attest.v1.ChunkProof;
 import org.leo.protocol.attest.v1.DiskRootResult;
 import org.leo.protocol.attest.v1.DiskSpotCheck;
 import org.leo.protocol.attest.v1.DiskSpotResult;
+import org.leo.protocol.merkle.ChunkedFile;
 import org.leo.protocol.merkle.MerkleTree;
 import org.leo.pxe.manifest.Sha256;
 
@@ -41,7 +42,7 @@ final class DiskAppraisal {
             return; // no baseline for it: the baseline check reports that
         }
         HexFormat hex = HexFormat.of();
-        if (!ref.getRoot().equals(got.getRoot()) || ref.getSizeBytes() != got.getSizeBytes()) {
+        if (!ref.getRoot().equals(got.getRoot()) || ref.getSizeBytes() != got.getSizeBytes() || ref.getChunkSize() != got.getChunkSize()) {
             out.add("disk " + got.getTarget(), "disk.root.changed", hex.formatHex(ref.getRoot().toByteArray()),
                     hex.formatHex(got.getRoot().toByteArray()), "disk " + got.getTarget() + " has Merkle root "
                             + Findings.shortHex(hex.formatHex(got.getRoot().toByteArray())) + " over " + got.getSizeBytes()
@@ -58,18 +59,32 @@ final class DiskAppraisal {
                     "disk " + target + " was spot-checked but has no baseline root");
             return;
         }
-        long leaves = (ref.getSizeBytes() + ref.getChunkSize() - 1) / ref.getChunkSize();
+        Policy.DiskTarget policyTarget = byPath.get(target);
+        // The chunk size is the policy's, never the answer's or the golden's: a golden is taken
+        // only at the policy's chunk size (GoldenCheck), and the chunk count follows from it.
+        if (policyTarget == null || ref.getChunkSize() != policyTarget.chunkSize()) {
+            out.add("disk " + target, "disk.spot.unverifiable", "a baseline root at the policy's chunk size", "chunk size " + ref.getChunkSize(),
+                    "disk " + target + " was spot-checked but its baseline root is not at the policy's chunk size");
+            return;
+        }
+        long leaves;
+        try {
+            leaves = ChunkedFile.chunkCount(ref.getSizeBytes(), policyTarget.chunkSize());
+        } catch (IllegalArgumentException e) {
+            out.add("disk " + target, "disk.spot.unverifiable", "a baseline of sane size", String.valueOf(ref.getSizeBytes()),
+                    "disk " + target + " was spot-checked but its baseline does not fit the policy: " + e.getMessage());
+            return;
+        }
         List<Long> indices = asked.getChunkIndicesList();
         if (got.getChunksCount() != indices.size()) {
             out.add("disk " + target, "evidence.incomplete", indices.size() + " chunks", got.getChunksCount() + " chunks",
                     "disk " + target + ": " + got.getChunksCount() + " chunk proofs for " + indices.size() + " chunks asked");
         }
         HexFormat hex = HexFormat.of();
-        Policy.DiskTarget policyTarget = byPath.get(target);
         for (int i = 0; i < Math.min(indices.size(), got.getChunksCount()); i++) {
             ChunkProof p = got.getChunks(i);
             long index = indices.get(i);
-            if (p.getIndex() != index) {
+            if (p.getIndex() != index || index < 0 || index >= leaves) {
                 out.add("disk " + target, "evidence.mismatched", "chunk " + index, "chunk " + p.getIndex(),
                         "disk " + target + ": answered chunk " + p.getIndex() + " where chunk " + index + " was asked");
                 continue;
@@ -81,7 +96,7 @@ final class DiskAppraisal {
             boolean provenInTree = MerkleTree.verify(ref.getRoot().toByteArray(), leaves, index, p.getLeafHash().toByteArray(), path);
             if (policyTarget != null && policyTarget.reference() != null) {
                 // The reference copy says exactly which chunk differs: check it first.
-                byte[] expected = keyedReference(policyTarget, ref.getChunkSize(), index, nonce, out);
+                byte[] expected = keyedReference(policyTarget, policyTarget.chunkSize(), index, nonce, out);
                 if (expected == null) {
                     continue;
                 }

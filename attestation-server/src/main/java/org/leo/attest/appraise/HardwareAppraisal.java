@@ -5,7 +5,11 @@ import java.util.Map;
 import org.leo.protocol.attest.v1.Device;
 import org.leo.protocol.attest.v1.HardwareResult;
 
-/** A device appearing, disappearing or changing identity (DMI, CPU, PCI, USB, block, NIC) is a finding. */
+/**
+ * A device appearing, disappearing or changing identity (DMI, CPU, PCI, USB, block, NIC) is a finding.
+ * The bus must be one of {@link FindingIds#BUSES}: a device on any other "bus" is malformed evidence
+ * (an agent must not mint finding ids or dodge a severity key by spelling a bus differently).
+ */
 final class HardwareAppraisal {
     private HardwareAppraisal() {
     }
@@ -14,31 +18,41 @@ final class HardwareAppraisal {
         if (golden.hardware().isEmpty()) {
             return;
         }
-        Map<String, Device> before = index(golden.hardware().get());
-        Map<String, Device> now = index(got);
+        Map<String, Device> before = index(golden.hardware().get(), null);
+        Map<String, Device> now = index(got, out);
         for (Map.Entry<String, Device> e : now.entrySet()) {
             Device d = e.getValue();
             Device old = before.get(e.getKey());
             if (old == null) {
-                out.add(d.getBus(), "hardware." + d.getBus() + ".added", "", d.getDescription(),
+                out.add(d.getBus(), FindingIds.hardware(d.getBus(), "added"), "", d.getDescription(),
                         label(d.getBus()) + " " + d.getId() + " (" + d.getDescription() + ") appeared");
             } else if (!old.getDescription().equals(d.getDescription())) {
-                out.add(d.getBus(), "hardware." + d.getBus() + ".changed", old.getDescription(), d.getDescription(),
+                out.add(d.getBus(), FindingIds.hardware(d.getBus(), "changed"), old.getDescription(), d.getDescription(),
                         label(d.getBus()) + " " + d.getId() + " changed from (" + old.getDescription() + ") to (" + d.getDescription() + ")");
             }
         }
         for (Map.Entry<String, Device> e : before.entrySet()) {
             if (!now.containsKey(e.getKey())) {
                 Device d = e.getValue();
-                out.add(d.getBus(), "hardware." + d.getBus() + ".removed", d.getDescription(), "",
+                out.add(d.getBus(), FindingIds.hardware(d.getBus(), "removed"), d.getDescription(), "",
                         label(d.getBus()) + " " + d.getId() + " (" + d.getDescription() + ") disappeared");
             }
         }
     }
 
-    private static Map<String, Device> index(HardwareResult r) {
+    /** Devices by "bus id"; devices on an unknown bus are left out (and reported once to {@code out}, if given). */
+    private static Map<String, Device> index(HardwareResult r, Findings out) {
         Map<String, Device> m = new LinkedHashMap<>();
+        boolean reported = false;
         for (Device d : r.getDevicesList()) {
+            if (!FindingIds.BUSES.contains(d.getBus())) {
+                if (out != null && !reported) {
+                    reported = true;
+                    out.add("hardware", "evidence.malformed", "a bus of " + FindingIds.BUSES, d.getBus(),
+                            "the hardware answer names a device " + d.getId() + " on bus '" + d.getBus() + "', which is none of " + FindingIds.BUSES);
+                }
+                continue;
+            }
             m.put(d.getBus() + " " + d.getId(), d);
         }
         return m;

@@ -41,6 +41,9 @@ public final class Policy {
         DEFAULTS.put("challenge.max-seconds", "300");
         DEFAULTS.put("challenge.deadline-seconds", "30");
         DEFAULTS.put("stream.grace-seconds", "15");
+        DEFAULTS.put("stream.max-opens-per-interval", "3");
+        DEFAULTS.put("contain.silence-seconds", "60");
+        DEFAULTS.put("log.max-findings-per-minute", "300");
         DEFAULTS.put("check.os.probability", "0.9");
         DEFAULTS.put("check.hardware.probability", "0.7");
         DEFAULTS.put("check.network.probability", "0.7");
@@ -62,7 +65,15 @@ public final class Policy {
         DEFAULTS.put("severity.network.connection.new", "error");
         DEFAULTS.put("severity.challenge.missed", "error");
         DEFAULTS.put("severity.stream.dropped", "error");
+        DEFAULTS.put("severity.stream.restored", "info");
+        DEFAULTS.put("severity.stream.superseded", "critical");
+        DEFAULTS.put("severity.stream.reconnect_storm", "warning");
+        DEFAULTS.put("severity.agent.silent", "critical");
+        DEFAULTS.put("severity.baseline.invalid", "critical");
         DEFAULTS.put("severity.evidence", "critical");
+        DEFAULTS.put("severity.findings.overflow", "error");
+        DEFAULTS.put("severity.appraisal.failed", "critical");
+        DEFAULTS.put("severity.log.throttled", "warning");
         DEFAULTS.put("severity.check.error", "warning");
         DEFAULTS.put("action.info", "record");
         DEFAULTS.put("action.warning", "record,alert");
@@ -95,8 +106,14 @@ public final class Policy {
                 probability(k);
             } else if (k.startsWith("severity.")) {
                 Severity.parse(values.get(k));
+                String id = k.substring("severity.".length());
+                if (!id.equals("default") && !FindingIds.policyKey(id)) {
+                    throw new IllegalArgumentException("policy key '" + k + "' names no finding id (docs/trust-model.md lists them)");
+                }
             }
         }
+        maxOpensPerInterval();
+        maxFindingsPerMinute();
         if (meanInterval().compareTo(minInterval()) < 0 || maxInterval().compareTo(meanInterval()) < 0) {
             throw new IllegalArgumentException("challenge.min-seconds <= challenge.mean-seconds <= challenge.max-seconds is required, got "
                     + get("challenge.min-seconds") + ", " + get("challenge.mean-seconds") + ", " + get("challenge.max-seconds"));
@@ -237,6 +254,34 @@ public final class Policy {
         return seconds("stream.grace-seconds");
     }
 
+    /** How long an HPC may stay unresponsive (a missed deadline or a dropped stream) before {@code agent.silent}. */
+    public Duration silenceBound() {
+        return seconds("contain.silence-seconds");
+    }
+
+    /** Streams an HPC may open within one mean challenge interval; more are refused. */
+    public int maxOpensPerInterval() {
+        return positiveInt("stream.max-opens-per-interval");
+    }
+
+    /** Finding entries the log takes per HPC per minute; the rest are counted, not written. */
+    public int maxFindingsPerMinute() {
+        return positiveInt("log.max-findings-per-minute");
+    }
+
+    private int positiveInt(String key) {
+        String v = get(key);
+        try {
+            int n = Integer.parseInt(v);
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number of at least 1, got '" + v + "'");
+        }
+    }
+
     public Duration actionCooldown() {
         return seconds("action.cooldown-seconds");
     }
@@ -249,8 +294,9 @@ public final class Policy {
         return memory;
     }
 
+    /** The PCRs to quote, ascending and distinct (as a quote lists them). */
     public List<Integer> tpmPcrs() {
-        List<Integer> out = new ArrayList<>();
+        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
         for (String s : csv(get("tpm.pcrs"))) {
             int pcr = Integer.parseInt(s);
             if (pcr < 0 || pcr > 23) {
@@ -258,7 +304,7 @@ public final class Policy {
             }
             out.add(pcr);
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** Process names (comm, '*' suffix wildcard) that may come and go without a finding. */

@@ -60,17 +60,34 @@ public final class ApplianceCa {
         this.clock = clock;
     }
 
-    /** Loads the CA from {@code dir}, creating key and certificate there if absent. */
+    /**
+     * Loads the CA from {@code dir}, creating key and certificate there if absent. The pair is
+     * written so that a crash at any point leaves either no CA (creation starts over: nothing was
+     * issued by a CA that never finished being created), or a whole pair: both are written as
+     * {@code .new} files and fsynced, then the certificate and then the key are renamed into place;
+     * a load that finds the certificate and {@code ca.key.new} finishes the second rename. A loaded
+     * key must match its certificate.
+     */
     public static ApplianceCa loadOrCreate(Path dir, Clock clock) throws IOException, GeneralSecurityException {
         Path keyFile = dir.resolve(KEY_FILE);
         Path certFile = dir.resolve(CERT_FILE);
+        Path keyNew = dir.resolve(KEY_FILE + ".new");
+        Path certNew = dir.resolve(CERT_FILE + ".new");
+        if (Files.exists(certFile) && !Files.exists(keyFile) && Files.exists(keyNew)) {
+            Files.move(keyNew, keyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE); // the crash fell between the two renames
+            syncDirectory(dir);
+        }
         if (Files.exists(keyFile) && Files.exists(certFile)) {
-            return new ApplianceCa(Pem.readPrivateKey(keyFile), Pem.readCertificate(certFile), clock);
+            ApplianceCa ca = new ApplianceCa(Pem.readPrivateKey(keyFile), Pem.readCertificate(certFile), clock);
+            ca.checkPair(dir);
+            return ca;
         }
         if (Files.exists(keyFile) || Files.exists(certFile)) {
             throw new IOException(dir + " holds only one of " + KEY_FILE + " and " + CERT_FILE + "; remove it or restore the other");
         }
         Files.createDirectories(dir);
+        Files.deleteIfExists(keyNew); // a creation that never finished
+        Files.deleteIfExists(certNew);
         KeyPair kp = newKeyPair();
         Instant now = clock.instant();
         X500Name name = new X500Name("CN=Leo appliance CA,O=Leo");
@@ -81,9 +98,33 @@ public final class ApplianceCa {
         b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
         b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
         X509Certificate cert = sign(b, kp.getPrivate());
-        Pem.writePrivate(keyFile, Pem.encode(kp.getPrivate()));
-        Files.writeString(certFile, Pem.encode(cert), StandardCharsets.US_ASCII);
+        Pem.writePrivate(keyNew, Pem.encode(kp.getPrivate()));
+        Files.writeString(certNew, Pem.encode(cert), StandardCharsets.US_ASCII, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.SYNC);
+        syncDirectory(dir);
+        Files.move(certNew, certFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(keyNew, keyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(dir);
         return new ApplianceCa(kp.getPrivate(), cert, clock);
+    }
+
+    private void checkPair(Path dir) throws IOException, GeneralSecurityException {
+        java.security.Signature sig = java.security.Signature.getInstance("SHA256withECDSA");
+        sig.initSign(key);
+        byte[] probe = "leo-ca-pair-check".getBytes(StandardCharsets.US_ASCII);
+        sig.update(probe);
+        byte[] signed = sig.sign();
+        sig.initVerify(certificate.getPublicKey());
+        sig.update(probe);
+        if (!sig.verify(signed)) {
+            throw new IOException(dir + ": " + KEY_FILE + " is not the key of " + CERT_FILE);
+        }
+    }
+
+    private static void syncDirectory(Path dir) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            ch.force(true);
+        }
     }
 
     public static KeyPair newKeyPair() throws GeneralSecurityException {

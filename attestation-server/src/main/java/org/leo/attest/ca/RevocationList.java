@@ -35,9 +35,15 @@ public final class RevocationList {
         return new RevocationList(null);
     }
 
+    /**
+     * Loads the list. A last line without its newline is a torn append from a crash: that revocation
+     * was never acknowledged ({@link #revoke} returns after the fsync), so it is cut off before
+     * anything is appended; otherwise the next revocation would be glued to it and lost.
+     */
     public static RevocationList open(Path file) throws IOException {
         RevocationList list = new RevocationList(file);
         if (Files.exists(file)) {
+            cutTornTail(file);
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 if (line.isBlank() || line.length() > MAX_LINE) {
                     continue;
@@ -52,6 +58,26 @@ public final class RevocationList {
             }
         }
         return list;
+    }
+
+    private static void cutTornTail(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size = ch.size();
+            long keep = size;
+            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+            while (keep > 0) {
+                one.clear();
+                ch.read(one, keep - 1);
+                if (one.get(0) == '\n') {
+                    break;
+                }
+                keep--;
+            }
+            if (keep < size) {
+                ch.truncate(keep);
+                ch.force(true);
+            }
+        }
     }
 
     /** Revokes {@code serial}; durable before it returns. */

@@ -18,7 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import org.leo.attest.appraise.Printable;
 import org.leo.attest.ca.ApplianceCa;
+import org.leo.attest.ca.RevocationList;
 import org.leo.attest.log.AttestationLog;
 import org.leo.attest.log.LogEntry;
 import org.leo.pxe.boot.ClientDirectory;
@@ -54,10 +57,13 @@ public final class Enroller {
     private final Duration lifetime;
     private final Clock clock;
     private final Map<InetAddress, Deque<Instant>> failures = new ConcurrentHashMap<>();
+    private final RevocationList revocations;
+    private volatile BiConsumer<String, String> onEnrolled = (hpc, nonce) -> { };
 
-    public Enroller(ApplianceCa ca, EnrollmentStore store, BootHistory boots, ClientDirectory directory, BootCheck check,
-                    AttestationLog log, Duration certificateLifetime, Clock clock) {
+    public Enroller(ApplianceCa ca, EnrollmentStore store, RevocationList revocations, BootHistory boots, ClientDirectory directory,
+                    BootCheck check, AttestationLog log, Duration certificateLifetime, Clock clock) {
         this.ca = ca;
+        this.revocations = revocations;
         this.store = store;
         this.boots = boots;
         this.directory = directory;
@@ -65,6 +71,11 @@ public final class Enroller {
         this.log = log;
         this.lifetime = certificateLifetime;
         this.clock = clock;
+    }
+
+    /** Told of every accepted enrollment (HPC, boot nonce) once it is durable: the engine starts the boot's session. */
+    public void onEnrolled(BiConsumer<String, String> listener) {
+        this.onEnrolled = listener;
     }
 
     /**
@@ -81,7 +92,7 @@ public final class Enroller {
         try {
             mac = MacAddress.parse(facts.getMac());
         } catch (IllegalArgumentException e) {
-            throw refuse(peer, "?", Status.INVALID_ARGUMENT, "boot facts: not a MAC address: '" + printable(facts.getMac()) + "'");
+            throw refuse(peer, "?", Status.INVALID_ARGUMENT, "boot facts: not a MAC address: '" + Printable.of(facts.getMac(), 64) + "'");
         }
         String hpc = mac.toString();
         PublicKey key;
@@ -114,6 +125,7 @@ public final class Enroller {
         if (!problems.isEmpty()) {
             throw refuse(peer, hpc, Status.PERMISSION_DENIED, String.join("; ", problems));
         }
+        revokeEarlierBoots(hpc, nonce.get(), peer);
         X509Certificate cert;
         try {
             cert = ca.issueClient(key, hpc, lifetime);
@@ -136,7 +148,27 @@ public final class Enroller {
                 "nonce=" + nonce.get() + "\nserial=" + serial + "\npeer=" + peer.getHostAddress()));
         LOG.info("HPC {} at {} enrolled (boot nonce {}, certificate {} until {})", hpc, peer.getHostAddress(),
                 BootCheck.shortHex(nonce.get()), serial, cert.getNotAfter().toInstant());
+        onEnrolled.accept(hpc, nonce.get());
         return response(cert, hpc);
+    }
+
+    /**
+     * A new boot enrolled: every unexpired certificate of the HPC's earlier boots is revoked, durably,
+     * before the new certificate is handed out. Whoever still holds an old key (the previous boot's
+     * agent, or whatever replaced it) can no longer open a stream or renew.
+     */
+    private void revokeEarlierBoots(String hpc, String nonce, InetAddress peer) throws StatusException {
+        try {
+            for (EnrollmentStore.IssuedCertificate c : store.otherBootsCertificates(hpc, nonce, clock.instant())) {
+                java.math.BigInteger serial = new java.math.BigInteger(c.serialHex(), 16);
+                if (revocations.lookup(serial).isEmpty()) {
+                    revocations.revoke(serial, "superseded: boot " + BootCheck.shortHex(nonce) + " of " + hpc + " enrolled");
+                    LOG.info("HPC {}: certificate {} of boot {} revoked (a newer boot enrolled)", hpc, c.serialHex(), BootCheck.shortHex(c.bootNonce()));
+                }
+            }
+        } catch (SQLException | java.io.IOException e) {
+            throw refuse(peer, hpc, Status.UNAVAILABLE, "cannot revoke the certificates of earlier boots: " + e.getMessage());
+        }
     }
 
     /** A new certificate for the boot of {@code current}, over the key of a fresh CSR. */
@@ -153,6 +185,15 @@ public final class Enroller {
         try {
             nonce = store.bootOfCertificate(oldSerial).orElseThrow(() -> refuse(peer, hpc, Status.PERMISSION_DENIED,
                     "certificate " + oldSerial + " is not one this server issued"));
+        } catch (SQLException e) {
+            throw refuse(peer, hpc, Status.UNAVAILABLE, "enrollment store: " + e.getMessage());
+        }
+        try {
+            Optional<EnrollmentStore.Enrollment> latest = store.latest(hpc);
+            if (latest.isEmpty() || !latest.get().bootNonce().equals(nonce)) {
+                throw refuse(peer, hpc, Status.PERMISSION_DENIED, "certificate " + oldSerial + " belongs to boot " + BootCheck.shortHex(nonce)
+                        + ", but boot " + latest.map(l -> BootCheck.shortHex(l.bootNonce())).orElse("?") + " of this HPC enrolled since");
+            }
         } catch (SQLException e) {
             throw refuse(peer, hpc, Status.UNAVAILABLE, "enrollment store: " + e.getMessage());
         }
@@ -222,10 +263,5 @@ public final class Enroller {
             }
             return q.size() >= MAX_FAILURES;
         }
-    }
-
-    private static String printable(String s) {
-        String cut = s.length() > 64 ? s.substring(0, 64) + ".." : s;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 }

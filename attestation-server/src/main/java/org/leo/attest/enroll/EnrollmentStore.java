@@ -100,6 +100,26 @@ public final class EnrollmentStore implements AutoCloseable {
         }
     }
 
+    /** A certificate issued to an HPC: for which boot, until when. */
+    public record IssuedCertificate(String serialHex, String bootNonce, Instant notAfter) { }
+
+    /** Every certificate issued to {@code hpc} for a boot other than {@code bootNonce} that is still unexpired at {@code now}. */
+    public synchronized java.util.List<IssuedCertificate> otherBootsCertificates(String hpc, String bootNonce, Instant now) throws SQLException {
+        java.util.List<IssuedCertificate> out = new java.util.ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT serial, boot_nonce, not_after_millis FROM certificate WHERE hpc = ? AND boot_nonce <> ? AND not_after_millis > ?")) {
+            ps.setString(1, hpc);
+            ps.setString(2, bootNonce);
+            ps.setLong(3, now.toEpochMilli());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new IssuedCertificate(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3))));
+                }
+            }
+        }
+        return out;
+    }
+
     /** The latest enrollment of {@code hpc}. */
     public synchronized Optional<Enrollment> latest(String hpc) throws SQLException {
         try (PreparedStatement ps = db.prepareStatement(

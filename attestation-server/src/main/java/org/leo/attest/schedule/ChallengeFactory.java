@@ -74,9 +74,10 @@ public final class ChallengeFactory {
                     checks.add(Check.newBuilder().setDiskRoot(DiskRootCheck.newBuilder().setTarget(d.hpcPath()).setChunkSize(d.chunkSize())).build());
                 }
                 DiskRootResult root = roots.get(d.hpcPath());
-                if (root != null && root.getSizeBytes() > 0 && chance("check.disk-spot.probability")) {
-                    long chunks = (root.getSizeBytes() + root.getChunkSize() - 1) / root.getChunkSize();
-                    DiskSpotCheck.Builder spot = DiskSpotCheck.newBuilder().setTarget(d.hpcPath()).setChunkSize(root.getChunkSize());
+                // The golden was validated at the policy's chunk size (GoldenCheck); the count follows from the policy.
+                long chunks = root == null ? 0 : chunkCount(root.getSizeBytes(), d.chunkSize());
+                if (chunks > 0 && chance("check.disk-spot.probability")) {
+                    DiskSpotCheck.Builder spot = DiskSpotCheck.newBuilder().setTarget(d.hpcPath()).setChunkSize(d.chunkSize());
                     for (int i = 0; i < Math.min(d.spotChunks(), chunks); i++) {
                         spot.addChunkIndices(Math.floorMod(random.nextLong(), chunks));
                     }
@@ -103,6 +104,14 @@ public final class ChallengeFactory {
     public Challenge relayed(byte[] externalNonce) {
         Challenge base = baseline();
         return base.toBuilder().setNonce(ByteString.copyFrom(externalNonce)).build();
+    }
+
+    private static long chunkCount(long size, int chunkSize) {
+        try {
+            return org.leo.protocol.merkle.ChunkedFile.chunkCount(size, chunkSize);
+        } catch (IllegalArgumentException e) {
+            return 0;
+        }
     }
 
     private boolean chance(String key) {

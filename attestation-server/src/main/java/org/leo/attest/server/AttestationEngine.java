@@ -1,15 +1,14 @@
 package org.leo.attest.server;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,33 +18,36 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.leo.attest.action.ActionDispatcher;
 import org.leo.attest.appraise.Appraiser;
-import org.leo.attest.appraise.Finding;
 import org.leo.attest.appraise.Findings;
 import org.leo.attest.appraise.Golden;
+import org.leo.attest.appraise.GoldenCheck;
 import org.leo.attest.appraise.Policy;
+import org.leo.attest.appraise.ReferenceRoots;
 import org.leo.attest.appraise.Verdict;
 import org.leo.attest.enroll.Enroller;
 import org.leo.attest.enroll.EnrollmentStore;
 import org.leo.attest.log.AttestationLog;
-import org.leo.attest.log.LogEntry;
 import org.leo.attest.schedule.ChallengeFactory;
 import org.leo.attest.schedule.Interarrival;
 import org.leo.protocol.EvidenceSignature;
 import org.leo.protocol.attest.v1.Challenge;
 import org.leo.protocol.attest.v1.Evidence;
-import org.leo.protocol.attest.v1.EvidenceBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The attestation loop, free of gRPC: per HPC it schedules challenges at unpredictable times,
- * checks every answer (signature by the stream's certificate key, a challenge that is outstanding,
- * its nonce, a rising sequence), appraises it against the golden baseline, logs the verdict and its
- * findings and has the dispatcher act. A challenge not answered by its deadline, or a stream not
- * re-opened within the grace period, is a finding too.
+ * The attestation loop, free of gRPC. A {@link HpcSession} starts when a boot enrolls
+ * ({@link #enrolled}) and owns the schedule: challenges are issued at unpredictable times whether or
+ * not a stream is open, and a stream that opens gets every outstanding one at once, so reconnecting
+ * dodges nothing. Evidence goes through {@link EvidenceAdmission} (pure), then the appraiser, then
+ * the {@link VerdictSink} (log, then actions). A missed deadline, a dropped stream, a baseline never
+ * answered are findings; an HPC that stays unresponsive longer than the policy's silence bound is
+ * {@code agent.silent}, which the default policy contains (power cycle). Streams opened faster than
+ * the mean challenge interval are a finding and, past a limit, refused.
  */
 public final class AttestationEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AttestationEngine.class);
@@ -56,28 +58,25 @@ public final class AttestationEngine implements AutoCloseable {
     public record Relayed(Challenge challenge, Evidence evidence, X509Certificate agentCertificate, Verdict verdict) { }
 
     private final Policy policy;
-    private final AttestationLog log;
     private final EnrollmentStore store;
-    private final ActionDispatcher actions;
     private final Clock clock;
     private final ChallengeFactory factory;
     private final Interarrival interarrival;
     private final Appraiser appraiser;
+    private final GoldenCheck goldenCheck;
+    private final VerdictSink sink;
     private final ScheduledExecutorService timers;
     private final MeterRegistry registry;
-    private final Map<String, HpcState> states = new ConcurrentHashMap<>();
+    private final Map<String, HpcSession> sessions = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Relayed>> relays = new ConcurrentHashMap<>();
     private final Map<String, X509Certificate> certificates = new ConcurrentHashMap<>();
-    private final List<Consumer<Verdict>> verdictListeners = new CopyOnWriteArrayList<>();
-    private final List<java.util.function.BiConsumer<Verdict, Duration>> answerListeners = new CopyOnWriteArrayList<>();
+    private final List<BiConsumer<Verdict, Duration>> answerListeners = new CopyOnWriteArrayList<>();
     private final io.micrometer.core.instrument.Timer answerTimer;
 
     public AttestationEngine(Policy policy, AttestationLog log, EnrollmentStore store, ActionDispatcher actions, Clock clock,
                              MeterRegistry registry) {
         this.policy = policy;
-        this.log = log;
         this.store = store;
-        this.actions = actions;
         this.clock = clock;
         this.registry = registry;
         SecureRandom random = new SecureRandom();
@@ -85,6 +84,8 @@ public final class AttestationEngine implements AutoCloseable {
         this.factory = new ChallengeFactory(policy, random, clock.millis() * 1000);
         this.interarrival = new Interarrival(random, policy.meanInterval(), policy.minInterval(), policy.maxInterval());
         this.appraiser = new Appraiser(policy);
+        this.goldenCheck = new GoldenCheck(policy, new ReferenceRoots());
+        this.sink = new VerdictSink(policy, log, actions, clock, registry);
         this.answerTimer = io.micrometer.core.instrument.Timer.builder("attest.challenge_to_verdict")
                 .description("from sending a challenge to its verdict (answer, signature check, appraisal)")
                 .publishPercentiles(0.5, 0.99).register(registry);
@@ -95,126 +96,220 @@ public final class AttestationEngine implements AutoCloseable {
         });
     }
 
-    /** Called for every verdict, after it is logged (tests, dashboard, benchmarks). */
+    /** Called for every verdict, after it is logged durably and acted on (tests, dashboard, benchmarks). */
     public void onVerdict(Consumer<Verdict> listener) {
-        verdictListeners.add(listener);
+        sink.onVerdict(listener);
     }
 
-    /** Called for every answered challenge with the time from sending it to its verdict (the capacity benchmark). */
-    public void onAnswer(java.util.function.BiConsumer<Verdict, Duration> listener) {
+    /** Called for every answered challenge with the time from issuing it to its verdict (the capacity benchmark). */
+    public void onAnswer(BiConsumer<Verdict, Duration> listener) {
         answerListeners.add(listener);
+    }
+
+    /**
+     * Boot {@code bootNonce} of {@code hpc} enrolled (durably): its session starts now and replaces
+     * any earlier boot's, whose stream is closed. The baseline challenge is issued at once and the
+     * schedule starts; if no stream opens within the grace period, that is {@code stream.dropped}.
+     */
+    public void enrolled(String hpc, String bootNonce) {
+        HpcSession fresh = new HpcSession(hpc, bootNonce, clock.instant());
+        HpcSession old = sessions.put(hpc, fresh);
+        if (old != null) {
+            synchronized (old) {
+                old.end();
+                AgentLink link = old.link();
+                if (link != null) {
+                    link.close(Status.PERMISSION_DENIED.withDescription("a newer boot of this HPC enrolled"));
+                }
+            }
+        }
+        synchronized (fresh) {
+            issue(fresh);
+            scheduleNext(fresh);
+            armDropTimer(fresh, "no attestation stream was opened within " + policy.streamGrace().toSeconds() + " s of the enrollment at "
+                    + clock.instant());
+        }
     }
 
     /** A stream opened on {@code cert} (already checked by TLS: our CA, unexpired, unrevoked). */
     public void open(X509Certificate cert, AgentLink link) {
         String hpc = Enroller.hpcOf(cert);
         String serial = cert.getSerialNumber().toString(16);
-        Optional<String> boot;
+        String boot;
+        Optional<EnrollmentStore.Enrollment> latest;
         try {
-            boot = store.bootOfCertificate(serial);
+            Optional<String> b = store.bootOfCertificate(serial);
+            if (b.isEmpty()) {
+                link.close(Status.PERMISSION_DENIED.withDescription("certificate " + serial + " was not issued by this server's enrollment"));
+                return;
+            }
+            boot = b.get();
+            latest = store.latest(hpc);
         } catch (SQLException e) {
             link.close(Status.UNAVAILABLE.withDescription("enrollment store: " + e.getMessage()));
             return;
         }
-        if (boot.isEmpty()) {
-            link.close(Status.PERMISSION_DENIED.withDescription("certificate " + serial + " was not issued by this server's enrollment"));
+        if (latest.isEmpty() || !latest.get().bootNonce().equals(boot)) {
+            // An earlier boot's certificate: it must not touch the session of the boot that enrolled since.
+            String why = "certificate " + serial + " belongs to boot " + Findings.shortHex(boot) + "; boot "
+                    + latest.map(l -> Findings.shortHex(l.bootNonce())).orElse("?") + " of this HPC enrolled since";
+            finding(hpc, "stream", "stream.superseded", "a certificate of the current boot", serial,
+                    "a stream from " + link.peer() + " was refused: " + why);
+            link.close(Status.PERMISSION_DENIED.withDescription(why));
             return;
         }
-        HpcState st = states.computeIfAbsent(hpc, HpcState::new);
-        certificates.put(hpc, cert);
-        synchronized (st) {
-            if (!boot.get().equals(st.bootNonce)) { // a new boot: forget the previous one
-                st.outstanding.values().forEach(o -> o.timeout().cancel(false));
-                st.outstanding.clear();
-                st.lastSequence = -1;
-                st.bootNonce = boot.get();
-                try {
-                    st.golden = store.golden(hpc).filter(g -> g.bootNonce().equals(st.bootNonce)).orElse(null);
-                } catch (SQLException e) {
-                    st.golden = null;
-                }
+        HpcSession s = sessions.compute(hpc, (h, cur) -> cur != null && cur.bootNonce.equals(boot) ? cur : recovered(h, boot));
+        PublicKey key;
+        try {
+            key = EvidenceSignature.verifierKey(cert.getPublicKey());
+        } catch (java.security.GeneralSecurityException e) {
+            key = cert.getPublicKey();
+        }
+        synchronized (s) {
+            Instant now = clock.instant();
+            Duration window = policy.meanInterval();
+            while (!s.opens.isEmpty() && !s.opens.peekFirst().isAfter(now.minus(window))) {
+                s.opens.pollFirst();
             }
-            AgentLink previous = st.link;
-            st.link = link;
+            if (s.opens.size() >= policy.maxOpensPerInterval()) {
+                String why = "more than " + policy.maxOpensPerInterval() + " streams opened within " + window.toSeconds() + " s; try later";
+                reportStorm(s, now, link.peer());
+                registry.counter("attest.stream.refused", "reason", "reconnect_storm").increment();
+                link.close(Status.RESOURCE_EXHAUSTED.withDescription(why));
+                return;
+            }
+            if (!s.opens.isEmpty()) {
+                reportStorm(s, now, link.peer());
+            }
+            s.opens.addLast(now);
+            certificates.put(hpc, cert);
+            AgentLink previous = s.link();
+            boolean wasReported = s.connection instanceof HpcSession.Offline off && off.dropReported();
+            s.connection = new HpcSession.Online(link, key, serial, now);
             if (previous != null && previous != link) {
                 LOG.info("HPC {}: new stream from {} replaces the one from {}", hpc, link.peer(), previous.peer());
                 previous.close(Status.ALREADY_EXISTS.withDescription("replaced by a newer stream of the same HPC"));
             }
-            try {
-                st.key = EvidenceSignature.verifierKey(cert.getPublicKey());
-            } catch (java.security.GeneralSecurityException e) {
-                st.key = cert.getPublicKey();
+            if (s.dropTimer != null) {
+                s.dropTimer.cancel(false);
+                s.dropTimer = null;
             }
-            st.certificateSerial = serial;
-            if (st.dropTimer != null) {
-                st.dropTimer.cancel(false);
-                st.dropTimer = null;
+            if (wasReported) {
+                sink.finding(hpc, "info", "stream.restored", "HPC " + hpc + ": attestation stream re-opened from " + link.peer(), "");
             }
-            if (st.dropReported) {
-                logEntry(hpc, LogEntry.Kind.FINDING, "info", "stream.restored", "HPC " + hpc + ": attestation stream re-opened from " + link.peer(), "");
-            }
-            st.disconnectedAt = null;
-            st.dropReported = false;
-            LOG.info("HPC {}: attestation stream open from {} (certificate {})", hpc, link.peer(), serial);
-            for (Outstanding o : st.outstanding.values()) { // a quick reconnect may still answer them
+            LOG.info("HPC {}: attestation stream open from {} (certificate {}, {} challenge(s) outstanding)", hpc, link.peer(), serial,
+                    s.outstanding.size());
+            for (Outstanding o : s.outstanding.values()) { // due while the HPC was away: it gets them now
                 link.send(o.challenge());
             }
-            if (st.golden == null) {
-                if (st.outstanding.values().stream().noneMatch(Outstanding::baseline)) {
-                    send(st, factory.baseline(), true);
-                }
-            } else {
-                scheduleNext(st);
-            }
         }
+    }
+
+    /** A session for a boot that enrolled before this server started: its golden, if taken, is in the store. */
+    private HpcSession recovered(String hpc, String boot) {
+        HpcSession s = new HpcSession(hpc, boot, clock.instant());
+        try {
+            store.golden(hpc).filter(g -> g.bootNonce().equals(boot)).ifPresent(g -> s.phase = new HpcSession.Attested(g));
+        } catch (SQLException e) {
+            LOG.error("HPC {}: golden baseline unreadable, asking for a new one: {}", hpc, e.getMessage());
+        }
+        synchronized (s) {
+            if (s.golden() == null) {
+                issue(s);
+            }
+            scheduleNext(s);
+        }
+        return s;
+    }
+
+    private void reportStorm(HpcSession s, Instant now, String peer) {
+        if (s.lastStormReport != null && now.isBefore(s.lastStormReport.plus(policy.meanInterval()))) {
+            return; // one finding per interval
+        }
+        s.lastStormReport = now;
+        Findings f = new Findings(s.hpc, policy);
+        f.add("stream", "stream.reconnect_storm", "at most one stream per " + policy.meanInterval().toSeconds() + " s",
+                (s.opens.size() + 1) + " streams", "stream " + (s.opens.size() + 1) + " opened from " + peer + " within "
+                        + policy.meanInterval().toSeconds() + " s (the mean challenge interval); reconnecting does not skip challenges");
+        conclude(new Verdict(s.hpc, 0, f.list()));
     }
 
     /** The stream {@code link} of {@code cert} ended ({@code cause} may be null for a clean close). */
     public void closed(X509Certificate cert, AgentLink link, Throwable cause) {
-        HpcState st = states.get(Enroller.hpcOf(cert));
-        if (st == null) {
+        HpcSession s = sessions.get(Enroller.hpcOf(cert));
+        if (s == null) {
             return;
         }
-        synchronized (st) {
-            if (st.link != link) {
+        synchronized (s) {
+            if (s.link() != link) {
                 return; // a replaced stream
             }
-            st.link = null;
-            st.disconnectedAt = clock.instant();
-            if (st.nextChallenge != null) {
-                st.nextChallenge.cancel(false);
-                st.nextChallenge = null;
-            }
+            s.connection = new HpcSession.Offline(clock.instant(), false);
             String why = cause == null ? "closed by the agent" : Status.fromThrowable(cause).toString();
-            LOG.info("HPC {}: attestation stream from {} ended: {}", st.hpc, link.peer(), why);
-            if (timers.isShutdown()) {
+            LOG.info("HPC {}: attestation stream from {} ended: {}", s.hpc, link.peer(), why);
+            if (timers.isShutdown() || s.ended) {
                 return; // the server is stopping: a stream it cancels itself is not a drop
             }
-            Duration grace = policy.streamGrace();
-            st.dropTimer = timers.schedule(() -> dropped(st, link.peer(), why), grace.toMillis(), TimeUnit.MILLISECONDS);
+            armDropTimer(s, "attestation stream from " + link.peer() + " dropped at " + clock.instant() + " (" + why
+                    + ") and was not re-opened within " + policy.streamGrace().toSeconds() + " s");
         }
     }
 
-    private void dropped(HpcState st, String peer, String why) {
+    private void armDropTimer(HpcSession s, String why) {
+        Instant since = clock.instant();
+        s.dropTimer = timers.schedule(() -> dropped(s, since, why), policy.streamGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void dropped(HpcSession s, Instant since, String why) {
         Verdict v;
-        synchronized (st) {
-            if (st.link != null || st.dropReported) {
+        synchronized (s) {
+            if (s.ended || !(s.connection instanceof HpcSession.Offline off) || off.dropReported()) {
                 return;
             }
-            st.dropReported = true;
-            Findings f = new Findings(st.hpc, policy);
-            f.add("stream", "stream.dropped", "an open attestation stream", "none since " + st.disconnectedAt,
-                    "attestation stream from " + peer + " dropped at " + st.disconnectedAt + " (" + why
-                            + ") and was not re-opened within " + policy.streamGrace().toSeconds() + " s");
-            v = new Verdict(st.hpc, 0, f.list());
+            s.connection = new HpcSession.Offline(off.since(), true);
+            Findings f = new Findings(s.hpc, policy);
+            f.add("stream", "stream.dropped", "an open attestation stream", "none since " + since,
+                    why);
+            v = new Verdict(s.hpc, 0, f.list());
+            unresponsive(s, since);
+        }
+        conclude(v);
+    }
+
+    /** The HPC stopped answering at {@code since}: the silence bound starts, unless it already runs. */
+    private void unresponsive(HpcSession s, Instant since) {
+        if (s.unresponsiveSince != null) {
+            return;
+        }
+        s.unresponsiveSince = since;
+        armSilence(s, Duration.between(clock.instant(), since.plus(policy.silenceBound())));
+    }
+
+    private void armSilence(HpcSession s, Duration in) {
+        s.silenceTimer = timers.schedule(() -> silent(s), Math.max(0, in.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    private void silent(HpcSession s) {
+        Verdict v;
+        synchronized (s) {
+            if (s.ended || s.unresponsiveSince == null) {
+                return;
+            }
+            Duration quiet = Duration.between(s.unresponsiveSince, clock.instant());
+            Findings f = new Findings(s.hpc, policy);
+            f.add("agent", "agent.silent", "an answer within " + policy.silenceBound().toSeconds() + " s", "none for " + quiet.toSeconds() + " s",
+                    "no valid answer since " + s.unresponsiveSince + " (" + quiet.toSeconds() + " s; "
+                            + (s.link() == null ? "no stream open" : "stream open from " + s.link().peer()) + ")");
+            v = new Verdict(s.hpc, 0, f.list());
+            armSilence(s, policy.silenceBound()); // still silent after another bound: contained again (within the cool-down rules)
         }
         conclude(v);
     }
 
     /** Evidence arrived on {@code link}. Refused evidence closes the stream with a status saying why. */
     public void evidence(X509Certificate cert, AgentLink link, Evidence evidence) {
-        HpcState st = states.get(Enroller.hpcOf(cert));
-        if (st == null) {
+        HpcSession s = sessions.get(Enroller.hpcOf(cert));
+        if (s == null) {
             link.close(Status.FAILED_PRECONDITION.withDescription("no stream is open for this certificate"));
             return;
         }
@@ -222,75 +317,60 @@ public final class AttestationEngine implements AutoCloseable {
         CompletableFuture<Relayed> relay;
         Challenge challenge;
         Instant sentAt;
-        synchronized (st) {
-            if (st.link != link) {
+        synchronized (s) {
+            if (!(s.connection instanceof HpcSession.Online on) || on.link() != link) {
                 link.close(Status.ALREADY_EXISTS.withDescription("this stream was replaced by a newer one"));
                 return;
             }
             registry.counter("attest.evidence.received").increment();
-            byte[] bodyBytes = evidence.getBody().toByteArray();
-            if (!EvidenceSignature.verify(st.key, bodyBytes, evidence.getSignature().toByteArray())) {
-                refuse(st, link, "evidence.bad_signature", Status.PERMISSION_DENIED,
-                        "evidence signature does not verify with the key of certificate " + st.certificateSerial);
+            EvidenceAdmission.Result r = EvidenceAdmission.admit(new EvidenceAdmission.View(on.key(), on.serial(), s.outstanding,
+                    s.answered, s.lastSequence), evidence);
+            if (r instanceof EvidenceAdmission.Refused no) {
+                refuse(s, link, no);
                 return;
             }
-            EvidenceBody body;
-            try {
-                body = EvidenceBody.parseFrom(bodyBytes);
-            } catch (InvalidProtocolBufferException e) {
-                refuse(st, link, "evidence.malformed", Status.INVALID_ARGUMENT, "evidence body is not an EvidenceBody: " + e.getMessage());
-                return;
+            EvidenceAdmission.Admitted yes = (EvidenceAdmission.Admitted) r;
+            Outstanding out = yes.challenge();
+            long id = out.challenge().getChallengeId();
+            s.outstanding.remove(id);
+            if (out.timeout() != null) {
+                out.timeout().cancel(false);
             }
-            Optional<String> limit = Limits.problem(body);
-            if (limit.isPresent()) {
-                refuse(st, link, "evidence.oversized", Status.INVALID_ARGUMENT, limit.get());
-                return;
+            s.answered.put(id, clock.instant());
+            s.lastSequence = yes.body().getSequence();
+            s.unresponsiveSince = null;
+            if (s.silenceTimer != null) {
+                s.silenceTimer.cancel(false);
+                s.silenceTimer = null;
             }
-            long id = body.getChallengeId();
-            Outstanding out = st.outstanding.get(id);
-            if (out == null) {
-                Instant answeredAt = st.answered.get(id);
-                if (answeredAt != null) {
-                    refuse(st, link, "evidence.replayed", Status.PERMISSION_DENIED,
-                            "evidence for challenge " + id + " was already received at " + answeredAt + " (replay)");
-                } else {
-                    refuse(st, link, "evidence.stale", Status.PERMISSION_DENIED,
-                            "evidence for challenge " + id + ", which is not outstanding (unknown or past its deadline)");
-                }
-                return;
-            }
-            if (!out.challenge().getNonce().equals(body.getNonce())) {
-                HexFormat hex = HexFormat.of();
-                refuse(st, link, "evidence.wrong_nonce", Status.PERMISSION_DENIED, "evidence for challenge " + id + " carries nonce "
-                        + Findings.shortHex(hex.formatHex(body.getNonce().toByteArray())) + ", the challenge's nonce is "
-                        + Findings.shortHex(hex.formatHex(out.challenge().getNonce().toByteArray())));
-                return;
-            }
-            if (body.getSequence() <= st.lastSequence) {
-                refuse(st, link, "evidence.replayed", Status.PERMISSION_DENIED, "evidence sequence " + body.getSequence()
-                        + " is not above the last one seen, " + st.lastSequence + " (replay)");
-                return;
-            }
-            st.outstanding.remove(id);
-            out.timeout().cancel(false);
-            st.answered.put(id, clock.instant());
-            st.lastSequence = body.getSequence();
             challenge = out.challenge();
             sentAt = out.sentAt();
-            if (out.baseline()) {
-                Golden g = new Golden(st.hpc, st.bootNonce, body);
-                try {
-                    store.saveGolden(g);
-                } catch (SQLException e) {
-                    LOG.error("HPC {}: golden baseline not saved: {}", st.hpc, e.getMessage());
+            if (out.baseline() && s.golden() == null) {
+                List<String> problems = goldenCheck.problems(challenge, yes.body(), s.bootNonce);
+                if (problems.isEmpty()) {
+                    Golden g = new Golden(s.hpc, s.bootNonce, yes.body());
+                    try {
+                        store.saveGolden(g);
+                    } catch (SQLException e) {
+                        LOG.error("HPC {}: golden baseline not saved: {}", s.hpc, e.getMessage());
+                    }
+                    s.phase = new HpcSession.Attested(g);
+                    sink.record(s.hpc, org.leo.attest.log.LogEntry.Kind.VERDICT, "info", "baseline.taken", "HPC " + s.hpc + ": golden baseline taken from challenge "
+                            + Long.toUnsignedString(id) + " (" + yes.body().getResultsCount() + " results)", "challenge=" + Long.toUnsignedString(id));
+                    verdict = appraiser.appraise(s.hpc, challenge, yes.body(), g);
+                } else {
+                    Findings f = new Findings(s.hpc, policy);
+                    f.add("baseline", "baseline.invalid", "a baseline fit to compare with", problems.size() + " problem(s)",
+                            "the baseline answer to challenge " + Long.toUnsignedString(id) + " was not taken: " + String.join("; ", problems));
+                    verdict = new Verdict(s.hpc, id, f.list());
                 }
-                st.golden = g;
-                verdict = appraiser.appraise(st.hpc, challenge, body, g);
-                logEntry(st.hpc, LogEntry.Kind.VERDICT, "info", "baseline.taken", "HPC " + st.hpc + ": golden baseline taken from challenge "
-                        + id + " (" + body.getResultsCount() + " results)", "challenge=" + id);
-                scheduleNext(st);
+            } else if (s.golden() == null) {
+                Findings f = new Findings(s.hpc, policy);
+                f.add("baseline", "baseline.invalid", "a baseline", "none", "challenge " + Long.toUnsignedString(id)
+                        + " was answered before any baseline was taken");
+                verdict = new Verdict(s.hpc, id, f.list());
             } else {
-                verdict = appraiser.appraise(st.hpc, challenge, body, st.golden);
+                verdict = appraiser.appraise(s.hpc, challenge, yes.body(), s.golden());
             }
             relay = relays.remove(id);
         }
@@ -305,68 +385,81 @@ public final class AttestationEngine implements AutoCloseable {
         }
     }
 
-    private void refuse(HpcState st, AgentLink link, String eventId, Status status, String why) {
-        registry.counter("attest.evidence.refused", "reason", eventId).increment();
-        Findings f = new Findings(st.hpc, policy);
-        f.add("evidence", eventId, "", "", why);
-        Verdict v = new Verdict(st.hpc, 0, f.list());
-        LOG.warn("HPC {}: evidence from {} refused: {}", st.hpc, link.peer(), why);
-        link.close(status.withDescription(why));
+    private void refuse(HpcSession s, AgentLink link, EvidenceAdmission.Refused no) {
+        registry.counter("attest.evidence.refused", "reason", no.eventId()).increment();
+        Findings f = new Findings(s.hpc, policy);
+        f.add("evidence", no.eventId(), "", "", no.why());
+        Verdict v = new Verdict(s.hpc, 0, f.list());
+        LOG.warn("HPC {}: evidence from {} refused: {}", s.hpc, link.peer(), org.leo.attest.appraise.Printable.of(no.why(), 512));
+        link.close(Status.fromCode(no.code()).withDescription(no.why()));
         timers.execute(() -> conclude(v));
     }
 
-    /** Sends a challenge now; caller holds the monitor of {@code st}. */
-    private void send(HpcState st, Challenge c, boolean baseline) {
+    /** Issues the next challenge now (a baseline until one is taken); sends it if a stream is open. Caller holds the monitor. */
+    private void issue(HpcSession s) {
+        if (s.outstanding.size() >= HpcSession.MAX_OUTSTANDING) {
+            return; // offline for long: the silence timer speaks for it
+        }
+        Golden golden = s.golden();
+        Challenge c = golden == null ? factory.baseline() : factory.random(golden);
+        if (golden == null && s.phase instanceof HpcSession.Baselining b) {
+            s.phase = new HpcSession.Baselining(b.baselinesIssued() + 1);
+        }
+        send(s, c, golden == null);
+    }
+
+    /** Registers {@code c} as outstanding (its deadline starts now) and sends it if a stream is open; caller holds the monitor. */
+    private void send(HpcSession s, Challenge c, boolean baseline) {
         Instant now = clock.instant();
         Duration allowed = Duration.ofMillis(c.getDeadlineMillis()).plus(DEADLINE_MARGIN);
-        var timeout = timers.schedule(() -> missed(st, c.getChallengeId()), allowed.toMillis(), TimeUnit.MILLISECONDS);
-        st.outstanding.put(c.getChallengeId(), new Outstanding(c, now, now.plus(allowed), baseline, timeout));
-        st.challengesSent++;
+        var timeout = timers.schedule(() -> missed(s, c.getChallengeId()), allowed.toMillis(), TimeUnit.MILLISECONDS);
+        s.outstanding.put(c.getChallengeId(), new Outstanding(c, now, now.plus(allowed), baseline, timeout));
+        s.challengesSent++;
         registry.counter("attest.challenges.sent").increment();
-        if (st.link != null) {
-            st.link.send(c);
+        AgentLink link = s.link();
+        if (link != null) {
+            link.send(c);
         }
     }
 
-    private void missed(HpcState st, long id) {
+    private void missed(HpcSession s, long id) {
         Verdict v;
-        synchronized (st) {
-            Outstanding o = st.outstanding.remove(id);
-            if (o == null) {
+        synchronized (s) {
+            Outstanding o = s.outstanding.remove(id);
+            if (o == null || s.ended) {
                 return;
             }
-            Findings f = new Findings(st.hpc, policy);
+            Findings f = new Findings(s.hpc, policy);
             f.add("agent", "challenge.missed", "an answer by " + o.deadline(), "none",
-                    "no answer to challenge " + id + " (sent " + o.sentAt() + ", " + o.challenge().getChecksCount()
-                            + " checks) by its deadline " + o.deadline() + (st.link == null ? "; the HPC has no open stream" : ""));
-            v = new Verdict(st.hpc, id, f.list());
-            if (st.golden != null && st.link != null && st.nextChallenge == null) {
-                scheduleNext(st);
-            }
+                    "no answer to " + (o.baseline() ? "baseline " : "") + "challenge " + Long.toUnsignedString(id) + " (issued " + o.sentAt()
+                            + ", " + o.challenge().getChecksCount() + " checks) by its deadline " + o.deadline()
+                            + (s.link() == null ? "; the HPC has no open stream" : ""));
+            v = new Verdict(s.hpc, id, f.list());
+            unresponsive(s, o.deadline());
         }
         CompletableFuture<Relayed> relay = relays.remove(id);
         if (relay != null) {
-            relay.completeExceptionally(new IllegalStateException("HPC " + st.hpc + " did not answer challenge " + id + " in time"));
+            relay.completeExceptionally(new IllegalStateException("HPC " + s.hpc + " did not answer challenge " + id + " in time"));
         }
         conclude(v);
     }
 
-    private void scheduleNext(HpcState st) {
-        if (st.nextChallenge != null) {
-            st.nextChallenge.cancel(false);
+    private void scheduleNext(HpcSession s) {
+        if (s.nextChallenge != null) {
+            s.nextChallenge.cancel(false);
         }
         Duration d = interarrival.next();
-        st.nextChallenge = timers.schedule(() -> fire(st), d.toNanos(), TimeUnit.NANOSECONDS);
+        s.nextChallenge = timers.schedule(() -> fire(s), d.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    private void fire(HpcState st) {
-        synchronized (st) {
-            st.nextChallenge = null;
-            if (st.link == null || st.golden == null) {
-                return; // offline: the drop timer reports it; a reconnect reschedules
+    private void fire(HpcSession s) {
+        synchronized (s) {
+            s.nextChallenge = null;
+            if (s.ended) {
+                return;
             }
-            send(st, factory.random(st.golden), false);
-            scheduleNext(st);
+            issue(s); // online or not: the schedule belongs to the HPC, not to its stream
+            scheduleNext(s);
         }
     }
 
@@ -378,71 +471,62 @@ public final class AttestationEngine implements AutoCloseable {
         if (externalNonce.length < 16 || externalNonce.length > 64) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("an external nonce must be 16 to 64 bytes, got " + externalNonce.length));
         }
-        HpcState st = states.get(hpc);
-        if (st == null) {
+        HpcSession s = sessions.get(hpc);
+        if (s == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("HPC " + hpc + " is not attested here"));
         }
         CompletableFuture<Relayed> done = new CompletableFuture<>();
-        synchronized (st) {
-            if (st.link == null || st.golden == null) {
+        synchronized (s) {
+            if (s.link() == null || s.golden() == null) {
                 return CompletableFuture.failedFuture(new IllegalStateException("HPC " + hpc + " has no open, baselined stream"));
             }
             Challenge c = factory.relayed(externalNonce);
             relays.put(c.getChallengeId(), done);
-            send(st, c, false);
+            send(s, c, false);
         }
         return done;
     }
 
     /** A snapshot for the dashboard and tests. */
     public Optional<HpcStatus> status(String hpc) {
-        HpcState st = states.get(hpc);
-        if (st == null) {
+        HpcSession s = sessions.get(hpc);
+        if (s == null) {
             return Optional.empty();
         }
-        synchronized (st) {
-            return Optional.of(new HpcStatus(hpc, st.link != null, st.golden != null, st.challengesSent, st.verdicts, st.findings,
-                    st.outstanding.size(), st.lastVerdictAt, st.lastVerdict));
+        synchronized (s) {
+            return Optional.of(new HpcStatus(hpc, s.link() != null, s.golden() != null, s.challengesSent, s.verdicts, s.findings,
+                    s.outstanding.size(), s.lastVerdictAt, s.lastVerdict));
         }
+    }
+
+    /** A finding about {@code hpc} outside any session's answer (a refused stream). */
+    private void finding(String hpc, String component, String id, String expected, String got, String what) {
+        Findings f = new Findings(hpc, policy);
+        f.add(component, id, expected, got, what);
+        conclude(new Verdict(hpc, 0, f.list()));
     }
 
     private void conclude(Verdict v) {
-        HpcState st = states.get(v.hpc());
-        if (st != null) {
-            synchronized (st) {
-                st.verdicts++;
-                st.findings += v.findings().size();
-                st.lastVerdictAt = clock.instant();
-                st.lastVerdict = v.sentence();
+        HpcSession s = sessions.get(v.hpc());
+        if (s != null) {
+            synchronized (s) {
+                s.verdicts++;
+                s.findings += v.findings().size();
+                s.lastVerdictAt = clock.instant();
+                s.lastVerdict = v.sentence();
             }
         }
-        registry.counter("attest.verdicts", "severity", v.clean() ? "clean" : v.severity().lower()).increment();
-        if (v.clean()) {
-            if (LOG.isDebugEnabled()) {
-                LOG.debug("{}", v.sentence());
-            }
-        } else {
-            LOG.warn("{}", v.sentence());
-        }
-        logEntry(v.hpc(), LogEntry.Kind.VERDICT, v.clean() ? "info" : v.severity().lower(),
-                v.clean() ? "verdict.clean" : "verdict.findings", v.sentence(), "challenge=" + v.challengeId() + "\nfindings=" + v.findings().size());
-        for (Finding f : v.findings()) {
-            logEntry(v.hpc(), LogEntry.Kind.FINDING, f.severity().lower(), f.eventId(), f.sentence(), f.detail());
-        }
-        actions.act(v);
-        verdictListeners.forEach(l -> l.accept(v));
-    }
-
-    private void logEntry(String hpc, LogEntry.Kind kind, String severity, String eventId, String message, String detail) {
-        log.append(new LogEntry(clock.instant(), hpc, kind, severity, eventId, message, detail))
-                .exceptionally(e -> {
-                    LOG.error("attestation log: {} about {} not recorded: {}", eventId, hpc, e.getMessage());
-                    return null;
-                });
+        sink.conclude(v);
     }
 
     @Override
     public void close() {
         timers.shutdownNow();
+        sink.close();
+        sessions.values().forEach(s -> {
+            synchronized (s) {
+                s.end();
+            }
+        });
     }
 }

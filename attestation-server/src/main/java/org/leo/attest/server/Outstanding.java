@@ -5,5 +5,5 @@ import java.util.concurrent.ScheduledFuture;
 import org.leo.protocol.attest.v1.Challenge;
 
 /** A challenge sent and not yet answered. */
-record Outstanding(Challenge challenge, Instant sentAt, Instant deadline, boolean baseline, ScheduledFuture<?> timeout) {
+public record Outstanding(Challenge challenge, Instant sentAt, Instant deadline, boolean baseline, ScheduledFuture<?> timeout) {
 }

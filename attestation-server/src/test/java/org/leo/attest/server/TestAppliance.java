@@ -74,7 +74,7 @@ final class TestAppliance implements AutoCloseable {
         store = EnrollmentStore.open(dir.resolve("enroll.db"));
         boots = SqliteBootEventLog.open(dir.resolve("boot.db"));
         manifest = manifest();
-        enroller = new Enroller(ca, store, boots::latestBoot, addr -> Optional.ofNullable(leases.get(addr)),
+        enroller = new Enroller(ca, store, revocations, boots::latestBoot, addr -> Optional.ofNullable(leases.get(addr)),
                 new BootCheck(manifest, List.of("vmlinuz", "initrd.img"), Duration.ofMinutes(15)), log, certificateLifetime, clock);
         PowerControl pc = power != null ? power : new PowerControl() {
             @Override
@@ -90,6 +90,7 @@ final class TestAppliance implements AutoCloseable {
         ActionDispatcher actions = new ActionDispatcher(policy, log, pc, NetworkControl.NONE, TaskControl.NONE, clock);
         engine = new AttestationEngine(policy, log, store, actions, clock, registry);
         engine.onVerdict(verdicts::add);
+        enroller.onEnrolled(engine::enrolled);
         server = AttestationServer.start(ca, revocations, enroller, engine, new InetSocketAddress("127.0.0.1", 0),
                 new InetSocketAddress("127.0.0.1", 0), List.of("127.0.0.1"), clock, registry);
     }
