@@ -184,10 +184,10 @@ public final class EkCertificateVerifier {
             cert.checkValidity(Date.from(at));
         } catch (CertificateExpiredException e) {
             throw new EkCertificateException(what + " " + describe(cert) + " expired at " + cert.getNotAfter().toInstant()
-                    + ", before " + at);
+                    + " (checked at " + at + ")");
         } catch (CertificateNotYetValidException e) {
-            throw new EkCertificateException(what + " " + describe(cert) + " is not valid before " + cert.getNotBefore().toInstant()
-                    + ", after " + at);
+            throw new EkCertificateException(what + " " + describe(cert) + " is not valid until " + cert.getNotBefore().toInstant()
+                    + " (checked at " + at + ")");
         }
     }
 

@@ -55,10 +55,15 @@ final class EndorsementCommands {
                 EndorsementKeyTemplate.template(type), new byte[0], new TPMS_PCR_SELECTION[0]);
     }
 
-    static EndorsementKey endorsementKey(tss.Tpm tpm, EkType type, byte[] certificate) throws TpmException {
+    /** The EK's marshalled TPMT_PUBLIC: created from the template and flushed again. */
+    static byte[] publicArea(tss.Tpm tpm, EkType type) {
         CreatePrimaryResponse ek = createPrimary(tpm, type);
         tpm.FlushContext(ek.handle);
-        byte[] publicArea = ek.outPublic.toBytes();
+        return ek.outPublic.toBytes();
+    }
+
+    static EndorsementKey endorsementKey(tss.Tpm tpm, EkType type, byte[] certificate) throws TpmException {
+        byte[] publicArea = publicArea(tpm, type);
         PublicKey key;
         try {
             key = EkPublic.parse(publicArea).publicKey();
@@ -110,6 +115,31 @@ final class EndorsementCommands {
             throw new TpmException("the certificate in the index declares " + (header + length) + " bytes, but the index holds " + nv.length);
         }
         return Arrays.copyOf(nv, (int) (header + length));
+    }
+
+    /**
+     * TPM2_ActivateCredential on a {@code tpm} whose sessions are set; a refusal by the TPM becomes a
+     * sentence naming its response code. TPM_RC_INTEGRITY: the credential's HMAC does not match,
+     * so it was made for another Name (or its seed for another EK); a seed protected to another
+     * TPM's EK fails to decrypt, which libtpms (swtpm) reports as TPM_RC_FAILURE and the reference
+     * implementation as TPM_RC_VALUE.
+     */
+    static byte[] activate(tss.Tpm tpm, TPM_HANDLE ak, TPM_HANDLE ek, TPMS_ID_OBJECT idObject, byte[] secret)
+            throws TpmException {
+        try {
+            return tpm.ActivateCredential(ak, ek, idObject, secret);
+        } catch (tss.TpmException e) {
+            if (e.ResponseCode == null) {
+                throw e;
+            }
+            String rc = "TPM_RC_" + e.ResponseCode.name();
+            String why = switch (e.ResponseCode.name()) {
+                case "INTEGRITY" -> ": it was made for another attestation key or another TPM";
+                case "VALUE", "FAILURE", "ECC_POINT", "SIZE" -> ": its secret does not decrypt with this TPM's endorsement key";
+                default -> "";
+            };
+            throw new TpmException("the TPM refused the credential with " + rc + why, e);
+        }
     }
 
     /** TPM2B_ID_OBJECT (size || TPM2B_DIGEST integrityHMAC || encIdentity) as TSS.Java's TPMS_ID_OBJECT. */

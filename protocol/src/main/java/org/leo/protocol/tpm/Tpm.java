@@ -228,6 +228,15 @@ public final class Tpm implements AutoCloseable {
     }
 
     /**
+     * The {@code type} EK's public area (TPMT_PUBLIC; TPM2_CreatePrimary from the TCG template, flushed
+     * again), without its certificate: for a TPM whose manufacturer stored none, or to compare.
+     */
+    public synchronized byte[] ekPublicArea(EkType type) throws TpmException {
+        Objects.requireNonNull(type, "type");
+        return call("TPM2_CreatePrimary(" + type + ")", () -> EndorsementCommands.publicArea(tpm, type));
+    }
+
+    /**
      * TPM2_ActivateCredential (TPM 2.0 Part 3, 12.5): recovers the credential a verifier protected
      * with {@link CredentialProtection} to this TPM's {@code type} EK for the attestation key's
      * Name. The attestation key (activateHandle, ADMIN role: its empty password) and the EK
@@ -250,8 +259,8 @@ public final class Tpm implements AutoCloseable {
                 CreatePrimaryResponse ek = EndorsementCommands.createPrimary(tpm, type);
                 return flushing(ek.handle, () -> {
                     if (!type.policySession()) {
-                        return tpm._withSessions(TPM_HANDLE.pwSession(new byte[0]), TPM_HANDLE.pwSession(new byte[0]))
-                                .ActivateCredential(ak.handle, ek.handle, idObject, encryptedSecret);
+                        return EndorsementCommands.activate(tpm._withSessions(TPM_HANDLE.pwSession(new byte[0]),
+                                TPM_HANDLE.pwSession(new byte[0])), ak.handle, ek.handle, idObject, encryptedSecret);
                     }
                     StartAuthSessionResponse session = tpm.StartAuthSession(TPM_HANDLE.from(TPM_RH.NULL),
                             TPM_HANDLE.from(TPM_RH.NULL), randomNonce(), new byte[0], TPM_SE.POLICY,
@@ -259,8 +268,8 @@ public final class Tpm implements AutoCloseable {
                     return flushing(session.handle, () -> {
                         tpm.PolicySecret(TPM_HANDLE.from(TPM_RH.ENDORSEMENT), session.handle, new byte[0], new byte[0],
                                 new byte[0], 0);
-                        return tpm._withSessions(TPM_HANDLE.pwSession(new byte[0]), session.handle)
-                                .ActivateCredential(ak.handle, ek.handle, idObject, encryptedSecret);
+                        return EndorsementCommands.activate(tpm._withSessions(TPM_HANDLE.pwSession(new byte[0]), session.handle),
+                                ak.handle, ek.handle, idObject, encryptedSecret);
                     });
                 });
             });
