@@ -39,7 +39,10 @@ import javax.crypto.spec.SecretKeySpec;
  * takes; the cross-check against tpm2-tools is in {@code CredentialCrossCheckTest}.
  */
 public final class CredentialProtection {
-    /** The credential is a TPM2B_DIGEST no larger than the EK nameAlg's digest (Part 3, 12.6: TPM_RC_SIZE). */
+    /**
+     * The credential is a TPM2B_DIGEST no larger than the EK nameAlg's digest (Part 3, 12.6: TPM_RC_SIZE):
+     * 32 bytes always fit (SHA-256, templates L-1/L-2); SHA-384 EKs (H-3) take 48.
+     */
     public static final int MAX_CREDENTIAL_BYTES = 32;
     /** A Name is a UINT16 algorithm and a digest of at most 64 bytes. */
     static final int MAX_NAME_BYTES = 66;
@@ -57,8 +60,9 @@ public final class CredentialProtection {
     /** As {@link #make(EkPublic, byte[], byte[])}, with the seed (and ECDH key) from {@code random}. */
     static ProtectedCredential make(EkPublic ek, byte[] name, byte[] credential, SecureRandom random) {
         Objects.requireNonNull(ek, "ek");
-        if (credential.length == 0 || credential.length > MAX_CREDENTIAL_BYTES) {
-            throw new IllegalArgumentException("credential: expected 1.." + MAX_CREDENTIAL_BYTES + " bytes, got " + credential.length);
+        int maxCredential = TpmPublic.digestLength(ek.nameAlg());
+        if (credential.length == 0 || credential.length > maxCredential) {
+            throw new IllegalArgumentException("credential: expected 1.." + maxCredential + " bytes, got " + credential.length);
         }
         if (name.length < 2 + 20 || name.length > MAX_NAME_BYTES) {
             throw new IllegalArgumentException("name: expected a nameAlg and a digest (22.." + MAX_NAME_BYTES + " bytes), got " + name.length);

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Objects;
 import org.leo.protocol.tpm.ChannelTpmDevice.ChannelFailure;
 import tss.tpm.CreatePrimaryResponse;
-import tss.tpm.NV_ReadPublicResponse;
 import tss.tpm.PCR_ReadResponse;
 import tss.tpm.QuoteResponse;
 import tss.tpm.StartAuthSessionResponse;
