@@ -15,14 +15,18 @@ import org.leo.protocol.tpm.ChannelTpmDevice.ChannelFailure;
 import tss.tpm.CreatePrimaryResponse;
 import tss.tpm.PCR_ReadResponse;
 import tss.tpm.QuoteResponse;
+import tss.tpm.StartAuthSessionResponse;
+import tss.tpm.TPMS_ID_OBJECT;
 import tss.tpm.TPMS_NULL_SIG_SCHEME;
 import tss.tpm.TPMS_PCR_SELECTION;
 import tss.tpm.TPMS_SENSITIVE_CREATE;
 import tss.tpm.TPMT_HA;
 import tss.tpm.TPMT_SIGNATURE;
+import tss.tpm.TPMT_SYM_DEF;
 import tss.tpm.TPM_ALG_ID;
 import tss.tpm.TPM_HANDLE;
 import tss.tpm.TPM_RH;
+import tss.tpm.TPM_SE;
 
 /**
  * One connection to a TPM 2.0 (the Pi's {@code /dev/tpmrm0}, or swtpm in tests): the attestation
@@ -52,6 +56,10 @@ public final class Tpm implements AutoCloseable {
     static final int QUOTE_ATTEMPTS = 3;
     /** PCR selection bitmaps are 3 bytes (PCR_SELECT_MIN for 24 PCRs, required by the reference TPM). */
     static final int PCR_SELECT_BYTES = 3;
+
+    /** TPM2_NV_Read chunk: within every TPM's TPM_PT_NV_BUFFER_MAX (swtpm: 1024; PC Client TPMs: at least 512). */
+    static final int NV_CHUNK_BYTES = 512;
+    private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
 
     private final tss.Tpm tpm;
     private final TpmChannel channel;
@@ -194,6 +202,79 @@ public final class Tpm implements AutoCloseable {
         });
     }
 
+    /**
+     * The manufacturer's certificate for the {@code type} EK: TPM2_NV_ReadPublic of
+     * {@link EkType#certificateIndex()}, then TPM2_NV_Read in chunks of {@link #NV_CHUNK_BYTES}
+     * (authorized by the index itself: EK certificate indices are AUTHREAD with an empty authValue,
+     * TCG PC Client Platform TPM Profile). Bytes after the DER certificate (NV padding) are dropped.
+     */
+    public synchronized byte[] ekCertificate(EkType type) throws TpmException {
+        Objects.requireNonNull(type, "type");
+        return call(String.format("reading the %s certificate from NV index 0x%08x", type, type.certificateIndex()),
+                () -> EndorsementCommands.readCertificate(tpm, type));
+    }
+
+    /**
+     * The {@code type} endorsement key (TPM2_CreatePrimary in the endorsement hierarchy from the TCG
+     * template, flushed again) with its certificate from NV; fails unless the certificate's public
+     * key is exactly the key the TPM derived. The certificate chain is not checked here: that is
+     * the verifier's job ({@link EkCertificateVerifier}).
+     */
+    public synchronized EndorsementKey endorsementKey(EkType type) throws TpmException {
+        Objects.requireNonNull(type, "type");
+        byte[] certificate = ekCertificate(type);
+        return call("TPM2_CreatePrimary(" + type + ")", () -> EndorsementCommands.endorsementKey(tpm, type, certificate));
+    }
+
+    /**
+     * The {@code type} EK's public area (TPMT_PUBLIC; TPM2_CreatePrimary from the TCG template, flushed
+     * again), without its certificate: for a TPM whose manufacturer stored none, or to compare.
+     */
+    public synchronized byte[] ekPublicArea(EkType type) throws TpmException {
+        Objects.requireNonNull(type, "type");
+        return call("TPM2_CreatePrimary(" + type + ")", () -> EndorsementCommands.publicArea(tpm, type));
+    }
+
+    /**
+     * TPM2_ActivateCredential (TPM 2.0 Part 3, 12.5): recovers the credential a verifier protected
+     * with {@link CredentialProtection} to this TPM's {@code type} EK for the attestation key's
+     * Name. The attestation key (activateHandle, ADMIN role: its empty password) and the EK
+     * (keyHandle, USER role: a policy session with PolicySecret(TPM_RH_ENDORSEMENT) for the L
+     * templates) are derived for the command and flushed with the session afterwards. The TPM
+     * refuses with TPM_RC_INTEGRITY when the credential was made for another Name or another TPM's
+     * EK.
+     *
+     * @param credentialBlob TPM2B_ID_OBJECT with its size field ({@link ProtectedCredential#credentialBlob()})
+     * @param secret         TPM2B_ENCRYPTED_SECRET with its size field ({@link ProtectedCredential#secret()})
+     * @throws IllegalArgumentException if either is not the structure it should be (nothing is sent)
+     */
+    public synchronized byte[] activateCredential(EkType type, byte[] credentialBlob, byte[] secret) throws TpmException {
+        Objects.requireNonNull(type, "type");
+        TPMS_ID_OBJECT idObject = EndorsementCommands.idObject(credentialBlob);
+        byte[] encryptedSecret = EndorsementCommands.encryptedSecret(secret);
+        return call("TPM2_ActivateCredential(" + type + ")", () -> {
+            CreatePrimaryResponse ak = createAttestationKey();
+            return flushing(ak.handle, () -> {
+                CreatePrimaryResponse ek = EndorsementCommands.createPrimary(tpm, type);
+                return flushing(ek.handle, () -> {
+                    if (!type.policySession()) {
+                        return EndorsementCommands.activate(tpm._withSessions(TPM_HANDLE.pwSession(new byte[0]),
+                                TPM_HANDLE.pwSession(new byte[0])), ak.handle, ek.handle, idObject, encryptedSecret);
+                    }
+                    StartAuthSessionResponse session = tpm.StartAuthSession(TPM_HANDLE.from(TPM_RH.NULL),
+                            TPM_HANDLE.from(TPM_RH.NULL), randomNonce(), new byte[0], TPM_SE.POLICY,
+                            new TPMT_SYM_DEF(TPM_ALG_ID.NULL, 0, TPM_ALG_ID.NULL), TPM_ALG_ID.SHA256);
+                    return flushing(session.handle, () -> {
+                        tpm.PolicySecret(TPM_HANDLE.from(TPM_RH.ENDORSEMENT), session.handle, new byte[0], new byte[0],
+                                new byte[0], 0);
+                        return EndorsementCommands.activate(tpm._withSessions(TPM_HANDLE.pwSession(new byte[0]), session.handle),
+                                ak.handle, ek.handle, idObject, encryptedSecret);
+                    });
+                });
+            });
+        });
+    }
+
     /** Where this TPM is ("swtpm:127.0.0.1:2321", "device:/dev/tpmrm0"). */
     public String describe() {
         return channel.describe();
@@ -214,6 +295,30 @@ public final class Tpm implements AutoCloseable {
 
     private void flush(TPM_HANDLE handle) {
         tpm.FlushContext(handle);
+    }
+
+    /** Runs {@code commands}, then flushes {@code handle}; a failed flush after a failure is kept as suppressed. */
+    private <T> T flushing(TPM_HANDLE handle, Commands<T> commands) throws TpmException {
+        T result;
+        try {
+            result = commands.run();
+        } catch (TpmException | RuntimeException e) {
+            try {
+                flush(handle);
+            } catch (RuntimeException f) {
+                e.addSuppressed(f);
+            }
+            throw e;
+        }
+        flush(handle);
+        return result;
+    }
+
+    /** nonceCaller of a SHA-256 session: 32 bytes (Part 3, 11.1: at least 16, at most the digest size). */
+    private static byte[] randomNonce() {
+        byte[] nonce = new byte[SHA256_BYTES];
+        NONCES.nextBytes(nonce);
+        return nonce;
     }
 
     private AttestationKey toAttestationKey(CreatePrimaryResponse created) throws TpmException {
@@ -276,7 +381,7 @@ public final class Tpm implements AutoCloseable {
     }
 
     /** A command sequence run against TSS.Java. */
-    private interface Commands<T> {
+    interface Commands<T> {
         T run() throws TpmException;
     }
 

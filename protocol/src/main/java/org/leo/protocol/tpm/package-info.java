@@ -23,5 +23,14 @@
  *       trust (enrolment, EK certificates) is not decided here.</li>
  *   <li>qualifiedSigner in the attest is parsed but not checked.</li>
  * </ul>
+ *
+ * <p>Binding the attestation key to a real TPM (enrolment): the HPC sends its EK certificate
+ * ({@link org.leo.protocol.tpm.Tpm#endorsementKey}), the EK's and the AK's public areas. All are
+ * claims until: {@link org.leo.protocol.tpm.EkCertificateVerifier} chains the certificate to a
+ * configured manufacturer root and finds the EK's key in it; {@link org.leo.protocol.tpm.AkPublic}
+ * finds the AK to be a restricted signing key fixed to its TPM; and the TPM returns the credential
+ * {@link org.leo.protocol.tpm.CredentialProtection} protected to that EK for that AK Name
+ * ({@link org.leo.protocol.tpm.Tpm#activateCredential}). Then the AK's public area, and so its key,
+ * is verified: quotes must be checked with {@link org.leo.protocol.tpm.AkPublic#publicKey()}.
  */
 package org.leo.protocol.tpm;

@@ -74,6 +74,28 @@ public final class SwtpmProcess implements AutoCloseable {
         }
     }
 
+    /** Writes a TPM state into an empty state directory before swtpm first starts on it. */
+    public interface StateWriter {
+        void write(Path stateDir) throws IOException;
+    }
+
+    /**
+     * Starts a swtpm over a state that {@code manufacturer} writes first, for example
+     * {@link LocalCa#manufacture(Path)}: a TPM with EK certificates from a test CA.
+     */
+    public static SwtpmProcess startManufactured(StateWriter manufacturer) throws IOException {
+        SwtpmProcess swtpm = new SwtpmProcess(Files.createTempDirectory("leo-swtpm-"), List.of());
+        try {
+            Files.createDirectories(swtpm.stateDir);
+            manufacturer.write(swtpm.stateDir);
+            swtpm.launch();
+            return swtpm;
+        } catch (IOException | RuntimeException e) {
+            swtpm.close();
+            throw e;
+        }
+    }
+
     public TpmEndpoint.Swtpm endpoint() {
         return new TpmEndpoint.Swtpm("127.0.0.1", port);
     }
