@@ -51,6 +51,21 @@ class EventLogCrossCheckTest {
         assertThat(compared).isGreaterThanOrEqualTo(3);
     }
 
+    @Test
+    void tpm2EventlogReplaysTheRealOvmfLogAsWeDo() throws Exception {
+        assumeTrue(onPath("tpm2_eventlog"), "tpm2_eventlog is not on the PATH (apt-get install tpm2-tools)");
+        byte[] bytes;
+        try (java.io.InputStream in = getClass().getResourceAsStream("ovmf-uki.bin")) {
+            bytes = in.readAllBytes();
+        }
+        ReplayedPcrs ours = EventLogParser.parse(bytes).replay();
+        Map<Integer, String> theirs = tpm2Eventlog("ovmf-uki", bytes);
+        assertThat(theirs.keySet()).containsExactlyElementsOf(ours.extendedPcrs());
+        for (Map.Entry<Integer, String> pcr : theirs.entrySet()) {
+            assertThat(pcr.getValue()).as("PCR %d", pcr.getKey()).isEqualTo(ours.hex(pcr.getKey()));
+        }
+    }
+
     /**
      * tpm2-tools up to 5.5 extends EV_NO_ACTION events like any other (tpm2-tools issue #3224,
      * fixed by PR #3230) and knows no StartupLocality (PR #3242): its PCR 0 is then
