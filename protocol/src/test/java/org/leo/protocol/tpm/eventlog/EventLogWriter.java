@@ -13,7 +13,7 @@ import java.util.List;
  * (raw fields, raw bytes). Digests of known algorithms are real hashes of what {@link #event}
  * is given; an unknown algorithm gets a filler digest of its declared size.
  */
-final class EventLogWriter {
+public final class EventLogWriter {
     static final int SHA1 = 0x0004;
     static final int SHA256 = 0x000B;
     static final int SHA384 = 0x000C;
@@ -37,11 +37,11 @@ final class EventLogWriter {
     }
 
     /** A log with sha1 and sha256 banks, as OVMF with swtpm writes by default. */
-    static EventLogWriter sha1AndSha256() {
+    public static EventLogWriter sha1AndSha256() {
         return new EventLogWriter(new Bank(SHA1, 20), new Bank(SHA256, 32));
     }
 
-    static EventLogWriter sha256Only() {
+    public static EventLogWriter sha256Only() {
         return new EventLogWriter(new Bank(SHA256, 32));
     }
 
@@ -66,7 +66,7 @@ final class EventLogWriter {
     }
 
     /** An event whose digests are the hashes of {@code measured}, with {@code data} as event data. */
-    EventLogWriter event(int pcr, EventType type, byte[] measured, byte[] data) {
+    public EventLogWriter event(int pcr, EventType type, byte[] measured, byte[] data) {
         List<Digest> digests = new ArrayList<>();
         for (Bank b : banks) {
             digests.add(new Digest(b.alg(), hash(b, measured)));
@@ -75,12 +75,12 @@ final class EventLogWriter {
     }
 
     /** An event that measures its own data (EV_SEPARATOR, EV_EFI_ACTION, variables...). */
-    EventLogWriter event(int pcr, EventType type, byte[] data) {
+    public EventLogWriter event(int pcr, EventType type, byte[] data) {
         return event(pcr, type, data, data);
     }
 
     /** An event with these sha256 digest bytes (other banks get the hash of the digest bytes). */
-    EventLogWriter eventWithSha256(int pcr, EventType type, byte[] sha256, byte[] data) {
+    public EventLogWriter eventWithSha256(int pcr, EventType type, byte[] sha256, byte[] data) {
         List<Digest> digests = new ArrayList<>();
         for (Bank b : banks) {
             digests.add(new Digest(b.alg(), b.alg() == SHA256 ? sha256 : hash(b, sha256)));
@@ -133,7 +133,7 @@ final class EventLogWriter {
         return headerBytes().length + events.size();
     }
 
-    byte[] build() {
+    public byte[] build() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(headerBytes());
         out.writeBytes(events.toByteArray());
@@ -227,18 +227,18 @@ final class EventLogWriter {
         }
     }
 
-    static byte[] utf16(String s) {
+    public static byte[] utf16(String s) {
         byte[] text = s.getBytes(StandardCharsets.UTF_16LE);
         return Arrays.copyOf(text, text.length + 2);
     }
 
-    static byte[] ascii(String s) {
+    public static byte[] ascii(String s) {
         byte[] text = s.getBytes(StandardCharsets.US_ASCII);
         return Arrays.copyOf(text, text.length + 1);
     }
 
     /** A UEFI_IMAGE_LOAD_EVENT (64-bit UEFI). */
-    static byte[] imageLoadEvent(long location, long length, long linkTime, byte[] devicePath) {
+    public static byte[] imageLoadEvent(long location, long length, long linkTime, byte[] devicePath) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         le64(out, location);
         le64(out, length);
@@ -249,7 +249,7 @@ final class EventLogWriter {
     }
 
     /** A TCG_PCClientTaggedEvent. */
-    static byte[] taggedEvent(long id, byte[] data) {
+    public static byte[] taggedEvent(long id, byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         le32(out, id);
         le32(out, data.length);
