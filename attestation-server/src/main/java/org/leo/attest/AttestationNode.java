@@ -50,22 +50,30 @@ public final class AttestationNode implements AutoCloseable {
      * @param certificateLifetime lifetime of agents' client certificates
      * @param requiredArtifacts  boot artifacts every enrolling boot must have fetched (kernel, initrd)
      * @param maxBootAge         how long after its boot script an HPC may enroll
+     * @param piTpm              the Pi's TPM, which signs the log's head (optional)
+     * @param ekRoots            the directory of manufacturer CA certificates HPC EK certificates must chain to
+     *                           (required with the policy's tpm.required=true)
      */
     public record Config(Path dataDir, InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
                          Policy policy, Duration certificateLifetime, List<String> requiredArtifacts, Duration maxBootAge,
-                         java.util.Optional<org.leo.protocol.tpm.TpmEndpoint> piTpm) {
+                         java.util.Optional<org.leo.protocol.tpm.TpmEndpoint> piTpm, java.util.Optional<Path> ekRoots) {
         public Config {
             Objects.requireNonNull(dataDir);
             hosts = List.copyOf(hosts);
             requiredArtifacts = List.copyOf(requiredArtifacts);
             Objects.requireNonNull(piTpm);
+            Objects.requireNonNull(ekRoots);
+            if (policy.tpmRequired() && ekRoots.isEmpty()) {
+                throw new IllegalArgumentException("the attestation policy's tpm.required=true needs --attest-ek-roots DIR (the manufacturer"
+                        + " CA certificates HPC EK certificates chain to); or set tpm.required=false to enroll HPCs without a TPM");
+            }
         }
 
-        /** Without the Pi's TPM (no signed reports for remote verifiers). */
+        /** Without the Pi's TPM (no signed reports for remote verifiers) and without measured enrollment. */
         public Config(Path dataDir, InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
                       Policy policy, Duration certificateLifetime, List<String> requiredArtifacts, Duration maxBootAge) {
             this(dataDir, enrollAddress, attestAddress, hosts, policy, certificateLifetime, requiredArtifacts, maxBootAge,
-                    java.util.Optional.empty());
+                    java.util.Optional.empty(), java.util.Optional.empty());
         }
     }
 
@@ -93,6 +101,14 @@ public final class AttestationNode implements AutoCloseable {
     public static AttestationNode start(Config c, BootHistory boots, ClientDirectory leases, BootManifest manifest, PowerControl power,
                                         NetworkControl network, TaskControl tasks, Clock clock, MeterRegistry registry)
             throws IOException, GeneralSecurityException, SQLException {
+        return start(c, boots, leases, manifest, org.leo.attest.measured.BootExpectation.NONE, power, network, tasks, clock, registry);
+    }
+
+    /** With {@code expected}: what a measured boot of the served image shows (the PXE side knows the image and its template). */
+    public static AttestationNode start(Config c, BootHistory boots, ClientDirectory leases, BootManifest manifest,
+                                        org.leo.attest.measured.BootExpectation expected, PowerControl power,
+                                        NetworkControl network, TaskControl tasks, Clock clock, MeterRegistry registry)
+            throws IOException, GeneralSecurityException, SQLException {
         Files.createDirectories(c.dataDir());
         ApplianceCa ca = ApplianceCa.loadOrCreate(c.dataDir().resolve("ca"), clock);
         RevocationList revocations = RevocationList.open(c.dataDir().resolve("revoked.txt"));
@@ -109,7 +125,11 @@ public final class AttestationNode implements AutoCloseable {
             Enroller enroller = new Enroller(ca, store, revocations, boots, leases, new BootCheck(manifest, c.requiredArtifacts(), c.maxBootAge()),
                     log, c.certificateLifetime(), clock);
             enroller.onEnrolled(engine::enrolled);
-            AttestationServer server = AttestationServer.start(ca, revocations, enroller, engine, c.enrollAddress(), c.attestAddress(),
+            enroller.requireMeasuredBoot(c.policy().tpmRequired());
+            org.leo.attest.enroll.TpmEnrollment measured = c.ekRoots().isEmpty() ? null
+                    : new org.leo.attest.enroll.TpmEnrollment(enroller, store, org.leo.protocol.tpm.EkCertificateVerifier.fromDirectory(c.ekRoots().get()),
+                            expected, clock);
+            AttestationServer server = AttestationServer.start(ca, revocations, enroller, measured, engine, c.enrollAddress(), c.attestAddress(),
                     c.hosts(), clock, registry);
             LOG.info("attestation: data in {}, log head {}", c.dataDir(), head);
             AttestationNode node = new AttestationNode(ca, revocations, log, store, engine, actions, server);

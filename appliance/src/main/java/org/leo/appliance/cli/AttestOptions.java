@@ -53,6 +53,12 @@ public class AttestOptions {
                     + "(ipmitool lanplus), wol:BROADCAST-IPV4 (Wake-on-LAN: power on only).")
     List<String> power = new java.util.ArrayList<>();
 
+    @Option(names = "--attest-ek-roots", paramLabel = "DIR",
+            description = "Manufacturer CA certificates (PEM or DER files) that an HPC TPM's endorsement key certificate must chain to. "
+                    + "Required by the policy's tpm.required=true (the default): an HPC then enrolls only with a measured boot "
+                    + "checked by its own TPM, pinned per MAC with 'leo attest hpc enroll'. Default: none.")
+    Path ekRoots;
+
     @Option(names = "--tpm", paramLabel = "ENDPOINT",
             description = "The Pi's TPM, which signs the attestation event log's head for remote verifiers: "
                     + "device:/dev/tpmrm0 on the Pi, swtpm:HOST:PORT for a software TPM. Default: none (no signed reports).")
@@ -84,7 +90,8 @@ public class AttestOptions {
         AttestationNode.Config c = new AttestationNode.Config(dataDir.resolve("attest"), new InetSocketAddress(host, enrollPort),
                 new InetSocketAddress(host, attestPort), List.of(host), p, Duration.ofSeconds(certificateLifetime),
                 List.of(pxe.scriptKernel(), pxe.scriptInitrd()), Duration.ofSeconds(maxBootAge),
-                tpm == null || tpm.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(org.leo.protocol.tpm.TpmEndpoint.parse(tpm)));
+                tpm == null || tpm.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(org.leo.protocol.tpm.TpmEndpoint.parse(tpm)),
+                java.util.Optional.ofNullable(ekRoots));
         HpcControls controls = HpcControls.parse(power, cutNetwork);
         return AttestationNode.start(c, pxe.events()::latestBoot, pxe.clients(), pxe.manifest(), controls.power(), controls.network(),
                 TaskControl.NONE, Clock.systemUTC(), registry);

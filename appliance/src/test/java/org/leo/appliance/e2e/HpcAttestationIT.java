@@ -154,9 +154,10 @@ class HpcAttestationIT {
     @Test
     void aTamperedInitramfsOfTheImageIsRefusedAtServeTimeAndNeverBoots() throws Exception {
         Path run = Files.createTempDirectory("leoe-tamper-image-");
+        Path policy = Files.writeString(run.resolve("policy.properties"), "tpm.required=false\n"); // a VM without a TPM
         boolean passed = false;
         try (NetNsTopology topo = NetNsTopology.create(NetNsTopology.DEFAULT_BASE);
-             LeoPxeServer server = new LeoPxeServer(run.resolve("server"), MAC, "--attest")) {
+             LeoPxeServer server = new LeoPxeServer(run.resolve("server"), MAC, "--attest", "--attest-policy", policy.toString())) {
             BootRoot root = BootRoot.prepare(run.resolve("root"), image, topo.pi().address(), 8080, "unused");
             Files.copy(ipxeTemplate, root.dir().resolve(org.leo.pxe.manifest.IpxeTemplate.FILE));
             server.start(topo.pi(), root, BootMode.TFTP); // signs the manifest over the good image
@@ -215,7 +216,9 @@ class HpcAttestationIT {
                 "disk.scratch.path=" + scratchDevice, "disk.scratch.chunk-size=65536", "disk.scratch.spot-chunks=4",
                 // the booted image's own churn (kernel threads, sockets) is recorded, not acted on
                 "severity.os=warning", "severity.network=warning", "severity.hardware=critical", "severity.disk=critical",
-                "action.critical=record,alert,power-cycle", "action.cooldown-seconds=60", ""));
+                "action.critical=record,alert,power-cycle", "action.cooldown-seconds=60",
+                // enrollment by the boot nonce: these VMs have no TPM of their own (MeasuredBootIT boots one that has)
+                "tpm.required=false", ""));
         boolean passed = false;
         try (NetNsTopology topo = NetNsTopology.create(NetNsTopology.DEFAULT_BASE);
              SwtpmProcess piTpm = SwtpmProcess.startWith(topo.pi().command());

@@ -53,6 +53,7 @@ public final class Policy {
         DEFAULTS.put("check.tpm.probability", "0.0");
         DEFAULTS.put("check.rootfs.probability", "0.3");
         DEFAULTS.put("tpm.pcrs", "0,1,2,3,4,5,6,7");
+        DEFAULTS.put("tpm.required", "true");
         DEFAULTS.put("ignore.process.comm", "");
         DEFAULTS.put("ignore.listen", "");
         DEFAULTS.put("severity.default", "error");
@@ -114,6 +115,7 @@ public final class Policy {
         }
         maxOpensPerInterval();
         maxFindingsPerMinute();
+        tpmRequired();
         if (meanInterval().compareTo(minInterval()) < 0 || maxInterval().compareTo(meanInterval()) < 0) {
             throw new IllegalArgumentException("challenge.min-seconds <= challenge.mean-seconds <= challenge.max-seconds is required, got "
                     + get("challenge.min-seconds") + ", " + get("challenge.mean-seconds") + ", " + get("challenge.max-seconds"));
@@ -292,6 +294,20 @@ public final class Policy {
 
     public List<MemoryRegion> memoryRegions() {
         return memory;
+    }
+
+    /**
+     * Whether an HPC must enroll with a measured boot checked by its TPM (credential activation
+     * against a pinned, manufacturer-certified EK; a quote over the event log of the UKI's boot).
+     * False keeps enrollment by the boot nonce alone, and what the HPC runs is then a claim.
+     */
+    public boolean tpmRequired() {
+        String v = get("tpm.required");
+        return switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("tpm.required must be true or false, got '" + v + "'");
+        };
     }
 
     /** The PCRs to quote, ascending and distinct (as a quote lists them). */

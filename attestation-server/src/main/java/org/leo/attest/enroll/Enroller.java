@@ -59,6 +59,7 @@ public final class Enroller {
     private final Map<InetAddress, Deque<Instant>> failures = new ConcurrentHashMap<>();
     private final RevocationList revocations;
     private volatile BiConsumer<String, String> onEnrolled = (hpc, nonce) -> { };
+    private volatile boolean measuredBootRequired;
 
     public Enroller(ApplianceCa ca, EnrollmentStore store, RevocationList revocations, BootHistory boots, ClientDirectory directory,
                     BootCheck check, AttestationLog log, Duration certificateLifetime, Clock clock) {
@@ -83,11 +84,36 @@ public final class Enroller {
      * a {@link StatusException} whose description says why it is refused.
      */
     public EnrollResponse enroll(EnrollRequest request, X509Certificate tlsCertificate, InetAddress peer) throws StatusException {
+        Checked c = check(request.getCsrDer().toByteArray(), request.getBootFacts(), tlsCertificate, peer);
+        if (measuredBootRequired) {
+            throw refuse(peer, c.hpc(), Status.FAILED_PRECONDITION, "this appliance requires a measured boot checked with the HPC's TPM"
+                    + " (tpm.required=true): enroll with BeginEnroll/CompleteEnroll");
+        }
+        return issue(c, peer, "boot nonce " + BootCheck.shortHex(c.nonce()) + " matches the boot event log");
+    }
+
+    /** Refuses the enrollment without a TPM ({@code tpm.required=true}, the default of a new install). */
+    public void requireMeasuredBoot(boolean required) {
+        this.measuredBootRequired = required;
+    }
+
+    public boolean measuredBootRequired() {
+        return measuredBootRequired;
+    }
+
+    /** An enrollment whose boot facts checked out: the HPC, its boot's nonce and the key to certify. */
+    public record Checked(String hpc, String nonce, PublicKey key) { }
+
+    /**
+     * Everything an enrollment must show before a certificate is issued, with or without a TPM: the
+     * peer's rate, the MAC it claims holding its address's lease, a CSR over the TLS session's key,
+     * and a boot of that MAC on record with the nonce of its command line, checked by {@link BootCheck}.
+     */
+    public Checked check(byte[] csrDer, BootFacts facts, X509Certificate tlsCertificate, InetAddress peer) throws StatusException {
         if (tooManyFailures(peer)) {
             throw refuse(peer, "?", Status.RESOURCE_EXHAUSTED, "more than " + MAX_FAILURES + " refused enrollments from "
                     + peer.getHostAddress() + " in " + FAILURE_WINDOW.toMinutes() + " minutes; try later");
         }
-        BootFacts facts = request.getBootFacts();
         MacAddress mac;
         try {
             mac = MacAddress.parse(facts.getMac());
@@ -97,7 +123,7 @@ public final class Enroller {
         String hpc = mac.toString();
         PublicKey key;
         try {
-            key = CsrCheck.publicKeyOf(request.getCsrDer().toByteArray());
+            key = CsrCheck.publicKeyOf(csrDer);
         } catch (IllegalArgumentException e) {
             throw refuse(peer, hpc, Status.INVALID_ARGUMENT, e.getMessage());
         }
@@ -125,30 +151,35 @@ public final class Enroller {
         if (!problems.isEmpty()) {
             throw refuse(peer, hpc, Status.PERMISSION_DENIED, String.join("; ", problems));
         }
-        revokeEarlierBoots(hpc, nonce.get(), peer);
+        return new Checked(hpc, nonce.get(), key);
+    }
+
+    /** Issues the certificate of a checked enrollment; {@code why} says in the log what proved the boot. */
+    public EnrollResponse issue(Checked c, InetAddress peer, String why) throws StatusException {
+        String hpc = c.hpc();
+        revokeEarlierBoots(hpc, c.nonce(), peer);
         X509Certificate cert;
         try {
-            cert = ca.issueClient(key, hpc, lifetime);
+            cert = ca.issueClient(c.key(), hpc, lifetime);
         } catch (GeneralSecurityException e) {
             throw refuse(peer, hpc, Status.INTERNAL, "cannot issue a certificate: " + e.getMessage());
         }
         String serial = cert.getSerialNumber().toString(16);
         try {
-            if (!store.recordEnrollment(new EnrollmentStore.Enrollment(hpc, nonce.get(), serial, clock.instant(),
+            if (!store.recordEnrollment(new EnrollmentStore.Enrollment(hpc, c.nonce(), serial, clock.instant(),
                     cert.getNotAfter().toInstant()))) {
-                throw refuse(peer, hpc, Status.ALREADY_EXISTS, "the boot with nonce " + BootCheck.shortHex(nonce.get())
+                throw refuse(peer, hpc, Status.ALREADY_EXISTS, "the boot with nonce " + BootCheck.shortHex(c.nonce())
                         + " has enrolled already; a boot enrolls once");
             }
         } catch (SQLException e) {
             throw refuse(peer, hpc, Status.UNAVAILABLE, "enrollment store: " + e.getMessage());
         }
         log.appendDurably(new LogEntry(clock.instant(), hpc, LogEntry.Kind.ENROLLMENT, "info", "enroll.accepted",
-                "HPC " + hpc + " at " + peer.getHostAddress() + " enrolled: boot nonce " + BootCheck.shortHex(nonce.get())
-                        + " matches the boot event log; certificate serial " + serial + " valid until " + cert.getNotAfter().toInstant(),
-                "nonce=" + nonce.get() + "\nserial=" + serial + "\npeer=" + peer.getHostAddress()));
-        LOG.info("HPC {} at {} enrolled (boot nonce {}, certificate {} until {})", hpc, peer.getHostAddress(),
-                BootCheck.shortHex(nonce.get()), serial, cert.getNotAfter().toInstant());
-        onEnrolled.accept(hpc, nonce.get());
+                "HPC " + hpc + " at " + peer.getHostAddress() + " enrolled: " + why + "; certificate serial " + serial + " valid until "
+                        + cert.getNotAfter().toInstant(),
+                "nonce=" + c.nonce() + "\nserial=" + serial + "\npeer=" + peer.getHostAddress()));
+        LOG.info("HPC {} at {} enrolled ({}; certificate {} until {})", hpc, peer.getHostAddress(), why, serial, cert.getNotAfter().toInstant());
+        onEnrolled.accept(hpc, c.nonce());
         return response(cert, hpc);
     }
 
@@ -233,7 +264,8 @@ public final class Enroller {
         }
     }
 
-    private StatusException refuse(InetAddress peer, String hpc, Status status, String why) {
+    /** Logs a refusal (durably), counts it against the peer, and returns the status to throw. */
+    public StatusException refuse(InetAddress peer, String hpc, Status status, String why) {
         if (status.getCode() != Status.Code.RESOURCE_EXHAUSTED) {
             Deque<Instant> q = failures.computeIfAbsent(peer, p -> new ArrayDeque<>());
             synchronized (q) {

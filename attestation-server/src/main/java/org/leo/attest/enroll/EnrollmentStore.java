@@ -38,6 +38,11 @@ public final class EnrollmentStore implements AutoCloseable {
                     + " boot_nonce TEXT NOT NULL, not_after_millis INTEGER NOT NULL)");
             st.execute("CREATE TABLE IF NOT EXISTS golden (hpc TEXT PRIMARY KEY, boot_nonce TEXT NOT NULL,"
                     + " body BLOB NOT NULL, at_millis INTEGER NOT NULL)");
+            // The HPC's TPM as the operator pinned it, and the last TPM an HPC showed (for the operator to pin).
+            st.execute("CREATE TABLE IF NOT EXISTS hpc_tpm (hpc TEXT PRIMARY KEY, ek_sha256 TEXT NOT NULL, ak_name TEXT NOT NULL,"
+                    + " pinned_millis INTEGER NOT NULL, pinned_by TEXT NOT NULL)");
+            st.execute("CREATE TABLE IF NOT EXISTS tpm_seen (hpc TEXT PRIMARY KEY, ek_sha256 TEXT NOT NULL, ak_name TEXT NOT NULL,"
+                    + " ek_issuer TEXT NOT NULL, seen_millis INTEGER NOT NULL)");
         } catch (SQLException e) {
             c.close();
             throw e;
@@ -132,6 +137,66 @@ public final class EnrollmentStore implements AutoCloseable {
                 return Optional.of(new Enrollment(rs.getString("hpc"), rs.getString("boot_nonce"), rs.getString("serial"),
                         Instant.ofEpochMilli(rs.getLong("at_millis")), Instant.ofEpochMilli(rs.getLong("not_after_millis"))));
             }
+        }
+    }
+
+    /** An HPC's TPM: the SHA-256 of its EK's SubjectPublicKeyInfo and its attestation key's TPM name, hex. */
+    public record TpmPin(String hpc, String ekSha256, String akName, Instant at, String by) { }
+
+    /** The TPM pinned for {@code hpc}, if the operator pinned one. */
+    public synchronized Optional<TpmPin> pinnedTpm(String hpc) throws SQLException {
+        return tpmRow("SELECT hpc, ek_sha256, ak_name, pinned_millis, pinned_by FROM hpc_tpm WHERE hpc = ?", hpc);
+    }
+
+    /** The TPM {@code hpc} last showed when enrolling (pinned or not); {@code by} is the EK certificate's issuer. */
+    public synchronized Optional<TpmPin> seenTpm(String hpc) throws SQLException {
+        return tpmRow("SELECT hpc, ek_sha256, ak_name, seen_millis, ek_issuer FROM tpm_seen WHERE hpc = ?", hpc);
+    }
+
+    /** Every pinned and every seen TPM, by HPC: pinned first. */
+    public synchronized java.util.List<TpmPin> tpms(boolean pinned) throws SQLException {
+        String q = pinned ? "SELECT hpc, ek_sha256, ak_name, pinned_millis, pinned_by FROM hpc_tpm ORDER BY hpc"
+                : "SELECT hpc, ek_sha256, ak_name, seen_millis, ek_issuer FROM tpm_seen ORDER BY hpc";
+        java.util.List<TpmPin> out = new java.util.ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement(q); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new TpmPin(rs.getString(1), rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)), rs.getString(5)));
+            }
+        }
+        return out;
+    }
+
+    private Optional<TpmPin> tpmRow(String query, String hpc) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(query)) {
+            ps.setString(1, hpc);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new TpmPin(rs.getString(1), rs.getString(2), rs.getString(3),
+                        Instant.ofEpochMilli(rs.getLong(4)), rs.getString(5))) : Optional.empty();
+            }
+        }
+    }
+
+    /** Records the TPM an HPC showed (replacing the last one it showed). */
+    public synchronized void recordSeenTpm(TpmPin seen) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO tpm_seen VALUES (?, ?, ?, ?, ?)")) {
+            ps.setString(1, seen.hpc());
+            ps.setString(2, seen.ekSha256());
+            ps.setString(3, seen.akName());
+            ps.setString(4, seen.by());
+            ps.setLong(5, seen.at().toEpochMilli());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Pins {@code pin} as the TPM of its HPC (replacing any earlier pin). */
+    public synchronized void pinTpm(TpmPin pin) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO hpc_tpm VALUES (?, ?, ?, ?, ?)")) {
+            ps.setString(1, pin.hpc());
+            ps.setString(2, pin.ekSha256());
+            ps.setString(3, pin.akName());
+            ps.setLong(4, pin.at().toEpochMilli());
+            ps.setString(5, pin.by());
+            ps.executeUpdate();
         }
     }
 

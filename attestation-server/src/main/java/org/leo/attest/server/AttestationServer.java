@@ -67,6 +67,14 @@ public final class AttestationServer implements AutoCloseable {
     public static AttestationServer start(ApplianceCa ca, RevocationList revocations, Enroller enroller, AttestationEngine engine,
                                           InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
                                           Clock clock, MeterRegistry registry) throws IOException, GeneralSecurityException {
+        return start(ca, revocations, enroller, null, engine, enrollAddress, attestAddress, hosts, clock, registry);
+    }
+
+    /** With {@code measured} (may be null: no measured enrollment) serving BeginEnroll/CompleteEnroll. */
+    public static AttestationServer start(ApplianceCa ca, RevocationList revocations, Enroller enroller,
+                                          org.leo.attest.enroll.TpmEnrollment measured, AttestationEngine engine,
+                                          InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
+                                          Clock clock, MeterRegistry registry) throws IOException, GeneralSecurityException {
         KeyPair kp = ApplianceCa.newKeyPair();
         X509Certificate cert = ca.issueServer(kp.getPublic(), hosts, Duration.ofDays(365));
         KeyManager km = TlsKeyManagers.of(kp.getPrivate(), cert, ca.certificate());
@@ -75,9 +83,10 @@ public final class AttestationServer implements AutoCloseable {
         ClientTrust attestTrust = ClientTrust.caIssued(ca.certificate(), revocations, clock,
                 (peer, why) -> s.refused(registry, "attestation", peer, why));
         Server e = io.grpc.netty.NettyServerBuilder.forAddress(enrollAddress, credentials(km, enrollTrust))
-                .addService(ServerInterceptors.intercept(new EnrollmentService(enroller),
+                .addService(ServerInterceptors.intercept(new EnrollmentService(enroller, measured),
                         new PeerContext((peer, why) -> s.refused(registry, "enrollment", peer, why))))
-                .maxInboundMessageSize(64 * 1024)
+                // a CompleteEnroll carries the TPM event log (at most TpmEnrollment.MAX_EVENT_LOG)
+                .maxInboundMessageSize((1 << 20) + 64 * 1024)
                 .build();
         Server a = io.grpc.netty.NettyServerBuilder.forAddress(attestAddress, credentials(km, attestTrust))
                 .addService(ServerInterceptors.intercept(new AttestationService(engine, enroller),

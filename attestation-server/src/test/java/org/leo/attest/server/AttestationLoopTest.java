@@ -45,7 +45,8 @@ class AttestationLoopTest {
                 Map.entry("challenge.max-seconds", "1"), Map.entry("challenge.deadline-seconds", "3"),
                 Map.entry("stream.grace-seconds", "3"), Map.entry("check.os.probability", "1"),
                 Map.entry("check.hardware.probability", "1"), Map.entry("check.network.probability", "1"),
-                Map.entry("action.critical", "record,alert,power-cycle"), Map.entry("action.cooldown-seconds", "0")));
+                Map.entry("action.critical", "record,alert,power-cycle"), Map.entry("action.cooldown-seconds", "0"),
+                Map.entry("tpm.required", "false")));
     }
 
     void start(Duration lifetime) throws Exception {
