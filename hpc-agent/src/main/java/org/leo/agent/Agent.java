@@ -53,6 +53,7 @@ public final class Agent implements Runnable, AutoCloseable {
     private final AgentConfig config;
     private final Responder responder;
     private final Map<String, String> booted;
+    private volatile MeasuredEnrollment measured;
     private final List<Consumer<AgentState>> listeners = new CopyOnWriteArrayList<>();
     private final ExecutorService answering = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "agent-answer");
@@ -66,6 +67,15 @@ public final class Agent implements Runnable, AutoCloseable {
     private volatile boolean stopping;
     private volatile ManagedChannel attestChannel;
     private volatile Runnable cancelStream = () -> { };
+
+    /**
+     * Enroll with a measured boot checked by this HPC's TPM (BeginEnroll/CompleteEnroll); a server
+     * that offers none (UNIMPLEMENTED) gets the plain enrollment. Call before {@link #run}.
+     */
+    public Agent measuredBy(MeasuredEnrollment m) {
+        this.measured = m;
+        return this;
+    }
 
     public Agent(AgentConfig config, EvidenceSource source, Map<String, String> booted) {
         this.config = config;
@@ -118,10 +128,14 @@ public final class Agent implements Runnable, AutoCloseable {
                     .trustManager(new PinnedServerTrust(config.caSha256())).build();
             ManagedChannel ch = channel(config.enrollPort(), creds).build();
             try {
-                EnrollRequest req = EnrollRequest.newBuilder().setCsrDer(ByteString.copyFrom(identity.csr(config.mac())))
-                        .setBootFacts(BootFacts.newBuilder().setKernelCmdline(config.kernelCmdline()).setMac(config.mac())
-                                .putAllBooted(booted).setAgentVersion(VERSION)).build();
-                EnrollResponse resp = EnrollmentGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS).enroll(req);
+                ByteString csr = ByteString.copyFrom(identity.csr(config.mac()));
+                BootFacts facts = BootFacts.newBuilder().setKernelCmdline(config.kernelCmdline()).setMac(config.mac())
+                        .putAllBooted(booted).setAgentVersion(VERSION).build();
+                EnrollResponse resp = measured == null ? null : measuredEnroll(ch, csr, facts);
+                if (resp == null) {
+                    resp = EnrollmentGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .enroll(EnrollRequest.newBuilder().setCsrDer(csr).setBootFacts(facts).build());
+                }
                 accept(resp);
                 LOG.info("enrolled as {} with {}:{}; certificate valid until {}", resp.getHpcId(), config.server(),
                         config.enrollPort(), notAfter);
@@ -144,6 +158,29 @@ public final class Agent implements Runnable, AutoCloseable {
             return new AgentState.Waiting(new AgentState.Enrolling(attempt + 1), backoff(attempt), why);
         } catch (GeneralSecurityException | RuntimeException e) {
             return new AgentState.Waiting(new AgentState.Enrolling(attempt + 1), backoff(attempt), "enrollment: " + e);
+        }
+    }
+
+    /** The measured enrollment, or null if the server offers none (then the plain one follows). */
+    private EnrollResponse measuredEnroll(ManagedChannel ch, ByteString csr, BootFacts facts) throws GeneralSecurityException {
+        var stub = EnrollmentGrpc.newBlockingStub(ch);
+        org.leo.protocol.attest.v1.EnrollChallenge challenge;
+        try {
+            challenge = stub.withDeadlineAfter(60, TimeUnit.SECONDS).beginEnroll(org.leo.protocol.attest.v1.BeginEnrollRequest.newBuilder()
+                    .setCsrDer(csr).setBootFacts(facts).setTpm(measured.identity()).build());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+                LOG.info("the server offers no measured enrollment: {}", e.getStatus().getDescription());
+                return null;
+            }
+            throw e;
+        } catch (org.leo.protocol.tpm.TpmException e) {
+            throw new GeneralSecurityException("this HPC's TPM: " + e.getMessage(), e);
+        }
+        try {
+            return stub.withDeadlineAfter(60, TimeUnit.SECONDS).completeEnroll(measured.answer(challenge));
+        } catch (org.leo.protocol.tpm.TpmException | java.io.IOException e) {
+            throw new GeneralSecurityException("this HPC's TPM: " + e.getMessage(), e);
         }
     }
 

@@ -132,6 +132,8 @@ public final class AgentMain {
             int threads = Integer.parseInt(o.getOrDefault("disk-threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
             AgentConfig cfg = new AgentConfig(server, enroll, attest, ca, mac, cmdline, Duration.ofSeconds(30));
             Agent agent = new Agent(cfg, new HostEvidence(host, mem, tpm, threads), Map.of());
+            // With a TPM the enrollment is measured: the firmware's event log proves what booted (docs/trust-model.md).
+            tpm.ifPresent(t -> agent.measuredBy(new MeasuredEnrollment(t, host.sys().resolve("kernel/security/tpm0/binary_bios_measurements"))));
             AtomicReference<AgentState> last = new AtomicReference<>();
             agent.onState(last::set);
             Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "leo-agent-stop"));

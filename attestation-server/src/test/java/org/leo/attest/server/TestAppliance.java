@@ -66,6 +66,12 @@ final class TestAppliance implements AutoCloseable {
     }
 
     TestAppliance(Path dir, Policy policy, Duration certificateLifetime, PowerControl power) throws Exception {
+        this(dir, policy, certificateLifetime, power, null);
+    }
+
+    /** With {@code measured}: measured enrollment (BeginEnroll/CompleteEnroll) made from this appliance's enroller and store. */
+    TestAppliance(Path dir, Policy policy, Duration certificateLifetime, PowerControl power,
+                  java.util.function.BiFunction<Enroller, EnrollmentStore, org.leo.attest.enroll.TpmEnrollment> measured) throws Exception {
         this.dir = dir;
         Clock clock = Clock.systemUTC();
         ca = ApplianceCa.loadOrCreate(dir.resolve("ca"), clock);
@@ -91,7 +97,9 @@ final class TestAppliance implements AutoCloseable {
         engine = new AttestationEngine(policy, log, store, actions, clock, registry);
         engine.onVerdict(verdicts::add);
         enroller.onEnrolled(engine::enrolled);
-        server = AttestationServer.start(ca, revocations, enroller, engine, new InetSocketAddress("127.0.0.1", 0),
+        enroller.requireMeasuredBoot(policy.tpmRequired() && measured != null);
+        server = AttestationServer.start(ca, revocations, enroller, measured == null ? null : measured.apply(enroller, store), engine,
+                new InetSocketAddress("127.0.0.1", 0),
                 new InetSocketAddress("127.0.0.1", 0), List.of("127.0.0.1"), clock, registry);
     }
 

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * (template H-3, NV 0x01c00016), certified by this CA's intermediate "CN=swtpm-localca", which
  * the root "CN=swtpm-localca-rootca" signed. The CA keys are made on the first manufacture.
  */
-final class LocalCa {
+public final class LocalCa {
     /** swtpm_setup makes two EKs and certificates; the CA's first run also makes two CA keys. */
     private static final long SETUP_TIMEOUT_SECONDS = 120;
 
@@ -26,12 +26,12 @@ final class LocalCa {
         this.dir = dir;
     }
 
-    static boolean installed() {
+    public static boolean installed() {
         return SwtpmProcess.onPath("swtpm_setup") && SwtpmProcess.onPath("swtpm_localca") && SwtpmProcess.installed();
     }
 
     /** A new CA under {@code dir} (which must exist and be private to the test). */
-    static LocalCa create(Path dir) throws IOException {
+    public static LocalCa create(Path dir) throws IOException {
         Path ca = Files.createDirectories(dir.resolve("ca"));
         write(dir.resolve("swtpm-localca.conf"), "statedir = " + ca + "\n" + "signingkey = " + ca.resolve("signkey.pem") + "\n"
                 + "issuercert = " + ca.resolve("issuercert.pem") + "\n" + "certserial = " + ca.resolve("certserial") + "\n");
@@ -44,7 +44,7 @@ final class LocalCa {
     }
 
     /** Manufactures a TPM state with EK and platform certificates from this CA. */
-    synchronized void manufacture(Path stateDir) throws IOException {
+    public synchronized void manufacture(Path stateDir) throws IOException {
         Path log = dir.resolve("swtpm_setup.log");
         Process p = new ProcessBuilder(List.of("swtpm_setup", "--tpm2", "--tpmstate", stateDir.toString(),
                 "--create-ek-cert", "--create-platform-cert", "--config", dir.resolve("swtpm_setup.conf").toString(),
@@ -67,17 +67,17 @@ final class LocalCa {
     }
 
     /** The self-signed root, "CN=swtpm-localca-rootca" (exists after the first manufacture). */
-    Path rootCertificate() {
+    public Path rootCertificate() {
         return dir.resolve("ca").resolve("swtpm-localca-rootca-cert.pem");
     }
 
     /** The intermediate that signs EK certificates, "CN=swtpm-localca". */
-    Path intermediateCertificate() {
+    public Path intermediateCertificate() {
         return dir.resolve("ca").resolve("issuercert.pem");
     }
 
     /** A directory holding only this CA's root: what {@code --attest-ek-roots} would point at. */
-    Path rootsDirectory() throws IOException {
+    public Path rootsDirectory() throws IOException {
         Path roots = Files.createDirectories(dir.resolve("roots"));
         Files.copy(rootCertificate(), roots.resolve("root.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         return roots;

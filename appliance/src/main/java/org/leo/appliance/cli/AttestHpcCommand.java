@@ -1,0 +1,109 @@
+package org.leo.appliance.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.leo.attest.enroll.EnrollmentStore;
+import org.leo.pxe.net.MacAddress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code leo attest hpc list|enroll}: the TPMs HPCs showed, and pinning one as an HPC's TPM. */
+@Command(name = "hpc",
+        mixinStandardHelpOptions = true,
+        headerHeading = "%n",
+        header = "List the TPMs HPCs showed when they enrolled, and pin one as an HPC's TPM.",
+        descriptionHeading = "%nDescription:%n",
+        description = {"With the attestation policy's tpm.required=true an HPC enrolls only with a measured boot checked by its own "
+                + "TPM, and only with the TPM the operator pinned for its MAC: the endorsement key (EK, certified by the TPM's "
+                + "manufacturer) and the attestation key (AK) bound to it. The first time an HPC enrolls it is refused, and the "
+                + "TPM it showed is kept; 'leo attest hpc list' shows it, 'leo attest hpc enroll' pins it once the EK fingerprint "
+                + "was checked out of band (on the HPC's TPM, or the manufacturer's record).",
+                "",
+                "Subcommands: list, enroll."},
+        subcommands = {AttestHpcCommand.List.class, AttestHpcCommand.Enroll.class},
+        footerHeading = "%nExamples:%n",
+        footer = {"  leo attest hpc list --data-dir /var/lib/leo",
+                "  leo attest hpc enroll --mac 52:54:00:77:00:10 --ek-sha256 5f2c...e1 --data-dir /var/lib/leo"})
+public class AttestHpcCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+        System.err.println("leo attest hpc: give a subcommand (list, enroll); --help says more");
+        return 2;
+    }
+
+    static EnrollmentStore store(Path dataDir) throws Exception {
+        Path db = dataDir.resolve("attest").resolve("enroll.db");
+        if (!Files.exists(db)) {
+            throw new IllegalStateException("no enrollment store at " + db + " (has leo pxe serve --attest run with --data-dir " + dataDir + "?)");
+        }
+        return EnrollmentStore.open(db);
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, header = "Print the pinned TPMs, then the TPMs HPCs showed.")
+    static class List implements Callable<Integer> {
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/leo", description = "The appliance's data directory. Default: ${DEFAULT-VALUE}.")
+        Path dataDir;
+
+        @Override
+        public Integer call() throws Exception {
+            try (EnrollmentStore s = store(dataDir)) {
+                System.out.println("pinned:");
+                for (EnrollmentStore.TpmPin p : s.tpms(true)) {
+                    System.out.printf("  %s  ek-sha256 %s  ak %s  pinned %s by %s%n", p.hpc(), p.ekSha256(), p.akName(), p.at(), p.by());
+                }
+                System.out.println("seen:");
+                for (EnrollmentStore.TpmPin p : s.tpms(false)) {
+                    Optional<EnrollmentStore.TpmPin> pin = s.pinnedTpm(p.hpc());
+                    String state = pin.isEmpty() ? "NOT PINNED" : pin.get().ekSha256().equals(p.ekSha256()) && pin.get().akName().equals(p.akName())
+                            ? "pinned" : "DIFFERS FROM THE PIN";
+                    System.out.printf("  %s  ek-sha256 %s  ak %s  seen %s  EK certificate by %s  (%s)%n", p.hpc(), p.ekSha256(), p.akName(),
+                            p.at(), p.by(), state);
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "enroll", mixinStandardHelpOptions = true,
+            header = "Pin the TPM an HPC showed as its TPM.",
+            description = {"Pins the EK (and the AK bound to it) that the HPC with --mac showed at its last enrollment attempt, "
+                    + "if its EK fingerprint is --ek-sha256: the fingerprint is the confirmation that the operator checked it. "
+                    + "Exit status: 0 pinned, 1 the HPC showed no TPM or another EK, 2 usage."})
+    static class Enroll implements Callable<Integer> {
+        @Option(names = "--mac", required = true, paramLabel = "MAC", description = "The HPC.")
+        String mac;
+
+        @Option(names = "--ek-sha256", required = true, paramLabel = "HEX",
+                description = "SHA-256 of the EK's SubjectPublicKeyInfo, as the refused enrollment and 'list' print it.")
+        String ekSha256;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/leo", description = "The appliance's data directory. Default: ${DEFAULT-VALUE}.")
+        Path dataDir;
+
+        @Override
+        public Integer call() throws Exception {
+            String hpc = MacAddress.parse(mac).toString();
+            try (EnrollmentStore s = store(dataDir)) {
+                Optional<EnrollmentStore.TpmPin> seen = s.seenTpm(hpc);
+                if (seen.isEmpty()) {
+                    System.err.println("leo attest hpc enroll: HPC " + hpc + " has shown no TPM yet: boot it once (its enrollment is refused and its TPM kept)");
+                    return 1;
+                }
+                if (!seen.get().ekSha256().equals(ekSha256.toLowerCase(Locale.ROOT))) {
+                    System.err.println("leo attest hpc enroll: HPC " + hpc + " showed EK sha256 " + seen.get().ekSha256() + ", not " + ekSha256
+                            + "; nothing pinned");
+                    return 1;
+                }
+                s.pinTpm(new EnrollmentStore.TpmPin(hpc, seen.get().ekSha256(), seen.get().akName(), Instant.now(),
+                        "leo attest hpc enroll (" + System.getProperty("user.name") + ")"));
+                System.out.println("pinned for HPC " + hpc + ": EK sha256 " + seen.get().ekSha256() + " (certificate by " + seen.get().by()
+                        + "), AK " + seen.get().akName());
+                return 0;
+            }
+        }
+    }
+}
