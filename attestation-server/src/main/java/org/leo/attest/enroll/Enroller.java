@@ -84,8 +84,8 @@ public final class Enroller {
      */
     public EnrollResponse enroll(EnrollRequest request, X509Certificate tlsCertificate, InetAddress peer) throws StatusException {
         if (tooManyFailures(peer)) {
-            throw refuse(peer, "?", Status.RESOURCE_EXHAUSTED, "more than " + MAX_FAILURES + " refused enrollments from "
-                    + peer.getHostAddress() + " in " + FAILURE_WINDOW.toMinutes() + " minutes; try later");
+            throw refuse(peer, "?", Status.RESOURCE_EXHAUSTED, MAX_FAILURES + " enrollments from " + peer.getHostAddress()
+                    + " were refused in the last " + FAILURE_WINDOW.toMinutes() + " minutes; try later");
         }
         BootFacts facts = request.getBootFacts();
         MacAddress mac;
