@@ -60,7 +60,12 @@ public final class Appraiser {
                 if (!result.hasOs()) {
                     out.add("evidence", "evidence.mismatched", check.getKindCase().name(), result.getKindCase().name(), mismatch);
                 } else {
-                    OsAppraisal.appraise(result.getOs(), golden, out);
+                    List<String> left = OsAppraisal.omitted(check.getOs(), result.getOs());
+                    if (!left.isEmpty()) {
+                        out.add("evidence", "evidence.incomplete", String.join(", ", left), "", "the OS result for challenge "
+                                + Long.toUnsignedString(challenge.getChallengeId()) + " leaves out the " + String.join(", ", left) + " it was asked for");
+                    }
+                    OsAppraisal.appraise(check.getOs(), result.getOs(), golden, out);
                 }
             }
             case HARDWARE -> {

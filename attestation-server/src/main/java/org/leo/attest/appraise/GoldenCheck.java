@@ -18,8 +18,8 @@ import org.leo.protocol.merkle.MerkleTree;
 /**
  * Is a baseline answer fit to be the golden? Everything later is compared with the golden, so it is
  * checked when it is taken, never trusted as sent: every check of the baseline challenge answered
- * with its kind and without an error; the command line carries this boot's nonce; devices only on
- * the known buses; each disk root at the policy's chunk size, of a sane size, 32 bytes, and equal to
+ * with its kind and without an error; the OS result with every part asked for, its command line
+ * carrying this boot's nonce; devices only on the known buses; each disk root at the policy's chunk size, of a sane size, 32 bytes, and equal to
  * the root of the Pi's reference copy where the policy names one; a TPM quote over exactly the PCRs
  * asked, with the challenge nonce, verifying under the key it names. A baseline with problems is
  * refused ({@code baseline.invalid}) and the HPC is asked for a baseline again.
@@ -59,6 +59,10 @@ public final class GoldenCheck {
                     if (!r.getOs().getKernelCmdlineIncluded()
                             || !List.of(r.getOs().getKernelCmdline().trim().split("\\s+")).contains(arg)) {
                         problems.add("the kernel command line does not carry this boot's nonce");
+                    }
+                    List<String> left = OsAppraisal.omitted(c.getOs(), r.getOs());
+                    if (!left.isEmpty()) { // a part missing from the golden would never be compared again
+                        problems.add("the OS result leaves out the " + String.join(", ", left) + " it was asked for");
                     }
                 }
                 case HARDWARE -> r.getHardware().getDevicesList().stream().map(d -> d.getBus()).filter(b -> !FindingIds.BUSES.contains(b))

@@ -1,5 +1,6 @@
 package org.leo.attest.appraise;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -7,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.leo.protocol.attest.v1.KernelModule;
+import org.leo.protocol.attest.v1.OsCheck;
 import org.leo.protocol.attest.v1.OsResult;
 import org.leo.protocol.attest.v1.ProcessInfo;
 
@@ -14,16 +16,40 @@ import org.leo.protocol.attest.v1.ProcessInfo;
  * Appraises the OS part of the evidence against the golden baseline: kernel command line (which
  * must also carry the enrolled boot nonce), loaded modules, the process table (by executable path
  * and digest; kernel threads, which have no executable, are not compared) and the root file system
- * digest.
+ * digest. A part the check asked for and the answer leaves out is never "nothing to compare": the
+ * missing command line is {@code os.cmdline.nonce}, and the appraiser and the golden check name
+ * every missing part ({@link #omitted}).
  */
 final class OsAppraisal {
     private OsAppraisal() {
     }
 
-    static void appraise(OsResult got, Golden golden, Findings out) {
+    /** The parts {@code asked} for that {@code got} does not include, in the order of the check. */
+    static List<String> omitted(OsCheck asked, OsResult got) {
+        List<String> out = new ArrayList<>();
+        if (asked.getKernelCmdline() && !got.getKernelCmdlineIncluded()) {
+            out.add("kernel command line");
+        }
+        if (asked.getModules() && !got.getModulesIncluded()) {
+            out.add("modules");
+        }
+        if (asked.getProcesses() && !got.getProcessesIncluded()) {
+            out.add("processes");
+        }
+        if (asked.getRootFilesystem() && !got.getRootFilesystemIncluded()) {
+            out.add("root file system");
+        }
+        return out;
+    }
+
+    static void appraise(OsCheck asked, OsResult got, Golden golden, Findings out) {
         OsResult ref = golden.os().orElse(OsResult.getDefaultInstance());
+        String nonceArg = "leo.nonce=" + golden.bootNonce();
+        if (asked.getKernelCmdline() && !got.getKernelCmdlineIncluded()) {
+            out.add("kernel command line", "os.cmdline.nonce", nonceArg, "",
+                    "the answer leaves out the kernel command line, so it does not show the enrolled boot nonce " + Findings.shortHex(golden.bootNonce()));
+        }
         if (got.getKernelCmdlineIncluded()) {
-            String nonceArg = "leo.nonce=" + golden.bootNonce();
             if (!List.of(got.getKernelCmdline().trim().split("\\s+")).contains(nonceArg)) {
                 out.add("kernel command line", "os.cmdline.nonce", nonceArg, got.getKernelCmdline(),
                         "kernel command line no longer carries the enrolled boot nonce " + Findings.shortHex(golden.bootNonce()));

@@ -111,8 +111,8 @@ public final class Enroller {
      */
     public Checked check(byte[] csrDer, BootFacts facts, X509Certificate tlsCertificate, InetAddress peer) throws StatusException {
         if (tooManyFailures(peer)) {
-            throw refuse(peer, "?", Status.RESOURCE_EXHAUSTED, "more than " + MAX_FAILURES + " refused enrollments from "
-                    + peer.getHostAddress() + " in " + FAILURE_WINDOW.toMinutes() + " minutes; try later");
+            throw refuse(peer, "?", Status.RESOURCE_EXHAUSTED, MAX_FAILURES + " enrollments from " + peer.getHostAddress()
+                    + " were refused in the last " + FAILURE_WINDOW.toMinutes() + " minutes; try later");
         }
         MacAddress mac;
         try {
