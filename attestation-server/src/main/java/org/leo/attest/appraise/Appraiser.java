@@ -52,6 +52,11 @@ public final class Appraiser {
         if (result.hasError()) {
             out.add("agent", "check.error", "", result.getError().getMessage(),
                     "the agent could not run check " + result.getError().getCheck() + ": " + result.getError().getMessage());
+            if (check.hasTpmQuote() && golden.tpmQuote().isPresent()) {
+                // The TPM quoted at enrollment: "could not" is how a swapped or removed TPM would answer.
+                out.add("TPM", "tpm.quote.invalid", "a quote, as at enrollment", "an error",
+                        "the HPC's TPM quoted at enrollment but not now: " + result.getError().getMessage());
+            }
             return;
         }
         String mismatch = "result " + result.getKindCase() + " answers check " + check.getKindCase();

@@ -59,6 +59,7 @@ public final class Policy {
         DEFAULTS.put("severity.default", "error");
         DEFAULTS.put("severity.hardware", "critical");
         DEFAULTS.put("severity.disk", "critical");
+        DEFAULTS.put("severity.tpm", "critical");
         DEFAULTS.put("severity.os.process.new", "error");
         DEFAULTS.put("severity.os.process.gone", "warning");
         DEFAULTS.put("severity.os.cmdline", "critical");

@@ -46,6 +46,8 @@ public final class Enroller {
     /** Refused attempts per peer address in {@link #FAILURE_WINDOW} before it gets RESOURCE_EXHAUSTED. */
     public static final int MAX_FAILURES = 20;
     static final Duration FAILURE_WINDOW = Duration.ofMinutes(10);
+    /** Peers whose refusals are remembered before the quiet ones are forgotten (an HPC segment has a few hundred addresses at most). */
+    static final int MAX_TRACKED_PEERS = 4096;
     static final int MAX_BOOTED_CLAIMS = 64;
 
     private final ApplianceCa ca;
@@ -284,11 +286,18 @@ public final class Enroller {
     }
 
     private boolean tooManyFailures(InetAddress peer) {
+        Instant horizon = clock.instant().minus(FAILURE_WINDOW);
+        if (failures.size() > MAX_TRACKED_PEERS) { // addresses that stopped trying: forget those with nothing in the window
+            failures.entrySet().removeIf(e -> {
+                synchronized (e.getValue()) {
+                    return e.getValue().isEmpty() || e.getValue().peekLast().isBefore(horizon);
+                }
+            });
+        }
         Deque<Instant> q = failures.get(peer);
         if (q == null) {
             return false;
         }
-        Instant horizon = clock.instant().minus(FAILURE_WINDOW);
         synchronized (q) {
             while (!q.isEmpty() && q.peekFirst().isBefore(horizon)) {
                 q.pollFirst();
