@@ -317,7 +317,7 @@ class RedTeamTest {
         HexFormat hex = HexFormat.of();
         assertThat(f.expected()).isEqualTo(hex.formatHex(enrolled.getAkPublicDer().toByteArray()));
         assertThat(f.got()).isEqualTo(Printable.of(hex.formatHex(other.getAkPublicDer().toByteArray()))); // cut at 256 characters
-        assertThat(f.severity()).isEqualTo(Severity.ERROR);
+        assertThat(f.severity()).isEqualTo(Severity.CRITICAL);
     }
 
     @Test
