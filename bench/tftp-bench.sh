@@ -33,7 +33,7 @@ start_server() {
   case $1 in
     leo) bench_bg "$2" "${LEO[@]}" pxe serve --no-dhcp --no-ra --address 127.0.0.1 --tftp-port 69 --http-port 8080 \
             --boot-root "$ROOT" --manifest "$BENCH_WORK/boot.manifest" --public-key "$BENCH_WORK/keys/boot-manifest.pub" \
-            --data-dir "$BENCH_WORK/data-$2" ${LEO_OPTS:-} >/dev/null
+            --data-dir "$BENCH_WORK/data-$2" --tftp-max-transfers-per-client "$CONC" ${LEO_OPTS:-} >/dev/null
          bench_wait_tcp "$2" 8080 ;;
     tftpd-hpa) bench_bg "$2" in.tftpd -L -4 -u root -s "$ROOT" -a 127.0.0.1:69 >/dev/null ;;
     dnsmasq) bench_bg "$2" dnsmasq --no-daemon --conf-file=/dev/null --port=0 --enable-tftp --tftp-root="$ROOT" \

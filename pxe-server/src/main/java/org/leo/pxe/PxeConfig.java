@@ -26,10 +26,14 @@ import org.leo.pxe.tftp.TftpConfig;
  * @param busyPoll     how long the event loops poll after each event before they block (zero: never poll);
  *                     see {@link org.leo.pxe.net.Transport#newGroup(int, Duration)}
  * @param warmup       exercise the transfer code on private loopback servers before serving (see {@code Warmup})
+ * @param hpcInterface the HPC-facing interface: TFTP and HTTP sockets are bound to it (SO_BINDTODEVICE, on top
+ *                     of their address), and every boot file request must come from the MAC that holds its
+ *                     source address's lease as the kernel's neighbour table on it says
+ *                     ({@link org.leo.pxe.manifest.SourceCheck}). Empty: neither (loopback tests, no interface known)
  */
 public record PxeConfig(Path bootRoot, Path manifest, Path publicKey, Path dataDir, Optional<DhcpConfig> dhcp,
                         Optional<TftpConfig> tftp, Optional<HttpBootConfig> http, IpxeScriptConfig script,
-                        Optional<String> raInterface, Duration busyPoll, boolean warmup) {
+                        Optional<String> raInterface, Duration busyPoll, boolean warmup, Optional<String> hpcInterface) {
     public static final String LEASES_FILE = "leases.db";
     public static final String EVENTS_FILE = "boot-events.db";
 
@@ -43,6 +47,7 @@ public record PxeConfig(Path bootRoot, Path manifest, Path publicKey, Path dataD
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(script, "script");
         Objects.requireNonNull(raInterface, "raInterface");
+        Objects.requireNonNull(hpcInterface, "hpcInterface");
         if (busyPoll.isNegative() || busyPoll.compareTo(Duration.ofMillis(10)) > 0) {
             throw new IllegalArgumentException("busy poll must be 0 .. 10 ms, is " + busyPoll);
         }

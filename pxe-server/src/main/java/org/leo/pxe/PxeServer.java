@@ -15,14 +15,17 @@ import org.leo.pxe.dhcp.DhcpConfig;
 import org.leo.pxe.dhcp.DhcpServer;
 import org.leo.pxe.dhcp.LeaseStore;
 import org.leo.pxe.events.SqliteBootEventLog;
+import org.leo.pxe.http.HttpBootConfig;
 import org.leo.pxe.http.HttpBootServer;
 import org.leo.pxe.manifest.BootManifest;
 import org.leo.pxe.manifest.ManifestBootFiles;
 import org.leo.pxe.manifest.ManifestFormatException;
 import org.leo.pxe.manifest.ManifestTool;
+import org.leo.pxe.manifest.SourceCheck;
 import org.leo.pxe.net.NeighborTable;
 import org.leo.pxe.net.Transport;
 import org.leo.pxe.ra.RouterAdvertisementResponder;
+import org.leo.pxe.tftp.TftpConfig;
 import org.leo.pxe.tftp.TftpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,7 +83,7 @@ public final class PxeServer implements AutoCloseable {
             group = transport.newGroup(0, config.busyPoll());
             this.manifest = manifest;
             this.clients = clientDirectory();
-            files = new ManifestBootFiles(config.bootRoot(), manifest, clients, events, config.script(), registry);
+            files = new ManifestBootFiles(config.bootRoot(), manifest, clients, sourceCheck(), events, config.script(), registry);
             int verified = files.preload();
             log.info("boot root: {} of {} artifacts read and verified into memory", verified, manifest.entries().size());
 
@@ -88,14 +91,16 @@ public final class PxeServer implements AutoCloseable {
                 Warmup.run(group, transport);
             }
             if (config.http().isPresent()) {
-                HttpBootServer http = new HttpBootServer(config.http().get(), files, group, transport, registry);
+                HttpBootConfig httpConfig = config.hpcInterface().map(config.http().get()::withBindInterface).orElse(config.http().get());
+                HttpBootServer http = new HttpBootServer(httpConfig, files, group, transport, registry);
                 started.add(http);
                 httpAddress = Optional.of(http.start());
                 files.setHttpPort(httpAddress.get().getPort());
                 log.info("HTTP boot listening on {}", httpAddress.get());
             }
             if (config.tftp().isPresent()) {
-                TftpServer tftp = new TftpServer(config.tftp().get(), files, group, transport, registry);
+                TftpConfig tftpConfig = config.hpcInterface().map(config.tftp().get()::withBindInterface).orElse(config.tftp().get());
+                TftpServer tftp = new TftpServer(tftpConfig, files, group, transport, registry);
                 started.add(tftp);
                 tftpAddress = Optional.of(tftp.start());
                 log.info("TFTP listening on {}", tftpAddress.get());
@@ -139,6 +144,20 @@ public final class PxeServer implements AutoCloseable {
         NeighborTable neighbors = new NeighborTable();
         return address -> leases.macOf(address).or(() -> neighbors.macOf(address)
                 .filter(mac -> dhcp.get().serveUnknownClients() || dhcp.get().reservations().containsKey(mac)));
+    }
+
+    /**
+     * With an HPC interface, every boot file request must come from the MAC holding its address's
+     * lease, as the kernel's neighbour table on that interface says; without one, no check.
+     */
+    private SourceCheck sourceCheck() {
+        if (config.hpcInterface().isEmpty()) {
+            log.warn("no HPC interface given: boot file requests are not checked against the neighbour table");
+            return SourceCheck.OFF;
+        }
+        log.info("boot file requests must come from the MAC holding the lease, as the neighbour table on {} says",
+                config.hpcInterface().get());
+        return SourceCheck.against(new NeighborTable(config.hpcInterface().get()));
     }
 
     /** The boot event log: per-MAC boot history, queried by attestation. */

@@ -79,8 +79,10 @@ public class PxeServeCommand implements Callable<Integer> {
     AttestOptions attest = new AttestOptions();
 
     @Option(names = "--interface", paramLabel = "IF",
-            description = "The HPC-facing network interface. DHCP and the IPv6 RA responder bind to it; the server "
-                    + "address defaults to its first IPv4 address. Without it DHCP is not bound to an interface.")
+            description = "The HPC-facing network interface. DHCP, TFTP, HTTP and the IPv6 RA responder bind to it, and "
+                    + "a boot file request is served only if the neighbour table on it maps the sender's address to the "
+                    + "MAC holding its lease; the server address defaults to its first IPv4 address. Without it nothing "
+                    + "is bound to an interface and requests are not checked.")
     String interfaceName;
 
     @Option(names = "--address", paramLabel = "IPV4",
@@ -197,6 +199,11 @@ public class PxeServeCommand implements Callable<Integer> {
     @Option(names = "--tftp-max-windowsize", paramLabel = "BLOCKS", defaultValue = "64",
             description = "Largest TFTP window granted (RFC 7440). Default: ${DEFAULT-VALUE}.")
     int tftpMaxWindowsize;
+
+    @Option(names = "--tftp-max-transfers-per-client", paramLabel = "N", defaultValue = "4",
+            description = "TFTP transfers one client address may run at once; more get ERROR 0 'too many transfers from "
+                    + "this address'. A boot needs one at a time. Default: ${DEFAULT-VALUE}.")
+    int tftpMaxPerClient;
 
     @Option(names = "--busy-poll", paramLabel = "MICROS", defaultValue = "50",
             description = "Adaptive polling window. Lock-step TFTP (what PXE ROMs and iPXE use) is one round trip "
@@ -333,8 +340,12 @@ public class PxeServeCommand implements Callable<Integer> {
             }
             dhcp = Optional.of(b.build());
         }
+        if (tftpMaxPerClient < 1) {
+            throw usage("--tftp-max-transfers-per-client must be at least 1, not " + tftpMaxPerClient);
+        }
         Optional<TftpConfig> tftp = noTftp ? Optional.empty() : Optional.of(TftpConfig.defaults(server)
-                .withPort(tftpPort).withMaxBlksize(tftpMaxBlksize).withMaxWindowsize(tftpMaxWindowsize));
+                .withPort(tftpPort).withMaxBlksize(tftpMaxBlksize).withMaxWindowsize(tftpMaxWindowsize)
+                .withMaxTransfersPerClient(tftpMaxPerClient));
         Optional<HttpBootConfig> http = noHttp ? Optional.empty()
                 : Optional.of(HttpBootConfig.of(new java.net.InetSocketAddress(server, httpPort)));
         String args = cmdline;
@@ -349,7 +360,7 @@ public class PxeServeCommand implements Callable<Integer> {
         try {
             return new PxeConfig(bootRoot, manifest, publicKey, dataDir, dhcp, tftp, http, script,
                     noRa || interfaceName == null ? Optional.empty() : Optional.of(interfaceName),
-                    Duration.ofNanos(busyPollMicros * 1000), !noWarmup);
+                    Duration.ofNanos(busyPollMicros * 1000), !noWarmup, Optional.ofNullable(interfaceName));
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }

@@ -16,7 +16,12 @@ public final class BootRefusal extends Exception {
         /** The bytes on disk no longer match the manifest's size or digest. */
         DIGEST_MISMATCH(2, 403),
         /** The client is not an enrolled HPC (no lease, unknown MAC). */
-        UNKNOWN_CLIENT(2, 403);
+        UNKNOWN_CLIENT(2, 403),
+        /**
+         * The sender is not the machine holding the source address's lease: the Pi's neighbour
+         * table maps the address to another MAC, or has no entry for it.
+         */
+        SPOOFED_SOURCE(2, 403);
 
         private final int tftpErrorCode;
         private final int httpStatus;

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -13,12 +14,15 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.leo.pxe.boot.BootFiles;
+import org.leo.pxe.net.NativeSockets;
 import org.leo.pxe.net.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +73,7 @@ public final class HttpBootServer implements AutoCloseable {
                 .setMaxChunkSize(8192);
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
-                .channel(transport.serverSocketChannel())
+                .channelFactory(this::newServerChannel)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -84,8 +88,27 @@ public final class HttpBootServer implements AutoCloseable {
                 });
         serverChannel = b.bind(cfg.bind()).sync().channel();
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        LOG.info("HTTP boot server listening on {} ({})", bound, transport);
+        LOG.info("HTTP boot server listening on {}{} ({})", bound, cfg.bindInterface().map(i -> " dev " + i).orElse(""), transport);
         return bound;
+    }
+
+    /** A listening socket of the transport, bound to {@link HttpBootConfig#bindInterface()} when one is set. */
+    private ServerChannel newServerChannel() {
+        ServerChannel ch;
+        try {
+            ch = transport.serverSocketChannel().getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot make a " + transport.serverSocketChannel().getSimpleName(), e);
+        }
+        if (cfg.bindInterface().isPresent()) {
+            try {
+                NativeSockets.bindToDevice(ch, cfg.bindInterface().get());
+            } catch (IOException e) {
+                ch.unsafe().closeForcibly();
+                throw new UncheckedIOException(e);
+            }
+        }
+        return ch;
     }
 
     /** Stops listening, closes every connection (their transfers end incomplete) and stops the workers. */

@@ -37,6 +37,11 @@ import org.slf4j.event.Level;
  * {@link Reason#NOT_FOUND}. The configured script name always yields a generated script, even if
  * a file of that name exists.
  *
+ * <p>Every request is first checked by {@link SourceCheck}: a request from an address whose lease
+ * is held by one MAC, while the Pi's neighbour table maps that address to another MAC (or to
+ * none), is refused as {@link Reason#SPOOFED_SOURCE} and recorded without a MAC, so it neither
+ * rotates that MAC's nonce nor leaves a refusal in its boot session.
+ *
  * <p>Every {@link #open} of the script name makes a new nonce and records SCRIPT_SERVED (an HTTP
  * HEAD of it too): the latest script starts the boot session. File events carry the MAC's
  * current nonce. The signed manifest is trusted; whatever is read from disk is served only if it
@@ -50,6 +55,7 @@ public final class ManifestBootFiles implements BootFiles {
 
     private final BootManifest manifest;
     private final ClientDirectory clients;
+    private final SourceCheck source;
     private final BootEventSink events;
     private final SnapshotStore store;
     /** The level of "served" lines: INFO, DEBUG for the warm-up. */
@@ -67,7 +73,13 @@ public final class ManifestBootFiles implements BootFiles {
      */
     public ManifestBootFiles(Path bootRoot, BootManifest manifest, ClientDirectory clients, BootEventSink events,
                              IpxeScriptConfig script, MeterRegistry registry) throws IOException {
-        this(bootRoot, manifest, clients, events, script, registry, false);
+        this(bootRoot, manifest, clients, SourceCheck.OFF, events, script, registry, false);
+    }
+
+    /** With {@code source}, every request must come from the MAC that holds its address's lease (see {@link SourceCheck}). */
+    public ManifestBootFiles(Path bootRoot, BootManifest manifest, ClientDirectory clients, SourceCheck source,
+                             BootEventSink events, IpxeScriptConfig script, MeterRegistry registry) throws IOException {
+        this(bootRoot, manifest, clients, source, events, script, registry, false);
     }
 
     /**
@@ -76,9 +88,16 @@ public final class ManifestBootFiles implements BootFiles {
      */
     public ManifestBootFiles(Path bootRoot, BootManifest manifest, ClientDirectory clients, BootEventSink events,
                              IpxeScriptConfig script, MeterRegistry registry, boolean quiet) throws IOException {
+        this(bootRoot, manifest, clients, SourceCheck.OFF, events, script, registry, quiet);
+    }
+
+    private ManifestBootFiles(Path bootRoot, BootManifest manifest, ClientDirectory clients, SourceCheck source,
+                              BootEventSink events, IpxeScriptConfig script, MeterRegistry registry, boolean quiet)
+            throws IOException {
         this.served = quiet ? Level.DEBUG : Level.INFO;
         this.manifest = manifest;
         this.clients = clients;
+        this.source = source;
         this.events = events;
         this.script = script;
         this.registry = registry;
@@ -152,6 +171,11 @@ public final class ManifestBootFiles implements BootFiles {
     @Override
     public ServedFile open(BootRequest request) throws BootRefusal {
         Optional<MacAddress> mac = clients.macOf(request.client().getAddress());
+        Optional<String> spoofed = source.problem(request.client().getAddress(), mac);
+        if (spoofed.isPresent()) {
+            // recorded under no MAC: a refusal in the lease holder's boot session would fail its enrollment
+            throw refuse(request, Optional.empty(), Reason.SPOOFED_SOURCE, spoofed.get());
+        }
         String name = request.path();
         Optional<String> problem = BootPath.problem(name);
         if (problem.isPresent()) {

@@ -3,7 +3,7 @@ package org.leo.pxe.net;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import io.netty.channel.Channel;
-import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.unix.UnixChannel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -33,10 +33,11 @@ public final class NativeSockets {
     /**
      * SO_BINDTODEVICE: the socket only receives packets that arrived on {@code interfaceName} and
      * sends through it (so a broadcast to 255.255.255.255 leaves on that link without a route).
-     * Needs CAP_NET_RAW. Call after the channel is registered and before it is bound.
+     * Needs CAP_NET_RAW. Call before the channel is bound (datagram and server sockets alike: a
+     * listening socket bound to a device accepts no connection that arrived on another one).
      */
     public static void bindToDevice(Channel channel, String interfaceName) throws IOException {
-        if (!(channel instanceof EpollDatagramChannel epoll)) {
+        if (!(channel instanceof UnixChannel epoll)) {
             throw new IOException("SO_BINDTODEVICE needs the native epoll transport, channel is "
                     + channel.getClass().getSimpleName());
         }

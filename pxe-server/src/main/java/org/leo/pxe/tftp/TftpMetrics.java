@@ -20,6 +20,8 @@ final class TftpMetrics {
     static final String RETRANSMITS = "tftp.retransmits";
     /** Packets to a transfer socket from a foreign address or port (answered with ERROR 5). */
     static final String UNKNOWN_TID = "tftp.unknown.tid";
+    /** Transfers ended because they held their slot longer than {@link TftpConfig#maxTransferTime()}. */
+    static final String OVERTIME = "tftp.overtime";
 
     private final MeterRegistry registry;
     final Counter requests;
@@ -29,6 +31,7 @@ final class TftpMetrics {
     final Counter malformed;
     final Counter retransmits;
     final Counter unknownTid;
+    final Counter overtime;
 
     TftpMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -39,6 +42,7 @@ final class TftpMetrics {
         malformed = registry.counter(MALFORMED);
         retransmits = registry.counter(RETRANSMITS);
         unknownTid = registry.counter(UNKNOWN_TID);
+        overtime = registry.counter(OVERTIME);
     }
 
     /** Counts a refused request; {@code reason} is a fixed word (never client text). */

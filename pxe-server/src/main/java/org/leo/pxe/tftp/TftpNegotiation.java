@@ -11,7 +11,7 @@ import java.util.Map;
  *
  * @param blksize      bytes per DATA block (RFC 2348)
  * @param windowsize   blocks sent before waiting for an ACK (RFC 7440)
- * @param timeoutNanos retransmission timeout (RFC 2349, else the configured default)
+ * @param timeoutNanos retransmission timeout (RFC 2349 up to {@link TftpConfig#MAX_TIMEOUT}, else the configured default)
  * @param oack         the accepted options in the client's order, with the values we chose
  */
 record TftpNegotiation(int blksize, int windowsize, long timeoutNanos, Map<String, String> oack) {
@@ -44,8 +44,14 @@ record TftpNegotiation(int blksize, int windowsize, long timeoutNanos, Map<Strin
                 }
                 case TftpCodec.TIMEOUT -> {
                     long seconds = parse(value);
-                    timeoutNanos = seconds * 1_000_000_000L;
-                    oack.put(TftpCodec.TIMEOUT, Long.toString(seconds));
+                    if (seconds <= TftpConfig.MAX_TIMEOUT.toSeconds()) {
+                        timeoutNanos = seconds * 1_000_000_000L;
+                        oack.put(TftpCodec.TIMEOUT, Long.toString(seconds));
+                    } else {
+                        // RFC 2349: the OACK must echo the client's value, so a longer one is not
+                        // acknowledged; the server still waits no longer than its cap
+                        timeoutNanos = TftpConfig.MAX_TIMEOUT.toNanos();
+                    }
                 }
                 case TftpCodec.WINDOWSIZE -> {
                     windowsize = (int) Math.min(parse(value), config.maxWindowsize());

@@ -20,10 +20,12 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -37,6 +39,7 @@ import org.leo.pxe.boot.BootRequest;
 import org.leo.pxe.boot.Protocol;
 import org.leo.pxe.boot.ServedFile;
 import org.leo.pxe.boot.TransferResult;
+import org.leo.pxe.net.NativeSockets;
 import org.leo.pxe.net.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +69,7 @@ public final class TftpServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Transport transport;
     private final Shared shared;
-    private final AtomicInteger active = new AtomicInteger();
+    private final TransferSlots slots;
     private final Set<Channel> transferChannels = ConcurrentHashMap.newKeySet();
     private volatile Channel serverChannel;
     private volatile boolean closed;
@@ -82,8 +85,9 @@ public final class TftpServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.slots = new TransferSlots(config.maxConcurrentTransfers(), config.maxTransfersPerClient());
         this.shared = new Shared(config, Objects.requireNonNull(files, "files"), new TftpMetrics(registry), policy,
-                active);
+                slots);
     }
 
     /** Binds the well-known socket; returns the bound address (with the real port when port 0 was asked). */
@@ -101,14 +105,16 @@ public final class TftpServer implements AutoCloseable {
         }
         serverChannel = bind.channel();
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        LOG.info("TFTP listening on {} (blksize<={}, windowsize<={}, timeout={} ms, retries={})", describe(bound),
-                config.maxBlksize(), config.maxWindowsize(), config.defaultTimeout().toMillis(), config.retries());
+        LOG.info("TFTP listening on {}{} (blksize<={}, windowsize<={}, timeout={} ms, retries={}, transfers<={}, per client<={})",
+                describe(bound), config.bindInterface().map(i -> " dev " + i).orElse(""), config.maxBlksize(),
+                config.maxWindowsize(), config.defaultTimeout().toMillis(), config.retries(), config.maxConcurrentTransfers(),
+                config.maxTransfersPerClient());
         return bound;
     }
 
     /** Transfers currently running (accepted and not yet ended). */
     public int activeTransfers() {
-        return active.get();
+        return slots.active();
     }
 
     /** Stops answering, ends every running transfer (reported incomplete) and stops the policy threads. */
@@ -135,11 +141,22 @@ public final class TftpServer implements AutoCloseable {
     /**
      * A datagram socket of the bind address's family: an IPv4 address gets an AF_INET socket, not
      * Netty's default dual-stack AF_INET6 one, sparing the kernel's v4-mapped path on every packet.
+     * With {@link TftpConfig#bindInterface()} it is bound to that device before it is bound to an
+     * address (the well-known socket, every transfer socket and every error reply's socket alike).
      */
     private DatagramChannel newChannel() {
         SocketProtocolFamily family = config.bindAddress() instanceof Inet6Address
                 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
-        return transport == Transport.EPOLL ? new EpollDatagramChannel(family) : new NioDatagramChannel(family);
+        DatagramChannel ch = transport == Transport.EPOLL ? new EpollDatagramChannel(family) : new NioDatagramChannel(family);
+        if (config.bindInterface().isPresent()) {
+            try {
+                NativeSockets.bindToDevice(ch, config.bindInterface().get());
+            } catch (IOException e) {
+                ch.unsafe().closeForcibly();
+                throw new UncheckedIOException(e);
+            }
+        }
+        return ch;
     }
 
     /** {@code ip:port} of a peer, for logs. */
@@ -228,18 +245,19 @@ public final class TftpServer implements AutoCloseable {
 
     private void read(InetSocketAddress client, TftpRequest request) {
         long startNanos = System.nanoTime();
-        if (active.incrementAndGet() > config.maxConcurrentTransfers()) {
-            active.decrementAndGet();
-            shared.metrics.refused("busy");
-            LOG.warn("TFTP {} refused '{}': {} transfers running", describe(client),
-                    TftpCodec.echo(request.filename()), config.maxConcurrentTransfers());
-            denyFromNewTid(client, TftpErrorCode.NOT_DEFINED, "server busy");
+        Optional<TransferSlots.Refusal> full = slots.acquire(client.getAddress());
+        if (full.isPresent()) {
+            shared.metrics.refused(full.get().tag);
+            LOG.warn("TFTP {} refused '{}': {} ({} transfers running, {} from this address; limits {} and {})",
+                    describe(client), TftpCodec.echo(request.filename()), full.get().message, slots.active(),
+                    slots.activeFor(client.getAddress()), config.maxConcurrentTransfers(), config.maxTransfersPerClient());
+            denyFromNewTid(client, TftpErrorCode.NOT_DEFINED, full.get().message);
             return;
         }
         try {
             shared.policy.execute(() -> open(client, request, startNanos));
         } catch (RejectedExecutionException e) {
-            active.decrementAndGet(); // closing
+            slots.release(client.getAddress()); // closing
         }
     }
 
@@ -250,14 +268,14 @@ public final class TftpServer implements AutoCloseable {
         try {
             file = shared.files.open(bootRequest);
         } catch (BootRefusal refusal) {
-            active.decrementAndGet();
+            slots.release(client.getAddress());
             shared.metrics.refused(refusal.reason().name());
             LOG.info("TFTP {} refused '{}': {} {}", describe(client), TftpCodec.echo(request.filename()),
                     refusal.reason(), refusal.getMessage());
             denyFromNewTid(client, TftpErrorCode.valueOf(refusal.reason().tftpErrorCode()), refusal.getMessage());
             return;
         } catch (RuntimeException e) {
-            active.decrementAndGet();
+            slots.release(client.getAddress());
             shared.metrics.refused("internal");
             LOG.warn("TFTP {} '{}': BootFiles failed", describe(client), TftpCodec.echo(request.filename()), e);
             denyFromNewTid(client, TftpErrorCode.NOT_DEFINED, "internal error");
@@ -301,19 +319,19 @@ public final class TftpServer implements AutoCloseable {
         final BootFiles files;
         final TftpMetrics metrics;
         final ExecutorService policy;
-        private final AtomicInteger active;
+        private final TransferSlots slots;
 
-        Shared(TftpConfig config, BootFiles files, TftpMetrics metrics, ExecutorService policy, AtomicInteger active) {
+        Shared(TftpConfig config, BootFiles files, TftpMetrics metrics, ExecutorService policy, TransferSlots slots) {
             this.config = config;
             this.files = files;
             this.metrics = metrics;
             this.policy = policy;
-            this.active = active;
+            this.slots = slots;
         }
 
         /** Reports a transfer's end to BootFiles (once per opened transfer) off the event loop. */
         void finished(BootRequest request, ServedFile file, TransferResult result) {
-            active.decrementAndGet();
+            slots.release(request.client().getAddress());
             Runnable report = () -> {
                 try {
                     files.finished(request, file, result);

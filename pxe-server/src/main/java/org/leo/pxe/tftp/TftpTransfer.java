@@ -223,7 +223,17 @@ final class TftpTransfer extends ChannelInboundHandlerAdapter {
         if (ended) {
             return;
         }
-        long idle = System.nanoTime() - lastSendNanos;
+        long now = System.nanoTime();
+        if (now - startNanos > shared.config.maxTransferTime().toNanos()) {
+            // a client that ACKs just in time would otherwise hold this slot for as long as it likes
+            shared.metrics.overtime.increment();
+            String limit = shared.config.maxTransferTime().toSeconds() + " s";
+            ByteBuf error = TftpCodec.encode(alloc, new TftpError(TftpErrorCode.NOT_DEFINED, "transfer took longer than " + limit));
+            channel.writeAndFlush(new DatagramPacket(error, peer), channel.voidPromise());
+            end(false, "transfer took longer than " + limit + " (at block " + (acked + 1) + ")");
+            return;
+        }
+        long idle = now - lastSendNanos;
         if (idle < options.timeoutNanos()) {
             timer = channel.eventLoop().schedule(timerTask, options.timeoutNanos() - idle, TimeUnit.NANOSECONDS);
             return;

@@ -27,6 +27,13 @@ class NeighborTableTest {
     }
 
     @Test
+    void withADeviceOnlyEntriesOnThatDeviceCount() {
+        assertThat(NeighborTable.lookup(TABLE, "10.77.0.10", "leovp")).contains(MacAddress.parse("52:54:00:77:00:10"));
+        assertThat(NeighborTable.lookup(TABLE, "10.77.0.10", "eth0")).as("learned on another link").isEmpty();
+        assertThat(NeighborTable.lookup(TABLE, "10.77.0.10", null)).as("any device").isPresent();
+    }
+
+    @Test
     void readsAFileInTheKernelsFormat(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("arp");
         Files.write(f, TABLE);

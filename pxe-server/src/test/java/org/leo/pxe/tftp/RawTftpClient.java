@@ -28,8 +28,13 @@ final class RawTftpClient implements AutoCloseable {
     int packetsReceived;
 
     RawTftpClient(InetSocketAddress server) throws IOException {
+        this(server, InetAddress.getLoopbackAddress());
+    }
+
+    /** A client whose socket is bound to {@code local} (another loopback address is another client). */
+    RawTftpClient(InetSocketAddress server, InetAddress local) throws IOException {
         this.server = server;
-        this.socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        this.socket = new DatagramSocket(new InetSocketAddress(local, 0));
         socket.setSoTimeout(RECEIVE_TIMEOUT_MS);
         socket.setReceiveBufferSize(4 << 20);
     }

@@ -203,8 +203,8 @@ class TftpTransferTest extends TftpServerTestBase {
     void manyConcurrentTransfersAllComplete() throws Exception {
         byte[] content = randomBytes(50_000, 13);
         write(root, "m", content);
-        start();
         int clients = 200;
+        start(c -> c.withMaxTransfersPerClient(clients)); // all from 127.0.0.1: TftpSlotBoundsTest covers the per-client bound
         RawTftpClient[] cs = new RawTftpClient[clients];
         try {
             for (int i = 0; i < clients; i++) {
