@@ -36,14 +36,4 @@ public record AgentConfig(String server, int enrollPort, int attestPort, String 
     public AgentConfig withLocalAddress(java.net.InetAddress local) {
         return new AgentConfig(server, enrollPort, attestPort, caSha256, mac, kernelCmdline, maxBackoff, local);
     }
-
-    /** The value of {@code key=} on a kernel command line, or null. */
-    public static String cmdlineValue(String cmdline, String key) {
-        for (String arg : cmdline.trim().split("\\s+")) {
-            if (arg.startsWith(key + "=")) {
-                return arg.substring(key.length() + 1);
-            }
-        }
-        return null;
-    }
 }

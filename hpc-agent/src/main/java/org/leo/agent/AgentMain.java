@@ -93,8 +93,10 @@ public final class AgentMain {
         try {
             HostPaths host = o.containsKey("root") ? HostPaths.under(Path.of(o.get("root"))) : HostPaths.real();
             String cmdline = o.containsKey("cmdline") ? o.get("cmdline") : Files.readString(host.proc().resolve("cmdline")).trim();
-            String server = o.getOrDefault("server", stripPort(AgentConfig.cmdlineValue(cmdline, "leo.server")));
-            String ca = o.getOrDefault("ca", AgentConfig.cmdlineValue(cmdline, "leo.ca"));
+            org.leo.protocol.LeoCmdline leo = org.leo.protocol.LeoCmdline.parse(cmdline);
+            leo.problems().forEach(p -> System.err.println("leo-agent: kernel command line: " + p));
+            String server = o.getOrDefault("server", leo.server().map(AgentMain::stripPort).orElse(null));
+            String ca = o.getOrDefault("ca", leo.ca().orElse(null));
             if (server == null || ca == null) {
                 System.err.println("leo-agent: no Pi to attest to: the kernel command line has no leo.server= or leo.ca= (give --server and --ca)");
                 return 2;
@@ -104,7 +106,7 @@ public final class AgentMain {
                         + (ca.length() > 80 ? ca.substring(0, 80) + "..." : ca) + "'");
                 return 2;
             }
-            String[] ports = Optional.ofNullable(AgentConfig.cmdlineValue(cmdline, "leo.attest")).orElse("").split(":");
+            String[] ports = leo.attest().orElse("").split(":");
             int enroll = Integer.parseInt(o.getOrDefault("enroll-port", ports.length == 2 ? ports[0] : String.valueOf(AgentConfig.DEFAULT_ENROLL_PORT)));
             int attest = Integer.parseInt(o.getOrDefault("attest-port", ports.length == 2 ? ports[1] : String.valueOf(AgentConfig.DEFAULT_ATTEST_PORT)));
             String iface = o.getOrDefault("interface", defaultRouteInterface(host));

@@ -55,9 +55,8 @@ public final class GoldenCheck {
             }
             switch (c.getKindCase()) {
                 case OS -> {
-                    String arg = "leo.nonce=" + bootNonce;
                     if (!r.getOs().getKernelCmdlineIncluded()
-                            || !List.of(r.getOs().getKernelCmdline().trim().split("\\s+")).contains(arg)) {
+                            || !org.leo.protocol.LeoCmdline.parse(r.getOs().getKernelCmdline()).nonce().equals(java.util.Optional.of(bootNonce))) {
                         problems.add("the kernel command line does not carry this boot's nonce");
                     }
                     List<String> left = OsAppraisal.omitted(c.getOs(), r.getOs());

@@ -50,7 +50,7 @@ final class OsAppraisal {
                     "the answer leaves out the kernel command line, so it does not show the enrolled boot nonce " + Findings.shortHex(golden.bootNonce()));
         }
         if (got.getKernelCmdlineIncluded()) {
-            if (!List.of(got.getKernelCmdline().trim().split("\\s+")).contains(nonceArg)) {
+            if (!org.leo.protocol.LeoCmdline.parse(got.getKernelCmdline()).nonce().equals(java.util.Optional.of(golden.bootNonce()))) {
                 out.add("kernel command line", "os.cmdline.nonce", nonceArg, got.getKernelCmdline(),
                         "kernel command line no longer carries the enrolled boot nonce " + Findings.shortHex(golden.bootNonce()));
             }

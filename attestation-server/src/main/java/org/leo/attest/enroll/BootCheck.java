@@ -46,18 +46,9 @@ public final class BootCheck {
         }
     }
 
-    /** The {@code leo.nonce=} value of a kernel command line, if it has exactly one well-formed one. */
+    /** The {@code leo.nonce=} value of a kernel command line, if it has exactly one well-formed one ({@link org.leo.protocol.LeoCmdline}). */
     public static Optional<String> nonceOf(String cmdline) {
-        String found = null;
-        for (String arg : cmdline.trim().split("\\s+")) {
-            if (arg.startsWith("leo.nonce=")) {
-                if (found != null) {
-                    return Optional.empty(); // two nonces: which one would we trust?
-                }
-                found = arg.substring("leo.nonce=".length());
-            }
-        }
-        return found != null && NONCE.matcher(found).matches() ? Optional.of(found) : Optional.empty();
+        return org.leo.protocol.LeoCmdline.parse(cmdline).nonce();
     }
 
     /** Every reason to refuse, empty if the boot checks out. */
