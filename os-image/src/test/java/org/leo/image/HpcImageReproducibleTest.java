@@ -87,7 +87,7 @@ class HpcImageReproducibleTest {
                 .contains("pcr11 .linux " + Sha256.hex(first.vmlinuz()) + "\n")
                 .contains("pcr11 value " + hex.formatHex(one.measurements().pcr11()) + "\n")
                 .endsWith("pcr9 initrd " + Sha256.hex(first.initrd()) + "\n");
-        assertThat(Files.readString(first.manifest())).contains(HpcUki.MEASUREMENTS).contains(org.leo.pxe.manifest.IpxeTemplate.UKI + " ");
+        assertThat(Files.readString(first.manifest())).contains("  " + HpcUki.MEASUREMENTS + "\n").contains("  " + org.leo.pxe.manifest.IpxeTemplate.UKI + "\n");
         assertThat(Files.readString(first.ipxeTemplate())).contains("iseq ${platform} efi && goto uki || goto legacy\n")
                 .contains("chain @LEO_BASE@/leo-hpc.efi console=tty0 console=ttyS0,115200 panic=10 quiet loglevel=4 leo.nonce=@LEO_NONCE@");
     }
