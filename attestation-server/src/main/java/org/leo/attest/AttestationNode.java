@@ -48,14 +48,15 @@ public final class AttestationNode implements AutoCloseable {
      * @param hosts              names/addresses agents dial (server certificate SANs)
      * @param policy             the attestation policy
      * @param certificateLifetime lifetime of agents' client certificates
-     * @param requiredArtifacts  boot artifacts every enrolling boot must have fetched (kernel, initrd)
+     * @param requiredArtifacts  sets of boot artifacts, alternatives: every enrolling boot must have fetched all of one set
+     *                           (kernel and initrd, or the image's unified kernel image; see {@link BootCheck})
      * @param maxBootAge         how long after its boot script an HPC may enroll
      * @param piTpm              the Pi's TPM, which signs the log's head (optional)
      * @param ekRoots            the directory of manufacturer CA certificates HPC EK certificates must chain to
      *                           (required with the policy's tpm.required=true)
      */
     public record Config(Path dataDir, InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
-                         Policy policy, Duration certificateLifetime, List<String> requiredArtifacts, Duration maxBootAge,
+                         Policy policy, Duration certificateLifetime, List<List<String>> requiredArtifacts, Duration maxBootAge,
                          java.util.Optional<org.leo.protocol.tpm.TpmEndpoint> piTpm, java.util.Optional<Path> ekRoots) {
         public Config {
             Objects.requireNonNull(dataDir);
@@ -71,7 +72,7 @@ public final class AttestationNode implements AutoCloseable {
 
         /** Without the Pi's TPM (no signed reports for remote verifiers) and without measured enrollment. */
         public Config(Path dataDir, InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
-                      Policy policy, Duration certificateLifetime, List<String> requiredArtifacts, Duration maxBootAge) {
+                      Policy policy, Duration certificateLifetime, List<List<String>> requiredArtifacts, Duration maxBootAge) {
             this(dataDir, enrollAddress, attestAddress, hosts, policy, certificateLifetime, requiredArtifacts, maxBootAge,
                     java.util.Optional.empty(), java.util.Optional.empty());
         }

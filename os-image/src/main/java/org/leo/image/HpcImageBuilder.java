@@ -24,9 +24,12 @@ import org.slf4j.LoggerFactory;
  * Builds the HPC boot image from pinned inputs ({@link InputsLock}): the Debian kernel
  * ({@code vmlinuz}), and an initramfs ({@code initrd.img}, gzip'd newc cpio written by
  * {@link CpioWriter}) holding static busybox, /init, the NIC, disk and USB drivers, the shared
- * libraries the JVM needs, a Java runtime made by jlink with only the agent's modules, and the agent. Then the
- * iPXE script template the server renders per boot ({@code boot.ipxe.template}), and the signed
- * boot manifest over the three, when a key is given.
+ * libraries the JVM needs, a Java runtime made by jlink with only the agent's modules, and the agent. When
+ * the lock pins {@value HpcUki#STUB_PACKAGE}, the unified kernel image of the two ({@link HpcUki}:
+ * {@code leo-hpc.efi}, which UEFI HPCs boot, measured) and its expected measurements
+ * ({@code leo-hpc.efi.measurements}). Then the iPXE script template the server renders per boot
+ * ({@code boot.ipxe.template}: the UKI on UEFI, kernel and initrd on BIOS), and the signed boot
+ * manifest over them all, when a key is given.
  *
  * <p>One architecture per build, the lock's: amd64 ({@code os-image/inputs.lock}) or arm64
  * ({@code os-image/inputs-arm64.lock}); the jmods come from the lock's JDK package of that
@@ -103,7 +106,14 @@ public final class HpcImageBuilder {
 
     /** What was built: the files, their sizes, the kernel version and how long each step took. */
     public record Result(Path vmlinuz, Path initrd, Path ipxeTemplate, Path manifest, String kernelVersion, long initrdBytes,
-            long initrdUncompressedBytes, int entries, Map<String, Duration> steps) {
+            long initrdUncompressedBytes, int entries, Map<String, Duration> steps, java.util.Optional<HpcUki.Built> uki) {
+        /** The files a rebuild must reproduce byte for byte (the manifest aside: it is signed with the build's key). */
+        public List<Path> outputs() {
+            List<Path> files = new ArrayList<>(List.of(vmlinuz, initrd));
+            uki.ifPresent(u -> files.addAll(List.of(u.uki(), u.measurementsFile())));
+            files.add(ipxeTemplate);
+            return files;
+        }
     }
 
     private HpcImageBuilder() {
@@ -209,9 +219,20 @@ public final class HpcImageBuilder {
         Path vmlinuz = c.outDir().resolve("vmlinuz");
         Files.copy(kroot.resolve("boot/vmlinuz-" + kver), vmlinuz, StandardCopyOption.REPLACE_EXISTING);
         t = step(steps, "initramfs (cpio, gzip -9)", t);
+        java.util.Optional<HpcUki.Built> uki = java.util.Optional.empty();
+        java.util.Optional<InputsLock.Deb> stubDeb = c.lock().deb(HpcUki.STUB_PACKAGE);
+        if (stubDeb.isPresent()) {
+            uki = java.util.Optional.of(HpcUki.build(cache.unpacked(stubDeb.get()), c.lock().arch(), vmlinuz, initrd, c.imageId(),
+                    kernelArguments(c.lock().arch()), c.outDir()));
+            t = step(steps, "unified kernel image " + IpxeTemplate.UKI + " (" + stubDeb.get() + ")", t);
+        } else {
+            LOG.warn("{}: no {} (the {} lock pins no {}{}): UEFI HPCs boot vmlinuz and initrd.img, unmeasured, as BIOS ones do",
+                    c.imageId(), IpxeTemplate.UKI, c.lock().arch(), HpcUki.STUB_PACKAGE, c.lock().arch().equals("arm64")
+                            ? "; Debian's arm64 stub has no free header room for the UKI's sections, see inputs-arm64.lock" : "");
+        }
         Path template = c.outDir().resolve(IpxeTemplate.FILE);
         Files.writeString(template, IpxeTemplate.forImage(c.imageId(), c.lock().arch(), "vmlinuz", "initrd.img",
-                kernelArguments(c.lock().arch())), StandardCharsets.US_ASCII);
+                uki.isPresent() ? IpxeTemplate.UKI : null, kernelArguments(c.lock().arch())), StandardCharsets.US_ASCII);
         Path manifest = null;
         if (c.manifestKey() != null) {
             manifest = c.outDir().resolve("boot-manifest");
@@ -219,9 +240,10 @@ public final class HpcImageBuilder {
             step(steps, "signed boot manifest", t);
         }
         long size = Files.size(initrd);
-        LOG.info("built image {}: vmlinuz ({}) {} bytes, initrd.img {} bytes ({} uncompressed, {} entries)", c.imageId(), kver,
-                Files.size(vmlinuz), size, uncompressed, entries.size());
-        return new Result(vmlinuz, initrd, template, manifest, kver, size, uncompressed, entries.size(), steps);
+        LOG.info("built image {}: vmlinuz ({}) {} bytes, initrd.img {} bytes ({} uncompressed, {} entries){}", c.imageId(), kver,
+                Files.size(vmlinuz), size, uncompressed, entries.size(),
+                uki.map(u -> ", " + IpxeTemplate.UKI + " " + u.bytes() + " bytes").orElse(", no UKI"));
+        return new Result(vmlinuz, initrd, template, manifest, kver, size, uncompressed, entries.size(), steps, uki);
     }
 
     private static Instant step(Map<String, Duration> steps, String name, Instant since) {

@@ -12,8 +12,9 @@ import org.leo.pxe.manifest.SignedManifest;
 
 /**
  * Rebuilds the HPC image with a signed manifest's own image id and creation time (as
- * SOURCE_DATE_EPOCH) and compares the rebuilt vmlinuz, initrd.img and boot.ipxe.template with the
- * manifest's entries.
+ * SOURCE_DATE_EPOCH) and compares the rebuilt vmlinuz, initrd.img, the unified kernel image
+ * leo-hpc.efi with its expected measurements leo-hpc.efi.measurements (when the lock pins the stub),
+ * and boot.ipxe.template with the manifest's entries.
  * This is how anyone holding the repository and the lock file checks the reference the Pi attests
  * against. The signature is the caller's to check first.
  */
@@ -51,7 +52,7 @@ public final class ImageVerifier {
                     inputs.agentJars(), inputs.jvmOptions(), inputs.jdkHome(), out, manifest.manifest().createdAt().getEpochSecond(),
                     manifest.manifest().imageId(), null));
             List<Comparison> result = new ArrayList<>();
-            for (Path built : List.of(r.vmlinuz(), r.initrd(), r.ipxeTemplate())) {
+            for (Path built : r.outputs()) {
                 String name = built.getFileName().toString();
                 result.add(new Comparison(name, manifest.manifest().entry(name), Files.size(built), Sha256.hex(built)));
             }

@@ -1,24 +1,31 @@
 #!/bin/sh
 # /init of the Leo HPC image (os-image, `leo image build-hpc`). PID 1 in the initramfs: nothing
 # on disk is mounted and nothing persists. In order:
-#   1. mounts proc, sys, devtmpfs and a tmpfs on /tmp and /run;
+#   1. mounts proc, sys, securityfs (/sys/kernel/security: the TPM's firmware event log,
+#      tpm0/binary_bios_measurements, and IMA's list; built into Debian's kernel), devtmpfs and a
+#      tmpfs on /tmp and /run;
 #   2. loads the NIC, disk and USB drivers in dependency order (/lib/modules/load-order; insmod,
 #      no modprobe), none of which mounts anything;
 #   3. takes an address from the Pi by DHCP (busybox udhcpc; the hook sets address and route);
 #   4. starts the agent (/opt/leo/agent.args), which reads leo.server=, leo.ca=, leo.attest= and
 #      leo.nonce= from the kernel command line, enrolls and attests;
 #   5. if the agent ends, reboots: a new boot is the only way to enroll again.
-# Serial lines a test harness can match: LEO-IMAGE-INIT, LEO-DHCP-OK / LEO-DHCP-FAIL,
+# Serial lines a test harness can match: LEO-IMAGE-INIT, LEO-BOOT (the command line, the size
+# of the TPM event log and PCR 11, to compare with leo-hpc.efi.measurements; "none" without a TPM), LEO-DHCP-OK / LEO-DHCP-FAIL,
 # LEO-AGENT-START, LEO-AGENT-EXIT rc=N.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+mount -t securityfs securityfs /sys/kernel/security || echo "leo-init: securityfs not mounted: no TPM event log for the agent"
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs tmpfs /run
 up() { cut -d' ' -f1 /proc/uptime; }
 echo "LEO-IMAGE-INIT image=$(cat /etc/leo-image) uptime=$(up)"
+# How this boot came: a UEFI boot of the UKI has "leo-hpc.efi " in front (iPXE passes the image name).
+echo "LEO-BOOT cmdline=[$(cat /proc/cmdline)] tpm-eventlog=$(wc -c < /sys/kernel/security/tpm0/binary_bios_measurements 2>/dev/null || echo none)" \
+  "pcr11=$(cat /sys/class/tpm/tpm0/pcr-sha256/11 2>/dev/null || echo none)"
 while read -r m; do
   err=$(insmod "/lib/modules/$m.ko" 2>&1) || echo "leo-init: driver $m not loaded: $err"
 done < /lib/modules/load-order

@@ -72,6 +72,26 @@ class HpcImageReproducibleTest {
         assertThat(Files.readString(first.manifest())).contains(org.leo.pxe.manifest.IpxeTemplate.FILE);
     }
 
+    /** The UEFI boot's image: the UKI and its measurements, byte-identical too, listed in the manifest, chained by the template. */
+    @Test
+    void theUnifiedKernelImageAndItsMeasurementsAreByteIdentical() throws Exception {
+        HpcUki.Built one = first.uki().orElseThrow();
+        HpcUki.Built two = second.uki().orElseThrow();
+        System.out.printf("UKI %d bytes, sha256 %s%n%s", one.bytes(), Sha256.hex(one.uki()), Files.readString(one.measurementsFile()));
+        assertThat(Sha256.hex(two.uki())).isEqualTo(Sha256.hex(one.uki()));
+        assertThat(Files.readAllBytes(two.measurementsFile())).isEqualTo(Files.readAllBytes(one.measurementsFile()));
+        String m = Files.readString(one.measurementsFile());
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        assertThat(m).startsWith("pcr4 authenticode " + hex.formatHex(org.leo.image.pe.Authenticode.sha256(Files.readAllBytes(one.uki()))) + "\n")
+                .contains("pcr4 linux-authenticode " + hex.formatHex(org.leo.image.pe.Authenticode.sha256(Files.readAllBytes(first.vmlinuz()))) + "\n")
+                .contains("pcr11 .linux " + Sha256.hex(first.vmlinuz()) + "\n")
+                .contains("pcr11 value " + hex.formatHex(one.measurements().pcr11()) + "\n")
+                .endsWith("pcr9 initrd " + Sha256.hex(first.initrd()) + "\n");
+        assertThat(Files.readString(first.manifest())).contains("  " + HpcUki.MEASUREMENTS + "\n").contains("  " + org.leo.pxe.manifest.IpxeTemplate.UKI + "\n");
+        assertThat(Files.readString(first.ipxeTemplate())).contains("iseq ${platform} efi && goto uki || goto legacy\n")
+                .contains("chain @LEO_BASE@/leo-hpc.efi console=tty0 console=ttyS0,115200 panic=10 quiet loglevel=4 leo.nonce=@LEO_NONCE@");
+    }
+
     @Test
     void theInitramfsIsUnderSixtyMebibytesCompressed() {
         assertThat(first.initrdBytes()).isLessThan(60L << 20);

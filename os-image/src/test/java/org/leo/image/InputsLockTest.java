@@ -27,11 +27,16 @@ class InputsLockTest {
         InputsLock amd64 = InputsLock.read(InputsLock.fileFor(Path.of(""), "amd64"));
         InputsLock arm64 = InputsLock.read(InputsLock.fileFor(Path.of(""), "arm64"));
         for (InputsLock.Deb d : amd64.debs()) {
+            if (d.name().equals(HpcUki.STUB_PACKAGE)) {
+                continue; // amd64 only: the arm64 image has no UKI yet (inputs-arm64.lock says why)
+            }
             String name = d.name().replace("-amd64", "-arm64");
             assertThat(arm64.deb(name).orElseThrow(() -> new AssertionError("arm64 lacks " + name)).version()).as(name)
                     .isEqualTo(d.version());
         }
-        assertThat(arm64.debs()).hasSameSizeAs(amd64.debs());
+        assertThat(arm64.debs()).hasSize(amd64.debs().size() - 1);
+        assertThat(amd64.deb(HpcUki.STUB_PACKAGE).orElseThrow().version()).isEqualTo("252.39-1~deb12u2");
+        assertThat(arm64.deb(HpcUki.STUB_PACKAGE)).isEmpty();
     }
 
     @Test

@@ -18,6 +18,7 @@ import org.leo.pxe.events.SqliteBootEventLog;
 import org.leo.pxe.http.HttpBootConfig;
 import org.leo.pxe.http.HttpBootServer;
 import org.leo.pxe.manifest.BootManifest;
+import org.leo.pxe.manifest.IpxeTemplate;
 import org.leo.pxe.manifest.ManifestBootFiles;
 import org.leo.pxe.manifest.ManifestFormatException;
 import org.leo.pxe.manifest.ManifestTool;
@@ -182,6 +183,21 @@ public final class PxeServer implements AutoCloseable {
     /** The initramfs the boot script loads. */
     public String scriptInitrd() {
         return config.script().initrd();
+    }
+
+    /**
+     * What an enrolling boot must have fetched whole, as alternatives: the script's kernel and
+     * initrd (a BIOS boot, or an image without a UKI), or, when the manifest lists one, the image's
+     * unified kernel image {@link IpxeTemplate#UKI} (a UEFI boot of the
+     * image's template, which chains it instead of loading the two).
+     */
+    public List<List<String>> bootArtifactSets() {
+        List<List<String>> sets = new ArrayList<>();
+        sets.add(List.of(scriptKernel(), scriptInitrd()));
+        if (manifest.entry(IpxeTemplate.UKI).isPresent()) {
+            sets.add(List.of(IpxeTemplate.UKI));
+        }
+        return List.copyOf(sets);
     }
 
     /** The verified boot manifest being served. */

@@ -89,7 +89,7 @@ public class AttestOptions {
         Policy p = policy == null ? Policy.defaults() : Policy.load(policy);
         AttestationNode.Config c = new AttestationNode.Config(dataDir.resolve("attest"), new InetSocketAddress(host, enrollPort),
                 new InetSocketAddress(host, attestPort), List.of(host), p, Duration.ofSeconds(certificateLifetime),
-                List.of(pxe.scriptKernel(), pxe.scriptInitrd()), Duration.ofSeconds(maxBootAge),
+                pxe.bootArtifactSets(), Duration.ofSeconds(maxBootAge),
                 tpm == null || tpm.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(org.leo.protocol.tpm.TpmEndpoint.parse(tpm)),
                 java.util.Optional.ofNullable(ekRoots));
         HpcControls controls = HpcControls.parse(power, cutNetwork);

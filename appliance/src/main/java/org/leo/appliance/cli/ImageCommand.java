@@ -70,7 +70,7 @@ public class ImageCommand {
     @Command(name = "build-hpc",
             mixinStandardHelpOptions = true,
             headerHeading = "%n",
-            header = "Build the HPC boot image: vmlinuz, initrd.img, boot.ipxe.template and, with --key, the signed boot manifest.",
+            header = "Build the HPC boot image: vmlinuz, initrd.img, leo-hpc.efi, boot.ipxe.template and, with --key, the signed boot manifest.",
             descriptionHeading = "%nDescription:%n",
             description = {"Fetches the Debian packages pinned in the lock file of the architecture with apt-get download (nothing is "
                     + "installed; for arm64 on an amd64 machine, dpkg needs the architecture: dpkg --add-architecture arm64), "
@@ -78,6 +78,11 @@ public class ImageCommand {
                     + "gzip -9) with static busybox, /init, the NIC, disk (virtio-blk, NVMe) and USB (xHCI) drivers, the libraries the JVM needs, a Java runtime made by "
                     + "jlink with only the agent's modules, and the agent. Every entry is owned by root and stamped with "
                     + "SOURCE_DATE_EPOCH, so the same inputs give the same bytes; 'leo image verify' checks that.",
+                    "",
+                    "With the pinned systemd-boot-efi, also the unified kernel image leo-hpc.efi (systemd-stub 252 + the kernel + the "
+                    + "initrd + the image's kernel arguments) and leo-hpc.efi.measurements, what booting it measures (the UKI's and "
+                    + "the kernel's Authenticode digests for PCR 4, the sections and the value of PCR 11, the initrd for PCR 9). "
+                    + "The iPXE template chains leo-hpc.efi on UEFI (measured) and loads vmlinuz and initrd.img on BIOS (not measured).",
                     "",
                     "The image's /init mounts /proc, /sys and /dev, loads the NIC, disk and USB drivers (mounting nothing), takes an address by DHCP and starts "
                     + "the agent, which finds the Pi and the CA to pin on the kernel command line that 'leo pxe serve --attest' "
@@ -92,7 +97,7 @@ public class ImageCommand {
         @picocli.CommandLine.Mixin
         Inputs inputs = new Inputs();
 
-        @Option(names = "--out", paramLabel = "DIR", required = true, description = "Where vmlinuz, initrd.img, boot.ipxe.template (the iPXE script leo pxe serve fills in per boot) and boot-manifest go.")
+        @Option(names = "--out", paramLabel = "DIR", required = true, description = "Where vmlinuz, initrd.img, leo-hpc.efi, leo-hpc.efi.measurements, boot.ipxe.template (the iPXE script leo pxe serve fills in per boot) and boot-manifest go.")
         Path out;
 
         @Option(names = "--key", paramLabel = "FILE",
@@ -115,6 +120,9 @@ public class ImageCommand {
                 System.out.printf("built %s (kernel %s): %s %d bytes, %s %d bytes (%.1f MiB; %.1f MiB uncompressed, %d entries)%n",
                         imageId, r.kernelVersion(), r.vmlinuz(), Files.size(r.vmlinuz()), r.initrd(), r.initrdBytes(),
                         r.initrdBytes() / 1048576.0, r.initrdUncompressedBytes() / 1048576.0, r.entries());
+                r.uki().ifPresent(u -> System.out.printf("unified kernel image: %s %d bytes, Authenticode sha256 %s, PCR 11 %s (%s)%n", u.uki(),
+                        u.bytes(), java.util.HexFormat.of().formatHex(u.measurements().authenticode()),
+                        java.util.HexFormat.of().formatHex(u.measurements().pcr11()), u.measurementsFile()));
                 r.steps().forEach((k, v) -> System.out.printf("  %-60s %6.1f s%n", k, v.toMillis() / 1000.0));
                 if (r.manifest() != null) {
                     System.out.println("signed manifest: " + r.manifest());

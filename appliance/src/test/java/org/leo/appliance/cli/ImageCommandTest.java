@@ -47,13 +47,14 @@ class ImageCommandTest {
         AttestCommandTest.Run b = AttestCommandTest.leo(withInputs("image", "build-hpc", "--out", out.toString(),
                 "--key", keys.privateKey().toString(), "--image-id", "leo-hpc-cli", "--source-date-epoch", "1764547200"));
         assertThat(b.status()).as(b.err()).isZero();
-        assertThat(b.out()).contains("built leo-hpc-cli (kernel 6.1.").contains("signed manifest: " + out.resolve("boot-manifest"));
+        assertThat(b.out()).contains("built leo-hpc-cli (kernel 6.1.").contains("signed manifest: " + out.resolve("boot-manifest"))
+                .contains("unified kernel image: " + out.resolve("leo-hpc.efi"));
 
         AttestCommandTest.Run v = AttestCommandTest.leo(withInputs("image", "verify", "--manifest", out.resolve("boot-manifest").toString(),
                 "--pub", keys.publicKey().toString()));
         assertThat(v.status()).as(v.out() + v.err()).isZero();
         assertThat(v.out()).contains("signature: good").contains("vmlinuz: identical").contains("initrd.img: identical")
-                .contains("boot.ipxe.template: identical");
+                .contains("leo-hpc.efi: identical").contains("leo-hpc.efi.measurements: identical").contains("boot.ipxe.template: identical");
 
         // A manifest, properly signed, whose initrd digest is not what the inputs build.
         SignedManifest good = ManifestParser.parse(Files.readAllBytes(out.resolve("boot-manifest")));

@@ -48,6 +48,8 @@ class HpcAttestationIT {
     private static BootArtifacts image;
     /** The image's iPXE script template (copied into each boot root, so the manifest lists it). */
     private static Path ipxeTemplate;
+    /** The image's unified kernel image and its measurements, which the template chains on UEFI. */
+    private static List<Path> uki;
 
     @BeforeAll
     static void buildTheImage() throws Exception {
@@ -62,6 +64,15 @@ class HpcAttestationIT {
                 Path.of(System.getProperty("java.home")), out, 1_764_547_200L, "leo-hpc-e2e", null));
         image = new BootArtifacts(out, r.vmlinuz(), r.initrd(), r.kernelVersion(), "os-image/inputs.lock");
         ipxeTemplate = r.ipxeTemplate();
+        uki = r.uki().map(u -> List.of(u.uki(), u.measurementsFile())).orElseThrow();
+    }
+
+    /** The image's template and UKI into the boot root, beside the kernel and initrd BootRoot put there. */
+    static void addTemplateAndUki(Path rootDir) throws java.io.IOException {
+        Files.copy(ipxeTemplate, rootDir.resolve(org.leo.pxe.manifest.IpxeTemplate.FILE));
+        for (Path f : uki) {
+            Files.copy(f, rootDir.resolve(f.getFileName().toString()));
+        }
     }
 
     @org.junit.jupiter.api.AfterAll
@@ -159,7 +170,7 @@ class HpcAttestationIT {
         try (NetNsTopology topo = NetNsTopology.create(NetNsTopology.DEFAULT_BASE);
              LeoPxeServer server = new LeoPxeServer(run.resolve("server"), MAC, "--attest", "--attest-policy", policy.toString())) {
             BootRoot root = BootRoot.prepare(run.resolve("root"), image, topo.pi().address(), 8080, "unused");
-            Files.copy(ipxeTemplate, root.dir().resolve(org.leo.pxe.manifest.IpxeTemplate.FILE));
+            addTemplateAndUki(root.dir());
             server.start(topo.pi(), root, BootMode.TFTP); // signs the manifest over the good image
             Path initrd = root.dir().resolve(BootRoot.INITRD);
             try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(initrd, java.nio.file.StandardOpenOption.READ,
@@ -225,7 +236,7 @@ class HpcAttestationIT {
              LeoPxeServer server = new LeoPxeServer(run.resolve("server"), MAC, "--attest", "--attest-policy", policy.toString(),
                      "--power", MAC + "=qemu:" + qmp, "--tpm", piTpm.endpoint().toString())) {
             BootRoot root = BootRoot.prepare(run.resolve("root"), image, topo.pi().address(), 8080, "unused");
-            Files.copy(ipxeTemplate, root.dir().resolve(org.leo.pxe.manifest.IpxeTemplate.FILE));
+            addTemplateAndUki(root.dir());
             server.start(topo.pi(), root, BootMode.TFTP);
             java.time.Instant powerOnAt = java.time.Instant.now();
             List<String> args = new ArrayList<>(List.of("-qmp", "unix:" + qmp + ",server=on,wait=off"));
@@ -250,12 +261,19 @@ class HpcAttestationIT {
                 System.out.println("HPC image, " + firmware + " over TFTP under TCG (seconds after power-on):");
                 events.stream().filter(e -> e.stage() == BootStage.DHCP_ACK).findFirst()
                         .ifPresent(e -> System.out.printf("  DHCPACK: +%.1f s%n", since(powerOnAt, e.at())));
-                events.stream().filter(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(BootRoot.KERNEL)).findFirst()
-                        .ifPresent(e -> System.out.printf("  kernel fetched: +%.1f s (%s)%n", since(powerOnAt, e.at()), e.detail()));
+                events.stream().filter(e -> e.stage() == BootStage.FILE_SERVED
+                                && (e.file().equals(BootRoot.KERNEL) || e.file().equals(org.leo.pxe.manifest.IpxeTemplate.UKI))).findFirst()
+                        .ifPresent(e -> System.out.printf("  %s fetched: +%.1f s (%s)%n", e.file(), since(powerOnAt, e.at()), e.detail()));
                 System.out.printf("  /init reached: +%.1f s%n  agent enrolled: +%.1f s%n  first verdict: +%.1f s: %s%n",
                         init.at().toMillis() / 1000.0, enrolled.at().toMillis() / 1000.0, since(powerOnAt, baseline.entry().at()),
                         baseline.entry().message());
-                assertThat(events).anyMatch(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(BootRoot.INITRD));
+                // UEFI chains the UKI (measured) and fetches neither kernel nor initrd; BIOS loads the two
+                String fetched = firmware == Firmware.UEFI ? org.leo.pxe.manifest.IpxeTemplate.UKI : BootRoot.INITRD;
+                assertThat(events).anyMatch(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(fetched));
+                if (firmware == Firmware.UEFI) {
+                    assertThat(vm.serialLines()).as("iPXE passes the UKI's name first")
+                            .anyMatch(l -> l.text().contains("LEO-BOOT cmdline=[leo-hpc.efi console=tty0 "));
+                }
                 assertThat(vm.serialLines()).as("every driver loads").noneMatch(l -> l.text().contains("leo-init: driver"));
                 ChainedEntry clean = awaitCleanVerdictAfter(server, baseline);
                 System.out.println("before tampering: " + clean.entry().message());

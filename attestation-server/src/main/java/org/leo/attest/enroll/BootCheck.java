@@ -21,10 +21,12 @@ import org.leo.pxe.manifest.ManifestEntry;
  * boot session; this checks it against the agent's claims and the signed manifest.
  *
  * <p>Accepted only if the latest boot of the MAC carries the nonce from the agent's kernel command
- * line, is recent, had no refused request, and every required artifact (the kernel and initrd the
- * script names) was sent whole with the manifest's digest, or over HTTP in parts that together
- * cover it (a resumed download: each part was cut from the same verified snapshot). Every file
- * served during the boot must have the manifest's digest.
+ * line, is recent, had no refused request, and every artifact of one of the required sets was sent
+ * whole with the manifest's digest, or over HTTP in parts that together cover it (a resumed
+ * download: each part was cut from the same verified snapshot). The sets are alternatives because
+ * one image boots two ways: a BIOS HPC fetches the kernel and initrd the script names, a UEFI HPC
+ * the unified kernel image that holds both (the image's template branches on iPXE's platform).
+ * Every file served during the boot must have the manifest's digest.
  */
 public final class BootCheck {
     /** The nonce the PXE server puts on the kernel command line: 32 bytes, lower-case hex. */
@@ -32,16 +34,25 @@ public final class BootCheck {
     private static final Pattern RANGE = Pattern.compile("range (\\d+)-(\\d+)/(\\d+)");
 
     private final BootManifest manifest;
-    private final List<String> requiredArtifacts;
+    private final List<List<String>> artifactSets;
     private final Duration maxBootAge;
 
-    public BootCheck(BootManifest manifest, List<String> requiredArtifacts, Duration maxBootAge) {
+    /**
+     * @param artifactSets alternatives, each a set of boot paths: a boot must have fetched every
+     *                     artifact of at least one set ({@code [[vmlinuz, initrd.img], [leo-hpc.efi]]})
+     */
+    public BootCheck(BootManifest manifest, List<List<String>> artifactSets, Duration maxBootAge) {
         this.manifest = manifest;
-        this.requiredArtifacts = List.copyOf(requiredArtifacts);
+        this.artifactSets = artifactSets.stream().map(List::copyOf).toList();
         this.maxBootAge = maxBootAge;
-        for (String a : requiredArtifacts) {
-            if (manifest.entry(a).isEmpty()) {
-                throw new IllegalArgumentException("required boot artifact '" + a + "' is not in the boot manifest");
+        if (this.artifactSets.isEmpty() || this.artifactSets.stream().anyMatch(List::isEmpty)) {
+            throw new IllegalArgumentException("required boot artifacts: expected at least one non-empty set, got " + artifactSets);
+        }
+        for (List<String> set : this.artifactSets) {
+            for (String a : set) {
+                if (manifest.entry(a).isEmpty()) {
+                    throw new IllegalArgumentException("required boot artifact '" + a + "' is not in the boot manifest");
+                }
             }
         }
     }
@@ -74,16 +85,28 @@ public final class BootCheck {
                         + shortHex(m.get().sha256Hex()));
             }
         }
-        for (String a : requiredArtifacts) {
+        for (String a : artifactSets.stream().flatMap(List::stream).distinct().toList()) {
             ManifestEntry m = manifest.entry(a).orElseThrow();
-            String got = served.get(a);
-            if (got == null && !coveredByParts(boot, a, m.size())) {
-                problems.add(a + " was not fetched whole during this boot");
-            }
             String claimed = claimedBooted.get(a);
             if (claimed != null && !claimed.equalsIgnoreCase(m.sha256Hex())) {
                 problems.add("the agent says it booted " + a + " with sha256 " + shortHex(claimed) + ", the manifest says "
                         + shortHex(m.sha256Hex()));
+            }
+        }
+        List<List<String>> missing = new ArrayList<>();
+        for (List<String> set : artifactSets) {
+            missing.add(set.stream().filter(a -> served.get(a) == null
+                    && !coveredByParts(boot, a, manifest.entry(a).orElseThrow().size())).toList());
+        }
+        if (missing.stream().noneMatch(List::isEmpty)) {
+            if (artifactSets.size() == 1) {
+                missing.get(0).forEach(a -> problems.add(a + " was not fetched whole during this boot"));
+            } else {
+                List<String> sets = new ArrayList<>();
+                for (int i = 0; i < artifactSets.size(); i++) {
+                    sets.add(String.join(" and ", artifactSets.get(i)) + " (" + String.join(", ", missing.get(i)) + " not)");
+                }
+                problems.add("no set of boot artifacts was fetched whole during this boot: " + String.join(", nor ", sets));
             }
         }
         return problems;

@@ -27,7 +27,12 @@ class BootCheckTest {
     static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
     static final BootManifest MANIFEST = new BootManifest("img", T0,
             List.of(new ManifestEntry("initrd.img", 2000, I), new ManifestEntry("vmlinuz", 1000, K)));
-    final BootCheck check = new BootCheck(MANIFEST, List.of("vmlinuz", "initrd.img"), Duration.ofMinutes(15));
+    static final String U = "66".repeat(32);
+    final BootCheck check = new BootCheck(MANIFEST, List.of(List.of("vmlinuz", "initrd.img")), Duration.ofMinutes(15));
+    static final BootManifest WITH_UKI = new BootManifest("img", T0, List.of(new ManifestEntry("initrd.img", 2000, I),
+            new ManifestEntry("leo-hpc.efi", 3500, U), new ManifestEntry("vmlinuz", 1000, K)));
+    final BootCheck kernelOrUki = new BootCheck(WITH_UKI, List.of(List.of("vmlinuz", "initrd.img"), List.of("leo-hpc.efi")),
+            Duration.ofMinutes(15));
 
     static BootEvent file(BootStage stage, String name, long bytes, String sha, String detail) {
         return new BootEvent(T0, Optional.of(MAC), "10.77.0.10:2000", stage, Protocol.HTTP, name, bytes, sha, NONCE, detail);
@@ -91,7 +96,34 @@ class BootCheckTest {
 
     @Test
     void requiredArtifactsMustBeInTheManifest() {
-        assertThatThrownBy(() -> new BootCheck(MANIFEST, List.of("bzImage"), Duration.ofMinutes(1)))
+        assertThatThrownBy(() -> new BootCheck(MANIFEST, List.of(List.of("bzImage")), Duration.ofMinutes(1)))
                 .hasMessage("required boot artifact 'bzImage' is not in the boot manifest");
+        assertThatThrownBy(() -> new BootCheck(MANIFEST, List.of(List.of("vmlinuz", "initrd.img"), List.of("leo-hpc.efi")), Duration.ofMinutes(1)))
+                .hasMessage("required boot artifact 'leo-hpc.efi' is not in the boot manifest");
+        assertThatThrownBy(() -> new BootCheck(MANIFEST, List.of(), Duration.ofMinutes(1)))
+                .hasMessage("required boot artifacts: expected at least one non-empty set, got []");
+    }
+
+    @Test
+    void aUefiBootThatFetchedTheUkiWholeInsteadOfKernelAndInitrdPasses() {
+        BootSession uki = session(file(BootStage.FILE_SERVED, "leo-hpc.efi", 3500, U, ""));
+        assertThat(kernelOrUki.problems(uki, NONCE, Map.of(), T0.plusSeconds(30))).isEmpty();
+        BootSession bios = session(file(BootStage.FILE_SERVED, "vmlinuz", 1000, K, ""), file(BootStage.FILE_SERVED, "initrd.img", 2000, I, ""));
+        assertThat(kernelOrUki.problems(bios, NONCE, Map.of(), T0.plusSeconds(30))).isEmpty();
+        BootSession resumed = session(file(BootStage.FILE_INCOMPLETE, "leo-hpc.efi", 1500, "aa", "range 0-1499/3500"),
+                file(BootStage.FILE_INCOMPLETE, "leo-hpc.efi", 2000, "bb", "range 1500-3499/3500"));
+        assertThat(kernelOrUki.problems(resumed, NONCE, Map.of(), T0.plusSeconds(30))).isEmpty();
+        // without the UKI as an alternative, the same UEFI boot is refused as before
+        assertThat(check.problems(uki, NONCE, Map.of(), T0.plusSeconds(30))).containsExactly(
+                "vmlinuz was not fetched whole during this boot", "initrd.img was not fetched whole during this boot");
+    }
+
+    @Test
+    void aBootThatFetchedNeitherSetWholeNamesWhatEachLacks() {
+        BootSession s = session(file(BootStage.FILE_SERVED, "vmlinuz", 1000, K, ""),
+                file(BootStage.FILE_INCOMPLETE, "leo-hpc.efi", 500, "aa", "range 0-1499/3500"));
+        assertThat(kernelOrUki.problems(s, NONCE, Map.of("leo-hpc.efi", "77".repeat(32)), T0.plusSeconds(30))).containsExactly(
+                "the agent says it booted leo-hpc.efi with sha256 7777777777777777.., the manifest says 6666666666666666..",
+                "no set of boot artifacts was fetched whole during this boot: vmlinuz and initrd.img (initrd.img not), nor leo-hpc.efi (leo-hpc.efi not)");
     }
 }

@@ -26,7 +26,7 @@ public final class AttestationServerMain {
         SqliteBootEventLog boots = SqliteBootEventLog.open(Path.of(args[1]));
         AttestationNode node = AttestationNode.start(new AttestationNode.Config(Path.of(args[0]),
                         new InetSocketAddress("127.0.0.1", Integer.parseInt(args[2])), new InetSocketAddress("127.0.0.1", Integer.parseInt(args[3])),
-                        List.of("127.0.0.1"), AttestationLoopTest.fastPolicy(), Duration.ofHours(1), List.of("vmlinuz", "initrd.img"),
+                        List.of("127.0.0.1"), AttestationLoopTest.fastPolicy(), Duration.ofHours(1), List.of(List.of("vmlinuz", "initrd.img")),
                         Duration.ofMinutes(15)),
                 boots::latestBoot, a -> a.equals(InetAddress.getLoopbackAddress()) ? Optional.of(mac) : Optional.empty(),
                 TestAppliance.manifest(), PowerControl.NONE, NetworkControl.NONE, TaskControl.NONE, Clock.systemUTC(), new SimpleMeterRegistry());

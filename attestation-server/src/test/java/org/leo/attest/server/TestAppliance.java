@@ -81,7 +81,7 @@ final class TestAppliance implements AutoCloseable {
         boots = SqliteBootEventLog.open(dir.resolve("boot.db"));
         manifest = manifest();
         enroller = new Enroller(ca, store, revocations, boots::latestBoot, addr -> Optional.ofNullable(leases.get(addr)),
-                new BootCheck(manifest, List.of("vmlinuz", "initrd.img"), Duration.ofMinutes(15)), log, certificateLifetime, clock);
+                new BootCheck(manifest, List.of(List.of("vmlinuz", "initrd.img")), Duration.ofMinutes(15)), log, certificateLifetime, clock);
         PowerControl pc = power != null ? power : new PowerControl() {
             @Override
             public void powerCycle(String hpc) {

@@ -48,7 +48,7 @@ public final class AttestBenchServer {
                 new ManifestEntry("initrd.img", 2000, AttestBenchAgents.INITRD_SHA), new ManifestEntry("vmlinuz", 1000, AttestBenchAgents.KERNEL_SHA)));
         AttestationNode node = AttestationNode.start(new AttestationNode.Config(Path.of(args[0]),
                         new InetSocketAddress("127.0.0.1", Integer.parseInt(args[2])), new InetSocketAddress("127.0.0.1", Integer.parseInt(args[3])),
-                        List.of("127.0.0.1"), policy, Duration.ofHours(1), List.of("vmlinuz", "initrd.img"), Duration.ofHours(1)),
+                        List.of("127.0.0.1"), policy, Duration.ofHours(1), List.of(List.of("vmlinuz", "initrd.img")), Duration.ofHours(1)),
                 boots::latestBoot, a -> Optional.ofNullable(BenchHpcs.macOf(a)), manifest, PowerControl.NONE, NetworkControl.NONE,
                 TaskControl.NONE, Clock.systemUTC(), new SimpleMeterRegistry());
         node.engine().onAnswer((v, took) -> {

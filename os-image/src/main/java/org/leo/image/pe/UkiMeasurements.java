@@ -103,7 +103,11 @@ public record UkiMeasurements(byte[] authenticode, byte[] linuxAuthenticode, Lis
      * The text the image build writes beside the UKI, one measurement a line, in extend order:
      * {@code pcr4 authenticode HEX}, {@code pcr4 linux-authenticode HEX} (the possible second event,
      * see the class comment), then per section {@code pcr11 NAME:name HEX} and {@code pcr11 NAME HEX},
-     * and last {@code pcr11 value HEX}, PCR 11 after them all.
+     * then {@code pcr11 value HEX}, PCR 11 after them all, and last, if the UKI has an initrd,
+     * {@code pcr9 initrd HEX}: the SHA-256 of the initrd, which the kernel's EFI stub (Linux &gt;= 5.17)
+     * measures into PCR 9 as the "Linux initrd" event when systemd-stub hands it over by LoadFile2
+     * (the same digest as the {@code .initrd} section's PCR 11 event; a line of its own so that a
+     * verifier of PCR 9 need not know that).
      */
     public String toText() {
         HexFormat hex = HexFormat.of();
@@ -115,6 +119,11 @@ public record UkiMeasurements(byte[] authenticode, byte[] linuxAuthenticode, Lis
             b.append("pcr11 ").append(e.section()).append(' ').append(hex.formatHex(e.dataDigest())).append('\n');
         }
         b.append("pcr11 value ").append(hex.formatHex(pcr11)).append('\n');
+        for (Event e : pcr11Events) {
+            if (e.section().equals(".initrd")) {
+                b.append("pcr9 initrd ").append(hex.formatHex(e.dataDigest())).append('\n');
+            }
+        }
         return b.toString();
     }
 

@@ -67,7 +67,7 @@ class UkiBuilderTest {
             pcr = sha256(concat(sha256(concat(pcr, e.nameDigest())), e.dataDigest()));
         }
         assertThat(m.pcr11()).isEqualTo(pcr);
-        assertThat(m.toText().lines().toList()).hasSize(2 + 2 * 4 + 1).first().asString().startsWith("pcr4 authenticode ");
+        assertThat(m.toText().lines().toList()).hasSize(2 + 2 * 4 + 1 + 1).first().asString().startsWith("pcr4 authenticode ");
         assertThat(m.toText()).contains("\npcr11 .linux:name 0da293e37ad5511c59be47993769aacb91b243f7d010288e118dc90e95aaef5a\n") // SHA-256 of ".linux\0"
                 .contains("\npcr11 .linux " + java.util.HexFormat.of().formatHex(sha256(KERNEL)) + "\n");
     }

@@ -58,4 +58,15 @@ class UkiMeasurementsTest {
         assertThat(lines).containsExactly("pcr4 authenticode", "pcr4 linux-authenticode", "pcr11 .linux:name", "pcr11 .linux", "pcr11 .cmdline:name",
                 "pcr11 .cmdline", "pcr11 value");
     }
+
+    @Test
+    void withAnInitrdTheTextEndsWithItsDigestForPcr9() throws Exception {
+        byte[] pe = new TinyPe().section(".initrd", 3).section(".linux", KERNEL, KERNEL.length).bytes();
+        UkiMeasurements m = UkiMeasurements.of(PeImage.parse(pe));
+        String initrd = java.util.HexFormat.of().formatHex(m.pcr11Events().get(1).dataDigest());
+        List<String> lines = m.toText().lines().toList();
+        assertThat(lines.stream().map(l -> l.replaceAll(" [0-9a-f]{64}$", ""))).containsExactly("pcr4 authenticode", "pcr4 linux-authenticode",
+                "pcr11 .linux:name", "pcr11 .linux", "pcr11 .initrd:name", "pcr11 .initrd", "pcr11 value", "pcr9 initrd");
+        assertThat(lines.get(lines.size() - 1)).isEqualTo("pcr9 initrd " + initrd);
+    }
 }

@@ -89,30 +89,62 @@ public final class IpxeTemplate {
     }
 
     /**
-     * The template {@code leo image build-hpc} writes for an image: an echo naming the image, then
-     * kernel (with the image's own arguments, the nonce, the server and the server's arguments),
-     * initrd and boot.
+     * The unified kernel image {@code leo image build-hpc} writes beside the kernel and initrd
+     * (systemd-stub + kernel + initrd + command line in one EFI application): the file the image's
+     * template chains on UEFI, and the one artifact a UEFI boot fetches instead of the two.
+     */
+    public static final String UKI = "leo-hpc.efi";
+
+    /**
+     * The template {@code leo image build-hpc} writes for an image without a UKI: an echo naming
+     * the image, then kernel (with the image's own arguments, the nonce, the server and the
+     * server's arguments), initrd and boot.
      *
      * @param kernelArgs the image's kernel arguments, printable ASCII without '@'
      */
     public static String forImage(String imageId, String arch, String kernel, String initrd, String kernelArgs) {
-        for (String v : List.of(imageId, arch, kernel, initrd, kernelArgs)) {
+        return forImage(imageId, arch, kernel, initrd, null, kernelArgs);
+    }
+
+    /**
+     * The template for an image, with a unified kernel image {@code uki} (or null for none). With a
+     * UKI the script branches on iPXE's {@code ${platform}}: on {@code efi} it chains the UKI with
+     * the same arguments the kernel line has, less {@code initrd=} (the UKI carries its initrd), so
+     * that the firmware measures the UKI into PCR 4 and systemd-stub the arguments into PCR 12 (iPXE
+     * passes them as "UKI ARGS": the image name comes first); on BIOS ({@code pcbios}) it loads
+     * kernel and initrd as before, unmeasured. There is no fallback from a failed chain to the
+     * kernel: a UEFI boot that did not run the UKI is not the boot the image describes.
+     *
+     * @param kernelArgs the image's kernel arguments, printable ASCII without '@'
+     */
+    public static String forImage(String imageId, String arch, String kernel, String initrd, String uki, String kernelArgs) {
+        for (String v : java.util.stream.Stream.of(imageId, arch, kernel, initrd, uki, kernelArgs).filter(java.util.Objects::nonNull).toList()) {
             if (!v.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '@')) {
                 throw new IllegalArgumentException("not printable ASCII without '@': '" + v + "'");
             }
         }
+        if (uki != null && !uki.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")) {
+            throw new IllegalArgumentException("not a boot path without spaces: '" + uki + "'");
+        }
         String initrdName = initrd.substring(initrd.lastIndexOf('/') + 1);
-        String t = "#!ipxe\n"
+        String args = kernelArgs + " leo.nonce=" + NONCE + " leo.server=" + SERVER + " " + ARGS;
+        StringBuilder t = new StringBuilder("#!ipxe\n"
                 + "# Leo HPC image " + imageId + " (" + arch + "), made by leo image build-hpc and listed in its signed\n"
                 + "# manifest. leo pxe serve renders it for every boot: " + BASE.replace("@", "") + ", " + NONCE.replace("@", "")
                 + ", " + SERVER.replace("@", "") + ", " + ARGS.replace("@", "") + ".\n"
-                + "echo Leo: booting ${mac} with image " + imageId + " (" + arch + "), boot nonce " + NONCE + "\n"
-                + "kernel " + BASE + "/" + kernel + " initrd=" + initrdName + " " + kernelArgs + " leo.nonce=" + NONCE
-                + " leo.server=" + SERVER + " " + ARGS + "\n"
-                + "initrd " + BASE + "/" + initrd + "\n"
-                + "boot\n";
-        parse(t.getBytes(StandardCharsets.US_ASCII));
-        return t;
+                + "echo Leo: booting ${mac} with image " + imageId + " (" + arch + "), boot nonce " + NONCE + "\n");
+        if (uki != null) {
+            t.append("# UEFI chains the unified kernel image (measured: PCR 4, 11, 12, 9); BIOS loads kernel and initrd.\n")
+                    .append("iseq ${platform} efi && goto uki || goto legacy\n")
+                    .append(":uki\n")
+                    .append("chain ").append(BASE).append('/').append(uki).append(' ').append(args).append('\n')
+                    .append(":legacy\n");
+        }
+        t.append("kernel ").append(BASE).append('/').append(kernel).append(" initrd=").append(initrdName).append(' ').append(args).append('\n')
+                .append("initrd ").append(BASE).append('/').append(initrd).append('\n')
+                .append("boot\n");
+        parse(t.toString().getBytes(StandardCharsets.US_ASCII));
+        return t.toString();
     }
 
     /** The template's text (for logs and tests). */

@@ -27,6 +27,31 @@ class IpxeTemplateTest {
     }
 
     @Test
+    void anImageWithAUkiChainsItOnUefiAndKeepsKernelAndInitrdOnBios() {
+        String t = IpxeTemplate.forImage("leo-hpc", "amd64", "vmlinuz", "initrd.img", IpxeTemplate.UKI, "console=ttyS0,115200 panic=10");
+        String script = parse(t).render("http://10.77.0.1:8080", "ab".repeat(32), "10.77.0.1", "leo.ca=cd leo.attest=7443:7444");
+        String args = "console=ttyS0,115200 panic=10 leo.nonce=" + "ab".repeat(32) + " leo.server=10.77.0.1 leo.ca=cd leo.attest=7443:7444";
+        assertThat(script).isEqualTo("#!ipxe\n"
+                + "# Leo HPC image leo-hpc (amd64), made by leo image build-hpc and listed in its signed\n"
+                + "# manifest. leo pxe serve renders it for every boot: LEO_BASE, LEO_NONCE, LEO_SERVER, LEO_ARGS.\n"
+                + "echo Leo: booting ${mac} with image leo-hpc (amd64), boot nonce " + "ab".repeat(32) + "\n"
+                + "# UEFI chains the unified kernel image (measured: PCR 4, 11, 12, 9); BIOS loads kernel and initrd.\n"
+                + "iseq ${platform} efi && goto uki || goto legacy\n"
+                + ":uki\n"
+                + "chain http://10.77.0.1:8080/leo-hpc.efi " + args + "\n"
+                + ":legacy\n"
+                + "kernel http://10.77.0.1:8080/vmlinuz initrd=initrd.img " + args + "\n"
+                + "initrd http://10.77.0.1:8080/initrd.img\n"
+                + "boot\n");
+        assertThat(IpxeTemplate.forImage("i", "amd64", "vmlinuz", "initrd.img", null, "quiet"))
+                .isEqualTo(IpxeTemplate.forImage("i", "amd64", "vmlinuz", "initrd.img", "quiet")).doesNotContain("chain");
+        assertThatThrownBy(() -> IpxeTemplate.forImage("i", "amd64", "vmlinuz", "initrd.img", "leo hpc.efi", "quiet"))
+                .hasMessage("not a boot path without spaces: 'leo hpc.efi'");
+        assertThatThrownBy(() -> IpxeTemplate.forImage("i", "amd64", "vmlinuz", "initrd.img", "a@b.efi", "quiet"))
+                .hasMessage("not printable ASCII without '@': 'a@b.efi'");
+    }
+
+    @Test
     void malformedTemplatesAreRefusedWithASentence() {
         assertThatThrownBy(() -> parse("kernel x @LEO_NONCE@ @LEO_SERVER@\n")).hasMessageContaining("does not start with a '#!ipxe' line");
         assertThatThrownBy(() -> parse("#!ipxe\nkernel x @LEO_SERVER@\n")).hasMessageContaining("has no @LEO_NONCE@");
