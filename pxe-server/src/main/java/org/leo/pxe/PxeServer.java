@@ -200,6 +200,11 @@ public final class PxeServer implements AutoCloseable {
         return List.copyOf(sets);
     }
 
+    /** The boot-file policy over the verified manifest (the UKI's command line per boot, verified artifact bytes). */
+    public ManifestBootFiles files() {
+        return files;
+    }
+
     /** The verified boot manifest being served. */
     public BootManifest manifest() {
         return manifest;

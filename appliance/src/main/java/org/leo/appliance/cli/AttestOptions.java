@@ -93,7 +93,8 @@ public class AttestOptions {
                 tpm == null || tpm.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(org.leo.protocol.tpm.TpmEndpoint.parse(tpm)),
                 java.util.Optional.ofNullable(ekRoots));
         HpcControls controls = HpcControls.parse(power, cutNetwork);
-        return AttestationNode.start(c, pxe.events()::latestBoot, pxe.clients(), pxe.manifest(), controls.power(), controls.network(),
+        return AttestationNode.start(c, pxe.events()::latestBoot, pxe.clients(), pxe.manifest(), ServedImageExpectation.of(pxe),
+                controls.power(), controls.network(),
                 TaskControl.NONE, Clock.systemUTC(), registry);
     }
 }

@@ -147,6 +147,26 @@ public final class IpxeTemplate {
         return t.toString();
     }
 
+    /**
+     * The command line the UKI gets in a boot with {@code nonce}: what iPXE passes to an EFI image it
+     * chains, the image's name (the last part of the chain URL) and the arguments, joined by single
+     * spaces as iPXE joins its arguments. This is what systemd-stub measures into PCR 12, so the Pi
+     * can expect it exactly. Empty when the template chains no {@link #UKI}.
+     */
+    public java.util.Optional<String> ukiCommandLine(String nonce, String server, String args) {
+        for (String line : render("leo-base://x", nonce, server, args).split("\n")) {
+            String[] words = line.trim().split("[ \t]+");
+            if (words.length >= 2 && words[0].equals("chain") && words[1].endsWith("/" + UKI)) {
+                StringBuilder cmd = new StringBuilder(UKI);
+                for (int i = 2; i < words.length; i++) {
+                    cmd.append(' ').append(words[i]);
+                }
+                return java.util.Optional.of(cmd.toString());
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The template's text (for logs and tests). */
     public String text() {
         return text;

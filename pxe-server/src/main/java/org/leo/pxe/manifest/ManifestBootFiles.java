@@ -164,6 +164,31 @@ public final class ManifestBootFiles implements BootFiles {
         script = script.withHttpPort(port);
     }
 
+    /**
+     * The command line a UEFI boot with {@code nonce} hands the image's UKI (see
+     * {@link IpxeTemplate#ukiCommandLine}); empty without an image template that chains a UKI.
+     */
+    public Optional<String> ukiCommandLine(String nonce) {
+        IpxeScriptConfig cfg = script;
+        return template == null ? Optional.empty() : template.ukiCommandLine(nonce, cfg.serverHost(), cfg.extraArgs());
+    }
+
+    /** The bytes of the manifest's artifact {@code name}, read through the digest check; empty if it lists none. */
+    public Optional<byte[]> verifiedBytes(String name) throws IOException {
+        Optional<ManifestEntry> entry = manifest.entry(name);
+        if (entry.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            ByteBuffer b = store.get(entry.get());
+            byte[] bytes = new byte[b.remaining()];
+            b.get(bytes);
+            return Optional.of(bytes);
+        } catch (BootRefusal r) {
+            throw new IOException(name + ": " + r.getMessage(), r);
+        }
+    }
+
     public BootManifest manifest() {
         return manifest;
     }

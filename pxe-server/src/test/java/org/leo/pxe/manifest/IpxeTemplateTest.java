@@ -51,6 +51,18 @@ class IpxeTemplateTest {
                 .hasMessage("not printable ASCII without '@': 'a@b.efi'");
     }
 
+    /** The command line PCR 12 must hold: "leo-hpc.efi" and the chain's arguments, single-spaced as iPXE joins them. */
+    @Test
+    void theUkisCommandLineIsWhatIpxePassesIt() {
+        IpxeTemplate t = parse(IpxeTemplate.forImage("leo-hpc", "amd64", "vmlinuz", "initrd.img", IpxeTemplate.UKI, "console=ttyS0  panic=10"));
+        assertThat(t.ukiCommandLine("ab".repeat(32), "10.77.0.1", "")).contains("leo-hpc.efi console=ttyS0 panic=10 leo.nonce="
+                + "ab".repeat(32) + " leo.server=10.77.0.1");
+        assertThat(t.ukiCommandLine("ab".repeat(32), "10.77.0.1", "leo.ca=cd")).contains("leo-hpc.efi console=ttyS0 panic=10 leo.nonce="
+                + "ab".repeat(32) + " leo.server=10.77.0.1 leo.ca=cd");
+        assertThat(parse(IpxeTemplate.forImage("i", "amd64", "vmlinuz", "initrd.img", "quiet")).ukiCommandLine("ab".repeat(32), "s", ""))
+                .isEmpty();
+    }
+
     @Test
     void malformedTemplatesAreRefusedWithASentence() {
         assertThatThrownBy(() -> parse("kernel x @LEO_NONCE@ @LEO_SERVER@\n")).hasMessageContaining("does not start with a '#!ipxe' line");
