@@ -43,6 +43,12 @@ public class AttestHpcCommand implements Callable<Integer> {
         return EnrollmentStore.open(db);
     }
 
+    static java.security.cert.X509Certificate readCertificate(Path file) throws Exception {
+        byte[] bytes = Files.readAllBytes(file);
+        return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(bytes));
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true, header = "Print the pinned TPMs, then the TPMs HPCs showed.")
     static class List implements Callable<Integer> {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/leo", description = "The appliance's data directory. Default: ${DEFAULT-VALUE}.")
@@ -69,17 +75,23 @@ public class AttestHpcCommand implements Callable<Integer> {
     }
 
     @Command(name = "enroll", mixinStandardHelpOptions = true,
-            header = "Pin the TPM an HPC showed as its TPM.",
-            description = {"Pins the EK (and the AK bound to it) that the HPC with --mac showed at its last enrollment attempt, "
-                    + "if its EK fingerprint is --ek-sha256: the fingerprint is the confirmation that the operator checked it. "
-                    + "Exit status: 0 pinned, 1 the HPC showed no TPM or another EK, 2 usage."})
+            header = "Pin the TPM an HPC showed (or whose EK certificate you hold) as its TPM.",
+            description = {"With --ek-sha256: pins the EK (and the AK bound to it) that the HPC with --mac showed at its last "
+                    + "enrollment attempt, if its EK fingerprint is that one: the fingerprint is the operator's confirmation. "
+                    + "With --ek-cert: pins the EK of that certificate (from the TPM's manufacturer, or read from the TPM before the "
+                    + "HPC was installed) before the HPC ever booted; the first attestation key that then activates a credential "
+                    + "under that EK is pinned with it.",
+                    "Exit status: 0 pinned, 1 the HPC showed no TPM or another EK, 2 usage."})
     static class Enroll implements Callable<Integer> {
         @Option(names = "--mac", required = true, paramLabel = "MAC", description = "The HPC.")
         String mac;
 
-        @Option(names = "--ek-sha256", required = true, paramLabel = "HEX",
+        @Option(names = "--ek-sha256", paramLabel = "HEX",
                 description = "SHA-256 of the EK's SubjectPublicKeyInfo, as the refused enrollment and 'list' print it.")
         String ekSha256;
+
+        @Option(names = "--ek-cert", paramLabel = "FILE", description = "The TPM's EK certificate (PEM or DER).")
+        Path ekCert;
 
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/leo", description = "The appliance's data directory. Default: ${DEFAULT-VALUE}.")
         Path dataDir;
@@ -87,6 +99,22 @@ public class AttestHpcCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             String hpc = MacAddress.parse(mac).toString();
+            if ((ekSha256 == null) == (ekCert == null)) {
+                System.err.println("leo attest hpc enroll: give exactly one of --ek-sha256 (the TPM the HPC showed) and --ek-cert");
+                return 2;
+            }
+            if (ekCert != null) {
+                java.security.cert.X509Certificate cert = readCertificate(ekCert);
+                String sha = org.leo.pxe.manifest.Sha256.hex(cert.getPublicKey().getEncoded());
+                Path db = Files.createDirectories(dataDir.resolve("attest")).resolve("enroll.db");
+                try (EnrollmentStore s = EnrollmentStore.open(db)) {
+                    s.pinTpm(new EnrollmentStore.TpmPin(hpc, sha, "", Instant.now(), "leo attest hpc enroll --ek-cert " + ekCert.getFileName()
+                            + " (" + cert.getIssuerX500Principal().getName() + ")"));
+                }
+                System.out.println("pinned for HPC " + hpc + ": EK sha256 " + sha + " (certificate by " + cert.getIssuerX500Principal().getName()
+                        + "); its attestation key is pinned at its first measured enrollment");
+                return 0;
+            }
             try (EnrollmentStore s = store(dataDir)) {
                 Optional<EnrollmentStore.TpmPin> seen = s.seenTpm(hpc);
                 if (seen.isEmpty()) {

@@ -116,7 +116,9 @@ public final class TpmEnrollment {
             throw enroller.refuse(peer, hpc, Status.PERMISSION_DENIED, "HPC " + hpc + " shows the TPM with EK sha256 " + ekSha
                     + ", but the TPM pinned for it has EK sha256 " + pin.get().ekSha256());
         }
-        if (!pin.get().akName().equals(akName)) {
+        // An EK pinned from its certificate alone (leo attest hpc enroll --ek-cert) has no AK yet: the first
+        // AK that activates a credential under it is pinned at the end of that enrollment.
+        if (!pin.get().akName().isEmpty() && !pin.get().akName().equals(akName)) {
             throw enroller.refuse(peer, hpc, Status.PERMISSION_DENIED, "HPC " + hpc + " shows attestation key " + akName
                     + ", but the one pinned with its TPM is " + pin.get().akName());
         }
@@ -185,8 +187,22 @@ public final class TpmEnrollment {
         if (!problems.isEmpty()) {
             throw enroller.refuse(peer, hpc, Status.PERMISSION_DENIED, "measured boot: " + String.join("; ", problems));
         }
+        pinFirstAk(hpc, p.ak());
         return enroller.issue(p.checked(), peer, "measured boot of UKI " + uki.ukiAuthenticode().substring(0, 16) + ".. with boot nonce "
                 + BootCheck.shortHex(p.checked().nonce()) + ", quoted by the pinned TPM");
+    }
+
+    /** Completes a pin made from the EK certificate alone with the AK that just proved to be on that TPM. */
+    private void pinFirstAk(String hpc, AkPublic ak) throws StatusException {
+        try {
+            Optional<EnrollmentStore.TpmPin> pin = store.pinnedTpm(hpc);
+            if (pin.isPresent() && pin.get().akName().isEmpty()) {
+                store.pinTpm(new EnrollmentStore.TpmPin(hpc, pin.get().ekSha256(), HexFormat.of().formatHex(ak.name()), clock.instant(),
+                        pin.get().by() + "; AK pinned at its first measured enrollment"));
+            }
+        } catch (SQLException e) {
+            throw Status.UNAVAILABLE.withDescription("enrollment store: " + e.getMessage()).asException();
+        }
     }
 
     private static String keyOf(X509Certificate tls) {

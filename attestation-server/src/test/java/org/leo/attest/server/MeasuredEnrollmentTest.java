@@ -256,6 +256,30 @@ class MeasuredEnrollmentTest {
                 .anyMatch(m -> m.contains("enrolled: measured boot of UKI " + HEX.formatHex(UKI).substring(0, 16) + ".. with boot nonce"));
     }
 
+    /** 'leo attest hpc enroll --ek-cert': the EK pinned before the HPC ever booted; its AK is pinned by the first enrollment. */
+    @Test
+    void anEkPinnedFromItsCertificateGetsItsAkPinnedByTheFirstMeasuredEnrollment() throws Exception {
+        start(manufacturer);
+        String nonce = appliance.boot(MAC);
+        byte[] log = bootLog(UKI, INITRD, cmdline(nonce));
+        firmware(tpm, log);
+        String ek;
+        String ak;
+        try (Tpm t = Tpm.open(tpm.endpoint())) {
+            ek = Sha256.hex(t.endorsementKey(EkType.RSA_2048).publicKey().getEncoded());
+            ak = HEX.formatHex(t.attestationKey().name());
+        }
+        appliance.store.pinTpm(new EnrollmentStore.TpmPin(MAC.toString(), ek, "", java.time.Instant.now(), "test --ek-cert"));
+        MeasuredEnrollment m = new MeasuredEnrollment(tpm.endpoint(), logFile(log));
+        try (Client c = new Client()) {
+            EnrollChallenge ch = c.begin(m, nonce);
+            assertThat(c.stub.completeEnroll(m.answer(ch)).getHpcId()).isEqualTo(MAC.toString());
+        }
+        EnrollmentStore.TpmPin pinned = appliance.store.pinnedTpm(MAC.toString()).orElseThrow();
+        assertThat(pinned.akName()).isEqualTo(ak);
+        assertThat(pinned.by()).isEqualTo("test --ek-cert; AK pinned at its first measured enrollment");
+    }
+
     @Test
     void anEkCertifiedByAnotherManufacturerIsRefused() throws Exception {
         start(otherManufacturer);
