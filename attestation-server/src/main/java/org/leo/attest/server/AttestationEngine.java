@@ -65,6 +65,7 @@ public final class AttestationEngine implements AutoCloseable {
     private final Appraiser appraiser;
     private final GoldenCheck goldenCheck;
     private final VerdictSink sink;
+    private final Liveness liveness;
     private final ScheduledExecutorService timers;
     private final MeterRegistry registry;
     private final Map<String, HpcSession> sessions = new ConcurrentHashMap<>();
@@ -94,6 +95,7 @@ public final class AttestationEngine implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.liveness = new Liveness(policy, clock, timers, this::conclude);
     }
 
     /** Called for every verdict, after it is logged durably and acted on (tests, dashboard, benchmarks). */
@@ -126,7 +128,7 @@ public final class AttestationEngine implements AutoCloseable {
         synchronized (fresh) {
             issue(fresh);
             scheduleNext(fresh);
-            armDropTimer(fresh, "no attestation stream was opened within " + policy.streamGrace().toSeconds() + " s of the enrollment at "
+            liveness.armDropTimer(fresh, "no attestation stream was opened within " + policy.streamGrace().toSeconds() + " s of the enrollment at "
                     + clock.instant());
         }
     }
@@ -250,60 +252,9 @@ public final class AttestationEngine implements AutoCloseable {
             if (timers.isShutdown() || s.ended) {
                 return; // the server is stopping: a stream it cancels itself is not a drop
             }
-            armDropTimer(s, "attestation stream from " + link.peer() + " dropped at " + clock.instant() + " (" + why
+            liveness.armDropTimer(s, "attestation stream from " + link.peer() + " dropped at " + clock.instant() + " (" + why
                     + ") and was not re-opened within " + policy.streamGrace().toSeconds() + " s");
         }
-    }
-
-    private void armDropTimer(HpcSession s, String why) {
-        Instant since = clock.instant();
-        s.dropTimer = timers.schedule(() -> dropped(s, since, why), policy.streamGrace().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void dropped(HpcSession s, Instant since, String why) {
-        Verdict v;
-        synchronized (s) {
-            if (s.ended || !(s.connection instanceof HpcSession.Offline off) || off.dropReported()) {
-                return;
-            }
-            s.connection = new HpcSession.Offline(off.since(), true);
-            Findings f = new Findings(s.hpc, policy);
-            f.add("stream", "stream.dropped", "an open attestation stream", "none since " + since,
-                    why);
-            v = new Verdict(s.hpc, 0, f.list());
-            unresponsive(s, since);
-        }
-        conclude(v);
-    }
-
-    /** The HPC stopped answering at {@code since}: the silence bound starts, unless it already runs. */
-    private void unresponsive(HpcSession s, Instant since) {
-        if (s.unresponsiveSince != null) {
-            return;
-        }
-        s.unresponsiveSince = since;
-        armSilence(s, Duration.between(clock.instant(), since.plus(policy.silenceBound())));
-    }
-
-    private void armSilence(HpcSession s, Duration in) {
-        s.silenceTimer = timers.schedule(() -> silent(s), Math.max(0, in.toMillis()), TimeUnit.MILLISECONDS);
-    }
-
-    private void silent(HpcSession s) {
-        Verdict v;
-        synchronized (s) {
-            if (s.ended || s.unresponsiveSince == null) {
-                return;
-            }
-            Duration quiet = Duration.between(s.unresponsiveSince, clock.instant());
-            Findings f = new Findings(s.hpc, policy);
-            f.add("agent", "agent.silent", "an answer within " + policy.silenceBound().toSeconds() + " s", "none for " + quiet.toSeconds() + " s",
-                    "no valid answer since " + s.unresponsiveSince + " (" + quiet.toSeconds() + " s; "
-                            + (s.link() == null ? "no stream open" : "stream open from " + s.link().peer()) + ")");
-            v = new Verdict(s.hpc, 0, f.list());
-            armSilence(s, policy.silenceBound()); // still silent after another bound: contained again (within the cool-down rules)
-        }
-        conclude(v);
     }
 
     /** Evidence arrived on {@code link}. Refused evidence closes the stream with a status saying why. */
@@ -338,11 +289,7 @@ public final class AttestationEngine implements AutoCloseable {
             }
             s.answered.put(id, clock.instant());
             s.lastSequence = yes.body().getSequence();
-            s.unresponsiveSince = null;
-            if (s.silenceTimer != null) {
-                s.silenceTimer.cancel(false);
-                s.silenceTimer = null;
-            }
+            liveness.answered(s);
             challenge = out.challenge();
             sentAt = out.sentAt();
             if (out.baseline() && s.golden() == null) {
@@ -435,7 +382,7 @@ public final class AttestationEngine implements AutoCloseable {
                             + ", " + o.challenge().getChecksCount() + " checks) by its deadline " + o.deadline()
                             + (s.link() == null ? "; the HPC has no open stream" : ""));
             v = new Verdict(s.hpc, id, f.list());
-            unresponsive(s, o.deadline());
+            liveness.unresponsive(s, o.deadline());
         }
         CompletableFuture<Relayed> relay = relays.remove(id);
         if (relay != null) {
