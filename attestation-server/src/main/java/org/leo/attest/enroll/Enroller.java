@@ -267,7 +267,9 @@ public final class Enroller {
     }
 
     /** Logs a refusal (durably), counts it against the peer, and returns the status to throw. */
-    public StatusException refuse(InetAddress peer, String hpc, Status status, String why) {
+    public StatusException refuse(InetAddress peer, String hpc, Status status, String reason) {
+        // The reason may quote the HPC (a certificate's names, a parser's view of its bytes): escaped once, here.
+        String why = Printable.of(reason, Printable.MAX_SENTENCE * 2);
         if (status.getCode() != Status.Code.RESOURCE_EXHAUSTED) {
             Deque<Instant> q = failures.computeIfAbsent(peer, p -> new ArrayDeque<>());
             synchronized (q) {
