@@ -85,6 +85,16 @@ public class AttestOptions {
         }
     }
 
+    /** What cannot start, said before any port opens: a policy that does not load, tpm.required=true without --attest-ek-roots. */
+    java.util.Optional<String> problem() throws IOException {
+        Policy p = policy == null ? Policy.defaults() : Policy.load(policy);
+        if (p.tpmRequired() && ekRoots == null) {
+            return java.util.Optional.of("the attestation policy's tpm.required=true needs --attest-ek-roots DIR (the manufacturer CA"
+                    + " certificates HPC EK certificates chain to); or set tpm.required=false in --attest-policy to enroll HPCs without a TPM");
+        }
+        return java.util.Optional.empty();
+    }
+
     AttestationNode start(PxeServer pxe, Path dataDir, String host, MeterRegistry registry) throws Exception {
         Policy p = policy == null ? Policy.defaults() : Policy.load(policy);
         AttestationNode.Config c = new AttestationNode.Config(dataDir.resolve("attest"), new InetSocketAddress(host, enrollPort),

@@ -236,6 +236,12 @@ public class PxeServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PxeConfig config = toConfig();
+        if (attest.enabled) {
+            java.util.Optional<String> problem = attest.problem();
+            if (problem.isPresent()) {
+                throw usage(problem.get());
+            }
+        }
         MeterRegistry registry = new SimpleMeterRegistry();
         CountDownLatch stopped = new CountDownLatch(1);
         try (PxeServer server = new PxeServer(config, registry)) {
