@@ -236,12 +236,7 @@ public class PxeServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PxeConfig config = toConfig();
-        if (attest.enabled) {
-            java.util.Optional<String> problem = attest.problem();
-            if (problem.isPresent()) {
-                throw usage(problem.get());
-            }
-        }
+
         MeterRegistry registry = new SimpleMeterRegistry();
         CountDownLatch stopped = new CountDownLatch(1);
         try (PxeServer server = new PxeServer(config, registry)) {
@@ -305,6 +300,17 @@ public class PxeServeCommand implements Callable<Integer> {
 
     /** Turns the options into the library configuration, naming both options of any invalid combination. */
     PxeConfig toConfig() {
+        if (attest.enabled) { // an invalid attestation set-up is refused before any port opens
+            java.util.Optional<String> problem;
+            try {
+                problem = attest.problem();
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw usage("--attest-policy: " + e.getMessage());
+            }
+            if (problem.isPresent()) {
+                throw usage(problem.get());
+            }
+        }
         Inet4Address server = serverAddress();
         if (proxyDhcp && noDhcp) {
             throw usage("--proxy-dhcp and --no-dhcp contradict each other");

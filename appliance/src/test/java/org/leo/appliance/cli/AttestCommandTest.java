@@ -131,7 +131,7 @@ class AttestCommandTest {
         String fingerprint = ca.out().substring("sha256:".length(), "sha256:".length() + 64);
         PxeServeCommand cmd = new PxeServeCommand();
         new CommandLine(cmd).parseArgs("--address", "10.77.0.1", "--enroll", "52:54:00:77:00:10=10.77.0.10", "--data-dir", dir.toString(),
-                "--attest", "--attest-enroll-port", "7443", "--attest-port", "7444");
+                "--attest", "--attest-enroll-port", "7443", "--attest-port", "7444", "--attest-ek-roots", dir.toString());
         IpxeScriptConfig script = cmd.toConfig().script();
         assertThat(script.extraArgs()).isEqualTo("console=ttyS0 leo.ca=" + fingerprint + " leo.attest=7443:7444");
     }

@@ -85,6 +85,8 @@ class PxeServeCommandTest {
                 "--address", "10.0.0.1", "--enroll", "52:54:00:77:00=10.0.0.5");
         assertRejected("--pool 10.0.0.9: expected FIRST-LAST", "--address", "10.0.0.1", "--serve-unknown", "--pool", "10.0.0.9");
         assertRejected("--interface leo-no-such-if0: no such interface", "--interface", "leo-no-such-if0");
+        assertRejected("the attestation policy's tpm.required=true needs --attest-ek-roots DIR",
+                "--address", "10.0.0.1", "--no-dhcp", "--attest");
     }
 
     @Test
