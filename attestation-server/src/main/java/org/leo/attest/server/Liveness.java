@@ -75,9 +75,14 @@ final class Liveness {
                     "no valid answer since " + s.unresponsiveSince + " (" + quiet.toSeconds() + " s; "
                             + (s.link() == null ? "no stream open" : "stream open from " + s.link().peer()) + ")");
             v = new Verdict(s.hpc, 0, f.list());
-            armSilence(s, policy.silenceBound()); // still silent after another bound: contained again (within the cool-down rules)
+            // Still silent after another bound (at least a mean challenge interval: a bound of 0 must not loop): contained again.
+            armSilence(s, max(policy.silenceBound(), policy.meanInterval()));
         }
         conclude.accept(v);
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** A valid answer arrived: the HPC answers again. Caller holds the monitor. */

@@ -43,7 +43,8 @@ public final class AttestBenchServer {
         Policy policy = Policy.of(Map.of("challenge.mean-seconds", args[4], "challenge.min-seconds", "0.05",
                 "challenge.max-seconds", String.valueOf(Math.max(30, 3 * Double.parseDouble(args[4]))), "challenge.deadline-seconds", "10",
                 "check.os.probability", "1", "check.hardware.probability", "0.7", "check.network.probability", "0.7",
-                "action.critical", "record,alert", "action.error", "record,alert"));
+                "action.critical", "record,alert", "action.error", "record,alert",
+                "tpm.required", "false")); // simulated agents have no TPM: the capacity of the attestation loop is measured
         BootManifest manifest = new BootManifest("bench", Instant.EPOCH, List.of(
                 new ManifestEntry("initrd.img", 2000, AttestBenchAgents.INITRD_SHA), new ManifestEntry("vmlinuz", 1000, AttestBenchAgents.KERNEL_SHA)));
         AttestationNode node = AttestationNode.start(new AttestationNode.Config(Path.of(args[0]),
