@@ -92,7 +92,7 @@ final class LatencyRig implements AutoCloseable {
         };
         node = AttestationNode.start(new AttestationNode.Config(dir.resolve("pi"), new InetSocketAddress("127.0.0.1", 0),
                         new InetSocketAddress("127.0.0.1", 0), List.of("127.0.0.1"), policy, Duration.ofHours(1),
-                        List.of("vmlinuz", "initrd.img"), Duration.ofHours(1)),
+                        List.of(List.of("vmlinuz", "initrd.img")), Duration.ofHours(1)),
                 boots::latestBoot, a -> Optional.of(MAC), manifest, recorder, NetworkControl.NONE, TaskControl.NONE,
                 Clock.systemUTC(), new SimpleMeterRegistry());
         node.engine().onVerdict(v -> seen.add(new Seen(System.nanoTime(), v)));
