@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,14 +18,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.leo.attest.log.ChainedEntry;
 import org.leo.attest.log.LogEntry;
-import org.leo.image.CpioWriter;
 import org.leo.image.DebCache;
 import org.leo.image.HpcImageBuilder;
 import org.leo.image.HpcUki;
@@ -83,8 +80,6 @@ class MeasuredBootIT {
     /** The MAC {@link HpcAttestationIT#entries} reads the attestation log for. */
     private static final MacAddress MAC = MacAddress.parse("52:54:00:77:00:10");
     private static final String NETNS_BASE = "lmb";
-    /** The image's own kernel arguments ({@code HpcImageBuilder.kernelArguments("amd64")}): the rogue UKI's .cmdline. */
-    private static final String IMAGE_KERNEL_ARGS = "console=tty0 console=ttyS0,115200 panic=10 quiet loglevel=4";
     private static final int HTTP_PORT = 8080;
     private static final int VM_MEMORY_MIB = 1024;
 
@@ -269,7 +264,7 @@ class MeasuredBootIT {
         boolean passed = false;
         try (NetNsTopology topo = NetNsTopology.create(NETNS_BASE);
              LeoPxeServer server = measuredServer(run, withTpm)) {
-            Path esp = rogueEsp(run.resolve("rogue"), topo.pi().address());
+            Path esp = RogueUki.esp(run.resolve("rogue"), image, uki, stubRoot, topo.pi().address() + ":" + HTTP_PORT);
             BootRoot root = bootRoot(run, topo);
             server.start(topo.pi(), root, BootMode.TFTP);
             Instant powerOnAt = Instant.now();
@@ -361,76 +356,6 @@ class MeasuredBootIT {
         Files.copy(uki.uki(), root.dir().resolve(IpxeTemplate.UKI));
         Files.copy(uki.measurementsFile(), root.dir().resolve(HpcUki.MEASUREMENTS));
         return root;
-    }
-
-    /**
-     * The owner's disk: {@code EFI/BOOT/BOOTX64.EFI} is a UKI of the image's stub and kernel with
-     * the image's initrd followed by a small archive whose {@code /init} (the later entry wins) is
-     * {@link #rogueInit}.
-     */
-    private static Path rogueEsp(Path dir, String server) throws IOException {
-        Path build = Files.createDirectories(dir.resolve("build"));
-        ByteArrayOutputStream overlay = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(overlay)) {
-            CpioWriter.write(List.of(CpioWriter.Entry.file("init", 0755, rogueInit(server).getBytes(StandardCharsets.US_ASCII))),
-                    1_764_547_200L, gz);
-        }
-        Path initrd = build.resolve("rogue-initrd.img");
-        Files.copy(image.initrd(), initrd);
-        Files.write(initrd, overlay.toByteArray(), java.nio.file.StandardOpenOption.APPEND);
-        HpcUki.Built rogue = HpcUki.build(stubRoot, "amd64", image.vmlinuz(), initrd, "leo-hpc-e2e", IMAGE_KERNEL_ARGS, build);
-        Path esp = dir.resolve("esp");
-        Files.createDirectories(esp.resolve("EFI/BOOT"));
-        Files.move(rogue.uki(), esp.resolve("EFI/BOOT/BOOTX64.EFI"));
-        System.out.printf("rogue UKI: %d bytes, Authenticode %s (the image's: %s), PCR 11 %s%n", rogue.bytes(),
-                HexFormat.of().formatHex(rogue.measurements().authenticode()), HexFormat.of().formatHex(uki.measurements().authenticode()),
-                HexFormat.of().formatHex(rogue.measurements().pcr11()));
-        return esp;
-    }
-
-    /**
-     * What the attacker's {@code /init} does: the image's own start (file systems, drivers, DHCP as
-     * the HPC), then what iPXE would do (fetch the per-boot script and the real UKI), and runs the
-     * real agent with the command line the real UKI would have been given in this boot.
-     */
-    static String rogueInit(String server) {
-        String base = "http://" + server + ":" + HTTP_PORT;
-        return String.join("\n",
-                "#!/bin/sh",
-                "# rogue /init (MeasuredBootIT): the HPC's owner boots this instead of the image",
-                "/bin/busybox --install -s /bin",
-                "export PATH=/bin",
-                "mount -t proc proc /proc",
-                "mount -t sysfs sysfs /sys",
-                "mount -t securityfs securityfs /sys/kernel/security",
-                "mount -t devtmpfs devtmpfs /dev 2>/dev/null",
-                "mount -t tmpfs -o mode=1777 tmpfs /tmp",
-                "mount -t tmpfs tmpfs /run",
-                "pcr() { cat /sys/class/tpm/tpm0/pcr-sha256/$1 2>/dev/null || echo none; }",
-                "echo \"ROGUE-INIT cmdline=[$(cat /proc/cmdline)] pcr4=$(pcr 4) pcr9=$(pcr 9) pcr11=$(pcr 11) pcr12=$(pcr 12)\"",
-                "while read -r m; do insmod \"/lib/modules/$m.ko\" 2>/dev/null; done < /lib/modules/load-order",
-                "ip link set lo up",
-                "IF=",
-                "for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do",
-                "  IF=$(ls /sys/class/net | grep -v '^lo$' | head -n1)",
-                "  [ -n \"$IF\" ] && break",
-                "  sleep 0.2",
-                "done",
-                "ip link set \"$IF\" up",
-                "udhcpc -i \"$IF\" -n -q -t 10 -T 2 -V LeoHpcImage -s /bin/udhcpc-hook >/tmp/udhcpc.log 2>&1 || cat /tmp/udhcpc.log",
-                "echo \"ROGUE-DHCP ip=$(ip -4 -o addr show dev \"$IF\" | awk '{print $4}')\"",
-                "wget -q -O /tmp/boot.ipxe " + base + "/boot.ipxe || echo ROGUE-FETCH-FAILED boot.ipxe",
-                "echo \"ROGUE-SCRIPT $(grep '^chain ' /tmp/boot.ipxe)\"",
-                "wget -q -O /tmp/" + IpxeTemplate.UKI + " " + base + "/" + IpxeTemplate.UKI + " || echo ROGUE-FETCH-FAILED " + IpxeTemplate.UKI,
-                "echo \"ROGUE-FETCHED " + IpxeTemplate.UKI + " $(wc -c < /tmp/" + IpxeTemplate.UKI + ") bytes\"",
-                "CMD=\"" + IpxeTemplate.UKI + " $(sed -n 's/^chain [^ ]* //p' /tmp/boot.ipxe)\"",
-                "echo \"ROGUE-AGENT cmdline=[$CMD]\"",
-                // the agent's OS evidence reads /proc/cmdline: show it the command line it expects too
-                "echo \"$CMD\" > /run/cmdline && mount --bind /run/cmdline /proc/cmdline && echo \"ROGUE-PROC-CMDLINE $(cut -c1-60 /proc/cmdline)\"",
-                "MALLOC_ARENA_MAX=2 HOME=/root /opt/leo/jre/bin/java @/opt/leo/agent.args --cmdline \"$CMD\"",
-                "echo \"LEO-AGENT-EXIT rc=$?\"",
-                "sleep 3600",
-                "");
     }
 
     /** A passed run's directory is deleted; a failed one's is kept for its logs. */
