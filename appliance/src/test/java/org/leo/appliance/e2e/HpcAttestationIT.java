@@ -310,7 +310,7 @@ class HpcAttestationIT {
      * A verdict on a later challenge than {@code baseline}'s own (which is also appraised, against
      * itself) that is not critical, with no critical finding since the baseline.
      */
-    private static ChainedEntry awaitCleanVerdictAfter(LeoPxeServer server, ChainedEntry baseline) throws Exception {
+    static ChainedEntry awaitCleanVerdictAfter(LeoPxeServer server, ChainedEntry baseline) throws Exception {
         String baseChallenge = challengeOf(baseline);
         ChainedEntry clean = awaitEntry(server, baseline.seq(), e -> e.kind() == LogEntry.Kind.VERDICT
                 && !"baseline.taken".equals(e.eventId()) && !e.message().contains(baseChallenge), TIMEOUT);
