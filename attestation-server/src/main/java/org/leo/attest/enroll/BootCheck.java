@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.leo.pxe.boot.BootEvent;
 import org.leo.pxe.boot.BootStage;
@@ -31,7 +30,6 @@ import org.leo.pxe.manifest.ManifestEntry;
 public final class BootCheck {
     /** The nonce the PXE server puts on the kernel command line: 32 bytes, lower-case hex. */
     static final Pattern NONCE = Pattern.compile("[0-9a-f]{64}");
-    private static final Pattern RANGE = Pattern.compile("range (\\d+)-(\\d+)/(\\d+)");
 
     private final BootManifest manifest;
     private final List<List<String>> artifactSets;
@@ -120,15 +118,9 @@ public final class BootCheck {
             if (e.stage() != BootStage.FILE_INCOMPLETE || !e.file().equals(file)) {
                 continue;
             }
-            Matcher m = RANGE.matcher(e.detail());
-            if (m.find() && Long.parseLong(m.group(3)) == size) {
-                long first = Long.parseLong(m.group(1));
-                long last = Long.parseLong(m.group(2));
-                // a part counts only if it was sent completely: bytes == its length
-                if (last >= first && e.bytes() == last - first + 1) {
-                    ranges.merge(first, last, Math::max);
-                }
-            }
+            // The part is a typed fact of the event (SentRange), never read out of its sentence; a part
+            // counts only if it was sent completely: bytes == its length.
+            e.range().filter(r -> r.total() == size && e.bytes() == r.length()).ifPresent(r -> ranges.merge(r.first(), r.last(), Math::max));
         }
         long covered = 0; // [0, covered) is covered
         for (Map.Entry<Long, Long> r : ranges.entrySet()) {

@@ -38,6 +38,12 @@ class BootCheckTest {
         return new BootEvent(T0, Optional.of(MAC), "10.77.0.10:2000", stage, Protocol.HTTP, name, bytes, sha, NONCE, detail);
     }
 
+    /** An HTTP range transfer of bytes first..last of a {@code total}-byte file, {@code bytes} of it sent. */
+    static BootEvent part(String name, long bytes, String sha, long first, long last, long total) {
+        return new BootEvent(T0, Optional.of(MAC), "10.77.0.10:2000", BootStage.FILE_INCOMPLETE, Protocol.HTTP, name, bytes, sha, NONCE,
+                "HTTP 10.77.0.10 sent a part", Optional.of(new org.leo.pxe.boot.SentRange(first, last, total)));
+    }
+
     static BootSession session(BootEvent... files) {
         List<LoggedEvent> events = new ArrayList<>();
         events.add(new LoggedEvent(1, new BootEvent(T0, Optional.of(MAC), "10.77.0.10:2000", BootStage.SCRIPT_SERVED, Protocol.HTTP,
@@ -75,14 +81,22 @@ class BootCheckTest {
     @Test
     void aResumedHttpDownloadCountsWhenItsPartsCoverTheFile() {
         BootEvent k = file(BootStage.FILE_SERVED, "vmlinuz", 1000, K, "");
-        BootSession covered = session(k, file(BootStage.FILE_INCOMPLETE, "initrd.img", 700, "aa", "HTTP x sent 700 of 2000 bytes range 0-699/2000"),
-                file(BootStage.FILE_INCOMPLETE, "initrd.img", 1300, "bb", "HTTP x range 700-1999/2000"));
+        BootSession covered = session(k, part("initrd.img", 700, "aa", 0, 699, 2000),
+                part("initrd.img", 1300, "bb", 700, 1999, 2000));
         assertThat(check.problems(covered, NONCE, Map.of(), T0)).isEmpty();
-        BootSession gap = session(k, file(BootStage.FILE_INCOMPLETE, "initrd.img", 700, "aa", "range 0-699/2000"),
-                file(BootStage.FILE_INCOMPLETE, "initrd.img", 1000, "bb", "range 1000-1999/2000"));
+        BootSession gap = session(k, part("initrd.img", 700, "aa", 0, 699, 2000),
+                part("initrd.img", 1000, "bb", 1000, 1999, 2000));
         assertThat(check.problems(gap, NONCE, Map.of(), T0)).containsExactly("initrd.img was not fetched whole during this boot");
-        BootSession cut = session(k, file(BootStage.FILE_INCOMPLETE, "initrd.img", 500, "aa", "range 0-1999/2000")); // a part cut short
+        BootSession cut = session(k, part("initrd.img", 500, "aa", 0, 1999, 2000)); // a part cut short
         assertThat(check.problems(cut, NONCE, Map.of(), T0)).containsExactly("initrd.img was not fetched whole during this boot");
+    }
+
+    /** The part is a typed fact of the event: a sentence that only says "range 0-1999/2000" counts for nothing. */
+    @Test
+    void aPartIsNeverReadOutOfTheEventsSentence() {
+        BootEvent k = file(BootStage.FILE_SERVED, "vmlinuz", 1000, K, "");
+        BootSession claimed = session(k, file(BootStage.FILE_INCOMPLETE, "initrd.img", 2000, "aa", "range 0-1999/2000"));
+        assertThat(check.problems(claimed, NONCE, Map.of(), T0)).containsExactly("initrd.img was not fetched whole during this boot");
     }
 
     @Test
@@ -110,8 +124,8 @@ class BootCheckTest {
         assertThat(kernelOrUki.problems(uki, NONCE, Map.of(), T0.plusSeconds(30))).isEmpty();
         BootSession bios = session(file(BootStage.FILE_SERVED, "vmlinuz", 1000, K, ""), file(BootStage.FILE_SERVED, "initrd.img", 2000, I, ""));
         assertThat(kernelOrUki.problems(bios, NONCE, Map.of(), T0.plusSeconds(30))).isEmpty();
-        BootSession resumed = session(file(BootStage.FILE_INCOMPLETE, "leo-hpc.efi", 1500, "aa", "range 0-1499/3500"),
-                file(BootStage.FILE_INCOMPLETE, "leo-hpc.efi", 2000, "bb", "range 1500-3499/3500"));
+        BootSession resumed = session(part("leo-hpc.efi", 1500, "aa", 0, 1499, 3500),
+                part("leo-hpc.efi", 2000, "bb", 1500, 3499, 3500));
         assertThat(kernelOrUki.problems(resumed, NONCE, Map.of(), T0.plusSeconds(30))).isEmpty();
         // without the UKI as an alternative, the same UEFI boot is refused as before
         assertThat(check.problems(uki, NONCE, Map.of(), T0.plusSeconds(30))).containsExactly(
@@ -121,7 +135,7 @@ class BootCheckTest {
     @Test
     void aBootThatFetchedNeitherSetWholeNamesWhatEachLacks() {
         BootSession s = session(file(BootStage.FILE_SERVED, "vmlinuz", 1000, K, ""),
-                file(BootStage.FILE_INCOMPLETE, "leo-hpc.efi", 500, "aa", "range 0-1499/3500"));
+                part("leo-hpc.efi", 500, "aa", 0, 1499, 3500));
         assertThat(kernelOrUki.problems(s, NONCE, Map.of("leo-hpc.efi", "77".repeat(32)), T0.plusSeconds(30))).containsExactly(
                 "the agent says it booted leo-hpc.efi with sha256 7777777777777777.., the manifest says 6666666666666666..",
                 "no set of boot artifacts was fetched whole during this boot: vmlinuz and initrd.img (initrd.img not), nor leo-hpc.efi (leo-hpc.efi not)");

@@ -19,11 +19,19 @@ import org.leo.pxe.net.MacAddress;
  * @param bytes     payload bytes sent (file stages), else 0
  * @param sha256Hex digest of what was sent (file stages), else empty
  * @param bootNonce the per-boot nonce (script and later stages of the same boot), else empty
- * @param detail    a short human sentence: why, with which options, which address
+ * @param detail    a short human sentence: why, with which options, which address (for people, never parsed)
+ * @param range     for a file stage of an HTTP range request: which part of the file was asked for
  */
 public record BootEvent(Instant at, Optional<MacAddress> mac, String client, BootStage stage, Protocol protocol,
-                        String file, long bytes, String sha256Hex, String bootNonce, String detail) {
+                        String file, long bytes, String sha256Hex, String bootNonce, String detail, Optional<SentRange> range) {
+    /** An event about a whole file, or no file. */
+    public BootEvent(Instant at, Optional<MacAddress> mac, String client, BootStage stage, Protocol protocol,
+                     String file, long bytes, String sha256Hex, String bootNonce, String detail) {
+        this(at, mac, client, stage, protocol, file, bytes, sha256Hex, bootNonce, detail, Optional.empty());
+    }
+
     public BootEvent {
+        Objects.requireNonNull(range, "range");
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(mac, "mac");
         Objects.requireNonNull(client, "client");

@@ -11,6 +11,16 @@ import java.time.Duration;
  * @param complete       true when the client acknowledged (TFTP) or the connection flushed (HTTP) everything
  * @param elapsed        from request to the end of the transfer
  * @param note           why it ended if not complete (e.g. "client aborted after OACK: size probe"), else empty
+ * @param range          the part of the file this transfer was asked for (an HTTP range), if not the whole
  */
-public record TransferResult(long bytesSent, String sentSha256Hex, boolean complete, Duration elapsed, String note) {
+public record TransferResult(long bytesSent, String sentSha256Hex, boolean complete, Duration elapsed, String note,
+                             java.util.Optional<SentRange> range) {
+    public TransferResult {
+        java.util.Objects.requireNonNull(range, "range");
+    }
+
+    /** A transfer of the whole file. */
+    public TransferResult(long bytesSent, String sentSha256Hex, boolean complete, Duration elapsed, String note) {
+        this(bytesSent, sentSha256Hex, complete, elapsed, note, java.util.Optional.empty());
+    }
 }

@@ -14,6 +14,7 @@ import java.util.Optional;
 import org.leo.pxe.boot.BootEvent;
 import org.leo.pxe.boot.BootEventSink;
 import org.leo.pxe.boot.BootStage;
+import org.leo.pxe.boot.SentRange;
 import org.leo.pxe.boot.Protocol;
 import org.leo.pxe.net.MacAddress;
 import org.slf4j.Logger;
@@ -29,21 +30,36 @@ import org.slf4j.LoggerFactory;
  */
 public final class SqliteBootEventLog implements BootEventSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteBootEventLog.class);
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = 2;
     /** Most rows any query returns: a query is for a screen or one boot, not a dump. */
     public static final int MAX_QUERY_ROWS = 10_000;
     /** Longest text column value kept; longer values (only possible from a buggy caller) are cut. */
     static final int MAX_TEXT = 1024;
 
-    private static final String COLUMNS = "id, at, mac, client, stage, protocol, file, bytes, sha256, nonce, detail";
+    private static final String COLUMNS = "id, at, mac, client, stage, protocol, file, bytes, sha256, nonce, detail, range_first, range_last, range_total";
 
     private final Connection db;
     private final PreparedStatement insert;
 
     private SqliteBootEventLog(Connection db) throws SQLException {
         this.db = db;
-        this.insert = db.prepareStatement("INSERT INTO boot_event(at, mac, client, stage, protocol, file, bytes, sha256, nonce, detail)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        this.insert = db.prepareStatement("INSERT INTO boot_event(at, mac, client, stage, protocol, file, bytes, sha256, nonce, detail,"
+                + " range_first, range_last, range_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    }
+
+    /** Schema 2: the part of a file an HTTP range request carried, as columns (a log of schema 1 gains them, empty). */
+    private static void addRangeColumns(Connection c, Statement st) throws SQLException {
+        boolean has = false;
+        try (ResultSet rs = st.executeQuery("PRAGMA table_info(boot_event)")) {
+            while (rs.next()) {
+                has |= rs.getString("name").equals("range_first");
+            }
+        }
+        if (!has) {
+            st.execute("ALTER TABLE boot_event ADD COLUMN range_first INTEGER");
+            st.execute("ALTER TABLE boot_event ADD COLUMN range_last INTEGER");
+            st.execute("ALTER TABLE boot_event ADD COLUMN range_total INTEGER");
+        }
     }
 
     /** Opens (creating if needed) the log at {@code file}. */
@@ -64,6 +80,7 @@ public final class SqliteBootEventLog implements BootEventSink, AutoCloseable {
                         + " nonce TEXT NOT NULL,"
                         + " detail TEXT NOT NULL)");
                 st.execute("CREATE INDEX IF NOT EXISTS boot_event_mac_id ON boot_event(mac, id)");
+                addRangeColumns(c, st);
                 st.execute("PRAGMA user_version=" + SCHEMA_VERSION);
             }
             return new SqliteBootEventLog(c);
@@ -109,6 +126,15 @@ public final class SqliteBootEventLog implements BootEventSink, AutoCloseable {
         insert.setString(8, cut(event.sha256Hex()));
         insert.setString(9, cut(event.bootNonce()));
         insert.setString(10, cut(event.detail()));
+        if (event.range().isPresent()) {
+            insert.setLong(11, event.range().get().first());
+            insert.setLong(12, event.range().get().last());
+            insert.setLong(13, event.range().get().total());
+        } else {
+            insert.setNull(11, java.sql.Types.INTEGER);
+            insert.setNull(12, java.sql.Types.INTEGER);
+            insert.setNull(13, java.sql.Types.INTEGER);
+        }
     }
 
     /** Records {@code event} and returns its id once committed. */
@@ -186,8 +212,20 @@ public final class SqliteBootEventLog implements BootEventSink, AutoCloseable {
                 mac == null ? Optional.empty() : Optional.of(MacAddress.parse(mac)),
                 rs.getString(4), BootStage.valueOf(rs.getString(5)),
                 protocol == null ? null : Protocol.valueOf(protocol),
-                rs.getString(7), rs.getLong(8), rs.getString(9), rs.getString(10), rs.getString(11));
+                rs.getString(7), rs.getLong(8), rs.getString(9), rs.getString(10), rs.getString(11), range(rs));
         return new LoggedEvent(rs.getLong(1), e);
+    }
+
+    private static Optional<SentRange> range(ResultSet rs) throws SQLException {
+        long first = rs.getLong(12);
+        if (rs.wasNull()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new SentRange(first, rs.getLong(13), rs.getLong(14)));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // our own rows are well-formed; a damaged one counts as no part
+        }
     }
 
     private static int clamp(int limit) {

@@ -173,7 +173,7 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         onLoop(ctx, () -> sendFile(ctx, request, file, range, head, keepAlive, start),
-                () -> finish(request, file, file.view(), 0, false, start, "server shutting down"));
+                () -> finish(request, file, file.view(), 0, false, start, "server shutting down", java.util.Optional.empty()));
     }
 
     private static void onLoop(ChannelHandlerContext ctx, Runnable task, Runnable ifRejected) {
@@ -189,7 +189,7 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
     private void sendFile(ChannelHandlerContext ctx, BootRequest request, ServedFile file, String rangeHeader, boolean head,
                           boolean keepAlive, long start) {
         if (!ctx.channel().isActive()) {
-            finish(request, file, file.view(), 0, false, start, "connection closed before the response");
+            finish(request, file, file.view(), 0, false, start, "connection closed before the response", java.util.Optional.empty());
             busy = false;
             return;
         }
@@ -199,7 +199,7 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
             FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
             resp.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size);
             resp.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
-            finish(request, file, file.view(), 0, false, start, "range not satisfiable: " + BootPath.printable(rangeHeader));
+            finish(request, file, file.view(), 0, false, start, "range not satisfiable: " + BootPath.printable(rangeHeader), java.util.Optional.empty());
             write(ctx, resp, keepAlive);
             return;
         }
@@ -224,12 +224,14 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
             body.limit((int) (range.last() + 1)).position((int) range.first());
             body = body.slice();
         }
-        String note = partial ? "range " + range.first() + "-" + range.last() + "/" + size : "";
+        java.util.Optional<org.leo.pxe.boot.SentRange> sentRange = partial
+                ? java.util.Optional.of(new org.leo.pxe.boot.SentRange(range.first(), range.last(), size)) : java.util.Optional.empty();
+        String note = sentRange.map(Object::toString).orElse("");
         ctx.write(resp);
         if (head) {
             ByteBuffer empty = body;
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener((ChannelFutureListener) f -> {
-                finish(request, file, empty, 0, false, start, "HEAD");
+                finish(request, file, empty, 0, false, start, "HEAD", java.util.Optional.empty());
                 afterResponse(ctx, f.isSuccess() && keepAlive);
             });
             return;
@@ -237,7 +239,7 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
         ByteBuffer sent = body;
         new BodyWriter(ctx, body, metrics, (written, complete) -> {
             finish(request, file, sent, written, complete, start, complete ? note
-                    : (note.isEmpty() ? "" : note + ", ") + "connection closed after " + written + " of " + sent.remaining() + " bytes");
+                    : (note.isEmpty() ? "" : note + ", ") + "connection closed after " + written + " of " + sent.remaining() + " bytes", sentRange);
             if (!complete) {
                 ctx.close();
             }
@@ -246,14 +248,15 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Hashes the first {@code sent} bytes of {@code body} and reports the transfer, off the event loop. */
-    private void finish(BootRequest request, ServedFile file, ByteBuffer body, long sent, boolean complete, long start, String note) {
+    private void finish(BootRequest request, ServedFile file, ByteBuffer body, long sent, boolean complete, long start, String note,
+                        java.util.Optional<org.leo.pxe.boot.SentRange> sentRange) {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         Runnable report = () -> {
             try {
                 ByteBuffer b = body.duplicate();
                 b.limit(b.position() + (int) sent);
                 String sha = sent == 0 ? EMPTY_SHA256 : Sha256.hex(b);
-                files.finished(request, file, new TransferResult(sent, sha, complete, elapsed, note));
+                files.finished(request, file, new TransferResult(sent, sha, complete, elapsed, note, sentRange));
             } catch (RuntimeException e) {
                 LOG.error("HTTP {} {}: reporting the transfer failed", request.client(), file.name(), e);
             }

@@ -255,7 +255,7 @@ public final class ManifestBootFiles implements BootFiles {
             return; // SCRIPT_SERVED was recorded when the script was made
         }
         safeRecord(new BootEvent(Instant.now(), file.mac(), client, whole ? BootStage.FILE_SERVED : BootStage.FILE_INCOMPLETE,
-                request.protocol(), file.name(), result.bytesSent(), result.sentSha256Hex(), nonce, detail));
+                request.protocol(), file.name(), result.bytesSent(), result.sentSha256Hex(), nonce, detail, result.range()));
     }
 
     private static String who(Optional<MacAddress> mac) {

@@ -69,6 +69,26 @@ class SqliteBootEventLogTest {
         }
     }
 
+    /** The part of a file an HTTP range carried is kept as columns, typed; a log written before they existed gains them, empty. */
+    @Test
+    void aSentRangeRoundTripsAndAnOlderLogGainsTheColumns() throws Exception {
+        Path db = tmp.resolve("old.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE boot_event (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, mac TEXT, client TEXT NOT NULL,"
+                    + " stage TEXT NOT NULL, protocol TEXT, file TEXT NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+                    + " nonce TEXT NOT NULL, detail TEXT NOT NULL)");
+            st.execute("INSERT INTO boot_event(at, mac, client, stage, protocol, file, bytes, sha256, nonce, detail) VALUES ('"
+                    + Instant.EPOCH + "', '" + A + "', 'c', 'FILE_INCOMPLETE', 'HTTP', 'initrd.img', 700, 'aa', 'n', 'range 0-699/2000')");
+        }
+        try (SqliteBootEventLog log = SqliteBootEventLog.open(db)) {
+            log.record(new BootEvent(Instant.EPOCH, Optional.of(A), "c", BootStage.FILE_INCOMPLETE, Protocol.HTTP, "initrd.img", 1300, "bb",
+                    "n", "HTTP sent a part", Optional.of(new org.leo.pxe.boot.SentRange(700, 1999, 2000))));
+            List<BootEvent> got = log.eventsFor(A, 10);
+            assertThat(got).extracting(BootEvent::range).containsExactly(Optional.empty(),
+                    Optional.of(new org.leo.pxe.boot.SentRange(700, 1999, 2000)));
+        }
+    }
+
     @Test
     void latestBootStartsAtTheLastScript() throws Exception {
         try (SqliteBootEventLog log = SqliteBootEventLog.open(tmp.resolve("events.db"))) {

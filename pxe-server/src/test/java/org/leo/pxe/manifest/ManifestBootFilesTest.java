@@ -152,9 +152,11 @@ class ManifestBootFilesTest {
     void completedRangeResponseIsRecordedAsAPartNotAsUnfinished() throws Exception {
         ServedFile f = open("vmlinuz");
         BootRequest req = new BootRequest(Protocol.HTTP, HPC, "vmlinuz");
-        files.finished(req, f, new TransferResult(13, Sha256.hex(new byte[13]), true, Duration.ofMillis(5), "range 500-512/513"));
+        files.finished(req, f, new TransferResult(13, Sha256.hex(new byte[13]), true, Duration.ofMillis(5), "range 500-512/513",
+                java.util.Optional.of(new org.leo.pxe.boot.SentRange(500, 512, 513))));
         files.finished(req, f, new TransferResult(13, Sha256.hex(new byte[13]), false, Duration.ofMillis(5), "connection closed"));
         assertThat(events).extracting(BootEvent::stage).containsExactly(BootStage.FILE_INCOMPLETE, BootStage.FILE_INCOMPLETE);
+        assertThat(events.get(0).range()).contains(new org.leo.pxe.boot.SentRange(500, 512, 513));
         assertThat(events.get(0).detail()).contains("sent a part, 13 of 513 bytes").contains("range 500-512/513")
                 .doesNotContain("did not finish");
         assertThat(events.get(1).detail()).contains("did not finish 13 of 513 bytes");
