@@ -26,8 +26,8 @@ import org.leo.attest.log.AttestationLog;
 import org.leo.attest.log.LogEntry;
 import org.leo.attest.server.AttestationEngine;
 import org.leo.attest.server.AttestationServer;
-import org.leo.pxe.boot.ClientDirectory;
-import org.leo.pxe.manifest.BootManifest;
+import org.leo.boot.net.ClientDirectory;
+import org.leo.boot.manifest.BootManifest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

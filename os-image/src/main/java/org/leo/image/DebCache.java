@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import org.leo.pxe.manifest.Sha256;
+import org.leo.boot.manifest.Sha256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
-import org.leo.pxe.manifest.IpxeTemplate;
-import org.leo.pxe.manifest.ManifestTool;
+import org.leo.boot.manifest.IpxeTemplate;
+import org.leo.boot.manifest.ManifestTool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -10,7 +10,7 @@ import org.leo.image.pe.PeFormatException;
 import org.leo.image.pe.PeImage;
 import org.leo.image.pe.UkiBuilder;
 import org.leo.image.pe.UkiMeasurements;
-import org.leo.pxe.manifest.IpxeTemplate;
+import org.leo.boot.manifest.IpxeTemplate;
 
 /**
  * The image's unified kernel image, {@value IpxeTemplate#UKI}: the pinned systemd-stub

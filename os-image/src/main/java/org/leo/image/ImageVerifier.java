@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.leo.pxe.manifest.ManifestEntry;
-import org.leo.pxe.manifest.Sha256;
-import org.leo.pxe.manifest.SignedManifest;
+import org.leo.boot.manifest.ManifestEntry;
+import org.leo.boot.manifest.Sha256;
+import org.leo.boot.manifest.SignedManifest;
 
 /**
  * Rebuilds the HPC image with a signed manifest's own image id and creation time (as

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.leo.pxe.manifest.Sha256;
+import org.leo.boot.manifest.Sha256;
 
 /**
  * The arm64 image, the second target: built twice on this amd64 machine from

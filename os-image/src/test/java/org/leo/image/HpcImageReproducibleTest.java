@@ -11,8 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.leo.pxe.manifest.ManifestTool;
-import org.leo.pxe.manifest.Sha256;
+import org.leo.boot.manifest.ManifestTool;
+import org.leo.boot.manifest.Sha256;
 
 /**
  * Builds the real HPC image twice from the pinned inputs (Debian packages fetched with apt-get
@@ -69,7 +69,7 @@ class HpcImageReproducibleTest {
         assertThat(Files.readAllBytes(second.manifest())).isEqualTo(Files.readAllBytes(first.manifest()));
         assertThat(Files.readString(first.ipxeTemplate())).isEqualTo(Files.readString(second.ipxeTemplate()))
                 .contains("with image leo-hpc-test (amd64)").contains("console=ttyS0,115200");
-        assertThat(Files.readString(first.manifest())).contains(org.leo.pxe.manifest.IpxeTemplate.FILE);
+        assertThat(Files.readString(first.manifest())).contains(org.leo.boot.manifest.IpxeTemplate.FILE);
     }
 
     /** The UEFI boot's image: the UKI and its measurements, byte-identical too, listed in the manifest, chained by the template. */
@@ -87,7 +87,7 @@ class HpcImageReproducibleTest {
                 .contains("pcr11 .linux " + Sha256.hex(first.vmlinuz()) + "\n")
                 .contains("pcr11 value " + hex.formatHex(one.measurements().pcr11()) + "\n")
                 .endsWith("pcr9 initrd " + Sha256.hex(first.initrd()) + "\n");
-        assertThat(Files.readString(first.manifest())).contains("  " + HpcUki.MEASUREMENTS + "\n").contains("  " + org.leo.pxe.manifest.IpxeTemplate.UKI + "\n");
+        assertThat(Files.readString(first.manifest())).contains("  " + HpcUki.MEASUREMENTS + "\n").contains("  " + org.leo.boot.manifest.IpxeTemplate.UKI + "\n");
         assertThat(Files.readString(first.ipxeTemplate())).contains("iseq ${platform} efi && goto uki || goto legacy\n")
                 .contains("chain @LEO_BASE@/leo-hpc.efi console=tty0 console=ttyS0,115200 panic=10 quiet loglevel=4 leo.nonce=@LEO_NONCE@");
     }

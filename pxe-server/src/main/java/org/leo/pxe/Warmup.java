@@ -29,13 +29,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import org.leo.pxe.boot.BootEventSink;
-import org.leo.pxe.manifest.BootManifest;
-import org.leo.pxe.manifest.ManifestEntry;
+import org.leo.boot.events.BootEventSink;
+import org.leo.boot.manifest.BootManifest;
+import org.leo.boot.manifest.ManifestEntry;
 import org.leo.pxe.manifest.ManifestBootFiles;
 import org.leo.pxe.manifest.IpxeScriptConfig;
-import org.leo.pxe.manifest.Sha256;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.manifest.Sha256;
+import org.leo.boot.net.MacAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

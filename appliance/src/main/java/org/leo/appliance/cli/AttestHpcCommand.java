@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.leo.attest.enroll.EnrollmentStore;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -105,7 +105,7 @@ public class AttestHpcCommand implements Callable<Integer> {
             }
             if (ekCert != null) {
                 java.security.cert.X509Certificate cert = readCertificate(ekCert);
-                String sha = org.leo.pxe.manifest.Sha256.hex(cert.getPublicKey().getEncoded());
+                String sha = org.leo.boot.manifest.Sha256.hex(cert.getPublicKey().getEncoded());
                 Path db = Files.createDirectories(dataDir.resolve("attest")).resolve("enroll.db");
                 try (EnrollmentStore s = EnrollmentStore.open(db)) {
                     s.pinTpm(new EnrollmentStore.TpmPin(hpc, sha, "", Instant.now(), "leo attest hpc enroll --ek-cert " + ekCert.getFileName()

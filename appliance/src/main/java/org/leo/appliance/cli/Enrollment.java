@@ -5,7 +5,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Optional;
 import org.leo.pxe.dhcp.Reservation;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /** Parses {@code --enroll MAC[=IPV4[,HOSTNAME]]}. */
 final class Enrollment {

@@ -5,10 +5,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.leo.pxe.PxeConfig;
-import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.events.LoggedEvent;
-import org.leo.pxe.events.SqliteBootEventLog;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootEvent;
+import org.leo.boot.events.LoggedEvent;
+import org.leo.boot.events.SqliteBootEventLog;
+import org.leo.boot.net.MacAddress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -2,11 +2,11 @@ package org.leo.appliance.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.leo.pxe.manifest.FileCheck;
-import org.leo.pxe.manifest.ManifestEntry;
-import org.leo.pxe.manifest.ManifestTool;
-import org.leo.pxe.manifest.SignedManifest;
-import org.leo.pxe.manifest.VerifyReport;
+import org.leo.boot.manifest.FileCheck;
+import org.leo.boot.manifest.ManifestEntry;
+import org.leo.boot.manifest.ManifestTool;
+import org.leo.boot.manifest.SignedManifest;
+import org.leo.boot.manifest.VerifyReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -11,8 +11,8 @@ import org.leo.attest.measured.UkiExpectation;
 import org.leo.image.pe.Authenticode;
 import org.leo.image.pe.PeFormatException;
 import org.leo.pxe.PxeServer;
-import org.leo.pxe.manifest.IpxeTemplate;
-import org.leo.pxe.manifest.ManifestEntry;
+import org.leo.boot.manifest.IpxeTemplate;
+import org.leo.boot.manifest.ManifestEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leo.pxe.PxeConfig;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 

@@ -11,12 +11,12 @@ import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.leo.pxe.manifest.BootManifest;
-import org.leo.pxe.manifest.Ed25519Keys;
-import org.leo.pxe.manifest.ManifestEntry;
-import org.leo.pxe.manifest.ManifestParser;
-import org.leo.pxe.manifest.ManifestTool;
-import org.leo.pxe.manifest.SignedManifest;
+import org.leo.boot.manifest.BootManifest;
+import org.leo.boot.manifest.Ed25519Keys;
+import org.leo.boot.manifest.ManifestEntry;
+import org.leo.boot.manifest.ManifestParser;
+import org.leo.boot.manifest.ManifestTool;
+import org.leo.boot.manifest.SignedManifest;
 
 /**
  * {@code leo image build-hpc} then {@code leo image verify}: the real build from the pinned inputs

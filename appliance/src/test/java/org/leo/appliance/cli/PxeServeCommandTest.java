@@ -8,7 +8,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.leo.pxe.PxeConfig;
 import org.leo.pxe.dhcp.DhcpConfig;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 import org.leo.pxe.tftp.TftpConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;

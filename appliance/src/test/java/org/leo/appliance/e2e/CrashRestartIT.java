@@ -19,11 +19,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.boot.Protocol;
+import org.leo.boot.events.BootEvent;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.events.Protocol;
 import org.leo.pxe.dhcp.Lease;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 import org.leo.pxe.vm.Exec;
 import org.leo.pxe.vm.NetNsTopology;
 

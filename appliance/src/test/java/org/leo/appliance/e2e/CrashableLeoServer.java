@@ -10,13 +10,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.leo.pxe.PxeConfig;
-import org.leo.pxe.boot.BootEvent;
+import org.leo.boot.events.BootEvent;
 import org.leo.pxe.dhcp.Lease;
 import org.leo.pxe.dhcp.LeaseStore;
-import org.leo.pxe.events.LoggedEvent;
-import org.leo.pxe.events.SqliteBootEventLog;
-import org.leo.pxe.manifest.ManifestTool;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.LoggedEvent;
+import org.leo.boot.events.SqliteBootEventLog;
+import org.leo.boot.manifest.ManifestTool;
+import org.leo.boot.net.MacAddress;
 import org.leo.pxe.vm.Exec;
 import org.leo.pxe.vm.NetNsHost;
 

@@ -18,9 +18,9 @@ import org.leo.attest.log.ChainedEntry;
 import org.leo.attest.log.LogEntry;
 import org.leo.image.HpcImageBuilder;
 import org.leo.image.InputsLock;
-import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootEvent;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.net.MacAddress;
 import org.leo.pxe.vm.BootArtifacts;
 import org.leo.pxe.vm.BootMode;
 import org.leo.pxe.vm.BootRoot;
@@ -69,7 +69,7 @@ class HpcAttestationIT {
 
     /** The image's template and UKI into the boot root, beside the kernel and initrd BootRoot put there. */
     static void addTemplateAndUki(Path rootDir) throws java.io.IOException {
-        Files.copy(ipxeTemplate, rootDir.resolve(org.leo.pxe.manifest.IpxeTemplate.FILE));
+        Files.copy(ipxeTemplate, rootDir.resolve(org.leo.boot.manifest.IpxeTemplate.FILE));
         for (Path f : uki) {
             Files.copy(f, rootDir.resolve(f.getFileName().toString()));
         }
@@ -262,13 +262,13 @@ class HpcAttestationIT {
                 events.stream().filter(e -> e.stage() == BootStage.DHCP_ACK).findFirst()
                         .ifPresent(e -> System.out.printf("  DHCPACK: +%.1f s%n", since(powerOnAt, e.at())));
                 events.stream().filter(e -> e.stage() == BootStage.FILE_SERVED
-                                && (e.file().equals(BootRoot.KERNEL) || e.file().equals(org.leo.pxe.manifest.IpxeTemplate.UKI))).findFirst()
+                                && (e.file().equals(BootRoot.KERNEL) || e.file().equals(org.leo.boot.manifest.IpxeTemplate.UKI))).findFirst()
                         .ifPresent(e -> System.out.printf("  %s fetched: +%.1f s (%s)%n", e.file(), since(powerOnAt, e.at()), e.detail()));
                 System.out.printf("  /init reached: +%.1f s%n  agent enrolled: +%.1f s%n  first verdict: +%.1f s: %s%n",
                         init.at().toMillis() / 1000.0, enrolled.at().toMillis() / 1000.0, since(powerOnAt, baseline.entry().at()),
                         baseline.entry().message());
                 // UEFI chains the UKI (measured) and fetches neither kernel nor initrd; BIOS loads the two
-                String fetched = firmware == Firmware.UEFI ? org.leo.pxe.manifest.IpxeTemplate.UKI : BootRoot.INITRD;
+                String fetched = firmware == Firmware.UEFI ? org.leo.boot.manifest.IpxeTemplate.UKI : BootRoot.INITRD;
                 assertThat(events).anyMatch(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(fetched));
                 if (firmware == Firmware.UEFI) {
                     assertThat(vm.serialLines()).as("iPXE passes the UKI's name first")

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.leo.image.CpioWriter;
 import org.leo.image.HpcUki;
-import org.leo.pxe.manifest.IpxeTemplate;
+import org.leo.boot.manifest.IpxeTemplate;
 import org.leo.pxe.vm.BootArtifacts;
 
 /**

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /**
  * Wake-on-LAN: sends the magic packet (6 x 0xFF, then the MAC 16 times) to the HPC segment's

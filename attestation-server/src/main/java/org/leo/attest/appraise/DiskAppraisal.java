@@ -17,7 +17,7 @@ import org.leo.protocol.attest.v1.DiskSpotCheck;
 import org.leo.protocol.attest.v1.DiskSpotResult;
 import org.leo.protocol.merkle.ChunkedFile;
 import org.leo.protocol.merkle.MerkleTree;
-import org.leo.pxe.manifest.Sha256;
+import org.leo.boot.manifest.Sha256;
 
 /**
  * Disk evidence. A root must equal the golden root. Where the policy gives the Pi a reference copy

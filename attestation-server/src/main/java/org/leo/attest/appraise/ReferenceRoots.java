@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.leo.protocol.merkle.ChunkedFile;
 import org.leo.protocol.merkle.MerkleTree;
-import org.leo.pxe.manifest.Sha256;
+import org.leo.boot.manifest.Sha256;
 
 /**
  * The Merkle roots of the Pi's reference copies of HPC disks, computed the way the agent computes

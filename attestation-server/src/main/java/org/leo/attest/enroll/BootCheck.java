@@ -8,12 +8,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.events.BootSession;
-import org.leo.pxe.events.LoggedEvent;
-import org.leo.pxe.manifest.BootManifest;
-import org.leo.pxe.manifest.ManifestEntry;
+import org.leo.boot.events.BootEvent;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.events.BootSession;
+import org.leo.boot.events.LoggedEvent;
+import org.leo.boot.manifest.BootManifest;
+import org.leo.boot.manifest.ManifestEntry;
 
 /**
  * Does the boot an agent claims match what the PXE server recorded? Pure: the caller looks up the

@@ -1,8 +1,8 @@
 package org.leo.attest.enroll;
 
 import java.util.Optional;
-import org.leo.pxe.events.BootSession;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootSession;
+import org.leo.boot.net.MacAddress;
 
 /** The PXE server's record of boots: {@code SqliteBootEventLog::latestBoot} in the appliance. */
 @FunctionalInterface

@@ -29,7 +29,7 @@ public final class EnrollmentStore implements AutoCloseable {
     }
 
     public static EnrollmentStore open(Path file) throws SQLException {
-        Connection c = org.leo.pxe.events.Sqlite.openDurable(file);
+        Connection c = org.leo.boot.events.Sqlite.openDurable(file);
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS enrollment (boot_nonce TEXT PRIMARY KEY, hpc TEXT NOT NULL,"
                     + " serial TEXT NOT NULL, at_millis INTEGER NOT NULL, not_after_millis INTEGER NOT NULL)");

@@ -36,7 +36,7 @@ import org.leo.protocol.tpm.QuoteVerdict;
 import org.leo.protocol.tpm.QuoteVerifier;
 import org.leo.protocol.tpm.TpmFormatException;
 import org.leo.protocol.tpm.TpmQuote;
-import org.leo.pxe.manifest.Sha256;
+import org.leo.boot.manifest.Sha256;
 
 /**
  * Measured-boot enrollment in two steps (attestation.proto: BeginEnroll, CompleteEnroll). The

@@ -76,7 +76,7 @@ public final class AttestationLog implements AutoCloseable {
 
     /** Opens (creating if needed) the log at {@code file}. The chain is not verified here: see {@link #verify}. */
     public static AttestationLog open(Path file, MeterRegistry registry) throws SQLException {
-        Connection c = org.leo.pxe.events.Sqlite.openDurable(file);
+        Connection c = org.leo.boot.events.Sqlite.openDurable(file);
         try {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE IF NOT EXISTS attest_log ("
@@ -189,7 +189,7 @@ public final class AttestationLog implements AutoCloseable {
         }
         try {
             synchronized (db) {
-                org.leo.pxe.events.Sqlite.inTransaction(db, () -> {
+                org.leo.boot.events.Sqlite.inTransaction(db, () -> {
                     for (ChainedEntry c : chained) {
                         bind(c);
                         insert.executeUpdate();

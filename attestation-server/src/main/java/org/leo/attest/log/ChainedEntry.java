@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
-import org.leo.pxe.manifest.Sha256;
+import org.leo.boot.manifest.Sha256;
 
 /**
  * A log entry with its place in the hash chain. The chain is

@@ -15,7 +15,7 @@ import org.leo.protocol.tpm.eventlog.EventType;
 import org.leo.protocol.tpm.eventlog.LogEvent;
 import org.leo.protocol.tpm.eventlog.ReplayedPcrs;
 import org.leo.protocol.tpm.eventlog.TaggedEvent;
-import org.leo.pxe.manifest.Sha256;
+import org.leo.boot.manifest.Sha256;
 
 /**
  * Did the HPC run what the Pi served, and with this boot's command line? A pure check of the TCG

@@ -10,7 +10,7 @@ import org.leo.attest.log.AttestationLog;
 import org.leo.attest.log.LogEntry;
 import org.leo.attest.server.AttestationEngine;
 import org.leo.protocol.tpm.TpmException;
-import org.leo.pxe.manifest.Sha256;
+import org.leo.boot.manifest.Sha256;
 
 /**
  * What the consensus service calls on behalf of a remote verifier: relay its nonce to the HPC as

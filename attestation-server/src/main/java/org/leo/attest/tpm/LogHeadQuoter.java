@@ -9,7 +9,7 @@ import org.leo.protocol.tpm.QuoteVerdict;
 import org.leo.protocol.tpm.QuoteVerifier;
 import org.leo.protocol.tpm.Tpm;
 import org.leo.protocol.tpm.TpmException;
-import org.leo.pxe.manifest.Sha256;
+import org.leo.boot.manifest.Sha256;
 
 /**
  * Signs the attestation log's head with the Pi's TPM. A restricted attestation key signs only what

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /** Power control against real peers: a QEMU process's QMP monitor, a UDP socket for Wake-on-LAN, ipmitool. */
 class PowerControlTest {

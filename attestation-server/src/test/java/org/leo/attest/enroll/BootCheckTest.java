@@ -10,14 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.boot.Protocol;
-import org.leo.pxe.events.BootSession;
-import org.leo.pxe.events.LoggedEvent;
-import org.leo.pxe.manifest.BootManifest;
-import org.leo.pxe.manifest.ManifestEntry;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootEvent;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.events.Protocol;
+import org.leo.boot.events.BootSession;
+import org.leo.boot.events.LoggedEvent;
+import org.leo.boot.manifest.BootManifest;
+import org.leo.boot.manifest.ManifestEntry;
+import org.leo.boot.net.MacAddress;
 
 class BootCheckTest {
     static final MacAddress MAC = MacAddress.parse("52:54:00:77:00:10");
@@ -41,7 +41,7 @@ class BootCheckTest {
     /** An HTTP range transfer of bytes first..last of a {@code total}-byte file, {@code bytes} of it sent. */
     static BootEvent part(String name, long bytes, String sha, long first, long last, long total) {
         return new BootEvent(T0, Optional.of(MAC), "10.77.0.10:2000", BootStage.FILE_INCOMPLETE, Protocol.HTTP, name, bytes, sha, NONCE,
-                "HTTP 10.77.0.10 sent a part", Optional.of(new org.leo.pxe.boot.SentRange(first, last, total)));
+                "HTTP 10.77.0.10 sent a part", Optional.of(new org.leo.boot.events.SentRange(first, last, total)));
     }
 
     static BootSession session(BootEvent... files) {

@@ -18,7 +18,7 @@ import org.leo.attest.appraise.Policy;
 import org.leo.attest.appraise.Severity;
 import org.leo.attest.appraise.Verdict;
 import org.leo.attest.log.ChainedEntry;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 import org.leo.protocol.attest.v1.Device;
 import org.leo.protocol.attest.v1.Socket;
 

@@ -13,8 +13,8 @@ import org.leo.attest.action.NetworkControl;
 import org.leo.attest.action.PowerControl;
 import org.leo.attest.action.TaskControl;
 import org.leo.attest.appraise.Policy;
-import org.leo.pxe.events.SqliteBootEventLog;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.SqliteBootEventLog;
+import org.leo.boot.net.MacAddress;
 
 /**
  * A separate attestation server process for the crash tests: {@code DATA_DIR BOOT_DB ENROLL_PORT

@@ -35,7 +35,7 @@ import org.leo.protocol.attest.v1.Challenge;
 import org.leo.protocol.attest.v1.EnrollRequest;
 import org.leo.protocol.attest.v1.EnrollResponse;
 import org.leo.protocol.attest.v1.EnrollmentGrpc;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /**
  * The engine's escape hatches, each tried as the HPC's owner would, with real TLS streams: an old

@@ -18,7 +18,7 @@ import org.leo.protocol.EvidenceSignature;
 import org.leo.protocol.attest.v1.EvidenceBody;
 import org.leo.protocol.tpm.SwtpmProcess;
 import org.leo.protocol.tpm.Tpm;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /**
  * A remote verifier's nonce, relayed to a real agent; what comes back is checked the way the

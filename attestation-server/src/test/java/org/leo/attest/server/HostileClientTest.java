@@ -35,7 +35,7 @@ import org.leo.protocol.attest.v1.EnrollResponse;
 import org.leo.protocol.attest.v1.EnrollmentGrpc;
 import org.leo.protocol.attest.v1.Evidence;
 import org.leo.protocol.attest.v1.EvidenceBody;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /**
  * Clients that must be refused, each with a clear status for the client and a reason in the
@@ -237,8 +237,8 @@ class HostileClientTest {
     void enrollmentWithATamperedBootIsRefused() throws Exception {
         // The boot event log shows the kernel sent with another digest than the manifest's.
         String n2 = appliance.boot(MAC);
-        appliance.boots.record(new org.leo.pxe.boot.BootEvent(Instant.now(), java.util.Optional.of(MAC), "127.0.0.1:1",
-                org.leo.pxe.boot.BootStage.FILE_SERVED, org.leo.pxe.boot.Protocol.TFTP, "vmlinuz", 1000, "33".repeat(32), n2, "kernel"));
+        appliance.boots.record(new org.leo.boot.events.BootEvent(Instant.now(), java.util.Optional.of(MAC), "127.0.0.1:1",
+                org.leo.boot.events.BootStage.FILE_SERVED, org.leo.boot.events.Protocol.TFTP, "vmlinuz", 1000, "33".repeat(32), n2, "kernel"));
         AgentIdentity id = AgentIdentity.generate(MAC.toString());
         assertThatThrownBy(() -> enroll(id, id.csr("x"), MAC.toString(), TestAppliance.cmdline(n2)))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, ex -> {

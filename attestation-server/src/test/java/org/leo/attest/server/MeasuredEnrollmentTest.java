@@ -54,8 +54,8 @@ import org.leo.protocol.tpm.eventlog.EventLogParser;
 import org.leo.protocol.tpm.eventlog.EventLogWriter;
 import org.leo.protocol.tpm.eventlog.EventType;
 import org.leo.protocol.tpm.eventlog.LogEvent;
-import org.leo.pxe.manifest.Sha256;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.manifest.Sha256;
+import org.leo.boot.net.MacAddress;
 
 /**
  * Measured enrollment end to end with a real TPM: swtpm manufactured with EK certificates by a

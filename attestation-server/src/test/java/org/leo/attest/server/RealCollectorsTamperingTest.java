@@ -21,7 +21,7 @@ import org.leo.attest.appraise.Policy;
 import org.leo.attest.appraise.Verdict;
 import org.leo.protocol.tpm.SwtpmProcess;
 import org.leo.protocol.tpm.Tpm;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /**
  * The real agent with its real collectors, reading a crafted host tree (proc, sys, dev, root) and

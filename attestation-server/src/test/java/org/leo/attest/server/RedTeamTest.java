@@ -76,7 +76,7 @@ import org.leo.protocol.tpm.SwtpmProcess;
 import org.leo.protocol.tpm.Tpm;
 import org.leo.protocol.tpm.TpmEndpoint;
 import org.leo.protocol.tpm.TpmQuote;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /**
  * The red team's attacks on the Pi's side, each with real TLS streams on loopback and named after

@@ -20,8 +20,8 @@ import org.leo.agent.AgentConfig;
 import org.leo.attest.log.AttestationLog;
 import org.leo.attest.log.ChainReport;
 import org.leo.attest.log.ChainedEntry;
-import org.leo.pxe.events.SqliteBootEventLog;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.SqliteBootEventLog;
+import org.leo.boot.net.MacAddress;
 
 /**
  * The attestation server as its own process, killed with SIGKILL and stopped with SIGTERM while

@@ -29,13 +29,13 @@ import org.leo.attest.enroll.BootCheck;
 import org.leo.attest.enroll.Enroller;
 import org.leo.attest.enroll.EnrollmentStore;
 import org.leo.attest.log.AttestationLog;
-import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.boot.Protocol;
-import org.leo.pxe.events.SqliteBootEventLog;
-import org.leo.pxe.manifest.BootManifest;
-import org.leo.pxe.manifest.ManifestEntry;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootEvent;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.events.Protocol;
+import org.leo.boot.events.SqliteBootEventLog;
+import org.leo.boot.manifest.BootManifest;
+import org.leo.boot.manifest.ManifestEntry;
+import org.leo.boot.net.MacAddress;
 
 /**
  * The appliance side of the attestation tests, for real: the CA, the boot event log (SQLite, as the

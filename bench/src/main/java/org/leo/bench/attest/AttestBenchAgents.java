@@ -23,11 +23,11 @@ import org.leo.protocol.attest.v1.OsResult;
 import org.leo.protocol.attest.v1.ProcessInfo;
 import org.leo.protocol.attest.v1.Route;
 import org.leo.protocol.attest.v1.Socket;
-import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.boot.Protocol;
-import org.leo.pxe.events.SqliteBootEventLog;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootEvent;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.events.Protocol;
+import org.leo.boot.events.SqliteBootEventLog;
+import org.leo.boot.net.MacAddress;
 
 /**
  * N simulated HPCs for the capacity benchmark, each a real {@link Agent} (own key, enrollment,

@@ -17,9 +17,9 @@ import org.leo.attest.action.NetworkControl;
 import org.leo.attest.action.PowerControl;
 import org.leo.attest.action.TaskControl;
 import org.leo.attest.appraise.Policy;
-import org.leo.pxe.events.SqliteBootEventLog;
-import org.leo.pxe.manifest.BootManifest;
-import org.leo.pxe.manifest.ManifestEntry;
+import org.leo.boot.events.SqliteBootEventLog;
+import org.leo.boot.manifest.BootManifest;
+import org.leo.boot.manifest.ManifestEntry;
 
 /**
  * The attestation server of the capacity benchmark, in its own JVM so its CPU is measured apart

@@ -2,7 +2,7 @@ package org.leo.bench.attest;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /** Simulated HPC number {@code i} (0-based): source address 127.0.a.b and MAC 52:54:00:00:a:b, with a = i / 250 + 1, b = i % 250 + 1. */
 final class BenchHpcs {

@@ -29,10 +29,10 @@ import org.leo.attest.action.TaskControl;
 import org.leo.attest.appraise.Finding;
 import org.leo.attest.appraise.Policy;
 import org.leo.attest.appraise.Verdict;
-import org.leo.pxe.events.SqliteBootEventLog;
-import org.leo.pxe.manifest.BootManifest;
-import org.leo.pxe.manifest.ManifestEntry;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.SqliteBootEventLog;
+import org.leo.boot.manifest.BootManifest;
+import org.leo.boot.manifest.ManifestEntry;
+import org.leo.boot.net.MacAddress;
 
 /**
  * One appliance and one HPC, in this JVM, on loopback, over real TLS: the real

@@ -5,11 +5,11 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.boot.Protocol;
-import org.leo.pxe.events.SqliteBootEventLog;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootEvent;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.events.Protocol;
+import org.leo.boot.events.SqliteBootEventLog;
+import org.leo.boot.net.MacAddress;
 
 /** {@code BOOT_DB MAC}: records a boot of MAC as the PXE server would (for the agent-cost run) and prints its nonce. */
 public final class RecordBoot {

@@ -1,5 +1,6 @@
 package org.leo.pxe.boot;
 
+import org.leo.boot.events.Protocol;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 

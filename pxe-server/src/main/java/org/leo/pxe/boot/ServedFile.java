@@ -3,7 +3,7 @@ package org.leo.pxe.boot;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.Optional;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /**
  * A boot file cleared for serving: an immutable snapshot of bytes that were hashed and matched

@@ -1,5 +1,6 @@
 package org.leo.pxe.boot;
 
+import org.leo.boot.events.SentRange;
 import java.time.Duration;
 
 /**

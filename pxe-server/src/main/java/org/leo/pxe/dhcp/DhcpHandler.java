@@ -11,9 +11,9 @@ import java.net.InetSocketAddress;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootEvent;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.net.MacAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /**
  * One DHCP message (RFC 2131 2, figure 1): the fixed BOOTP header plus {@link DhcpOptions}.

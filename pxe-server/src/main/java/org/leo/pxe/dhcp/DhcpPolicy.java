@@ -8,8 +8,8 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.net.MacAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -16,7 +16,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import org.leo.pxe.boot.BootEventSink;
+import org.leo.boot.events.BootEventSink;
 import org.leo.pxe.net.NativeSockets;
 import org.leo.pxe.net.Transport;
 import org.slf4j.Logger;

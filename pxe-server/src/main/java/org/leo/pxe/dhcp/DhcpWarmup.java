@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 import org.leo.pxe.net.Transport;
 
 /**

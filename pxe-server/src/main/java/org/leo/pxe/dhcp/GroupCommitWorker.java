@@ -8,8 +8,8 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.boot.BootEventSink;
+import org.leo.boot.events.BootEvent;
+import org.leo.boot.events.BootEventSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -3,7 +3,7 @@ package org.leo.pxe.dhcp;
 import java.net.Inet4Address;
 import java.time.Instant;
 import java.util.Objects;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /**
  * A committed binding of an address to a client (RFC 2131 1: "lease"). A lease past

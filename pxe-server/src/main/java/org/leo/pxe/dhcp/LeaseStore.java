@@ -16,8 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.leo.pxe.boot.ClientDirectory;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.ClientDirectory;
+import org.leo.boot.net.MacAddress;
 
 /**
  * The lease table in SQLite (WAL, {@code synchronous=FULL}) with an in-memory index of it. One row

@@ -1,7 +1,7 @@
 package org.leo.pxe.dhcp;
 
 import java.util.Optional;
-import org.leo.pxe.boot.BootStage;
+import org.leo.boot.events.BootStage;
 
 /**
  * What the policy decided for one request: the reply to send (if any), the boot stage that

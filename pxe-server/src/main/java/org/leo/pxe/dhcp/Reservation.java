@@ -3,7 +3,7 @@ package org.leo.pxe.dhcp;
 import java.net.Inet4Address;
 import java.util.Objects;
 import java.util.Optional;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /**
  * An enrolled client: its MAC, the fixed address it always gets (or empty: an address from the

@@ -19,7 +19,7 @@ import java.util.Optional;
  */
 public record HttpBootConfig(InetSocketAddress bind, Duration idleTimeout, int maxInitialLineLength, int maxHeaderSize,
                              int maxPipelined, Optional<String> bindInterface) {
-    /** Request line limit: method + a {@link org.leo.pxe.manifest.BootPath#MAX_LENGTH} name percent-encoded (x3) + version. */
+    /** Request line limit: method + a {@link org.leo.boot.manifest.BootPath#MAX_LENGTH} name percent-encoded (x3) + version. */
     public static final int DEFAULT_MAX_INITIAL_LINE = 1024;
     /** Header block limit: iPXE and curl send a few hundred bytes; 8 KiB is what common servers allow. */
     public static final int DEFAULT_MAX_HEADER_SIZE = 8192;

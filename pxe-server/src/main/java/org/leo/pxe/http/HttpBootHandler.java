@@ -32,11 +32,11 @@ import java.util.concurrent.RejectedExecutionException;
 import org.leo.pxe.boot.BootFiles;
 import org.leo.pxe.boot.BootRefusal;
 import org.leo.pxe.boot.BootRequest;
-import org.leo.pxe.boot.Protocol;
+import org.leo.boot.events.Protocol;
 import org.leo.pxe.boot.ServedFile;
 import org.leo.pxe.boot.TransferResult;
-import org.leo.pxe.manifest.BootPath;
-import org.leo.pxe.manifest.Sha256;
+import org.leo.boot.manifest.BootPath;
+import org.leo.boot.manifest.Sha256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -224,8 +224,8 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
             body.limit((int) (range.last() + 1)).position((int) range.first());
             body = body.slice();
         }
-        java.util.Optional<org.leo.pxe.boot.SentRange> sentRange = partial
-                ? java.util.Optional.of(new org.leo.pxe.boot.SentRange(range.first(), range.last(), size)) : java.util.Optional.empty();
+        java.util.Optional<org.leo.boot.events.SentRange> sentRange = partial
+                ? java.util.Optional.of(new org.leo.boot.events.SentRange(range.first(), range.last(), size)) : java.util.Optional.empty();
         String note = sentRange.map(Object::toString).orElse("");
         ctx.write(resp);
         if (head) {
@@ -249,7 +249,7 @@ final class HttpBootHandler extends ChannelInboundHandlerAdapter {
 
     /** Hashes the first {@code sent} bytes of {@code body} and reports the transfer, off the event loop. */
     private void finish(BootRequest request, ServedFile file, ByteBuffer body, long sent, boolean complete, long start, String note,
-                        java.util.Optional<org.leo.pxe.boot.SentRange> sentRange) {
+                        java.util.Optional<org.leo.boot.events.SentRange> sentRange) {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         Runnable report = () -> {
             try {

@@ -1,9 +1,10 @@
 package org.leo.pxe.manifest;
 
+import org.leo.boot.manifest.IpxeTemplate;
 import java.security.SecureRandom;
 import java.util.HexFormat;
-import org.leo.pxe.boot.Protocol;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.Protocol;
+import org.leo.boot.net.MacAddress;
 
 /**
  * Generates the per-boot iPXE script (see https://ipxe.org/scripting). The script fetches kernel

@@ -1,5 +1,6 @@
 package org.leo.pxe.manifest;
 
+import org.leo.boot.manifest.BootPath;
 import java.util.Objects;
 import java.util.regex.Pattern;
 

@@ -1,5 +1,7 @@
 package org.leo.pxe.manifest;
 
+import org.leo.boot.manifest.ManifestEntry;
+import org.leo.boot.manifest.Sha256;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;

@@ -3,8 +3,8 @@ package org.leo.pxe.manifest;
 import java.net.InetAddress;
 import java.util.Objects;
 import java.util.Optional;
-import org.leo.pxe.boot.ClientDirectory;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.ClientDirectory;
+import org.leo.boot.net.MacAddress;
 
 /**
  * Is the sender of a boot file request the machine that holds its source address's lease? The

@@ -1,12 +1,13 @@
 package org.leo.pxe.net;
 
+import org.leo.boot.net.MacAddress;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.leo.pxe.boot.ClientDirectory;
+import org.leo.boot.net.ClientDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.leo.pxe.boot.BootFiles;
 import org.leo.pxe.boot.BootRefusal;
 import org.leo.pxe.boot.BootRequest;
-import org.leo.pxe.boot.Protocol;
+import org.leo.boot.events.Protocol;
 import org.leo.pxe.boot.ServedFile;
 import org.leo.pxe.boot.TransferResult;
 import org.leo.pxe.net.NativeSockets;

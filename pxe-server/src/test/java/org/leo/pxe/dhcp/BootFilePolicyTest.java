@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /** The boot file table: per arch, per user class, per vendor class, HTTP mode. */
 class BootFilePolicyTest {

@@ -13,8 +13,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.net.MacAddress;
 
 /** The RFC 2131 state machine over a real SQLite lease store, with a hand-moved clock. */
 class DhcpPolicyTest {

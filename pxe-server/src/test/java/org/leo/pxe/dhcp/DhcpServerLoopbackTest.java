@@ -13,9 +13,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootEvent;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.net.MacAddress;
 import org.leo.pxe.net.Transport;
 
 /**

@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.leo.pxe.boot.BootEventSink;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootEventSink;
+import org.leo.boot.net.MacAddress;
 import org.leo.pxe.net.Transport;
 
 /**

@@ -12,10 +12,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.leo.pxe.boot.BootEvent;
-import org.leo.pxe.boot.BootEventSink;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootEvent;
+import org.leo.boot.events.BootEventSink;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.net.MacAddress;
 
 /**
  * Group commit keeps "no ACK before the lease is durable": a burst of REQUESTs decided by the real

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 class LeaseStoreTest {
     static final MacAddress A = MacAddress.parse("52:54:00:77:00:11");

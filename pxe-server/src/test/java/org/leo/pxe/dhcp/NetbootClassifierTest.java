@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /** Every reason a packet is not a netboot client is reported, not just the first. */
 class NetbootClassifierTest {

@@ -2,7 +2,7 @@ package org.leo.pxe.dhcp;
 
 import java.net.Inet4Address;
 import java.nio.charset.StandardCharsets;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /** Builds client requests for policy and server tests. */
 final class Requests {

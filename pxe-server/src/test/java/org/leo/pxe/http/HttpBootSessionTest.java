@@ -12,8 +12,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.leo.pxe.events.BootSession;
-import org.leo.pxe.events.SqliteBootEventLog;
+import org.leo.boot.events.BootSession;
+import org.leo.boot.events.SqliteBootEventLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

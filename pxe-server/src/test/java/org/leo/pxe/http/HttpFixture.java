@@ -14,17 +14,17 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.leo.pxe.boot.BootEvent;
+import org.leo.boot.events.BootEvent;
 import org.leo.pxe.boot.BootFiles;
 import org.leo.pxe.boot.BootRefusal;
 import org.leo.pxe.boot.BootRequest;
 import org.leo.pxe.boot.ServedFile;
 import org.leo.pxe.boot.TransferResult;
-import org.leo.pxe.manifest.BootManifest;
+import org.leo.boot.manifest.BootManifest;
 import org.leo.pxe.manifest.IpxeScriptConfig;
 import org.leo.pxe.manifest.ManifestBootFiles;
-import org.leo.pxe.manifest.ManifestTool;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.manifest.ManifestTool;
+import org.leo.boot.net.MacAddress;
 import org.leo.pxe.net.Transport;
 
 /**
@@ -58,7 +58,7 @@ final class HttpFixture implements AutoCloseable {
     }
 
     /** @param log where events go besides {@link #events} (e.g. the SQLite log), or null */
-    HttpFixture(Path tmp, Duration idleTimeout, org.leo.pxe.boot.BootEventSink log) throws Exception {
+    HttpFixture(Path tmp, Duration idleTimeout, org.leo.boot.events.BootEventSink log) throws Exception {
         root = Files.createDirectory(tmp.resolve("root"));
         Random rnd = new Random(42);
         for (int size : SIZES) {

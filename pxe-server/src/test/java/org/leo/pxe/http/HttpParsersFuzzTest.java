@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.leo.pxe.manifest.BootPath;
+import org.leo.boot.manifest.BootPath;
 
 /** Fuzzes the two parsers of untrusted HTTP fields: Range headers and request targets. */
 class HttpParsersFuzzTest {

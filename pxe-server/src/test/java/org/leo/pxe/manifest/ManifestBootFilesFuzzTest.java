@@ -1,5 +1,8 @@
 package org.leo.pxe.manifest;
 
+import org.leo.boot.manifest.BootManifest;
+import org.leo.boot.manifest.ManifestEntry;
+import org.leo.boot.manifest.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -16,12 +19,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.leo.pxe.boot.BootEventSink;
+import org.leo.boot.events.BootEventSink;
 import org.leo.pxe.boot.BootRefusal;
 import org.leo.pxe.boot.BootRequest;
-import org.leo.pxe.boot.Protocol;
+import org.leo.boot.events.Protocol;
 import org.leo.pxe.boot.ServedFile;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 
 /**
  * Fuzzes the request-name handling of {@link ManifestBootFiles} (names come straight from TFTP

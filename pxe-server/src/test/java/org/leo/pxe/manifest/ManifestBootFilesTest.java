@@ -1,5 +1,10 @@
 package org.leo.pxe.manifest;
 
+import org.leo.boot.manifest.BootManifest;
+import org.leo.boot.manifest.IpxeTemplate;
+import org.leo.boot.manifest.ManifestEntry;
+import org.leo.boot.manifest.ManifestTool;
+import org.leo.boot.manifest.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,16 +23,16 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.leo.pxe.boot.BootEvent;
+import org.leo.boot.events.BootEvent;
 import org.leo.pxe.boot.BootRefusal;
 import org.leo.pxe.boot.BootRefusal.Reason;
 import org.leo.pxe.boot.BootRequest;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.boot.ClientDirectory;
-import org.leo.pxe.boot.Protocol;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.net.ClientDirectory;
+import org.leo.boot.events.Protocol;
 import org.leo.pxe.boot.ServedFile;
 import org.leo.pxe.boot.TransferResult;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -153,10 +158,10 @@ class ManifestBootFilesTest {
         ServedFile f = open("vmlinuz");
         BootRequest req = new BootRequest(Protocol.HTTP, HPC, "vmlinuz");
         files.finished(req, f, new TransferResult(13, Sha256.hex(new byte[13]), true, Duration.ofMillis(5), "range 500-512/513",
-                java.util.Optional.of(new org.leo.pxe.boot.SentRange(500, 512, 513))));
+                java.util.Optional.of(new org.leo.boot.events.SentRange(500, 512, 513))));
         files.finished(req, f, new TransferResult(13, Sha256.hex(new byte[13]), false, Duration.ofMillis(5), "connection closed"));
         assertThat(events).extracting(BootEvent::stage).containsExactly(BootStage.FILE_INCOMPLETE, BootStage.FILE_INCOMPLETE);
-        assertThat(events.get(0).range()).contains(new org.leo.pxe.boot.SentRange(500, 512, 513));
+        assertThat(events.get(0).range()).contains(new org.leo.boot.events.SentRange(500, 512, 513));
         assertThat(events.get(0).detail()).contains("sent a part, 13 of 513 bytes").contains("range 500-512/513")
                 .doesNotContain("did not finish");
         assertThat(events.get(1).detail()).contains("did not finish 13 of 513 bytes");

@@ -1,5 +1,8 @@
 package org.leo.pxe.manifest;
 
+import org.leo.boot.manifest.BootManifest;
+import org.leo.boot.manifest.ManifestEntry;
+import org.leo.boot.manifest.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,11 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.leo.pxe.boot.BootRefusal;
 import org.leo.pxe.boot.BootRefusal.Reason;
 import org.leo.pxe.boot.BootRequest;
-import org.leo.pxe.boot.BootStage;
-import org.leo.pxe.boot.Protocol;
-import org.leo.pxe.events.BootSession;
-import org.leo.pxe.events.SqliteBootEventLog;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.events.BootStage;
+import org.leo.boot.events.Protocol;
+import org.leo.boot.events.BootSession;
+import org.leo.boot.events.SqliteBootEventLog;
+import org.leo.boot.net.MacAddress;
 import org.leo.pxe.net.NeighborTable;
 
 /**

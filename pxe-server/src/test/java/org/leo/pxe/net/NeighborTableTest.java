@@ -1,5 +1,6 @@
 package org.leo.pxe.net;
 
+import org.leo.boot.net.MacAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;

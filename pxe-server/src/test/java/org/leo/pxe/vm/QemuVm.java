@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
-import org.leo.pxe.net.MacAddress;
+import org.leo.boot.net.MacAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
