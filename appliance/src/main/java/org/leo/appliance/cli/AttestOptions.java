@@ -87,7 +87,7 @@ public class AttestOptions {
 
     /** What cannot start, said before any port opens: a policy that does not load, tpm.required=true without --attest-ek-roots. */
     java.util.Optional<String> problem() throws IOException {
-        Policy p = policy == null ? Policy.defaults() : Policy.load(policy);
+        Policy p = policy();
         if (p.tpmRequired() && ekRoots == null) {
             return java.util.Optional.of("the attestation policy's tpm.required=true needs --attest-ek-roots DIR (the manufacturer CA"
                     + " certificates HPC EK certificates chain to); or set tpm.required=false in --attest-policy to enroll HPCs without a TPM");
@@ -95,8 +95,18 @@ public class AttestOptions {
         return java.util.Optional.empty();
     }
 
+    /** The policy, read once (the check before the ports open and the start use the same). */
+    private Policy policy() throws IOException {
+        if (loaded == null) {
+            loaded = policy == null ? Policy.defaults() : Policy.load(policy);
+        }
+        return loaded;
+    }
+
+    private Policy loaded;
+
     AttestationNode start(PxeServer pxe, Path dataDir, String host, MeterRegistry registry) throws Exception {
-        Policy p = policy == null ? Policy.defaults() : Policy.load(policy);
+        Policy p = policy();
         AttestationNode.Config c = new AttestationNode.Config(dataDir.resolve("attest"), new InetSocketAddress(host, enrollPort),
                 new InetSocketAddress(host, attestPort), List.of(host), p, Duration.ofSeconds(certificateLifetime),
                 pxe.bootArtifactSets(), Duration.ofSeconds(maxBootAge),

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import org.leo.boot.events.BootEvent;
 import org.leo.boot.events.BootStage;
 import org.leo.boot.events.BootSession;
@@ -28,8 +27,6 @@ import org.leo.boot.manifest.ManifestEntry;
  * Every file served during the boot must have the manifest's digest.
  */
 public final class BootCheck {
-    /** The nonce the PXE server puts on the kernel command line: 32 bytes, lower-case hex. */
-    static final Pattern NONCE = Pattern.compile("[0-9a-f]{64}");
 
     private final BootManifest manifest;
     private final List<List<String>> artifactSets;

@@ -90,13 +90,14 @@ public final class MeasuredBootCheck {
 
     private static void applications(EventLog log, UkiExpectation expected, List<String> problems) {
         List<String> ran = new ArrayList<>();
+        java.util.Set<String> allowed = expected.allowedApplications();
         for (LogEvent e : log.events()) {
             if (e.pcr() != 4 || !e.type().equals(EventType.EV_EFI_BOOT_SERVICES_APPLICATION)) {
                 continue;
             }
             String digest = e.sha256().map(UkiExpectation::hex).orElse("");
             ran.add(digest);
-            if (!expected.allowedApplications().contains(digest)) {
+            if (!allowed.contains(digest)) {
                 problems.add("PCR 4 event " + e.index() + " (EV_EFI_BOOT_SERVICES_APPLICATION): an EFI application with Authenticode digest "
                         + shortHex(digest) + " ran, which is none of the signed manifest's (the UKI " + shortHex(expected.ukiAuthenticode())
                         + ", its kernel " + shortHex(expected.kernelAuthenticode()) + ")");

@@ -38,6 +38,8 @@ final class VerdictSink {
     }
 
     private final Policy policy;
+    /** {@link Policy#maxFindingsPerMinute()}, read once: it is consulted for every finding entry. */
+    private final int maxPerMinute;
     private final AttestationLog log;
     private final ActionDispatcher actions;
     private final Clock clock;
@@ -56,6 +58,7 @@ final class VerdictSink {
 
     VerdictSink(Policy policy, AttestationLog log, ActionDispatcher actions, Clock clock, MeterRegistry registry) {
         this.policy = policy;
+        this.maxPerMinute = policy.maxFindingsPerMinute();
         this.log = log;
         this.actions = actions;
         this.clock = clock;
@@ -119,7 +122,7 @@ final class VerdictSink {
                 b.used = 0;
                 b.dropped = 0;
             }
-            write = b.used < policy.maxFindingsPerMinute();
+            write = b.used < maxPerMinute;
             if (write) {
                 b.used++;
             } else {
@@ -128,7 +131,7 @@ final class VerdictSink {
         }
         if (droppedBefore > 0) {
             append(hpc, LogEntry.Kind.FINDING, "info", "log.throttled", "HPC " + hpc + ": " + droppedBefore + " finding entries of the previous minute were not written"
-                    + " (at most " + policy.maxFindingsPerMinute() + " per minute)", "dropped=" + droppedBefore);
+                    + " (at most " + maxPerMinute + " per minute)", "dropped=" + droppedBefore);
         }
         if (write) {
             append(hpc, kind, severity, eventId, message, detail);
@@ -136,7 +139,7 @@ final class VerdictSink {
             registry.counter("attest.log.throttled").increment();
             if (firstDrop) {
                 append(hpc, LogEntry.Kind.FINDING, policy.severityOf("log.throttled").lower(), "log.throttled", "HPC " + hpc + ": more than "
-                        + policy.maxFindingsPerMinute() + " finding entries in a minute; the rest of this minute's are counted, not written", "");
+                        + maxPerMinute + " finding entries in a minute; the rest of this minute's are counted, not written", "");
             }
         }
     }

@@ -3,16 +3,10 @@ package org.leo.attest.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusException;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.netty.NettyChannelBuilder;
-import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HashMap;
@@ -24,17 +18,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leo.agent.AgentIdentity;
-import org.leo.agent.PinnedServerTrust;
 import org.leo.agent.Responder;
 import org.leo.attest.appraise.Policy;
 import org.leo.attest.appraise.Severity;
 import org.leo.attest.log.ChainedEntry;
-import org.leo.protocol.TlsKeyManagers;
-import org.leo.protocol.attest.v1.BootFacts;
 import org.leo.protocol.attest.v1.Challenge;
-import org.leo.protocol.attest.v1.EnrollRequest;
-import org.leo.protocol.attest.v1.EnrollResponse;
-import org.leo.protocol.attest.v1.EnrollmentGrpc;
 import org.leo.boot.net.MacAddress;
 
 /**
@@ -76,22 +64,8 @@ class EscapeHatchTest {
     Enrolled enrollNewBoot() throws Exception {
         String nonce = appliance.boot(MAC);
         AgentIdentity id = AgentIdentity.generate(MAC.toString());
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", appliance.server.enrollmentPort(), TlsChannelCredentials.newBuilder()
-                .keyManager(TlsKeyManagers.of(id.privateKey(), id.selfSigned()))
-                .trustManager(new PinnedServerTrust(appliance.ca.fingerprint())).build()).build();
-        try {
-            EnrollResponse r = EnrollmentGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS).enroll(EnrollRequest.newBuilder()
-                    .setCsrDer(ByteString.copyFrom(id.csr(MAC.toString())))
-                    .setBootFacts(BootFacts.newBuilder().setMac(MAC.toString()).setKernelCmdline(TestAppliance.cmdline(nonce))).build());
-            CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            X509Certificate[] chain = new X509Certificate[r.getCertificateChainDerCount()];
-            for (int i = 0; i < chain.length; i++) {
-                chain[i] = (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(r.getCertificateChainDer(i).toByteArray()));
-            }
-            return new Enrolled(id, chain, nonce);
-        } finally {
-            ch.shutdownNow();
-        }
+        TestAppliance.Enrolled e = appliance.enroll(id, id.csr(MAC.toString()), MAC.toString(), TestAppliance.cmdline(nonce));
+        return new Enrolled(id, e.chain(), nonce);
     }
 
     RawAgent stream(Enrolled e) throws Exception {

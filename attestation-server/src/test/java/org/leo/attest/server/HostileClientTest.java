@@ -4,35 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.netty.NettyChannelBuilder;
-import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leo.agent.AgentIdentity;
-import org.leo.agent.PinnedServerTrust;
 import org.leo.agent.Responder;
 import org.leo.attest.ca.ApplianceCa;
-import org.leo.protocol.TlsKeyManagers;
-import org.leo.protocol.attest.v1.BootFacts;
 import org.leo.protocol.attest.v1.Challenge;
-import org.leo.protocol.attest.v1.EnrollRequest;
-import org.leo.protocol.attest.v1.EnrollResponse;
-import org.leo.protocol.attest.v1.EnrollmentGrpc;
 import org.leo.protocol.attest.v1.Evidence;
 import org.leo.protocol.attest.v1.EvidenceBody;
 import org.leo.boot.net.MacAddress;
@@ -61,34 +49,17 @@ class HostileClientTest {
         appliance.close();
     }
 
-    record Enrolled(AgentIdentity id, X509Certificate[] chain) { }
-
-    Enrolled enroll(AgentIdentity id, byte[] csr, String mac, String cmdline) throws Exception {
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", appliance.server.enrollmentPort(), TlsChannelCredentials.newBuilder()
-                .keyManager(TlsKeyManagers.of(id.privateKey(), id.selfSigned()))
-                .trustManager(new PinnedServerTrust(appliance.ca.fingerprint())).build()).build();
-        try {
-            EnrollResponse r = EnrollmentGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS).enroll(EnrollRequest.newBuilder()
-                    .setCsrDer(ByteString.copyFrom(csr))
-                    .setBootFacts(BootFacts.newBuilder().setMac(mac).setKernelCmdline(cmdline)).build());
-            CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            X509Certificate[] chain = new X509Certificate[r.getCertificateChainDerCount()];
-            for (int i = 0; i < chain.length; i++) {
-                chain[i] = (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(r.getCertificateChainDer(i).toByteArray()));
-            }
-            return new Enrolled(id, chain);
-        } finally {
-            ch.shutdownNow();
-        }
+    TestAppliance.Enrolled enroll(AgentIdentity id, byte[] csr, String mac, String cmdline) throws Exception {
+        return appliance.enroll(id, csr, mac, cmdline);
     }
 
-    Enrolled enroll() throws Exception {
+    TestAppliance.Enrolled enroll() throws Exception {
         AgentIdentity id = AgentIdentity.generate(MAC.toString());
         return enroll(id, id.csr(MAC.toString()), MAC.toString(), TestAppliance.cmdline(nonce));
     }
 
-    RawAgent stream(Enrolled e) throws Exception {
-        return new RawAgent(appliance.server.attestationPort(), appliance.ca.fingerprint(), e.id().privateKey(), e.chain());
+    RawAgent stream(TestAppliance.Enrolled e) throws Exception {
+        return appliance.stream(e);
     }
 
     String lastRefusal() {
@@ -132,7 +103,7 @@ class HostileClientTest {
 
     @Test
     void aRevokedCertificateIsRefused() throws Exception {
-        Enrolled e = enroll();
+        TestAppliance.Enrolled e = enroll();
         appliance.revocations.revoke(e.chain()[0].getSerialNumber(), "HPC decommissioned");
         try (RawAgent raw = stream(e)) {
             assertThat(raw.awaitClose().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
@@ -143,7 +114,7 @@ class HostileClientTest {
 
     @Test
     void replayedEvidenceIsRefused() throws Exception {
-        Enrolled e = enroll();
+        TestAppliance.Enrolled e = enroll();
         Responder responder = new Responder(new SimulatedHost(TestAppliance.cmdline(nonce)));
         try (RawAgent raw = stream(e)) {
             Evidence first = responder.answer(raw.nextChallenge(), e.id().privateKey());
@@ -159,7 +130,7 @@ class HostileClientTest {
 
     @Test
     void evidenceSignedByAnotherKeyIsRefused() throws Exception {
-        Enrolled e = enroll();
+        TestAppliance.Enrolled e = enroll();
         KeyPair other = ApplianceCa.newKeyPair();
         try (RawAgent raw = stream(e)) {
             Challenge c = raw.nextChallenge();
@@ -175,7 +146,7 @@ class HostileClientTest {
 
     @Test
     void aStaleNonceIsRefused() throws Exception {
-        Enrolled e = enroll();
+        TestAppliance.Enrolled e = enroll();
         try (RawAgent raw = stream(e)) {
             Challenge c = raw.nextChallenge();
             raw.send(RawAgent.signed(EvidenceBody.newBuilder().setChallengeId(c.getChallengeId())
@@ -189,7 +160,7 @@ class HostileClientTest {
 
     @Test
     void evidenceForAChallengeNeverSentIsRefused() throws Exception {
-        Enrolled e = enroll();
+        TestAppliance.Enrolled e = enroll();
         try (RawAgent raw = stream(e)) {
             Challenge c = raw.nextChallenge();
             raw.send(RawAgent.signed(EvidenceBody.newBuilder().setChallengeId(c.getChallengeId() + 1000).setNonce(c.getNonce())
@@ -202,7 +173,7 @@ class HostileClientTest {
 
     @Test
     void garbageInsteadOfAnEvidenceBodyIsRefused() throws Exception {
-        Enrolled e = enroll();
+        TestAppliance.Enrolled e = enroll();
         try (RawAgent raw = stream(e)) {
             raw.nextChallenge();
             byte[] junk = {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01};
@@ -249,7 +220,7 @@ class HostileClientTest {
 
     @Test
     void theAgentRefusesAServerWhoseCaIsNotPinned() throws Exception {
-        Enrolled e = enroll();
+        TestAppliance.Enrolled e = enroll();
         try (RawAgent raw = new RawAgent(appliance.server.attestationPort(), "00".repeat(32), e.id().privateKey(), e.chain())) {
             Status s = raw.awaitClose();
             assertThat(s.getCode()).isEqualTo(Status.Code.UNAVAILABLE);

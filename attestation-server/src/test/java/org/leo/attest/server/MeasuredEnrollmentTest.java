@@ -8,8 +8,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.netty.NettyChannelBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,13 +31,11 @@ import org.leo.agent.AgentConfig;
 import org.leo.agent.AgentIdentity;
 import org.leo.agent.AgentState;
 import org.leo.agent.MeasuredEnrollment;
-import org.leo.agent.PinnedServerTrust;
 import org.leo.attest.appraise.Policy;
 import org.leo.attest.enroll.EnrollmentStore;
 import org.leo.attest.enroll.TpmEnrollment;
 import org.leo.attest.measured.BootExpectation;
 import org.leo.attest.measured.UkiExpectation;
-import org.leo.protocol.TlsKeyManagers;
 import org.leo.protocol.attest.v1.BeginEnrollRequest;
 import org.leo.protocol.attest.v1.BootFacts;
 import org.leo.protocol.attest.v1.EnrollChallenge;
@@ -194,9 +190,7 @@ class MeasuredEnrollmentTest {
         final EnrollmentGrpc.EnrollmentBlockingStub stub;
 
         Client() throws Exception {
-            ch = NettyChannelBuilder.forAddress("127.0.0.1", appliance.server.enrollmentPort(), TlsChannelCredentials.newBuilder()
-                    .keyManager(TlsKeyManagers.of(id.privateKey(), id.selfSigned()))
-                    .trustManager(new PinnedServerTrust(appliance.ca.fingerprint())).build()).build();
+            ch = appliance.enrollmentChannel(id);
             stub = EnrollmentGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS);
         }
 

@@ -7,9 +7,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.netty.NettyChannelBuilder;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -18,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,7 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.leo.agent.Agent;
 import org.leo.agent.AgentIdentity;
 import org.leo.agent.EvidenceSource;
-import org.leo.agent.PinnedServerTrust;
 import org.leo.agent.Responder;
 import org.leo.attest.appraise.Appraiser;
 import org.leo.attest.appraise.Finding;
@@ -58,7 +53,6 @@ import org.leo.attest.appraise.Verdict;
 import org.leo.attest.ca.ApplianceCa;
 import org.leo.attest.ca.Pem;
 import org.leo.attest.enroll.Enroller;
-import org.leo.protocol.TlsKeyManagers;
 import org.leo.protocol.attest.v1.BootFacts;
 import org.leo.protocol.attest.v1.Challenge;
 import org.leo.protocol.attest.v1.Check;
@@ -66,7 +60,6 @@ import org.leo.protocol.attest.v1.CheckResult;
 import org.leo.protocol.attest.v1.EnrollRequest;
 import org.leo.protocol.attest.v1.EnrollResponse;
 import org.leo.protocol.attest.v1.EnrollmentGrpc;
-import org.leo.protocol.attest.v1.Evidence;
 import org.leo.protocol.attest.v1.EvidenceBody;
 import org.leo.protocol.attest.v1.OsResult;
 import org.leo.protocol.attest.v1.ProcessInfo;
@@ -203,9 +196,9 @@ class RedTeamTest {
     @Test
     void aBaselineThatLeavesOutTheProcessTableIsNotTaken() throws Exception {
         // Were it taken, the process table would never be compared again: the golden would have none.
-        Enrolled e = enroll();
+        TestAppliance.Enrolled e = enroll();
         Responder responder = new Responder(new SimulatedHost(TestAppliance.cmdline(nonce)));
-        try (RawAgent raw = stream(e)) {
+        try (RawAgent raw = appliance.stream(e)) {
             Challenge c = raw.nextChallenge();
             EvidenceBody honest = EvidenceBody.parseFrom(responder.answer(c, e.id().privateKey()).getBody());
             EvidenceBody.Builder b = honest.toBuilder();
@@ -227,8 +220,8 @@ class RedTeamTest {
 
     @Test
     void evidenceWithMoreResultsThanTheCapIsRefused() throws Exception {
-        Enrolled e = enroll();
-        try (RawAgent raw = stream(e)) {
+        TestAppliance.Enrolled e = enroll();
+        try (RawAgent raw = appliance.stream(e)) {
             Challenge c = raw.nextChallenge();
             EvidenceBody.Builder b = EvidenceBody.newBuilder().setChallengeId(c.getChallengeId()).setNonce(c.getNonce()).setSequence(1);
             for (int i = 0; i <= Limits.MAX_RESULTS; i++) {
@@ -247,8 +240,8 @@ class RedTeamTest {
     @Test
     void evidenceWithMoreProcessesThanTheCapIsRefused() throws Exception {
         // Within gRPC's 4 MiB and the result cap; the process table alone is over its own.
-        Enrolled e = enroll();
-        try (RawAgent raw = stream(e)) {
+        TestAppliance.Enrolled e = enroll();
+        try (RawAgent raw = appliance.stream(e)) {
             Challenge c = raw.nextChallenge();
             OsResult.Builder os = OsResult.newBuilder().setProcessesIncluded(true);
             for (int pid = 0; pid <= Limits.MAX_PROCESSES; pid++) {
@@ -429,12 +422,8 @@ class RedTeamTest {
 
     // --- helpers -----------------------------------------------------------------------------------
 
-    record Enrolled(AgentIdentity id, X509Certificate[] chain) { }
-
     ManagedChannel enrollmentChannel(AgentIdentity id) throws Exception {
-        return NettyChannelBuilder.forAddress("127.0.0.1", appliance.server.enrollmentPort(), TlsChannelCredentials.newBuilder()
-                .keyManager(TlsKeyManagers.of(id.privateKey(), id.selfSigned()))
-                .trustManager(new PinnedServerTrust(appliance.ca.fingerprint())).build()).build();
+        return appliance.enrollmentChannel(id);
     }
 
     static EnrollResponse enroll(ManagedChannel ch, AgentIdentity id, String cmdline) throws Exception {
@@ -443,28 +432,13 @@ class RedTeamTest {
                 .setBootFacts(BootFacts.newBuilder().setMac(HPC).setKernelCmdline(cmdline)).build());
     }
 
-    Enrolled enroll() throws Exception {
+    TestAppliance.Enrolled enroll() throws Exception {
         AgentIdentity id = AgentIdentity.generate(HPC);
-        ManagedChannel ch = enrollmentChannel(id);
-        try {
-            EnrollResponse r = enroll(ch, id, TestAppliance.cmdline(nonce));
-            CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            X509Certificate[] chain = new X509Certificate[r.getCertificateChainDerCount()];
-            for (int i = 0; i < chain.length; i++) {
-                chain[i] = (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(r.getCertificateChainDer(i).toByteArray()));
-            }
-            return new Enrolled(id, chain);
-        } finally {
-            ch.shutdownNow();
-        }
-    }
-
-    RawAgent stream(Enrolled e) throws Exception {
-        return new RawAgent(appliance.server.attestationPort(), appliance.ca.fingerprint(), e.id().privateKey(), e.chain());
+        return appliance.enroll(id, id.csr(HPC), HPC, TestAppliance.cmdline(nonce));
     }
 
     /** An enrolled, baselined HPC on an open stream, answering (honestly, unless the test says otherwise) by hand. */
-    record Session(Enrolled e, RawAgent raw, SimulatedHost host, Responder responder) {
+    record Session(TestAppliance.Enrolled e, RawAgent raw, SimulatedHost host, Responder responder) {
         PrivateKey key() {
             return e.id().privateKey();
         }
@@ -480,10 +454,10 @@ class RedTeamTest {
     }
 
     Session baselined() throws Exception {
-        Enrolled e = enroll();
+        TestAppliance.Enrolled e = enroll();
         SimulatedHost host = new SimulatedHost(TestAppliance.cmdline(nonce));
         Responder responder = new Responder(host);
-        RawAgent raw = stream(e);
+        RawAgent raw = appliance.stream(e);
         raw.send(responder.answer(raw.nextChallenge(), e.id().privateKey()));
         EscapeHatchTest.Await.until(() -> appliance.engine.status(HPC).map(HpcStatus::baselined).orElse(false), 20);
         raw.challenges.clear(); // challenges issued before the baseline was taken are baselines again

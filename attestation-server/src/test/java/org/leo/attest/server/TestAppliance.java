@@ -154,6 +154,47 @@ final class TestAppliance implements AutoCloseable {
         return v -> v.findings().stream().anyMatch(f -> f.eventId().equals(eventId));
     }
 
+    /** An agent identity and the certificate chain enrollment gave it. */
+    record Enrolled(org.leo.agent.AgentIdentity id, java.security.cert.X509Certificate[] chain) {
+        java.security.cert.X509Certificate cert() {
+            return chain[0];
+        }
+    }
+
+    /** A TLS channel to the enrollment port under {@code id}'s self-signed certificate, pinning this appliance's CA. */
+    io.grpc.ManagedChannel enrollmentChannel(org.leo.agent.AgentIdentity id) throws Exception {
+        return io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", server.enrollmentPort(), io.grpc.TlsChannelCredentials.newBuilder()
+                .keyManager(org.leo.protocol.TlsKeyManagers.of(id.privateKey(), id.selfSigned()))
+                .trustManager(new org.leo.agent.PinnedServerTrust(ca.fingerprint())).build()).build();
+    }
+
+    /** The certificates of an enrollment answer. */
+    static java.security.cert.X509Certificate[] chainOf(org.leo.protocol.attest.v1.EnrollResponse r) throws Exception {
+        java.security.cert.CertificateFactory cf = java.security.cert.CertificateFactory.getInstance("X.509");
+        java.security.cert.X509Certificate[] chain = new java.security.cert.X509Certificate[r.getCertificateChainDerCount()];
+        for (int i = 0; i < chain.length; i++) {
+            chain[i] = (java.security.cert.X509Certificate) cf.generateCertificate(new java.io.ByteArrayInputStream(r.getCertificateChainDer(i).toByteArray()));
+        }
+        return chain;
+    }
+
+    /** A plain enrollment (Enroll) of {@code id} with this CSR and these boot facts. */
+    Enrolled enroll(org.leo.agent.AgentIdentity id, byte[] csr, String mac, String cmdline) throws Exception {
+        io.grpc.ManagedChannel ch = enrollmentChannel(id);
+        try {
+            return new Enrolled(id, chainOf(org.leo.protocol.attest.v1.EnrollmentGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS)
+                    .enroll(org.leo.protocol.attest.v1.EnrollRequest.newBuilder().setCsrDer(com.google.protobuf.ByteString.copyFrom(csr))
+                            .setBootFacts(org.leo.protocol.attest.v1.BootFacts.newBuilder().setMac(mac).setKernelCmdline(cmdline)).build())));
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    /** An attestation stream on {@code e}'s certificate. */
+    RawAgent stream(Enrolled e) throws Exception {
+        return new RawAgent(server.attestationPort(), ca.fingerprint(), e.id().privateKey(), e.chain());
+    }
+
     @Override
     public void close() throws Exception {
         server.close();
