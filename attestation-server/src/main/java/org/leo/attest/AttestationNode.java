@@ -54,11 +54,14 @@ public final class AttestationNode implements AutoCloseable {
      * @param piTpm              the Pi's TPM, which signs the log's head (optional)
      * @param ekRoots            the directory of manufacturer CA certificates HPC EK certificates must chain to
      *                           (required with the policy's tpm.required=true)
+     * @param device             the HPC interface both ports' sockets are bound to (SO_BINDTODEVICE); empty: not bound
      */
     public record Config(Path dataDir, InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
                          Policy policy, Duration certificateLifetime, List<List<String>> requiredArtifacts, Duration maxBootAge,
-                         java.util.Optional<org.leo.protocol.tpm.TpmEndpoint> piTpm, java.util.Optional<Path> ekRoots) {
+                         java.util.Optional<org.leo.protocol.tpm.TpmEndpoint> piTpm, java.util.Optional<Path> ekRoots,
+                         java.util.Optional<String> device) {
         public Config {
+            Objects.requireNonNull(device);
             Objects.requireNonNull(dataDir);
             hosts = List.copyOf(hosts);
             requiredArtifacts = List.copyOf(requiredArtifacts);
@@ -68,6 +71,14 @@ public final class AttestationNode implements AutoCloseable {
                 throw new IllegalArgumentException("the attestation policy's tpm.required=true needs --attest-ek-roots DIR (the manufacturer"
                         + " CA certificates HPC EK certificates chain to); or set tpm.required=false to enroll HPCs without a TPM");
             }
+        }
+
+        /** Listening on every interface the addresses are on (tests, benchmarks on loopback). */
+        public Config(Path dataDir, InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
+                      Policy policy, Duration certificateLifetime, List<List<String>> requiredArtifacts, Duration maxBootAge,
+                      java.util.Optional<org.leo.protocol.tpm.TpmEndpoint> piTpm, java.util.Optional<Path> ekRoots) {
+            this(dataDir, enrollAddress, attestAddress, hosts, policy, certificateLifetime, requiredArtifacts, maxBootAge, piTpm, ekRoots,
+                    java.util.Optional.empty());
         }
 
         /** Without the Pi's TPM (no signed reports for remote verifiers) and without measured enrollment. */
@@ -131,7 +142,7 @@ public final class AttestationNode implements AutoCloseable {
                     : new org.leo.attest.enroll.TpmEnrollment(enroller, store, org.leo.protocol.tpm.EkCertificateVerifier.fromDirectory(c.ekRoots().get()),
                             expected, clock);
             AttestationServer server = AttestationServer.start(ca, revocations, enroller, measured, engine, c.enrollAddress(), c.attestAddress(),
-                    c.hosts(), clock, registry);
+                    c.device(), c.hosts(), clock, registry);
             LOG.info("attestation: data in {}, log head {}", c.dataDir(), head);
             AttestationNode node = new AttestationNode(ca, revocations, log, store, engine, actions, server);
             if (c.piTpm().isPresent()) {

@@ -105,13 +105,14 @@ public class AttestOptions {
 
     private Policy loaded;
 
-    AttestationNode start(PxeServer pxe, Path dataDir, String host, MeterRegistry registry) throws Exception {
+    /** Starts the attestation ports on {@code host}, bound to {@code device} (the HPC interface) when there is one. */
+    AttestationNode start(PxeServer pxe, Path dataDir, String host, java.util.Optional<String> device, MeterRegistry registry) throws Exception {
         Policy p = policy();
         AttestationNode.Config c = new AttestationNode.Config(dataDir.resolve("attest"), new InetSocketAddress(host, enrollPort),
                 new InetSocketAddress(host, attestPort), List.of(host), p, Duration.ofSeconds(certificateLifetime),
                 pxe.bootArtifactSets(), Duration.ofSeconds(maxBootAge),
                 tpm == null || tpm.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(org.leo.protocol.tpm.TpmEndpoint.parse(tpm)),
-                java.util.Optional.ofNullable(ekRoots));
+                java.util.Optional.ofNullable(ekRoots), device);
         HpcControls controls = HpcControls.parse(power, cutNetwork);
         return AttestationNode.start(c, pxe.events()::latestBoot, pxe.clients(), pxe.manifest(), ServedImageExpectation.of(pxe),
                 controls.power(), controls.network(),

@@ -79,7 +79,8 @@ public class PxeServeCommand implements Callable<Integer> {
     AttestOptions attest = new AttestOptions();
 
     @Option(names = "--interface", paramLabel = "IF",
-            description = "The HPC-facing network interface. DHCP, TFTP, HTTP and the IPv6 RA responder bind to it, and "
+            description = "The HPC-facing network interface. DHCP, TFTP, HTTP, the attestation ports (with --attest) and the IPv6 "
+                    + "RA responder bind to it, and "
                     + "a boot file request is served only if the neighbour table on it maps the sender's address to the "
                     + "MAC holding its lease; the server address defaults to its first IPv4 address. Without it nothing "
                     + "is bound to an interface and requests are not checked.")
@@ -244,7 +245,7 @@ public class PxeServeCommand implements Callable<Integer> {
             try {
                 server.start();
                 if (attest.enabled) {
-                    node = attest.start(server, dataDir, config.script().serverHost(), registry);
+                    node = attest.start(server, dataDir, config.script().serverHost(), Optional.ofNullable(interfaceName), registry);
                 }
             } catch (Exception e) {
                 System.err.println("leo pxe serve: " + e.getMessage());

@@ -3,6 +3,7 @@ package org.leo.attest.server;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
+import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -39,6 +40,8 @@ public final class AttestationServer implements AutoCloseable {
 
     private Server enrollment;
     private Server attestation;
+    /** The event loops of the device-bound transport (null: grpc-netty's shared default loops). */
+    private DeviceBoundTransport loops;
     private final java.util.Deque<Refusal> refusals = new java.util.ArrayDeque<>();
 
     private AttestationServer() {
@@ -67,13 +70,20 @@ public final class AttestationServer implements AutoCloseable {
     public static AttestationServer start(ApplianceCa ca, RevocationList revocations, Enroller enroller, AttestationEngine engine,
                                           InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
                                           Clock clock, MeterRegistry registry) throws IOException, GeneralSecurityException {
-        return start(ca, revocations, enroller, null, engine, enrollAddress, attestAddress, hosts, clock, registry);
+        return start(ca, revocations, enroller, null, engine, enrollAddress, attestAddress, java.util.Optional.empty(), hosts,
+                clock, registry);
     }
 
-    /** With {@code measured} (may be null: no measured enrollment) serving BeginEnroll/CompleteEnroll. */
+    /**
+     * With {@code measured} (may be null: no measured enrollment) serving BeginEnroll/CompleteEnroll,
+     * and both listening sockets bound to {@code device} when one is given (SO_BINDTODEVICE, the HPC
+     * interface: a machine on another link that routes the listening address through the Pi then
+     * reaches neither port; needs the native epoll transport and CAP_NET_RAW).
+     */
     public static AttestationServer start(ApplianceCa ca, RevocationList revocations, Enroller enroller,
                                           org.leo.attest.enroll.TpmEnrollment measured, AttestationEngine engine,
-                                          InetSocketAddress enrollAddress, InetSocketAddress attestAddress, List<String> hosts,
+                                          InetSocketAddress enrollAddress, InetSocketAddress attestAddress,
+                                          java.util.Optional<String> device, List<String> hosts,
                                           Clock clock, MeterRegistry registry) throws IOException, GeneralSecurityException {
         KeyPair kp = ApplianceCa.newKeyPair();
         X509Certificate cert = ca.issueServer(kp.getPublic(), hosts, Duration.ofDays(365));
@@ -82,30 +92,46 @@ public final class AttestationServer implements AutoCloseable {
         ClientTrust enrollTrust = ClientTrust.selfSigned(clock, (peer, why) -> s.refused(registry, "enrollment", peer, why));
         ClientTrust attestTrust = ClientTrust.caIssued(ca.certificate(), revocations, clock,
                 (peer, why) -> s.refused(registry, "attestation", peer, why));
-        Server e = io.grpc.netty.NettyServerBuilder.forAddress(enrollAddress, credentials(km, enrollTrust))
+        if (device.isPresent()) {
+            s.loops = DeviceBoundTransport.open(device.get());
+        }
+        Server e = s.transport(NettyServerBuilder.forAddress(enrollAddress, credentials(km, enrollTrust)))
                 .addService(ServerInterceptors.intercept(new EnrollmentService(enroller, measured),
                         new PeerContext((peer, why) -> s.refused(registry, "enrollment", peer, why))))
                 // a CompleteEnroll carries the TPM event log (at most TpmEnrollment.MAX_EVENT_LOG)
                 .maxInboundMessageSize((1 << 20) + 64 * 1024)
                 .build();
-        Server a = io.grpc.netty.NettyServerBuilder.forAddress(attestAddress, credentials(km, attestTrust))
+        Server a = s.transport(NettyServerBuilder.forAddress(attestAddress, credentials(km, attestTrust)))
                 .addService(ServerInterceptors.intercept(new AttestationService(engine, enroller),
                         new PeerContext((peer, why) -> s.refused(registry, "attestation", peer, why))))
                 .maxInboundMessageSize(Limits.MAX_MESSAGE_BYTES)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .build();
-        e.start();
         try {
-            a.start();
+            e.start();
+            try {
+                a.start();
+            } catch (IOException ex) {
+                e.shutdownNow();
+                throw ex;
+            }
         } catch (IOException ex) {
-            e.shutdownNow();
+            if (s.loops != null) {
+                s.loops.close();
+            }
             throw ex;
         }
-        LOG.info("attestation server: enrollment on port {}, attestation on port {}, CA sha256 {}", e.getPort(), a.getPort(), ca.fingerprint());
+        LOG.info("attestation server: enrollment on port {}, attestation on port {}{}, CA sha256 {}", e.getPort(), a.getPort(),
+                device.map(d -> " (dev " + d + ")").orElse(""), ca.fingerprint());
         s.enrollment = e;
         s.attestation = a;
         return s;
+    }
+
+    /** The builder on the device-bound epoll transport when there is one, else grpc-netty's default. */
+    private NettyServerBuilder transport(NettyServerBuilder b) {
+        return loops == null ? b : loops.configure(b);
     }
 
     /** OPTIONAL, not REQUIRE: a client without a certificate then hears why from {@link PeerContext}. */
@@ -138,6 +164,9 @@ public final class AttestationServer implements AutoCloseable {
         }
         if (!attestation.awaitTermination(5, TimeUnit.SECONDS)) {
             LOG.warn("attestation server: streams still closing after 5 s");
+        }
+        if (loops != null) {
+            loops.close();
         }
     }
 }

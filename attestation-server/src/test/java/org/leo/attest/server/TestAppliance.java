@@ -100,7 +100,7 @@ final class TestAppliance implements AutoCloseable {
         enroller.requireMeasuredBoot(policy.tpmRequired() && measured != null);
         server = AttestationServer.start(ca, revocations, enroller, measured == null ? null : measured.apply(enroller, store), engine,
                 new InetSocketAddress("127.0.0.1", 0),
-                new InetSocketAddress("127.0.0.1", 0), List.of("127.0.0.1"), clock, registry);
+                new InetSocketAddress("127.0.0.1", 0), java.util.Optional.empty(), List.of("127.0.0.1"), clock, registry);
     }
 
     static BootManifest manifest() {
@@ -120,8 +120,9 @@ final class TestAppliance implements AutoCloseable {
         new java.security.SecureRandom().nextBytes(n);
         String nonce = HexFormat.of().formatHex(n);
         Instant now = Instant.now();
+        BootEvent script = new BootEvent(now, Optional.of(mac), "127.0.0.1:1", BootStage.SCRIPT_SERVED, Protocol.HTTP, "boot.ipxe", 300, "ab".repeat(32), nonce, "script");
         boots.recordAll(List.of(
-                new BootEvent(now, Optional.of(mac), "127.0.0.1:1", BootStage.SCRIPT_SERVED, Protocol.HTTP, "boot.ipxe", 300, "ab".repeat(32), nonce, "script"),
+                script, script.delivered(),
                 new BootEvent(now, Optional.of(mac), "127.0.0.1:1", BootStage.FILE_SERVED, Protocol.HTTP, "vmlinuz", 1000, KERNEL_SHA, nonce, "kernel"),
                 new BootEvent(now, Optional.of(mac), "127.0.0.1:1", BootStage.FILE_SERVED, Protocol.HTTP, "initrd.img", 2000, INITRD_SHA, nonce, "initrd")));
         return nonce;

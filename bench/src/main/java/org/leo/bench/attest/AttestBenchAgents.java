@@ -52,7 +52,10 @@ public final class AttestBenchAgents {
                 nonces.add(nonce);
                 Optional<MacAddress> mac = Optional.of(BenchHpcs.mac(i));
                 Instant now = Instant.now();
-                events.add(new BootEvent(now, mac, "bench", BootStage.SCRIPT_SERVED, Protocol.HTTP, "boot.ipxe", 300, "ab".repeat(32), nonce, "script"));
+                BootEvent script = new BootEvent(now, mac, "bench", BootStage.SCRIPT_SERVED, Protocol.HTTP, "boot.ipxe", 300,
+                        "ab".repeat(32), nonce, "script");
+                events.add(script);
+                events.add(script.delivered());
                 events.add(new BootEvent(now, mac, "bench", BootStage.FILE_SERVED, Protocol.HTTP, "vmlinuz", 1000, KERNEL_SHA, nonce, "kernel"));
                 events.add(new BootEvent(now, mac, "bench", BootStage.FILE_SERVED, Protocol.HTTP, "initrd.img", 2000, INITRD_SHA, nonce, "initrd"));
             }

@@ -26,8 +26,9 @@ public final class RecordBoot {
         String nonce = HexFormat.of().formatHex(b);
         Optional<MacAddress> m = Optional.of(mac);
         Instant now = Instant.now();
+        BootEvent script = new BootEvent(now, m, "bench", BootStage.SCRIPT_SERVED, Protocol.HTTP, "boot.ipxe", 300, "ab".repeat(32), nonce, "script");
         boots.recordAll(List.of(
-                new BootEvent(now, m, "bench", BootStage.SCRIPT_SERVED, Protocol.HTTP, "boot.ipxe", 300, "ab".repeat(32), nonce, "script"),
+                script, script.delivered(),
                 new BootEvent(now, m, "bench", BootStage.FILE_SERVED, Protocol.HTTP, "vmlinuz", 1000, AttestBenchAgents.KERNEL_SHA, nonce, "kernel"),
                 new BootEvent(now, m, "bench", BootStage.FILE_SERVED, Protocol.HTTP, "initrd.img", 2000, AttestBenchAgents.INITRD_SHA, nonce, "initrd")));
         return nonce;

@@ -46,4 +46,16 @@ public record BootEvent(Instant at, Optional<MacAddress> mac, String client, Boo
     public static BootEvent dhcp(MacAddress mac, String client, BootStage stage, String detail) {
         return new BootEvent(Instant.now(), Optional.ofNullable(mac), client, stage, null, "", 0, "", "", detail);
     }
+
+    /**
+     * The FILE_SERVED that says the client took delivery of the whole script this SCRIPT_SERVED
+     * event made (same file, digest and nonce): what starts a boot session in the log.
+     */
+    public BootEvent delivered() {
+        if (stage != BootStage.SCRIPT_SERVED) {
+            throw new IllegalStateException("only a SCRIPT_SERVED event is delivered, this is " + stage);
+        }
+        return new BootEvent(at, mac, client, BootStage.FILE_SERVED, protocol, file, bytes, sha256Hex, bootNonce,
+                "iPXE script delivered");
+    }
 }

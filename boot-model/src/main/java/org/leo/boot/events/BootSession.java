@@ -10,7 +10,7 @@ import org.leo.boot.net.MacAddress;
 
 /**
  * One boot of one client as the event log saw it: from the last {@link BootStage#SCRIPT_SERVED}
- * for the MAC (which carries the per-boot nonce) up to now. An attestation step checks that
+ * for the MAC (which carries the per-boot nonce) whose script the client took delivery of, up to now. An attestation step checks that
  * {@link #servedFiles()} are exactly the manifest's artifacts and the nonce is the one the
  * client reports.
  *
@@ -27,12 +27,16 @@ public record BootSession(MacAddress mac, String nonce, Instant scriptAt, long s
         events = List.copyOf(events);
     }
 
-    /** File name -> SHA-256 of what was sent, for every complete {@link BootStage#FILE_SERVED} (last one wins). */
+    /**
+     * File name -> SHA-256 of what was sent, for every complete {@link BootStage#FILE_SERVED} (last
+     * one wins), except the delivery of the script that started this boot.
+     */
     public Map<String, String> servedFiles() {
         Map<String, String> served = new LinkedHashMap<>();
+        String script = events.isEmpty() ? "" : events.get(0).event().file();
         for (LoggedEvent le : events) {
             BootEvent e = le.event();
-            if (e.stage() == BootStage.FILE_SERVED) {
+            if (e.stage() == BootStage.FILE_SERVED && !(e.file().equals(script) && e.sha256Hex().equals(scriptSha256))) {
                 served.put(e.file(), e.sha256Hex());
             }
         }

@@ -168,10 +168,18 @@ public final class SqliteBootEventLog implements BootEventSink, AutoCloseable {
         return query("SELECT " + COLUMNS + " FROM boot_event WHERE id > ? ORDER BY id LIMIT ?", afterId, clamp(limit));
     }
 
-    /** The boot that started with the last SCRIPT_SERVED for {@code mac}, if any. */
+    /**
+     * The boot that started with the last SCRIPT_SERVED for {@code mac} that was delivered: a later
+     * FILE_SERVED of the same file with the same SHA-256 (the script's text holds its nonce, so the
+     * digest names that one script) says the client acknowledged all of it. A script made for a
+     * request that never took delivery (a one-way spoof from the segment, an HTTP HEAD) starts no
+     * boot; the events it left stay in the session they fall in.
+     */
     public synchronized Optional<BootSession> latestBoot(MacAddress mac) {
-        List<LoggedEvent> script = query("SELECT " + COLUMNS + " FROM boot_event WHERE mac = ? AND stage = ? ORDER BY id DESC LIMIT 1",
-                mac.toString(), BootStage.SCRIPT_SERVED.name());
+        List<LoggedEvent> script = query("SELECT " + COLUMNS + " FROM boot_event s WHERE mac = ? AND stage = ? AND EXISTS ("
+                        + "SELECT 1 FROM boot_event d WHERE d.mac = s.mac AND d.stage = ? AND d.file = s.file AND d.sha256 = s.sha256"
+                        + " AND d.id > s.id) ORDER BY id DESC LIMIT 1",
+                mac.toString(), BootStage.SCRIPT_SERVED.name(), BootStage.FILE_SERVED.name());
         if (script.isEmpty()) {
             return Optional.empty();
         }

@@ -87,12 +87,19 @@ class SqliteBootEventLogTest {
     }
 
     @Test
-    void latestBootStartsAtTheLastScript() throws Exception {
+    void latestBootStartsAtTheLastDeliveredScript() throws Exception {
         try (SqliteBootEventLog log = SqliteBootEventLog.open(tmp.resolve("events.db"))) {
-            log.record(event(A, BootStage.SCRIPT_SERVED, "boot.ipxe", "3".repeat(64), "old-nonce"));
+            BootEvent old = event(A, BootStage.SCRIPT_SERVED, "boot.ipxe", "3".repeat(64), "old-nonce");
+            log.record(old);
+            log.record(old.delivered());
             log.record(event(A, BootStage.FILE_SERVED, "vmlinuz", "4".repeat(64), "old-nonce"));
-            long script = log.append(event(A, BootStage.SCRIPT_SERVED, "boot.ipxe", "5".repeat(64), "new-nonce"));
+            BootEvent current = event(A, BootStage.SCRIPT_SERVED, "boot.ipxe", "5".repeat(64), "new-nonce");
+            long script = log.append(current);
             log.record(event(B, BootStage.FILE_SERVED, "vmlinuz", "6".repeat(64), ""));
+            log.record(current.delivered());
+            // a script made for a request that never took delivery (a one-way spoofed request): no boot starts there
+            log.record(event(A, BootStage.SCRIPT_SERVED, "boot.ipxe", "a".repeat(64), "spoofed-nonce"));
+            log.record(event(A, BootStage.FILE_INCOMPLETE, "boot.ipxe", "b".repeat(64), "new-nonce"));
             log.record(event(A, BootStage.FILE_INCOMPLETE, "vmlinuz", "7".repeat(64), "new-nonce"));
             log.record(event(A, BootStage.FILE_SERVED, "vmlinuz", "8".repeat(64), "new-nonce"));
             log.record(event(A, BootStage.FILE_SERVED, "initrd.img", "9".repeat(64), "new-nonce"));
@@ -101,9 +108,8 @@ class SqliteBootEventLogTest {
             assertThat(s.nonce()).isEqualTo("new-nonce");
             assertThat(s.scriptEventId()).isEqualTo(script);
             assertThat(s.scriptSha256()).isEqualTo("5".repeat(64));
-            assertThat(s.events()).hasSize(5);
-            assertThat(s.servedFiles()).containsExactly(
-                    java.util.Map.entry("vmlinuz", "8".repeat(64)), java.util.Map.entry("initrd.img", "9".repeat(64)));
+            assertThat(s.events()).hasSize(8);
+            assertThat(s.servedFiles()).containsExactly(java.util.Map.entry("vmlinuz", "8".repeat(64)), java.util.Map.entry("initrd.img", "9".repeat(64)));
             assertThat(s.refusals()).singleElement().extracting(BootEvent::file).isEqualTo("x");
             assertThat(log.latestBoot(B)).isEmpty();
         }

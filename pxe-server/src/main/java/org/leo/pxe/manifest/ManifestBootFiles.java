@@ -49,8 +49,12 @@ import org.slf4j.event.Level;
  * rotates that MAC's nonce nor leaves a refusal in its boot session.
  *
  * <p>Every {@link #open} of the script name makes a new nonce and records SCRIPT_SERVED (an HTTP
- * HEAD of it too): the latest script starts the boot session. File events carry the MAC's
- * current nonce. The signed manifest is trusted; whatever is read from disk is served only if it
+ * HEAD of it too). The nonce becomes the MAC's current one only when the whole script was
+ * delivered (TFTP: its last block acknowledged; HTTP: the whole response written on an established
+ * TCP connection), which {@link #finished} records as a FILE_SERVED of the script; the boot
+ * session starts at the latest delivered script ({@code SqliteBootEventLog.latestBoot}). So a
+ * one-way spoofed request, which never acknowledges what it is sent, neither rotates the HPC's
+ * nonce nor starts a session. File events carry the MAC's current nonce. The signed manifest is trusted; whatever is read from disk is served only if it
  * hashes to the manifest's digest, so even a path swapped under us cannot leak other bytes.
  *
  * <p>{@link #open} may read and hash a whole artifact on a cache miss and records events
@@ -68,6 +72,8 @@ public final class ManifestBootFiles implements BootFiles {
     private final Level served;
     private final IpxeScript scripts = new IpxeScript();
     private final Map<MacAddress, String> currentNonce = new ConcurrentHashMap<>();
+    /** Nonces of scripts made and not yet delivered, by the script's SHA-256 (unique: the text holds MAC and nonce). */
+    private final Map<String, String> undelivered = new ConcurrentHashMap<>();
     private final MeterRegistry registry;
     private volatile IpxeScriptConfig script;
     /** The image's script template when the manifest lists {@link IpxeTemplate#FILE}, else null (the built-in script). */
@@ -257,8 +263,17 @@ public final class ManifestBootFiles implements BootFiles {
             }
             registry.counter("leo.boot.files.incomplete", "protocol", request.protocol().name()).increment();
         }
-        if (file.generated() && whole) {
-            return; // SCRIPT_SERVED was recorded when the script was made
+        if (file.generated()) {
+            String scriptNonce = undelivered.remove(file.sha256Hex());
+            if (whole && scriptNonce != null && file.mac().isPresent()) {
+                // delivered: the client acknowledged all of it, so it is no blind one-way spoof
+                safeRecord(new BootEvent(Instant.now(), file.mac(), client, BootStage.FILE_SERVED, request.protocol(), file.name(),
+                        result.bytesSent(), result.sentSha256Hex(), scriptNonce, "iPXE script delivered: " + detail, result.range()));
+                currentNonce.put(file.mac().get(), scriptNonce);
+                LOG.atLevel(served).log("HPC {} ({}) got its iPXE script {} over {}: boot nonce {} sha256={}", file.mac().get(), client,
+                        file.name(), request.protocol(), scriptNonce, file.sha256Hex());
+                return;
+            }
         }
         safeRecord(new BootEvent(Instant.now(), file.mac(), client, whole ? BootStage.FILE_SERVED : BootStage.FILE_INCOMPLETE,
                 request.protocol(), file.name(), result.bytesSent(), result.sentSha256Hex(), nonce, detail, result.range()));
@@ -284,9 +299,9 @@ public final class ManifestBootFiles implements BootFiles {
             LOG.error("{} {} script for {} not served: boot event log failed: {}", request.protocol(), client, mac.get(), e.getMessage());
             throw new BootRefusal(Reason.ACCESS_VIOLATION, cfg.scriptName() + ": boot event log unavailable");
         }
-        currentNonce.put(mac.get(), nonce);
+        undelivered.put(sha, nonce);
         registry.counter("leo.boot.scripts").increment();
-        LOG.atLevel(served).log("HPC {} ({}) got its iPXE script {} over {}: boot nonce {} sha256={}", mac.get(), client, cfg.scriptName(),
+        LOG.debug("HPC {} ({}): iPXE script {} made over {}: boot nonce {} sha256={}", mac.get(), client, cfg.scriptName(),
                 request.protocol(), nonce, sha);
         return new ServedFile(cfg.scriptName(), ByteBuffer.wrap(text), sha, mac, true);
     }

@@ -324,10 +324,44 @@ class ManifestBootFilesTest {
         String secondNonce = events.get(1).bootNonce();
         assertThat(secondNonce).hasSize(64).isNotEqualTo(nonce);
 
+        // the nonce becomes the client's only once the whole script was delivered
+        files.finished(new BootRequest(Protocol.HTTP, HPC, "boot.ipxe"), http,
+                new TransferResult(http.size(), http.sha256Hex(), true, Duration.ZERO, ""));
+        assertThat(events).last().satisfies(e -> {
+            assertThat(e.stage()).isEqualTo(BootStage.FILE_SERVED);
+            assertThat(e.file()).isEqualTo("boot.ipxe");
+            assertThat(e.sha256Hex()).isEqualTo(http.sha256Hex());
+            assertThat(e.bootNonce()).isEqualTo(secondNonce);
+        });
+
         // later file events of that client carry the current nonce
         ServedFile k = open("vmlinuz");
         files.finished(new BootRequest(Protocol.HTTP, HPC, "vmlinuz"), k, new TransferResult(513, k.sha256Hex(), true, Duration.ZERO, ""));
         assertThat(events).last().satisfies(e -> assertThat(e.bootNonce()).isEqualTo(secondNonce));
+    }
+
+    @Test
+    void aScriptThatIsNeverAcknowledgedDoesNotRotateTheNonce() throws Exception {
+        ServedFile first = open("boot.ipxe");
+        files.finished(new BootRequest(Protocol.TFTP, HPC, "boot.ipxe"), first,
+                new TransferResult(first.size(), first.sha256Hex(), true, Duration.ZERO, ""));
+        String delivered = events.get(0).bootNonce();
+        // a one-way spoofed request from the HPC's address: the script goes to the HPC, which never asked
+        // for it and does not acknowledge it; the transfer times out
+        ServedFile spoofed = open("boot.ipxe");
+        files.finished(new BootRequest(Protocol.TFTP, HPC, "boot.ipxe"), spoofed,
+                new TransferResult(0, Sha256.hex(new byte[0]), false, Duration.ofSeconds(5), "timed out waiting for ACK 1"));
+        // an HTTP HEAD of the script is no delivery either
+        files.setHttpPort(8081);
+        ServedFile head = files.open(new BootRequest(Protocol.HTTP, HPC, "boot.ipxe"));
+        files.finished(new BootRequest(Protocol.HTTP, HPC, "boot.ipxe"), head,
+                new TransferResult(0, Sha256.hex(new byte[0]), false, Duration.ZERO, "HEAD"));
+        assertThat(events).extracting(BootEvent::stage).containsExactly(BootStage.SCRIPT_SERVED, BootStage.FILE_SERVED,
+                BootStage.SCRIPT_SERVED, BootStage.FILE_INCOMPLETE, BootStage.SCRIPT_SERVED, BootStage.FILE_INCOMPLETE);
+
+        ServedFile k = open("vmlinuz");
+        files.finished(new BootRequest(Protocol.TFTP, HPC, "vmlinuz"), k, new TransferResult(513, k.sha256Hex(), true, Duration.ZERO, ""));
+        assertThat(events).last().satisfies(e -> assertThat(e.bootNonce()).isEqualTo(delivered));
     }
 
     @Test

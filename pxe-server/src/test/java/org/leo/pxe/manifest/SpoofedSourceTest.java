@@ -83,7 +83,7 @@ class SpoofedSourceTest {
 
     @Test
     void scriptRequestFromASpoofedMacLeavesTheHpcsLatestBootUnchanged() throws Exception {
-        files.open(new BootRequest(Protocol.TFTP, HPC, "boot.ipxe")); // the HPC's own boot
+        deliverScript(); // the HPC's own boot
         BootSession before = log.latestBoot(HPC_MAC).orElseThrow();
 
         neighbour(SPOOFER_MAC, "leohpc");
@@ -109,8 +109,17 @@ class SpoofedSourceTest {
         assertThat(registry.counter("leo.boot.files.refused", "reason", "SPOOFED_SOURCE").count()).isEqualTo(Protocol.values().length + 1);
 
         neighbour(HPC_MAC, "leohpc"); // the HPC itself is served again
-        assertThat(files.open(new BootRequest(Protocol.TFTP, HPC, "boot.ipxe")).generated()).isTrue();
+        assertThat(deliverScript().generated()).isTrue();
         assertThat(log.latestBoot(HPC_MAC).orElseThrow().nonce()).isNotEqualTo(before.nonce());
+    }
+
+    /** The HPC fetches its script and acknowledges all of it. */
+    private org.leo.pxe.boot.ServedFile deliverScript() throws BootRefusal {
+        BootRequest request = new BootRequest(Protocol.TFTP, HPC, "boot.ipxe");
+        org.leo.pxe.boot.ServedFile script = files.open(request);
+        files.finished(request, script, new org.leo.pxe.boot.TransferResult(script.size(), script.sha256Hex(), true,
+                java.time.Duration.ZERO, ""));
+        return script;
     }
 
     @Test
