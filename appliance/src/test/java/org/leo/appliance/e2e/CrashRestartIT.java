@@ -75,9 +75,7 @@ class CrashRestartIT {
         assumeTrue(Exec.onPath("busybox"), "busybox (udhcpc) missing (Debian package busybox)");
         assumeTrue(Exec.onPath("atftp"), "atftp missing (Debian package atftp)");
         assumeTrue(Exec.onPath("curl"), "curl missing (Debian package curl)");
-        bootRoot = Files.createTempDirectory("leok-crash-root-");
-        Files.writeString(bootRoot.resolve("vmlinuz"), "not a kernel\n");
-        Files.writeString(bootRoot.resolve("initrd.img"), "not an initramfs\n");
+        bootRoot = E2eFiles.placeholderBootRoot(Files.createTempDirectory("leok-crash-root-"));
         bigSha256 = writeRandom(bootRoot.resolve(BIG), BIG_SIZE, 0x6c656f6bL);
     }
 

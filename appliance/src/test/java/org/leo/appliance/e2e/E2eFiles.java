@@ -23,4 +23,15 @@ final class E2eFiles {
         }
         return HexFormat.of().formatHex(md.digest());
     }
+
+    /**
+     * A boot root for tests that serve files but boot nothing: {@code dir} (created) with a
+     * placeholder vmlinuz and initrd.img, the two artifacts a manifest must list.
+     */
+    static Path placeholderBootRoot(Path dir) throws java.io.IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("vmlinuz"), "not a kernel\n");
+        Files.writeString(dir.resolve("initrd.img"), "not an initramfs\n");
+        return dir;
+    }
 }

@@ -48,9 +48,7 @@ class WindowedTftpIT {
     @Test
     void windowedFetchIsExactWithSegmentationOffloadAndWithoutIt() throws Exception {
         Path run = Files.createTempDirectory("leow-run-");
-        Path bootRoot = Files.createDirectories(run.resolve("root"));
-        Files.writeString(bootRoot.resolve("vmlinuz"), "not a kernel\n");
-        Files.writeString(bootRoot.resolve("initrd.img"), "not an initramfs\n");
+        Path bootRoot = E2eFiles.placeholderBootRoot(run.resolve("root"));
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         byte[] bytes = new byte[SIZE];
         new Random(0x77696e64L).nextBytes(bytes);

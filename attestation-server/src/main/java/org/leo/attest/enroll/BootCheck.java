@@ -19,7 +19,8 @@ import org.leo.boot.manifest.ManifestEntry;
  * boot session; this checks it against the agent's claims and the signed manifest.
  *
  * <p>Accepted only if the latest boot of the MAC carries the nonce from the agent's kernel command
- * line, is recent, had no refused request, and every artifact of one of the required sets was sent
+ * line, is recent, had no refused HTTP request (a refused TFTP request is a forgeable UDP packet:
+ * logged, not held against the HPC), and every artifact of one of the required sets was sent
  * whole with the manifest's digest, or over HTTP in parts that together cover it (a resumed
  * download: each part was cut from the same verified snapshot). The sets are alternatives because
  * one image boots two ways: a BIOS HPC fetches the kernel and initrd the script names, a UEFI HPC
@@ -70,7 +71,13 @@ public final class BootCheck {
             problems.add("the boot with that nonce started " + age.toSeconds() + " s ago, longer than the " + maxBootAge.toSeconds() + " s allowed");
         }
         for (BootEvent r : boot.refusals()) {
-            problems.add("during this boot the PXE server refused " + r.file() + ": " + r.detail());
+            // A refused HTTP request came over a TCP connection, so its sender receives at the HPC's
+            // address. A refused TFTP request is one UDP packet whose source anyone on the segment can
+            // forge without ever seeing an answer: it stays in the log, it does not refuse the HPC (what
+            // the HPC booted is what it fetched whole, and what its TPM measured).
+            if (r.protocol() != org.leo.boot.events.Protocol.TFTP) {
+                problems.add("during this boot the PXE server refused " + r.file() + ": " + r.detail());
+            }
         }
         Map<String, String> served = boot.servedFiles();
         for (Map.Entry<String, String> s : served.entrySet()) {

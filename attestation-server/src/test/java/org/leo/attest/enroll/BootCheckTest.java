@@ -61,6 +61,17 @@ class BootCheckTest {
     }
 
     @Test
+    void aRefusedTftpRequestIsAForgeablePacketAndDoesNotRefuseTheBoot() {
+        // one UDP packet from the HPC's address, sent blind by another machine on the segment
+        BootEvent forged = new BootEvent(T0, Optional.of(MAC), "10.77.0.10:3000", BootStage.FILE_REFUSED, Protocol.TFTP, "etc/shadow", 0,
+                "", NONCE, "NOT_FOUND: etc/shadow: no such file");
+        BootSession s = session(file(BootStage.FILE_SERVED, "vmlinuz", 1000, K, ""), forged,
+                file(BootStage.FILE_SERVED, "initrd.img", 2000, I, ""));
+        assertThat(s.refusals()).containsExactly(forged);
+        assertThat(check.problems(s, NONCE, Map.of("vmlinuz", K), T0.plusSeconds(30))).isEmpty();
+    }
+
+    @Test
     void everyProblemIsNamed() {
         BootSession s = session(file(BootStage.FILE_SERVED, "vmlinuz", 1000, "33".repeat(32), ""),
                 file(BootStage.FILE_REFUSED, "initrd.img", 0, "", "DIGEST_MISMATCH: initrd.img: sha256 44.. on disk"));
