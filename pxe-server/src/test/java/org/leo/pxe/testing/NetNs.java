@@ -104,6 +104,16 @@ public final class NetNs implements AutoCloseable {
         must("ip", "-n", side.namespace(), "addr", "add", cidr, "dev", side.link());
     }
 
+    /**
+     * Runs {@code ip -n NAMESPACE ARGS} for {@code side}'s namespace (a bridge, a neighbour entry, a
+     * link moved in: what the methods here do not cover); fails if it does.
+     */
+    public void ip(Side side, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "-n", side.namespace()));
+        cmd.addAll(List.of(args));
+        must(cmd.toArray(String[]::new));
+    }
+
     /** Sets the MAC of {@code side}'s link. */
     public void mac(Side side, String mac) throws IOException {
         must("ip", "-n", side.namespace(), "link", "set", "dev", side.link(), "address", mac);
