@@ -3,8 +3,6 @@ package org.leo.attest.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -150,23 +147,7 @@ class AttestationLogTest {
     @Test
     void acknowledgedEntriesSurviveKillMinus9() throws Exception {
         Path db = tmp.resolve("crash.db");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), LogAppenderMain.class.getName(),
-                db.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        List<Long> acked = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                acked.add(Long.parseLong(line.trim()));
-                if (acked.size() == 500) {
-                    child.toHandle().destroyForcibly(); // SIGKILL: no shutdown hook, no close()
-                }
-            }
-        } finally {
-            child.destroyForcibly();
-            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
-        assertThat(child.exitValue()).isEqualTo(137);
+        List<Long> acked = org.leo.boot.testing.KillMinus9.acknowledgedBeforeKill(LogAppenderMain.class, 500, db.toString());
         ChainReport r = AttestationLog.verify(db);
         System.out.println("kill -9 test: child acknowledged " + acked.size() + " entries; " + r.sentence());
         assertThat(r.intact()).isTrue();

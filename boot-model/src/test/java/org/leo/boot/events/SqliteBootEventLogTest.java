@@ -2,21 +2,16 @@ package org.leo.boot.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.leo.boot.net.MacAddress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -132,27 +127,7 @@ class SqliteBootEventLogTest {
     @Test
     void acknowledgedEventsSurviveKillMinus9() throws Exception {
         Path db = tmp.resolve("crash.db");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                EventAppenderMain.class.getName(), db.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        List<Long> acked = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                acked.add(Long.parseLong(line.trim()));
-                if (acked.size() == 300) {
-                    // SIGKILL (ProcessHandle does not close our end of the pipe, Process.destroy would):
-                    // no shutdown hooks, no close(); the ids still in the pipe were acknowledged too
-                    child.toHandle().destroyForcibly();
-                }
-            }
-        } finally {
-            child.destroyForcibly();
-            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
-        assertThat(child.exitValue()).isEqualTo(137);
-        assertThat(acked).hasSizeGreaterThanOrEqualTo(300);
+        List<Long> acked = org.leo.boot.testing.KillMinus9.acknowledgedBeforeKill(EventAppenderMain.class, 300, db.toString());
         try (SqliteBootEventLog log = SqliteBootEventLog.open(db)) {
             Set<Long> stored = new HashSet<>();
             long after = 0;

@@ -2,6 +2,7 @@ package org.leo.consensus.quorum;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import static org.leo.consensus.WireBytes.take;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -147,14 +148,6 @@ public record Verdict(RoundId round, byte[] member, int votes, byte[] vrfProof, 
         }
     }
 
-    private static byte[] take(ByteBuffer b, int n) {
-        if (b.remaining() < n) {
-            throw new BufferUnderflowException();
-        }
-        byte[] out = new byte[n];
-        b.get(out);
-        return out;
-    }
 
     private static byte[] exact(byte[] v, int n, String what) {
         Objects.requireNonNull(v, what);

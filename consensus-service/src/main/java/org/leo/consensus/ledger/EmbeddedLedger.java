@@ -1,0 +1,159 @@
+package org.leo.consensus.ledger;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.leo.boot.events.Sqlite;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded ledger: one SQLite table, append-only, each entry hash-chained to the one before
+ * ({@link LedgerEntry}), written with synchronous=FULL so an acknowledged append survives a kill -9
+ * or a power cut. Credit is derived state: replayed from the records when the ledger opens and kept
+ * up to date on each append, so it can never disagree with the chain.
+ */
+public final class EmbeddedLedger implements Ledger {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedLedger.class);
+    private static final int MAX_QUERY_ROWS = 10_000;
+
+    private final Connection db;
+    private final PreparedStatement insert;
+    private LedgerEntry head;
+    private final Map<String, Long> credits = new LinkedHashMap<>();
+
+    private EmbeddedLedger(Connection db) throws SQLException {
+        this.db = db;
+        this.insert = db.prepareStatement("INSERT INTO ledger (seq, type, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?)");
+    }
+
+    /** Opens (or creates) the ledger at {@code file}; refuses a ledger whose chain does not verify. */
+    public static EmbeddedLedger open(Path file) throws SQLException {
+        Connection c = Sqlite.openDurable(file);
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS ledger (seq INTEGER PRIMARY KEY, type INTEGER NOT NULL, body BLOB NOT NULL,"
+                    + " prev_hash BLOB NOT NULL, hash BLOB NOT NULL)");
+        }
+        EmbeddedLedger l = new EmbeddedLedger(c);
+        Optional<String> broken = l.verifyChain();
+        if (broken.isPresent()) {
+            l.close();
+            throw new SQLException("ledger " + file + " does not verify: " + broken.get());
+        }
+        for (long from = 1; ; ) {
+            List<LedgerEntry> page = l.entries(from, MAX_QUERY_ROWS);
+            page.forEach(l::apply);
+            if (page.size() < MAX_QUERY_ROWS) {
+                break;
+            }
+            from = page.get(page.size() - 1).seq() + 1;
+        }
+        LOG.info("ledger {}: {} entries, head {}", file, l.head == null ? 0 : l.head.seq(),
+                l.head == null ? "genesis" : HexFormat.of().formatHex(l.head.hash()));
+        return l;
+    }
+
+    @Override
+    public synchronized LedgerEntry append(LedgerRecord record) {
+        long seq = head == null ? 1 : head.seq() + 1;
+        LedgerEntry e = LedgerEntry.chain(seq, record, head == null ? GENESIS : head.hash());
+        try {
+            insert.setLong(1, seq);
+            insert.setInt(2, record.type());
+            insert.setBytes(3, record.body());
+            insert.setBytes(4, e.prevHash());
+            insert.setBytes(5, e.hash());
+            insert.executeUpdate(); // autocommit, synchronous=FULL: durable when this returns
+        } catch (SQLException ex) {
+            throw new IllegalStateException("ledger append #" + seq + " failed: " + ex.getMessage(), ex);
+        }
+        apply(e);
+        LOG.info("ledger: {}", e);
+        return e;
+    }
+
+    private void apply(LedgerEntry e) {
+        head = e;
+        if (e.record() instanceof LedgerRecord.MemberAdmitted m) {
+            credits.putIfAbsent(HexFormat.of().formatHex(m.member()), m.credit());
+        } else if (e.record() instanceof LedgerRecord.CreditChanged c) {
+            // credit never goes below zero and exists only for admitted members: it is earned, not transferred
+            credits.computeIfPresent(HexFormat.of().formatHex(c.member()), (k, v) -> Math.max(0, v + c.delta()));
+        }
+    }
+
+    @Override
+    public synchronized Optional<LedgerEntry> head() {
+        return Optional.ofNullable(head);
+    }
+
+    @Override
+    public synchronized List<LedgerEntry> entries(long fromSeq, int limit) {
+        List<LedgerEntry> out = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT seq, type, body, prev_hash, hash FROM ledger WHERE seq >= ? ORDER BY seq LIMIT ?")) {
+            ps.setLong(1, fromSeq);
+            ps.setInt(2, Math.max(0, Math.min(limit, MAX_QUERY_ROWS)));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new LedgerEntry(rs.getLong(1), LedgerCodec.decode(rs.getInt(2), rs.getBytes(3)), rs.getBytes(4), rs.getBytes(5)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("ledger read failed: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized Map<String, Long> credits() {
+        return Map.copyOf(credits);
+    }
+
+    @Override
+    public synchronized Optional<String> verifyChain() {
+        byte[] prev = GENESIS;
+        long expected = 1;
+        try (Statement st = db.createStatement();
+             ResultSet rs = st.executeQuery("SELECT seq, type, body, prev_hash, hash FROM ledger ORDER BY seq")) {
+            while (rs.next()) {
+                long seq = rs.getLong(1);
+                if (seq != expected) {
+                    return Optional.of("entry #" + expected + " is missing (next is #" + seq + ")");
+                }
+                byte[] body = rs.getBytes(3);
+                if (!Arrays.equals(rs.getBytes(4), prev)) {
+                    return Optional.of("entry #" + seq + " does not point back to entry #" + (seq - 1));
+                }
+                byte[] hash = LedgerEntry.computeHash(seq, rs.getInt(2), body, prev);
+                if (!Arrays.equals(hash, rs.getBytes(5))) {
+                    return Optional.of("entry #" + seq + " hashes to " + HexFormat.of().formatHex(hash) + ", not to the stored hash");
+                }
+                prev = hash;
+                expected++;
+            }
+        } catch (SQLException e) {
+            return Optional.of("cannot read the ledger: " + e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            insert.close();
+            db.close();
+        } catch (SQLException e) {
+            LOG.warn("ledger close: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package org.leo.consensus.ledger;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The fleet's ledger of attestation records: members and their keys, reference values,
+ * certificates, equivocation evidence and credit. Append-only and hash-chained; an append returns
+ * only once the record is durable. Two implementations: {@link EmbeddedLedger} (SQLite, one
+ * appliance or a lab) and an EVM chain.
+ */
+public interface Ledger extends AutoCloseable {
+    /** The 32 bytes every entry's hash chains from. */
+    byte[] GENESIS = new byte[32];
+
+    /** Appends durably and returns the entry (its sequence number and hash). */
+    LedgerEntry append(LedgerRecord record);
+
+    /** The latest entry, empty for a new ledger. */
+    Optional<LedgerEntry> head();
+
+    /** The head's hash, or {@link #GENESIS}: what the next round's sortition draws from. */
+    default byte[] headHash() {
+        return head().map(LedgerEntry::hash).orElse(GENESIS.clone());
+    }
+
+    /** Up to {@code limit} entries from sequence number {@code fromSeq} on, oldest first. */
+    List<LedgerEntry> entries(long fromSeq, int limit);
+
+    /** Every admitted member's current credit, by member key (hex). */
+    Map<String, Long> credits();
+
+    /** Recomputes the chain from the first entry; the first problem, or empty. */
+    Optional<String> verifyChain();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,70 @@
+package org.leo.consensus.ledger;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import static org.leo.consensus.WireBytes.take;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.leo.consensus.quorum.Equivocation;
+import org.leo.consensus.quorum.QuorumCertificate;
+import org.leo.consensus.quorum.Verdict;
+
+/** Reads a record back from its type and canonical body; anything else is an IllegalArgumentException. */
+final class LedgerCodec {
+    private LedgerCodec() {
+    }
+
+    static LedgerRecord decode(int type, byte[] body) {
+        if (body.length > LedgerRecord.MAX_BODY_BYTES) {
+            throw new IllegalArgumentException("ledger record: " + body.length + " bytes, at most " + LedgerRecord.MAX_BODY_BYTES);
+        }
+        ByteBuffer b = ByteBuffer.wrap(body);
+        try {
+            LedgerRecord r = switch (type) {
+                case 1 -> new LedgerRecord.MemberAdmitted(take(b, 32), take(b, 32), b.getLong());
+                case 2 -> new LedgerRecord.ReferenceValues(new String(take(b, Byte.toUnsignedInt(b.get())), StandardCharsets.ISO_8859_1),
+                        take(b, 32), take(b, 32), take(b, 32));
+                case 3 -> {
+                    List<Verdict> vs = verdicts(b);
+                    if (vs.isEmpty()) {
+                        throw new IllegalArgumentException("certificate without verdicts");
+                    }
+                    Verdict first = vs.get(0);
+                    yield new LedgerRecord.CertificateRecorded(new QuorumCertificate(first.round(), first.outcome(), first.evidenceSha256(), vs));
+                }
+                case 4 -> {
+                    List<Verdict> vs = verdicts(b);
+                    if (vs.size() != 2) {
+                        throw new IllegalArgumentException("equivocation with " + vs.size() + " verdicts, expected 2");
+                    }
+                    yield new LedgerRecord.EquivocationRecorded(new Equivocation(vs.get(0), vs.get(1)));
+                }
+                case 5 -> {
+                    byte[] member = take(b, 32);
+                    long delta = b.getLong();
+                    long because = b.getLong();
+                    yield new LedgerRecord.CreditChanged(member, delta, because,
+                            new String(take(b, Short.toUnsignedInt(b.getShort())), StandardCharsets.ISO_8859_1));
+                }
+                default -> throw new IllegalArgumentException("unknown ledger record type " + type);
+            };
+            if (b.hasRemaining()) {
+                throw new IllegalArgumentException("ledger record type " + type + ": " + b.remaining() + " trailing bytes");
+            }
+            return r;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("ledger record type " + type + ": truncated");
+        }
+    }
+
+    private static List<Verdict> verdicts(ByteBuffer b) {
+        int n = Short.toUnsignedInt(b.getShort());
+        List<Verdict> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(Verdict.decode(take(b, Short.toUnsignedInt(b.getShort()))));
+        }
+        return out;
+    }
+
+}
