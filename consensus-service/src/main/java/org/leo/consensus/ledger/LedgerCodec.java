@@ -31,7 +31,7 @@ final class LedgerCodec {
                         throw new IllegalArgumentException("certificate without verdicts");
                     }
                     Verdict first = vs.get(0);
-                    yield new LedgerRecord.CertificateRecorded(new QuorumCertificate(first.round(), first.outcome(), first.evidenceSha256(), vs));
+                    yield new LedgerRecord.CertificateRecorded(new QuorumCertificate(first.round(), first.outcome(), vs));
                 }
                 case 4 -> {
                     List<Verdict> vs = verdicts(b);

@@ -2,7 +2,6 @@ package org.leo.consensus.quorum;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,17 +12,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Collects the signed verdicts of one round and forms its quorum certificate. Every verdict comes
- * from a peer and is hostile until checked: it must be for this round, signed by the member it
- * names, and claim exactly the votes its VRF proof gives ({@link VoteCheck}). A verdict seen before
- * is a replay and counts once; a member's second, different verdict is equivocation: both are kept
- * as {@link Equivocation} evidence and that member counts for nothing in this round.
+ * Collects the signed verdicts of one round and decides its certificate. Every verdict comes from a
+ * peer and is hostile until checked: it must be for this round, signed by the member it names, and
+ * claim exactly the votes its VRF proof gives ({@link VoteVerifier}). A verdict seen before is a
+ * replay and counts once; a member's second, different verdict is equivocation: both are kept as
+ * {@link Equivocation} evidence and that member counts for nothing in this round.
  *
- * <p>A certificate needs matching verdicts (same outcome and evidence digest) whose votes exceed
- * two thirds of the expected committee size &tau; ({@link QuorumCertificate#quorum}). Two
- * outcomes cannot both reach that unless members whose votes exceed &tau;/3 signed both; since an
- * equivocator's votes are removed, the collector reports such a round as conflicting and forms no
- * certificate rather than pick one.
+ * <p>The decision ({@link #certificate()}) is a function of the verdicts counted, with UNTRUSTED
+ * taking precedence: UNTRUSTED as soon as its votes reach {@link QuorumCertificate#threshold}
+ * (more than a third of &tau;; it cannot be undone by later verdicts), TRUSTED when its votes reach
+ * more than two thirds of &tau; and UNTRUSTED has not reached its own. So one round never yields two
+ * certificates, however the honest verdicts split, and a TRUSTED certificate is final only when the
+ * round closes ({@link #certificate()} at the deadline): until then a late UNTRUSTED quorum can still
+ * overturn it. docs/committee-risk.md gives the probabilities behind the two thresholds.
  */
 public final class QuorumCollector {
     private static final Logger LOG = LoggerFactory.getLogger(QuorumCollector.class);
@@ -62,18 +63,15 @@ public final class QuorumCollector {
         }
     }
 
-    private record Tally(Verdict.Outcome outcome, String evidenceHex) {
-    }
-
     private final RoundId round;
     private final int expectedCommitteeSize;
-    private final VoteCheck check;
+    private final VoteVerifier check;
     private final Map<String, Verdict> byMember = new LinkedHashMap<>();
     private final Set<String> equivocators = new HashSet<>();
     private final List<Equivocation> evidence = new ArrayList<>();
     private final Map<Reason, Long> refusals = new EnumMap<>(Reason.class);
 
-    public QuorumCollector(RoundId round, int expectedCommitteeSize, VoteCheck check) {
+    public QuorumCollector(RoundId round, int expectedCommitteeSize, VoteVerifier check) {
         if (expectedCommitteeSize <= 0) {
             throw new IllegalArgumentException("expected committee size must be positive, got " + expectedCommitteeSize);
         }
@@ -123,7 +121,7 @@ public final class QuorumCollector {
         int proven;
         try {
             proven = check.votes(v.member(), v.vrfProof(), round);
-        } catch (VoteCheck.Refused e) {
+        } catch (VoteVerifier.Refused e) {
             return refuse(e.reason(), v + ": " + e.getMessage());
         }
         if (proven == 0) {
@@ -142,36 +140,32 @@ public final class QuorumCollector {
         return Admission.refused(reason, message);
     }
 
-    /** Votes per (outcome, evidence digest) of the members that count. */
-    private Map<Tally, List<Verdict>> tallies() {
-        Map<Tally, List<Verdict>> t = new HashMap<>();
-        for (Verdict v : byMember.values()) {
-            t.computeIfAbsent(new Tally(v.outcome(), java.util.HexFormat.of().formatHex(v.evidenceSha256())), k -> new ArrayList<>()).add(v);
-        }
-        return t;
+    private List<Verdict> of(Verdict.Outcome outcome) {
+        return byMember.values().stream().filter(v -> v.outcome() == outcome).toList();
     }
 
-    /** The round's certificate, once one outcome has a quorum and no other has. */
+    /** Votes counted for {@code outcome}. */
+    public synchronized long votes(Verdict.Outcome outcome) {
+        return of(outcome).stream().mapToLong(Verdict::votes).sum();
+    }
+
+    /**
+     * The round's certificate as the counted verdicts decide it now: UNTRUSTED once it has its
+     * threshold (final), else TRUSTED once it has its own (final at the round's deadline), else none.
+     */
     public synchronized Optional<QuorumCertificate> certificate() {
-        List<QuorumCertificate> reached = new ArrayList<>();
-        for (Map.Entry<Tally, List<Verdict>> e : tallies().entrySet()) {
-            QuorumCertificate qc = new QuorumCertificate(round, e.getKey().outcome(),
-                    java.util.HexFormat.of().parseHex(e.getKey().evidenceHex()), e.getValue());
-            if (QuorumCertificate.quorum(qc.votes(), expectedCommitteeSize)) {
-                reached.add(qc);
+        for (Verdict.Outcome o : List.of(Verdict.Outcome.UNTRUSTED, Verdict.Outcome.TRUSTED)) {
+            List<Verdict> vs = of(o);
+            if (vs.stream().mapToLong(Verdict::votes).sum() >= QuorumCertificate.threshold(o, expectedCommitteeSize)) {
+                return Optional.of(new QuorumCertificate(round, o, vs));
             }
         }
-        if (reached.size() > 1) {
-            LOG.error("consensus: {} has {} conflicting quorums; no certificate (more than a third of the votes are Byzantine)", round, reached.size());
-            return Optional.empty();
-        }
-        return reached.stream().findFirst();
+        return Optional.empty();
     }
 
-    /** True if more than one outcome reached a quorum (only possible with over a third of the votes lying). */
-    public synchronized boolean conflicting() {
-        return tallies().values().stream().filter(l -> QuorumCertificate.quorum(l.stream().mapToLong(Verdict::votes).sum(),
-                expectedCommitteeSize)).count() > 1;
+    /** True once UNTRUSTED has its threshold: no later verdict changes the decision, it can be recorded at once. */
+    public synchronized boolean decidedUntrusted() {
+        return certificate().filter(c -> c.outcome() == Verdict.Outcome.UNTRUSTED).isPresent();
     }
 
     public synchronized List<Equivocation> equivocations() {

@@ -16,7 +16,7 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
  * field; {@link #encode()} and {@link #decode(byte[])} are its wire form.
  *
  * <p>Trust per field: everything is a claim of the member until {@link #signatureValid()} holds;
- * even then {@code votes} is only the member's claim, which a {@link VoteCheck} recomputes from
+ * even then {@code votes} is only the member's claim, which a {@link VoteVerifier} recomputes from
  * public data before the verdict counts.
  */
 public record Verdict(RoundId round, byte[] member, int votes, byte[] vrfProof, Outcome outcome, byte[] evidenceSha256,

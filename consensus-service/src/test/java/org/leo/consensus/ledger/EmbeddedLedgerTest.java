@@ -49,7 +49,7 @@ class EmbeddedLedgerTest {
             l.append(new LedgerRecord.MemberAdmitted(pub(key(2)), key(12), 100));
             l.append(new LedgerRecord.ReferenceValues("52:54:00:77:00:10", key(3), key(4), key(5)));
             LedgerEntry qc = l.append(new LedgerRecord.CertificateRecorded(
-                    new QuorumCertificate(ROUND, Verdict.Outcome.TRUSTED, new byte[32], List.of(a, b))));
+                    new QuorumCertificate(ROUND, Verdict.Outcome.TRUSTED, List.of(a, b))));
             l.append(new LedgerRecord.CreditChanged(pub(key(1)), 1, qc.seq(), "certificate signed with the quorum"));
             LedgerEntry eq = l.append(new LedgerRecord.EquivocationRecorded(new Equivocation(b, bAgain)));
             l.append(new LedgerRecord.CreditChanged(pub(key(2)), -500, eq.seq(), "equivocation"));
@@ -65,7 +65,7 @@ class EmbeddedLedgerTest {
             assertThat(l.credits()).as("credit is replayed from the records").containsEntry(HexFormat.of().formatHex(pub(key(1))), 101L)
                     .containsEntry(HexFormat.of().formatHex(pub(key(2))), 0L);
             LedgerRecord.CertificateRecorded back = (LedgerRecord.CertificateRecorded) l.entries(4, 1).get(0).record();
-            assertThat(back.certificate().problem(5, (m, p, r) -> HexFormat.of().formatHex(m).equals(a.memberHex()) ? 2 : 3)).isEmpty();
+            assertThat(back.certificate().problem(6, (m, p, r) -> HexFormat.of().formatHex(m).equals(a.memberHex()) ? 2 : 3)).isEmpty();
             LedgerRecord.EquivocationRecorded evidence = (LedgerRecord.EquivocationRecorded) l.entries(6, 1).get(0).record();
             assertThat(evidence.evidence().verify()).isTrue();
         }

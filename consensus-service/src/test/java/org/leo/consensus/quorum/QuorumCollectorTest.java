@@ -41,10 +41,10 @@ class QuorumCollectorTest {
         collector = new QuorumCollector(ROUND, TAU, (member, proof, round) -> {
             Integer v = votes.get(HexFormat.of().formatHex(member));
             if (v == null) {
-                throw new VoteCheck.Refused(Reason.UNKNOWN_MEMBER, "not in the fleet");
+                throw new VoteVerifier.Refused(Reason.UNKNOWN_MEMBER, "not in the fleet");
             }
             if (proof[0] == (byte) 0xff) {
-                throw new VoteCheck.Refused(Reason.BAD_PROOF, "the VRF proof does not verify: challenge mismatch");
+                throw new VoteVerifier.Refused(Reason.BAD_PROOF, "the VRF proof does not verify: challenge mismatch");
             }
             return v;
         });
@@ -77,7 +77,8 @@ class QuorumCollectorTest {
         assertThat(qc.outcome()).isEqualTo(Outcome.TRUSTED);
         assertThat(qc.votes()).isEqualTo(5);
         assertThat(qc.problem(TAU, (m, p, r) -> 1)).isEmpty();
-        assertThat(qc.problem(8, (m, p, r) -> 1)).hasValueSatisfying(s -> assertThat(s).contains("not more than two thirds"));
+        assertThat(qc.problem(8, (m, p, r) -> 1)).hasValueSatisfying(s -> assertThat(s)
+                .isEqualTo("5 vote(s) TRUSTED are fewer than the 6 an expected committee of 8 needs"));
     }
 
     @Test
@@ -91,19 +92,17 @@ class QuorumCollectorTest {
             assertThat(qc.outcome()).isEqualTo(Outcome.TRUSTED);
             assertThat(qc.verdicts()).hasSize(5);
         });
-        assertThat(collector.conflicting()).isFalse();
     }
 
     @Test
-    void verdictsOnDifferentEvidenceDoNotMatch() {
-        for (int i = 0; i < 3; i++) {
-            collector.offer(verdict(i, Outcome.TRUSTED, CLEAN));
+    void verdictsAgreeOnTheOutcomeEachOnTheEvidenceOfItsOwnChallenge() {
+        for (int i = 0; i < 5; i++) {
+            collector.offer(verdict(i, Outcome.TRUSTED, digest(10 + i)));
         }
-        for (int i = 3; i < 7; i++) {
-            collector.offer(verdict(i, Outcome.TRUSTED, TAMPERED));
-        }
-        assertThat(collector.votes()).isEqualTo(7);
-        assertThat(collector.certificate()).isEmpty();
+        assertThat(collector.certificate()).hasValueSatisfying(qc -> {
+            assertThat(qc.outcome()).isEqualTo(Outcome.TRUSTED);
+            assertThat(qc.verdicts()).extracting(v -> v.evidenceSha256()[31]).containsExactly((byte) 10, (byte) 11, (byte) 12, (byte) 13, (byte) 14);
+        });
     }
 
     @Test
@@ -176,18 +175,25 @@ class QuorumCollectorTest {
     }
 
     @Test
-    void twoQuorumsInOneRoundFormNoCertificate() {
-        // only possible when over a third of the votes lie: an expected committee of 3 and six members voting
-        QuorumCollector small = new QuorumCollector(ROUND, 3, (m, p, r) -> 1);
-        for (int i = 0; i < 3; i++) {
-            small.offer(verdict(i, Outcome.TRUSTED, CLEAN));
+    void untrustedTakesPrecedenceSoOneRoundNeverHasTwoCertificates() {
+        votes.put(memberHex(6), 2);
+        for (int i = 0; i < 5; i++) {
+            collector.offer(verdict(i, Outcome.TRUSTED, CLEAN));
         }
-        assertThat(small.certificate()).isPresent();
-        for (int i = 3; i < 6; i++) {
-            small.offer(verdict(i, Outcome.UNTRUSTED, TAMPERED));
-        }
-        assertThat(small.conflicting()).isTrue();
-        assertThat(small.certificate()).isEmpty();
+        assertThat(collector.certificate()).hasValueSatisfying(qc -> assertThat(qc.outcome()).isEqualTo(Outcome.TRUSTED));
+        assertThat(collector.decidedUntrusted()).isFalse();
+        collector.offer(verdict(5, Outcome.UNTRUSTED, TAMPERED));
+        assertThat(collector.certificate()).as("2 untrusted votes are not more than a third of 7").hasValueSatisfying(
+                qc -> assertThat(qc.outcome()).isEqualTo(Outcome.TRUSTED));
+        collector.offer(verdict(6, Outcome.UNTRUSTED, TAMPERED));
+        assertThat(collector.votes(Outcome.UNTRUSTED)).isEqualTo(3);
+        assertThat(collector.certificate()).as("a late UNTRUSTED quorum overturns a TRUSTED one before the round closes")
+                .hasValueSatisfying(qc -> {
+                    assertThat(qc.outcome()).isEqualTo(Outcome.UNTRUSTED);
+                    assertThat(qc.verdicts()).hasSize(2);
+                    assertThat(qc.problem(TAU, (m, p, r) -> votes.get(java.util.HexFormat.of().formatHex(m)))).isEmpty();
+                });
+        assertThat(collector.decidedUntrusted()).isTrue();
     }
 
     @Test
@@ -196,14 +202,14 @@ class QuorumCollectorTest {
         for (int i = 0; i < 5; i++) {
             five.add(verdict(i, Outcome.TRUSTED, CLEAN));
         }
-        QuorumCertificate good = new QuorumCertificate(ROUND, Outcome.TRUSTED, CLEAN, five);
+        QuorumCertificate good = new QuorumCertificate(ROUND, Outcome.TRUSTED, five);
         assertThat(good.problem(TAU, (m, p, r) -> 1)).isEmpty();
         List<Verdict> doubled = new ArrayList<>(five.subList(0, 4));
         doubled.add(five.get(0));
-        assertThat(new QuorumCertificate(ROUND, Outcome.TRUSTED, CLEAN, doubled).problem(TAU, (m, p, r) -> 1))
+        assertThat(new QuorumCertificate(ROUND, Outcome.TRUSTED, doubled).problem(TAU, (m, p, r) -> 1))
                 .hasValueSatisfying(s -> assertThat(s).contains("signed twice"));
         assertThat(good.problem(TAU, (m, p, r) -> 2)).hasValueSatisfying(s -> assertThat(s).contains("its VRF proof gives 2 vote(s)"));
-        assertThat(new QuorumCertificate(ROUND, Outcome.UNTRUSTED, CLEAN, five).problem(TAU, (m, p, r) -> 1))
+        assertThat(new QuorumCertificate(ROUND, Outcome.UNTRUSTED, five).problem(TAU, (m, p, r) -> 1))
                 .hasValueSatisfying(s -> assertThat(s).contains("does not match the certificate"));
     }
 

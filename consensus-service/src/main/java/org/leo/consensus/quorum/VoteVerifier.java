@@ -6,7 +6,7 @@ package org.leo.consensus.quorum;
  * vote count counts only if it equals this.
  */
 @FunctionalInterface
-public interface VoteCheck {
+public interface VoteVerifier {
     /** The member's votes in {@code round} as proven by {@code vrfProof}: 0 if not selected. */
     int votes(byte[] member, byte[] vrfProof, RoundId round) throws Refused;
 
