@@ -23,8 +23,7 @@ final class LedgerCodec {
         try {
             LedgerRecord r = switch (type) {
                 case 1 -> new LedgerRecord.MemberAdmitted(take(b, 32), take(b, 32), b.getLong());
-                case 2 -> new LedgerRecord.ReferenceValues(new String(take(b, Byte.toUnsignedInt(b.get())), StandardCharsets.ISO_8859_1),
-                        take(b, 32), take(b, 32), take(b, 32));
+                case 2 -> new LedgerRecord.ReferenceValues(org.leo.boot.net.MacAddress.of(take(b, 6)), take(b, 32), take(b, 32), take(b, 32));
                 case 3 -> {
                     List<Verdict> vs = verdicts(b);
                     if (vs.isEmpty()) {

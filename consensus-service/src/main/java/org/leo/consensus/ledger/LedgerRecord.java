@@ -3,6 +3,7 @@ package org.leo.consensus.ledger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import org.leo.boot.net.MacAddress;
 import org.leo.consensus.quorum.Equivocation;
 import org.leo.consensus.quorum.QuorumCertificate;
 import org.leo.consensus.quorum.Verdict;
@@ -50,15 +51,14 @@ public sealed interface LedgerRecord {
     }
 
     /** The reference values an HPC's evidence is appraised against, published at its enrollment. */
-    record ReferenceValues(String hpc, byte[] manifestSha256, byte[] measuredBootSha256, byte[] goldenSha256) implements LedgerRecord {
+    record ReferenceValues(MacAddress hpc, byte[] manifestSha256, byte[] measuredBootSha256, byte[] goldenSha256) implements LedgerRecord {
         public ReferenceValues {
+            java.util.Objects.requireNonNull(hpc, "hpc");
             manifestSha256 = manifestSha256.clone();
             measuredBootSha256 = measuredBootSha256.clone();
             goldenSha256 = goldenSha256.clone();
-            if (manifestSha256.length != 32 || measuredBootSha256.length != 32 || goldenSha256.length != 32
-                    || hpc.isEmpty() || hpc.length() > 64 || !printable(hpc, false)) {
-                throw new IllegalArgumentException("reference values: an HPC id of 1..64 printable ASCII characters without"
-                        + " spaces and three SHA-256 digests");
+            if (manifestSha256.length != 32 || measuredBootSha256.length != 32 || goldenSha256.length != 32) {
+                throw new IllegalArgumentException("reference values: three SHA-256 digests");
             }
         }
 
@@ -69,8 +69,7 @@ public sealed interface LedgerRecord {
 
         @Override
         public byte[] body() {
-            byte[] id = hpc.getBytes(StandardCharsets.US_ASCII);
-            return ByteBuffer.allocate(1 + id.length + 96).put((byte) id.length).put(id).put(manifestSha256).put(measuredBootSha256)
+            return ByteBuffer.allocate(MacAddress.LENGTH + 96).put(hpc.toByteArray()).put(manifestSha256).put(measuredBootSha256)
                     .put(goldenSha256).array();
         }
 
@@ -122,7 +121,7 @@ public sealed interface LedgerRecord {
     record CreditChanged(byte[] member, long delta, long becauseOfSeq, String reason) implements LedgerRecord {
         public CreditChanged {
             member = member.clone();
-            if (member.length != 32 || reason.isEmpty() || reason.length() > 200 || !printable(reason, true)) {
+            if (member.length != 32 || reason.isEmpty() || reason.length() > 200 || !printable(reason)) {
                 throw new IllegalArgumentException("credit change: a 32-byte member key and a reason of 1..200 printable ASCII characters");
             }
         }
@@ -158,9 +157,9 @@ public sealed interface LedgerRecord {
         return b.array();
     }
 
-    /** Printable ASCII only (and spaces if allowed): what a log line and a re-encoding keep byte for byte. */
-    private static boolean printable(String s, boolean spaces) {
-        return s.chars().allMatch(c -> (c > 0x20 && c < 0x7f) || (spaces && c == 0x20));
+    /** Printable ASCII and spaces only: what a log line and a re-encoding keep byte for byte. */
+    private static boolean printable(String s) {
+        return s.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
     }
 
     private static String hex(byte[] b) {

@@ -1,32 +1,31 @@
 package org.leo.consensus.quorum;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
+import org.leo.boot.net.MacAddress;
 
 /**
  * One attestation round of one HPC: the ledger head the round was drawn from (so the committee
- * depends on a value nobody chose alone), the HPC, and the round's number. Every verdict, every
- * certificate and every piece of equivocation evidence names its round by this.
+ * depends on a value nobody chose alone), the HPC (by MAC, as everywhere in Leo), and the round's
+ * number. Every verdict, certificate and piece of equivocation evidence names its round by this;
+ * the round's sortition alpha is built from the same three values ({@code sortition.Alpha}).
  *
  * @param ledgerHead the 32-byte ledger head hash the round's sortition used
- * @param hpc        the HPC's id (its MAC, lower-case, colon-separated), printable ASCII, 1..64 bytes
+ * @param hpc        the HPC
  * @param round      the round number, unsigned
  */
-public record RoundId(byte[] ledgerHead, String hpc, long round) {
+public record RoundId(byte[] ledgerHead, MacAddress hpc, long round) {
     public static final int HEAD_BYTES = 32;
-    public static final int MAX_HPC_BYTES = 64;
+    /** Encoded: head, MAC, round. */
+    public static final int ENCODED_BYTES = HEAD_BYTES + MacAddress.LENGTH + Long.BYTES;
 
     public RoundId {
         Objects.requireNonNull(ledgerHead, "ledgerHead");
         Objects.requireNonNull(hpc, "hpc");
         if (ledgerHead.length != HEAD_BYTES) {
             throw new IllegalArgumentException("ledger head: expected " + HEAD_BYTES + " bytes, got " + ledgerHead.length);
-        }
-        byte[] id = hpc.getBytes(StandardCharsets.US_ASCII);
-        if (id.length == 0 || id.length > MAX_HPC_BYTES || !hpc.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            throw new IllegalArgumentException("HPC id: expected 1.." + MAX_HPC_BYTES + " printable ASCII bytes without spaces");
         }
         ledgerHead = ledgerHead.clone();
     }
@@ -36,24 +35,27 @@ public record RoundId(byte[] ledgerHead, String hpc, long round) {
         return ledgerHead.clone();
     }
 
-    /** Fixed-width head, length-prefixed id, big-endian round: the bytes a signature covers. */
+    /** Fixed width, big-endian: the bytes a signature covers. */
     void writeTo(ByteBuffer out) {
-        byte[] id = hpc.getBytes(StandardCharsets.US_ASCII);
-        out.put(ledgerHead).put((byte) id.length).put(id).putLong(round);
+        out.put(ledgerHead).put(hpc.toByteArray()).putLong(round);
     }
 
-    int encodedLength() {
-        return HEAD_BYTES + 1 + hpc.length() + Long.BYTES;
+    static RoundId readFrom(ByteBuffer in) {
+        byte[] head = new byte[HEAD_BYTES];
+        in.get(head);
+        byte[] mac = new byte[MacAddress.LENGTH];
+        in.get(mac);
+        return new RoundId(head, MacAddress.of(mac), in.getLong());
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RoundId r && java.util.Arrays.equals(ledgerHead, r.ledgerHead) && hpc.equals(r.hpc) && round == r.round;
+        return o instanceof RoundId r && Arrays.equals(ledgerHead, r.ledgerHead) && hpc.equals(r.hpc) && round == r.round;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(java.util.Arrays.hashCode(ledgerHead), hpc, round);
+        return Objects.hash(Arrays.hashCode(ledgerHead), hpc, round);
     }
 
     @Override

@@ -27,9 +27,8 @@ public record Verdict(RoundId round, byte[] member, int votes, byte[] vrfProof, 
     public static final int SIGNATURE_BYTES = Ed25519.SIGNATURE_SIZE;
     public static final int PROOF_BYTES = 80;
     public static final int DIGEST_BYTES = 32;
-    /** Encoded size bound: the round (with the longest HPC id) plus the fixed fields. */
-    public static final int MAX_ENCODED_BYTES = RoundId.HEAD_BYTES + 1 + RoundId.MAX_HPC_BYTES + 8 + KEY_BYTES + 4 + PROOF_BYTES
-            + 1 + DIGEST_BYTES + SIGNATURE_BYTES;
+    /** Encoded size: every field has a fixed width. */
+    public static final int ENCODED_BYTES = RoundId.ENCODED_BYTES + KEY_BYTES + 4 + PROOF_BYTES + 1 + DIGEST_BYTES + SIGNATURE_BYTES;
 
     /** What the member concluded about the HPC in this round. */
     public enum Outcome {
@@ -102,7 +101,7 @@ public record Verdict(RoundId round, byte[] member, int votes, byte[] vrfProof, 
     }
 
     private int body() {
-        return round.encodedLength() + KEY_BYTES + 4 + PROOF_BYTES + 1 + DIGEST_BYTES;
+        return ENCODED_BYTES - SIGNATURE_BYTES;
     }
 
     private void writeBody(ByteBuffer b) {
@@ -124,15 +123,12 @@ public record Verdict(RoundId round, byte[] member, int votes, byte[] vrfProof, 
      * exception. The signature is not checked here.
      */
     public static Verdict decode(byte[] bytes) {
-        if (bytes.length > MAX_ENCODED_BYTES) {
-            throw new IllegalArgumentException("verdict: " + bytes.length + " bytes, at most " + MAX_ENCODED_BYTES);
+        if (bytes.length != ENCODED_BYTES) {
+            throw new IllegalArgumentException("verdict: " + bytes.length + " bytes, expected " + ENCODED_BYTES);
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
         try {
-            byte[] head = take(b, RoundId.HEAD_BYTES);
-            int idLength = Byte.toUnsignedInt(b.get());
-            String hpc = new String(take(b, idLength), StandardCharsets.US_ASCII);
-            RoundId round = new RoundId(head, hpc, b.getLong());
+            RoundId round = RoundId.readFrom(b);
             byte[] member = take(b, KEY_BYTES);
             int votes = b.getInt();
             byte[] proof = take(b, PROOF_BYTES);

@@ -21,7 +21,7 @@ class EmbeddedLedgerTest {
     @TempDir
     Path tmp;
 
-    private static final RoundId ROUND = new RoundId(new byte[32], "52:54:00:77:00:10", 7);
+    private static final RoundId ROUND = new RoundId(new byte[32], org.leo.boot.net.MacAddress.parse("52:54:00:77:00:10"), 7);
 
     private static byte[] key(int i) {
         byte[] k = new byte[32];
@@ -47,7 +47,7 @@ class EmbeddedLedgerTest {
             assertThat(l.headHash()).isEqualTo(Ledger.GENESIS);
             l.append(new LedgerRecord.MemberAdmitted(pub(key(1)), key(11), 100));
             l.append(new LedgerRecord.MemberAdmitted(pub(key(2)), key(12), 100));
-            l.append(new LedgerRecord.ReferenceValues("52:54:00:77:00:10", key(3), key(4), key(5)));
+            l.append(new LedgerRecord.ReferenceValues(org.leo.boot.net.MacAddress.parse("52:54:00:77:00:10"), key(3), key(4), key(5)));
             LedgerEntry qc = l.append(new LedgerRecord.CertificateRecorded(
                     new QuorumCertificate(ROUND, Verdict.Outcome.TRUSTED, List.of(a, b))));
             l.append(new LedgerRecord.CreditChanged(pub(key(1)), 1, qc.seq(), "certificate signed with the quorum"));

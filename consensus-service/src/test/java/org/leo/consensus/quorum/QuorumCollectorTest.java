@@ -21,7 +21,7 @@ import org.leo.consensus.quorum.Verdict.Outcome;
  */
 class QuorumCollectorTest {
     private static final int TAU = 7;
-    private static final RoundId ROUND = new RoundId(new byte[32], "52:54:00:77:00:10", 42);
+    private static final RoundId ROUND = new RoundId(new byte[32], org.leo.boot.net.MacAddress.parse("52:54:00:77:00:10"), 42);
     private static final byte[] CLEAN = digest(1);
     private static final byte[] TAMPERED = digest(2);
 
@@ -166,11 +166,11 @@ class QuorumCollectorTest {
         byte[] otherVotes = verdict(1, Outcome.TRUSTED, CLEAN).encode();
         otherVotes[otherVotes.length - 64 - 33 - 80 - 1] = 2; // the votes field after signing: re-signed by nobody
         assertThat(collector.offer(otherVotes).refused()).contains(Reason.BAD_SIGNATURE);
-        RoundId next = new RoundId(new byte[32], "52:54:00:77:00:10", 43);
+        RoundId next = new RoundId(new byte[32], org.leo.boot.net.MacAddress.parse("52:54:00:77:00:10"), 43);
         assertThat(collector.offer(Verdict.sign(keys.get(2), next, 1, new byte[80], Outcome.TRUSTED, CLEAN)).refused())
                 .contains(Reason.WRONG_ROUND);
         assertThat(collector.offer(new byte[] {1, 2, 3}).refused()).contains(Reason.MALFORMED);
-        assertThat(collector.offer(new byte[Verdict.MAX_ENCODED_BYTES + 1]).message()).contains("at most " + Verdict.MAX_ENCODED_BYTES);
+        assertThat(collector.offer(new byte[Verdict.ENCODED_BYTES + 1]).message()).contains("expected " + Verdict.ENCODED_BYTES);
         assertThat(collector.votes()).isZero();
     }
 

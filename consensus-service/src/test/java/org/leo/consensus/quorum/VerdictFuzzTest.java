@@ -10,7 +10,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * the bytes answers with an admission, never an exception.
  */
 class VerdictFuzzTest {
-    private static final RoundId ROUND = new RoundId(new byte[32], "52:54:00:77:00:10", 42);
+    private static final RoundId ROUND = new RoundId(new byte[32], org.leo.boot.net.MacAddress.parse("52:54:00:77:00:10"), 42);
 
     @FuzzTest(maxDuration = "30s")
     void fuzzDecode(byte[] input) {
