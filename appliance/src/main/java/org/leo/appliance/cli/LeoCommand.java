@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "leo",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        subcommands = {PxeCommand.class, AttestCommand.class, ImageCommand.class},
+        subcommands = {PxeCommand.class, AttestCommand.class, ImageCommand.class, LedgerCommand.class},
         description = {
                 "The Leo trusted-compute appliance.",
                 "",
@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         },
         footerHeading = "%nSee also:%n",
         footer = {"  leo pxe --help       boot serving (DHCP, TFTP, HTTP) and the boot manifest",
-                "  leo attest --help    the attestation event log and the appliance CA"})
+                "  leo attest --help    the attestation event log and the appliance CA",
+                "  leo ledger --help    the fleet's ledger of attestation records"})
 public class LeoCommand {
 }

@@ -1,0 +1,57 @@
+package org.leo.appliance.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.leo.boot.net.MacAddress;
+import org.leo.consensus.ledger.EmbeddedLedger;
+import org.leo.consensus.ledger.LedgerRecord;
+import org.leo.consensus.quorum.QuorumCertificate;
+import org.leo.consensus.quorum.RoundId;
+import org.leo.consensus.quorum.Verdict;
+
+/** {@code leo ledger show|verify} over an embedded ledger with a member, a certificate and a credit change. */
+class LedgerCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void showPrintsEveryEntryAsASentenceAndTheCreditsVerifyFindsAnEditedEntry() throws Exception {
+        Path file = dir.resolve(LedgerCommand.FILE);
+        Files.createDirectories(file.getParent());
+        byte[] sk = new byte[32];
+        byte[] member = new byte[32];
+        org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(sk, 0, member, 0);
+        RoundId round = new RoundId(new byte[32], MacAddress.parse("52:54:00:77:00:10"), 3);
+        try (EmbeddedLedger l = EmbeddedLedger.open(file)) {
+            l.append(new LedgerRecord.MemberAdmitted(member, new byte[32], 100));
+            long qc = l.append(new LedgerRecord.CertificateRecorded(new QuorumCertificate(round, Verdict.Outcome.TRUSTED,
+                    List.of(Verdict.sign(sk, round, 1, new byte[80], Verdict.Outcome.TRUSTED, new byte[32]))))).seq();
+            l.append(new LedgerRecord.CreditChanged(member, 1, qc, "certificate signed with the quorum"));
+        }
+        AttestCommandTest.Run show = AttestCommandTest.leo("ledger", "show", "--data-dir", dir.toString());
+        assertThat(show.status()).as(show.err()).isZero();
+        assertThat(show.out()).contains("#1 ").contains("admitted with VRF key")
+                .contains("#2 ").contains("certificate: TRUSTED for round 3 of HPC 52:54:00:77:00:10")
+                .contains("#3 ").contains("+1 (certificate signed with the quorum, record #2)")
+                .contains("3 entries shown; head #3 sha256 ")
+                .contains("credit " + java.util.HexFormat.of().formatHex(member) + " 101");
+        assertThat(AttestCommandTest.leo("ledger", "verify", "--ledger", file.toString()).out()).contains("chain intact, 3 entries");
+
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE ledger SET body = x'00' WHERE seq = 2");
+        }
+        AttestCommandTest.Run broken = AttestCommandTest.leo("ledger", "verify", "--ledger", file.toString());
+        assertThat(broken.status()).isEqualTo(1);
+        assertThat(broken.out()).contains("does not verify: entry #2 hashes to");
+        assertThat(AttestCommandTest.leo("ledger", "show", "--data-dir", dir.toString()).status()).isEqualTo(2);
+        assertThat(AttestCommandTest.leo("ledger", "show", "--data-dir", dir.resolve("none").toString()).err()).contains("no ledger at");
+    }
+}
