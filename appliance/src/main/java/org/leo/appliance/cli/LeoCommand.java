@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "leo",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        subcommands = {PxeCommand.class, AttestCommand.class, ImageCommand.class, LedgerCommand.class},
+        subcommands = {PxeCommand.class, AttestCommand.class, ImageCommand.class, VrfCommand.class, LedgerCommand.class},
         description = {
                 "The Leo trusted-compute appliance.",
                 "",
@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
         footerHeading = "%nSee also:%n",
         footer = {"  leo pxe --help       boot serving (DHCP, TFTP, HTTP) and the boot manifest",
                 "  leo attest --help    the attestation event log and the appliance CA",
+                "  leo image --help     the HPC boot image and its verification",
+                "  leo vrf --help       the consensus VRF (RFC 9381 ECVRF): keys, proofs, verification",
                 "  leo ledger --help    the fleet's ledger of attestation records"})
 public class LeoCommand {
 }
