@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "vrf",
         mixinStandardHelpOptions = true,
-        subcommands = {VrfCommand.Keygen.class, VrfCommand.Prove.class, VrfCommand.Verify.class},
+        subcommands = {VrfCommand.Keygen.class, VrfCommand.Prove.class, VrfCommand.Verify.class, VrfSortitionCommand.class},
         description = {"The verifiable random function that picks the verifier committees: ECVRF-EDWARDS25519-SHA512-TAI",
                 "(RFC 9381, suite 0x03). A 32-byte secret key proves, for an input alpha, an 80-byte proof whose hash beta",
                 "(64 bytes) is the random output; anyone with the public key checks the proof and so trusts beta.",
