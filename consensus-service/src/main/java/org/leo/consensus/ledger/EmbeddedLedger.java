@@ -9,7 +9,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,8 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The embedded ledger: one SQLite table, append-only, each entry hash-chained to the one before
  * ({@link LedgerEntry}), written with synchronous=FULL so an acknowledged append survives a kill -9
- * or a power cut. Credit is derived state: replayed from the records when the ledger opens and kept
- * up to date on each append, so it can never disagree with the chain.
+ * or a power cut. Credit is derived state: replayed from the records by {@link LedgerRules} when the
+ * ledger opens and kept up to date on each append, so it can never disagree with the chain; a record
+ * the rules refuse is never written, and a ledger holding one refuses to open.
  */
 public final class EmbeddedLedger implements Ledger {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedLedger.class);
@@ -30,7 +30,7 @@ public final class EmbeddedLedger implements Ledger {
     private final Connection db;
     private final PreparedStatement insert;
     private LedgerEntry head;
-    private final Map<String, Long> credits = new LinkedHashMap<>();
+    private final LedgerRules rules = new LedgerRules();
 
     private EmbeddedLedger(Connection db) throws SQLException {
         this.db = db;
@@ -52,7 +52,14 @@ public final class EmbeddedLedger implements Ledger {
         }
         for (long from = 1; ; ) {
             List<LedgerEntry> page = l.entries(from, MAX_QUERY_ROWS);
-            page.forEach(l::apply);
+            for (LedgerEntry e : page) {
+                try {
+                    l.apply(e);
+                } catch (IllegalArgumentException ex) {
+                    l.close();
+                    throw new SQLException("ledger " + file + ": entry #" + e.seq() + " breaks the ledger's rules: " + ex.getMessage());
+                }
+            }
             if (page.size() < MAX_QUERY_ROWS) {
                 break;
             }
@@ -66,6 +73,9 @@ public final class EmbeddedLedger implements Ledger {
     @Override
     public synchronized LedgerEntry append(LedgerRecord record) {
         long seq = head == null ? 1 : head.seq() + 1;
+        rules.refusal(seq, record).ifPresent(reason -> {
+            throw new IllegalArgumentException("ledger append #" + seq + " refused: " + reason);
+        });
         LedgerEntry e = LedgerEntry.chain(seq, record, head == null ? GENESIS : head.hash());
         try {
             insert.setLong(1, seq);
@@ -83,13 +93,8 @@ public final class EmbeddedLedger implements Ledger {
     }
 
     private void apply(LedgerEntry e) {
+        rules.apply(e.seq(), e.record());
         head = e;
-        if (e.record() instanceof LedgerRecord.MemberAdmitted m) {
-            credits.putIfAbsent(HexFormat.of().formatHex(m.member()), m.credit());
-        } else if (e.record() instanceof LedgerRecord.CreditChanged c) {
-            // credit never goes below zero and exists only for admitted members: it is earned, not transferred
-            credits.computeIfPresent(HexFormat.of().formatHex(c.member()), (k, v) -> Math.max(0, v + c.delta()));
-        }
     }
 
     @Override
@@ -116,7 +121,7 @@ public final class EmbeddedLedger implements Ledger {
 
     @Override
     public synchronized Map<String, Long> credits() {
-        return Map.copyOf(credits);
+        return rules.credits();
     }
 
     @Override

@@ -7,14 +7,18 @@ import java.util.Optional;
 /**
  * The fleet's ledger of attestation records: members and their keys, reference values,
  * certificates, equivocation evidence and credit. Append-only and hash-chained; an append returns
- * only once the record is durable. Two implementations: {@link EmbeddedLedger} (SQLite, one
- * appliance or a lab) and an EVM chain.
+ * only once the record is durable. Two implementations that agree on every hash and every credit:
+ * {@link EmbeddedLedger} (SQLite, one appliance or a lab) and {@link EvmLedger} (a contract on an EVM
+ * chain, the fleet's).
  */
 public interface Ledger extends AutoCloseable {
     /** The 32 bytes every entry's hash chains from. */
     byte[] GENESIS = new byte[32];
 
-    /** Appends durably and returns the entry (its sequence number and hash). */
+    /**
+     * Appends durably and returns the entry (its sequence number and hash). A record the ledger's rules
+     * refuse ({@link LedgerRules}: credit, membership) is an IllegalArgumentException and is not appended.
+     */
     LedgerEntry append(LedgerRecord record);
 
     /** The latest entry, empty for a new ledger. */

@@ -6,12 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.leo.consensus.quorum.Equivocation;
 import org.leo.consensus.quorum.QuorumCertificate;
 import org.leo.consensus.quorum.RoundId;
@@ -47,37 +51,85 @@ class EmbeddedLedgerTest {
             assertThat(l.headHash()).isEqualTo(Ledger.GENESIS);
             l.append(new LedgerRecord.MemberAdmitted(pub(key(1)), key(11), 100));
             l.append(new LedgerRecord.MemberAdmitted(pub(key(2)), key(12), 100));
+            l.append(new LedgerRecord.MemberAdmitted(pub(key(3)), key(13), 100));
             l.append(new LedgerRecord.ReferenceValues(org.leo.boot.net.MacAddress.parse("52:54:00:77:00:10"), key(3), key(4), key(5)));
             LedgerEntry qc = l.append(new LedgerRecord.CertificateRecorded(
                     new QuorumCertificate(ROUND, Verdict.Outcome.TRUSTED, List.of(a, b))));
-            l.append(new LedgerRecord.CreditChanged(pub(key(1)), 1, qc.seq(), "certificate signed with the quorum"));
-            LedgerEntry eq = l.append(new LedgerRecord.EquivocationRecorded(new Equivocation(b, bAgain)));
-            l.append(new LedgerRecord.CreditChanged(pub(key(2)), -500, eq.seq(), "equivocation"));
+            l.append(new LedgerRecord.CreditChanged(pub(key(3)), -1, qc.seq(), "verdict against the certificate"));
+            l.append(new LedgerRecord.EquivocationRecorded(new Equivocation(b, bAgain)));
             l.entries(1, 100).forEach(e -> lines.add(e.toString()));
             head = l.headHash();
-            assertThat(l.credits()).containsEntry(HexFormat.of().formatHex(pub(key(1))), 101L)
-                    .containsEntry(HexFormat.of().formatHex(pub(key(2))), 0L);
+            assertThat(l.credits()).as("+1 for each signer of the certificate, -1 against it, half for equivocation")
+                    .isEqualTo(Map.of(hexPub(1), 101L, hexPub(2), 51L, hexPub(3), 99L));
         }
         try (EmbeddedLedger l = EmbeddedLedger.open(file)) {
             assertThat(l.verifyChain()).isEmpty();
             assertThat(l.headHash()).isEqualTo(head);
             assertThat(l.entries(1, 100)).extracting(LedgerEntry::toString).isEqualTo(lines);
-            assertThat(l.credits()).as("credit is replayed from the records").containsEntry(HexFormat.of().formatHex(pub(key(1))), 101L)
-                    .containsEntry(HexFormat.of().formatHex(pub(key(2))), 0L);
-            LedgerRecord.CertificateRecorded back = (LedgerRecord.CertificateRecorded) l.entries(4, 1).get(0).record();
+            assertThat(l.credits()).as("credit is replayed from the records").isEqualTo(Map.of(hexPub(1), 101L, hexPub(2), 51L, hexPub(3), 99L));
+            LedgerRecord.CertificateRecorded back = (LedgerRecord.CertificateRecorded) l.entries(5, 1).get(0).record();
             assertThat(back.certificate().problem(6, (m, p, r) -> HexFormat.of().formatHex(m).equals(a.memberHex()) ? 2 : 3)).isEmpty();
-            LedgerRecord.EquivocationRecorded evidence = (LedgerRecord.EquivocationRecorded) l.entries(6, 1).get(0).record();
+            LedgerRecord.EquivocationRecorded evidence = (LedgerRecord.EquivocationRecorded) l.entries(7, 1).get(0).record();
             assertThat(evidence.evidence().verify()).isTrue();
         }
         System.out.println(String.join("\n", lines));
     }
 
+    private static String hexPub(int i) {
+        return HexFormat.of().formatHex(pub(key(i)));
+    }
+
     @Test
-    void creditChangesForANonMemberCreateNoCredit() throws Exception {
+    void creditThatIsNotEarnedIsRefusedAndNothingIsWritten() throws Exception {
         try (EmbeddedLedger l = EmbeddedLedger.open(tmp.resolve("l.db"))) {
-            l.append(new LedgerRecord.CreditChanged(key(9), 1000, 0, "certificate signed with the quorum"));
-            assertThat(l.credits()).isEmpty();
+            assertThatThrownBy(() -> l.append(new LedgerRecord.CreditChanged(key(9), -1, 0, "verdict against the certificate")))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("ledger append #1 refused: a credit change follows a recorded certificate;"
+                            + " entry #0 is none");
+            l.append(new LedgerRecord.MemberAdmitted(key(1), key(2), 100));
+            assertThatThrownBy(() -> l.append(new LedgerRecord.CreditChanged(key(1), 1000, 1, "a gift")))
+                    .hasMessageContaining("credit accrues only through certificates");
+            assertThat(l.head().orElseThrow().seq()).isEqualTo(1);
+            assertThat(l.credits()).isEqualTo(Map.of(HexFormat.of().formatHex(key(1)), 100L));
         }
+    }
+
+    /** Each record the rules refuse, after the same prefix: what the contract refuses too (EvmLedgerTest). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("org.leo.consensus.ledger.TestFleet#refused")
+    void theRulesRefuse(TestFleet.Refused refused) throws Exception {
+        try (EmbeddedLedger l = EmbeddedLedger.open(tmp.resolve("rules.db"))) {
+            TestFleet.PREFIX.forEach(l::append);
+            Map<String, Long> before = l.credits();
+            assertThatThrownBy(() -> l.append(refused.record())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("ledger append #7 refused: ").hasMessageContaining(refused.javaReason());
+            assertThat(l.head().orElseThrow().seq()).isEqualTo(6);
+            assertThat(l.credits()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void aLedgerHoldingARecordTheRulesRefuseDoesNotOpen() throws Exception {
+        Path file = tmp.resolve("l.db");
+        try (EmbeddedLedger l = EmbeddedLedger.open(file)) {
+            l.append(new LedgerRecord.MemberAdmitted(key(1), key(2), 100));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO ledger (seq, type, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?)")) {
+            // a well-chained entry written behind the ledger's back: credit from nothing
+            LedgerRecord gift = new LedgerRecord.CreditChanged(key(1), 1000, 1, "a gift");
+            byte[] prev;
+            try (EmbeddedLedger l = EmbeddedLedger.open(file)) {
+                prev = l.headHash();
+            }
+            LedgerEntry e = LedgerEntry.chain(2, gift, prev);
+            ps.setLong(1, 2);
+            ps.setInt(2, gift.type());
+            ps.setBytes(3, gift.body());
+            ps.setBytes(4, prev);
+            ps.setBytes(5, e.hash());
+            ps.executeUpdate();
+        }
+        assertThatThrownBy(() -> EmbeddedLedger.open(file)).hasMessageContaining("entry #2 breaks the ledger's rules: a credit change of 1000");
     }
 
     @Test
@@ -85,7 +137,7 @@ class EmbeddedLedgerTest {
         Path file = tmp.resolve("l.db");
         try (EmbeddedLedger l = EmbeddedLedger.open(file)) {
             l.append(new LedgerRecord.MemberAdmitted(key(1), key(2), 100));
-            l.append(new LedgerRecord.CreditChanged(key(1), 5, 1, "certificate signed with the quorum"));
+            l.append(new LedgerRecord.ReferenceValues(org.leo.boot.net.MacAddress.parse("52:54:00:77:00:10"), key(3), key(4), key(5)));
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
             // give the member more credit by rewriting the first record's body
@@ -105,7 +157,7 @@ class EmbeddedLedgerTest {
             long head = l.head().orElseThrow().seq();
             assertThat(head).isGreaterThanOrEqualTo(acked.get(acked.size() - 1));
             assertThat(l.entries(1, 10_000).stream().map(LedgerEntry::seq).toList()).containsAll(acked);
-            assertThat(l.credits()).containsEntry(HexFormat.of().formatHex(new byte[32]), 100L + head - 1);
+            assertThat(l.credits()).as("+1 for each certificate").containsEntry(HexFormat.of().formatHex(LedgerAppenderMain.member()), 100L + head - 1);
             System.out.println("kill -9: the child acknowledged " + acked.size() + " appends; the ledger holds " + head + " entries and verifies");
         }
     }

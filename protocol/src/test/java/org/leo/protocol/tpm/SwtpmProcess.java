@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.leo.boot.testing.ChildProcess;
 
 /**
  * A private swtpm for one test: {@code swtpm socket --tpm2} on two free loopback ports (server P,
@@ -134,16 +135,7 @@ public final class SwtpmProcess implements AutoCloseable {
         if (p == null) {
             return;
         }
-        p.destroy();
-        try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ChildProcess.stop(p);
     }
 
     @Override

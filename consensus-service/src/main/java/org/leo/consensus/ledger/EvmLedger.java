@@ -1,0 +1,274 @@
+package org.leo.consensus.ledger;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+
+/**
+ * The fleet's ledger on an EVM chain: the LeoLedger contract ({@code src/main/solidity/LeoLedger.sol})
+ * keeps the chain's head and seq, computes each entry's hash exactly as {@link LedgerEntry} does,
+ * applies the credit rules of {@link LedgerRules} and emits one Appended event per entry. This class
+ * appends by signed transactions and reads everything back from those events.
+ *
+ * <p>Durable means mined: {@link #append} returns once its transaction's receipt is in a block (as
+ * durable as the chain's finality: at once on anvil or a single-sequencer chain). The contract refuses
+ * an entry whose hash differs from the one computed here, and append checks the receipt's event again.
+ *
+ * <p>Trust per field of an event: seq, type, body and hash are what the contract recorded. This class
+ * takes no hash on trust: it recomputes each from the body and the previous entry, decodes every body
+ * ({@link LedgerCodec}) and replays the rules over the records; {@link #verifyChain()} also compares
+ * that replay with the contract's own head and credit, all as of one block.
+ *
+ * <p>Several appliances may append to one contract (each an admitted account): each reads the others'
+ * entries from the events before it appends or reads, and an append that loses a race is refused by
+ * the contract ("not the next seq") and may be retried.
+ */
+public final class EvmLedger implements Ledger {
+    private static final Logger LOG = LoggerFactory.getLogger(EvmLedger.class);
+    private static final int MAX_QUERY_ROWS = 10_000;
+
+    private final EvmAccount account;
+    private final LeoLedgerContract contract;
+    private final int logBlockSpan;
+    private final long deployBlock;
+    private final Replay replay = new Replay();
+    /** blocks[seq]: the block entry seq is in, so {@link #entries} asks for a narrow range of blocks. */
+    private long[] blocks = new long[1024];
+    private long scannedBlock;
+    private long lastGasUsed;
+
+    private EvmLedger(EvmAccount account, LeoLedgerContract contract, int logBlockSpan) {
+        this.account = account;
+        this.contract = contract;
+        this.logBlockSpan = logBlockSpan;
+        this.deployBlock = contract.deployBlock(account.blockNumber());
+        this.scannedBlock = deployBlock - 1;
+    }
+
+    /** Connects, checks the chain id and the contract, and replays every entry; refuses a chain that does not verify. */
+    public static EvmLedger open(EvmLedgerConfig config) {
+        EvmAccount account = EvmAccount.connect(config.rpc(), config.chainId(), config.privateKey(), config.receiptTimeout());
+        try {
+            EvmLedger l = new EvmLedger(account, LeoLedgerContract.at(account, config.contract()), config.logBlockSpan());
+            l.sync();
+            LOG.info("EVM ledger {} on chain {} as {}: {} entries, head {}", config.contract(), config.chainId(), account.address(),
+                    l.headSeq(), HexFormat.of().formatHex(l.replay.headHash()));
+            return l;
+        } catch (RuntimeException e) {
+            account.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Deploys a new LeoLedger from the key's account, which becomes its owner and first appliance account;
+     * returns the contract's address (for the configuration of every appliance of the fleet).
+     */
+    public static String deploy(URI rpc, long chainId, String privateKey) {
+        try (EvmAccount a = EvmAccount.connect(rpc, chainId, privateKey, EvmLedgerConfig.DEFAULT_RECEIPT_TIMEOUT)) {
+            return LeoLedgerContract.deploy(a).getContractAddress();
+        }
+    }
+
+    /** The owner's operation: lets another appliance account append. */
+    public synchronized void admitAccount(String address) {
+        contract.admitAccount(address);
+    }
+
+    /** The owner's operation: stops an appliance account from appending (its entries stay). */
+    public synchronized void removeAccount(String address) {
+        contract.removeAccount(address);
+    }
+
+    @Override
+    public synchronized LedgerEntry append(LedgerRecord record) {
+        sync();
+        long seq = headSeq() + 1;
+        byte[] body = record.body();
+        if (body.length > LeoLedgerContract.MAX_BODY_BYTES) {
+            throw new IllegalArgumentException("ledger append #" + seq + " refused: a body of " + body.length + " bytes, the EVM ledger takes at most "
+                    + LeoLedgerContract.MAX_BODY_BYTES);
+        }
+        replay.rules.refusal(seq, record).ifPresent(reason -> {
+            throw new IllegalArgumentException("ledger append #" + seq + " refused: " + reason);
+        });
+        LedgerEntry e = LedgerEntry.chain(seq, record, replay.headHash());
+        TransactionReceipt receipt;
+        try {
+            receipt = contract.append(seq, record.type(), body, e.hash());
+        } catch (IllegalArgumentException refused) {
+            throw new IllegalArgumentException("ledger append #" + seq + " refused by the contract: " + refused.getMessage(), refused);
+        }
+        List<LeoLedgerContract.Appended> events = contract.appended(receipt);
+        if (events.size() != 1 || events.get(0).seq() != seq || !Arrays.equals(events.get(0).hash(), e.hash())) {
+            throw new IllegalStateException("ledger append #" + seq + ": transaction " + receipt.getTransactionHash() + " does not record entry #"
+                    + seq + " with hash " + HexFormat.of().formatHex(e.hash()));
+        }
+        accept(events.get(0));
+        lastGasUsed = receipt.getGasUsed().longValueExact();
+        LOG.info("ledger: {} (block {}, {} gas)", e, receipt.getBlockNumber(), lastGasUsed);
+        return e;
+    }
+
+    /** The gas the last {@link #append} of this ledger used. */
+    public synchronized long lastAppendGasUsed() {
+        return lastGasUsed;
+    }
+
+    @Override
+    public synchronized Optional<LedgerEntry> head() {
+        sync();
+        return Optional.ofNullable(replay.head);
+    }
+
+    @Override
+    public synchronized List<LedgerEntry> entries(long fromSeq, int limit) {
+        sync();
+        long from = Math.max(1, fromSeq);
+        long to = Math.min(headSeq(), from + Math.max(0, Math.min(limit, MAX_QUERY_ROWS)) - 1);
+        List<LedgerEntry> out = new ArrayList<>();
+        if (from > to) {
+            return out;
+        }
+        byte[][] prev = {from == 1 ? GENESIS : null};
+        scan(blocks[(int) Math.max(1, from - 1)], blocks[(int) to], a -> {
+            if (a.seq() == from - 1) {
+                prev[0] = a.hash();
+            } else if (a.seq() >= from && a.seq() <= to && prev[0] != null) {
+                byte[] hash = LedgerEntry.computeHash(a.seq(), a.type(), a.body(), prev[0]);
+                if (!Arrays.equals(hash, a.hash())) {
+                    throw new IllegalStateException("entry #" + a.seq() + " read back from the node hashes to " + HexFormat.of().formatHex(hash)
+                            + ", not to its recorded hash");
+                }
+                out.add(new LedgerEntry(a.seq(), LedgerCodec.decode(a.type(), a.body()), prev[0], hash));
+                prev[0] = hash;
+            }
+        });
+        if (out.size() != to - from + 1) {
+            throw new IllegalStateException("entries #" + from + "..#" + to + ": the node returned " + out.size() + " of them in order");
+        }
+        return out;
+    }
+
+    /** Every member's credit as the contract holds it (equal to the replay of the records: {@link #verifyChain()}). */
+    @Override
+    public synchronized Map<String, Long> credits() {
+        return contract.credits(account.blockNumber());
+    }
+
+    @Override
+    public synchronized Optional<String> verifyChain() {
+        try {
+            long block = account.blockNumber();
+            Replay fresh = new Replay();
+            scan(deployBlock, block, fresh::accept);
+            return fresh.disagreement(contract, block);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        account.close();
+    }
+
+    /** Reads the entries appended since the last look, as of one block, and checks they end at the contract's head. */
+    private void sync() {
+        long block = account.blockNumber();
+        long seq = contract.seq(block);
+        if (seq != headSeq()) {
+            scan(scannedBlock + 1, block, a -> {
+                if (a.seq() > headSeq()) { // this ledger's own appends are already in
+                    accept(a);
+                }
+            });
+            replay.disagreement(seq, contract.head(block), block).ifPresent(problem -> {
+                throw new IllegalStateException("EVM ledger " + contract.address() + ": " + problem);
+            });
+        }
+        scannedBlock = Math.max(scannedBlock, block);
+    }
+
+    private void accept(LeoLedgerContract.Appended a) {
+        replay.accept(a);
+        if (a.seq() >= blocks.length) {
+            blocks = Arrays.copyOf(blocks, (int) Math.max(blocks.length * 2L, a.seq() + 1));
+        }
+        blocks[(int) a.seq()] = a.block();
+    }
+
+    private void scan(long fromBlock, long toBlock, Consumer<LeoLedgerContract.Appended> each) {
+        for (long b = fromBlock; b <= toBlock; b += logBlockSpan) {
+            contract.appended(b, Math.min(toBlock, b + logBlockSpan - 1)).forEach(each);
+        }
+    }
+
+    private long headSeq() {
+        return replay.head == null ? 0 : replay.head.seq();
+    }
+
+    /** The chain walked from genesis: each event the next seq, its hash recomputed from its body, its record decoded and within the rules. */
+    private static final class Replay {
+        final LedgerRules rules = new LedgerRules();
+        LedgerEntry head;
+
+        byte[] headHash() {
+            return head == null ? GENESIS.clone() : head.hash();
+        }
+
+        void accept(LeoLedgerContract.Appended a) {
+            long expected = head == null ? 1 : head.seq() + 1;
+            if (a.seq() != expected) {
+                throw new IllegalStateException("entry #" + expected + " is missing from the events (the next is #" + a.seq() + ")");
+            }
+            byte[] prev = headHash();
+            byte[] hash = LedgerEntry.computeHash(a.seq(), a.type(), a.body(), prev);
+            if (!Arrays.equals(hash, a.hash())) {
+                throw new IllegalStateException("entry #" + a.seq() + " hashes to " + HexFormat.of().formatHex(hash) + ", the contract recorded "
+                        + HexFormat.of().formatHex(a.hash()));
+            }
+            LedgerRecord record;
+            try {
+                record = LedgerCodec.decode(a.type(), a.body());
+                rules.apply(a.seq(), record);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("entry #" + a.seq() + " is not a valid record: " + e.getMessage(), e);
+            }
+            head = new LedgerEntry(a.seq(), record, prev, hash);
+        }
+
+        /** How the contract's seq and head (as of {@code block}) differ from this replay's, or empty. */
+        Optional<String> disagreement(long seq, byte[] onChainHead, long block) {
+            long mine = head == null ? 0 : head.seq();
+            if (seq != mine) {
+                return Optional.of("the contract is at entry #" + seq + " in block " + block + ", its events end at #" + mine);
+            }
+            if (!Arrays.equals(onChainHead, headHash())) {
+                return Optional.of("the contract's head is " + HexFormat.of().formatHex(onChainHead) + ", its events chain to "
+                        + HexFormat.of().formatHex(headHash()));
+            }
+            return Optional.empty();
+        }
+
+        /** {@link #disagreement(long, byte[], long)} with the contract's head, then its credit against the replayed rules'. */
+        Optional<String> disagreement(LeoLedgerContract contract, long block) {
+            Optional<String> h = disagreement(contract.seq(block), contract.head(block), block);
+            if (h.isPresent()) {
+                return h;
+            }
+            Map<String, Long> onChain = contract.credits(block);
+            Map<String, Long> replayed = rules.credits();
+            return onChain.equals(replayed) ? Optional.empty()
+                    : Optional.of("the contract's credit " + onChain + " differs from the records' " + replayed);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package org.leo.consensus.ledger;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.leo.consensus.quorum.RoundId;
+import org.leo.consensus.quorum.Verdict;
+
+/**
+ * What a record may do to the fleet's state, and what it does: the rules both ledgers apply on every
+ * append and on every replay, and which {@code src/main/solidity/LeoLedger.sol} enforces on chain the
+ * same way, so {@link EmbeddedLedger}, {@link EvmLedger} and the contract agree on every credit.
+ *
+ * <ul>
+ * <li>{@code MemberAdmitted}: a member is admitted once, with its starting credit.
+ * <li>{@code CertificateRecorded}: every verdict is by an admitted member, each member once, all of one
+ *     round and outcome; each signer gains 1. Credit accrues in no other way.
+ * <li>{@code EquivocationRecorded}: by an admitted member, once per member and round; it loses half its
+ *     credit, at least {@link #EQUIVOCATION_MIN_PENALTY}.
+ * <li>{@code CreditChanged}: only -1, for an admitted member, following an earlier certificate (its
+ *     verdict was against it), once per member and certificate, certificates in order.
+ * </ul>
+ * Credit never goes below zero and is never transferred. Signatures are not checked here (the
+ * certificate's {@code problem()} does that); these rules are what the contract can check without them.
+ */
+final class LedgerRules {
+    static final long EQUIVOCATION_MIN_PENALTY = 10;
+    static final long VERDICT_AGAINST_CERTIFICATE = -1;
+
+    private static final class Member {
+        long credit;
+        long lastPenalty;
+
+        Member(long credit) {
+            this.credit = credit;
+        }
+    }
+
+    private final Map<String, Member> members = new LinkedHashMap<>();
+    private final Set<Long> certificates = new HashSet<>();
+    private final Set<EquivocationKey> equivocations = new HashSet<>();
+
+    private record EquivocationKey(String member, RoundId round) {
+    }
+
+    /** Why the record may not be entry {@code seq}, or empty if it may. */
+    Optional<String> refusal(long seq, LedgerRecord record) {
+        if (record instanceof LedgerRecord.MemberAdmitted m) {
+            return members.containsKey(hex(m.member())) ? Optional.of("member " + hex(m.member()) + " is already admitted") : Optional.empty();
+        }
+        if (record instanceof LedgerRecord.CertificateRecorded c) {
+            return certificateRefusal(c);
+        }
+        if (record instanceof LedgerRecord.EquivocationRecorded e) {
+            if (!members.containsKey(e.evidence().memberHex())) {
+                return Optional.of("equivocation by " + e.evidence().memberHex() + ", who is not a member");
+            }
+            return equivocations.contains(equivocationKey(e)) ? Optional.of("the equivocation of member " + e.evidence().memberHex()
+                    + " in " + e.evidence().round() + " is already recorded") : Optional.empty();
+        }
+        if (record instanceof LedgerRecord.CreditChanged c) {
+            return creditChangeRefusal(seq, c);
+        }
+        return Optional.empty();
+    }
+
+    private Optional<String> certificateRefusal(LedgerRecord.CertificateRecorded c) {
+        Set<String> signers = new HashSet<>();
+        for (Verdict v : c.certificate().verdicts()) {
+            if (!v.round().equals(c.certificate().round()) || v.outcome() != c.certificate().outcome()) {
+                return Optional.of("the certificate's verdicts are of different rounds or outcomes");
+            }
+            if (!members.containsKey(v.memberHex())) {
+                return Optional.of("the certificate has a verdict by " + v.memberHex() + ", who is not a member");
+            }
+            if (!signers.add(v.memberHex())) {
+                return Optional.of("member " + v.memberHex() + " signed the certificate twice");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<String> creditChangeRefusal(long seq, LedgerRecord.CreditChanged c) {
+        Member m = members.get(hex(c.member()));
+        if (c.delta() != VERDICT_AGAINST_CERTIFICATE) {
+            return Optional.of("a credit change of " + c.delta() + ": credit accrues only through certificates, and a credit change is "
+                    + VERDICT_AGAINST_CERTIFICATE + " for a verdict against one");
+        }
+        if (c.becauseOfSeq() >= seq || !certificates.contains(c.becauseOfSeq())) {
+            return Optional.of("a credit change follows a recorded certificate; entry #" + c.becauseOfSeq() + " is none");
+        }
+        if (m == null) {
+            return Optional.of("credit change for " + hex(c.member()) + ", who is not a member");
+        }
+        if (c.becauseOfSeq() <= m.lastPenalty) {
+            return Optional.of("member " + hex(c.member()) + " already lost credit for certificate #" + m.lastPenalty
+                    + "; changes follow certificates in order, once each");
+        }
+        return Optional.empty();
+    }
+
+    /** Applies entry {@code seq}'s record; an IllegalArgumentException with the reason if the rules refuse it. */
+    void apply(long seq, LedgerRecord record) {
+        refusal(seq, record).ifPresent(reason -> {
+            throw new IllegalArgumentException(reason);
+        });
+        if (record instanceof LedgerRecord.MemberAdmitted m) {
+            members.put(hex(m.member()), new Member(m.credit()));
+        } else if (record instanceof LedgerRecord.CertificateRecorded c) {
+            certificates.add(seq);
+            for (Verdict v : c.certificate().verdicts()) {
+                Member m = members.get(v.memberHex());
+                m.credit = Math.addExact(m.credit, 1);
+            }
+        } else if (record instanceof LedgerRecord.EquivocationRecorded e) {
+            equivocations.add(equivocationKey(e));
+            Member m = members.get(e.evidence().memberHex());
+            m.credit = Math.max(0, m.credit - Math.max(m.credit / 2, EQUIVOCATION_MIN_PENALTY));
+        } else if (record instanceof LedgerRecord.CreditChanged c) {
+            Member m = members.get(hex(c.member()));
+            m.lastPenalty = c.becauseOfSeq();
+            m.credit = Math.max(0, m.credit + c.delta());
+        }
+    }
+
+    /** Every admitted member's credit, by member key (hex). */
+    Map<String, Long> credits() {
+        Map<String, Long> out = new HashMap<>();
+        members.forEach((k, m) -> out.put(k, m.credit));
+        return Map.copyOf(out);
+    }
+
+    private static EquivocationKey equivocationKey(LedgerRecord.EquivocationRecorded e) {
+        return new EquivocationKey(e.evidence().memberHex(), e.evidence().round());
+    }
+
+    private static String hex(byte[] key) {
+        return HexFormat.of().formatHex(key);
+    }
+}

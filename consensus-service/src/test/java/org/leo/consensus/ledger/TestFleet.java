@@ -1,0 +1,152 @@
+package org.leo.consensus.ledger;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
+import org.leo.consensus.quorum.Equivocation;
+import org.leo.consensus.quorum.QuorumCertificate;
+import org.leo.consensus.quorum.RoundId;
+import org.leo.consensus.quorum.Verdict;
+import org.leo.consensus.quorum.Verdict.Outcome;
+
+/**
+ * Members with fixed Ed25519 keys (secret key i = 32 bytes of value i + 1) and the records the ledger
+ * tests append: admissions, certificates of any size, equivocations, credit changes. Every key, head,
+ * proof and digest is a SHA-256 output (few zero bytes, as in real records: calldata costs 4 gas per
+ * zero byte and 16 per other byte), and Ed25519 signatures are deterministic, so every body, hash and
+ * gas figure is the same on every run.
+ */
+final class TestFleet {
+    static final org.leo.boot.net.MacAddress HPC = org.leo.boot.net.MacAddress.parse("52:54:00:77:00:10");
+
+    private TestFleet() {
+    }
+
+    static byte[] secret(int i) {
+        byte[] k = new byte[32];
+        java.util.Arrays.fill(k, (byte) (i + 1));
+        return k;
+    }
+
+    static byte[] member(int i) {
+        byte[] p = new byte[32];
+        Ed25519.generatePublicKey(secret(i), 0, p, 0);
+        return p;
+    }
+
+    static String memberHex(int i) {
+        return HexFormat.of().formatHex(member(i));
+    }
+
+    static RoundId round(long n) {
+        return new RoundId(sha256("ledger head"), HPC, n);
+    }
+
+    /** SHA-256 of a label and a number: a digest standing in for a real one. */
+    static byte[] sha256(String label, int... n) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(label.getBytes(StandardCharsets.US_ASCII));
+            for (int i : n) {
+                md.update(ByteBuffer.allocate(4).putInt(i).array());
+            }
+            return md.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** 80 bytes standing in for member i's VRF proof. */
+    static byte[] proof(int i) {
+        ByteBuffer b = ByteBuffer.allocate(96).put(sha256("proof", i, 0)).put(sha256("proof", i, 1)).put(sha256("proof", i, 2));
+        return java.util.Arrays.copyOf(b.array(), Verdict.PROOF_BYTES);
+    }
+
+    static LedgerRecord.MemberAdmitted admission(int i, long credit) {
+        return new LedgerRecord.MemberAdmitted(member(i), sha256("vrf key", i), credit);
+    }
+
+    static LedgerRecord.ReferenceValues referenceValues() {
+        return new LedgerRecord.ReferenceValues(HPC, sha256("manifest"), sha256("measured boot"), sha256("golden"));
+    }
+
+    static Verdict verdict(int i, RoundId round, Outcome outcome) {
+        return Verdict.sign(secret(i), round, 1, proof(i), outcome, sha256("evidence", i));
+    }
+
+    /** A certificate of round {@code round} signed by members {@code first .. first + count - 1}. */
+    static LedgerRecord.CertificateRecorded certificate(RoundId round, Outcome outcome, int first, int count) {
+        List<Verdict> vs = new ArrayList<>();
+        for (int i = first; i < first + count; i++) {
+            vs.add(verdict(i, round, outcome));
+        }
+        return certificate(round, outcome, vs);
+    }
+
+    static LedgerRecord.CertificateRecorded certificate(RoundId round, Outcome outcome, List<Verdict> verdicts) {
+        return new LedgerRecord.CertificateRecorded(new QuorumCertificate(round, outcome, verdicts));
+    }
+
+    /** Member {@code i} signed both outcomes in {@code round}. */
+    static LedgerRecord.EquivocationRecorded equivocation(int i, RoundId round) {
+        return new LedgerRecord.EquivocationRecorded(new Equivocation(verdict(i, round, Outcome.TRUSTED), verdict(i, round, Outcome.UNTRUSTED)));
+    }
+
+    /** Member {@code i} signed against the certificate at {@code certificateSeq}. */
+    static LedgerRecord.CreditChanged againstCertificate(int i, long certificateSeq) {
+        return new LedgerRecord.CreditChanged(member(i), LedgerRules.VERDICT_AGAINST_CERTIFICATE, certificateSeq, "verdict against the certificate");
+    }
+
+    /**
+     * A record the rules refuse after {@link #PREFIX}, with the reason each enforcer gives: the Java rules
+     * ({@link LedgerRules}, both ledgers) and the contract (its revert reason).
+     */
+    record Refused(String what, LedgerRecord record, String javaReason, String contractReason) {
+        @Override
+        public String toString() {
+            return what;
+        }
+    }
+
+    /** Members 0..2 with 100 credit, a certificate by 0 and 1 (#4), 1's equivocation (#5), 2 against the certificate (#6). */
+    static final List<LedgerRecord> PREFIX = List.of(admission(0, 100), admission(1, 100), admission(2, 100),
+            certificate(round(1), Outcome.TRUSTED, 0, 2), equivocation(1, round(1)), againstCertificate(2, 4));
+
+    static List<Refused> refused() {
+        RoundId r = round(2);
+        return List.of(
+                new Refused("a second admission", admission(0, 5), "is already admitted", "LeoLedger: member already admitted"),
+                new Refused("a certificate with a non-member's verdict", certificate(r, Outcome.TRUSTED, 2, 2), "who is not a member",
+                        "LeoLedger: verdict by a non-member"),
+                new Refused("a member signing a certificate twice", certificate(r, Outcome.TRUSTED,
+                        List.of(verdict(0, r, Outcome.TRUSTED), verdict(1, r, Outcome.TRUSTED), verdict(0, r, Outcome.TRUSTED))),
+                        "signed the certificate twice", "LeoLedger: member signed twice"),
+                new Refused("a certificate over two rounds", certificate(r, Outcome.TRUSTED,
+                        List.of(verdict(0, r, Outcome.TRUSTED), verdict(1, round(3), Outcome.TRUSTED))),
+                        "of different rounds or outcomes", "LeoLedger: verdicts of different rounds or outcomes"),
+                new Refused("a certificate of two outcomes", certificate(r, Outcome.TRUSTED,
+                        List.of(verdict(0, r, Outcome.TRUSTED), verdict(1, r, Outcome.UNTRUSTED))),
+                        "of different rounds or outcomes", "LeoLedger: verdicts of different rounds or outcomes"),
+                new Refused("an equivocation recorded twice", equivocation(1, round(1)), "is already recorded",
+                        "LeoLedger: equivocation already recorded"),
+                new Refused("an equivocation by a non-member", equivocation(3, r), "who is not a member",
+                        "LeoLedger: equivocation by a non-member"),
+                new Refused("credit given", new LedgerRecord.CreditChanged(member(0), 1, 4, "certificate signed with the quorum"),
+                        "credit accrues only through certificates", "LeoLedger: credit accrues only through certificates"),
+                new Refused("credit transferred (taken from one, given to another)", new LedgerRecord.CreditChanged(member(2), 50, 4, "transfer"),
+                        "credit accrues only through certificates", "LeoLedger: credit accrues only through certificates"),
+                new Refused("credit taken for no certificate", againstCertificate(0, 5), "follows a recorded certificate; entry #5 is none",
+                        "LeoLedger: a credit change follows a recorded certificate"),
+                new Refused("credit taken for a future entry", againstCertificate(0, 7), "follows a recorded certificate; entry #7 is none",
+                        "LeoLedger: a credit change follows a recorded certificate"),
+                new Refused("credit taken from a non-member", againstCertificate(3, 4), "who is not a member",
+                        "LeoLedger: credit change for a non-member"),
+                new Refused("credit taken twice for one certificate", againstCertificate(2, 4), "already lost credit for certificate #4",
+                        "LeoLedger: already changed for this or a later certificate"));
+    }
+}
