@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         footer = {"  leo pxe --help       boot serving (DHCP, TFTP, HTTP) and the boot manifest",
                 "  leo attest --help    the attestation event log and the appliance CA",
                 "  leo image --help     the HPC boot image and its verification",
-                "  leo vrf --help       the consensus VRF (RFC 9381 ECVRF): keys, proofs, verification",
+                "  leo vrf --help       the consensus VRF (RFC 9381): keys, proofs, sortition",
                 "  leo ledger --help    the fleet's ledger of attestation records"})
 public class LeoCommand {
 }
