@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.leo.consensus.quorum.QuorumCertificate;
+import org.leo.consensus.quorum.Verdict;
 
 /**
  * Prints the tables of docs/committee-risk.md (the model is in {@link CommitteeRisk}): one table per
@@ -67,6 +69,7 @@ public final class CommitteeRiskReport {
         }
         unequalTable(out);
         bestThresholdTable(out);
+        asymmetricTable(out);
         int chosen = ruleDefault();
         out.append("### Default\n\n")
                 .append("Rule: the smallest tau of ").append(TAUS).append(" for which, at ").append(RULE_PERCENT)
@@ -153,6 +156,30 @@ public final class CommitteeRiskReport {
                 cells(out.append("| ").append(percent).append("% | ").append(tauCell(tau)).append(" | ").append(q).append(" | ")
                         .append(BigDecimal.valueOf(q).divide(BigDecimal.valueOf(tau), 2, RoundingMode.HALF_EVEN)),
                         List.of(r.equivocateAt(q), r.stallAt(q)));
+            }
+        }
+        out.append('\n');
+    }
+
+    /**
+     * The certificate rule Leo uses (QuorumCertificate.threshold): UNTRUSTED with F = floor(tau/3) + 1
+     * votes, taking precedence; TRUSTED with Q = floor(2 tau/3) + 1 and no UNTRUSTED quorum. One round
+     * never has two certificates, so what remains is what each side can make happen on its own.
+     */
+    private static void asymmetricTable(StringBuilder out) {
+        out.append("### Leo's rule: UNTRUSTED with F, taking precedence; TRUSTED with Q\n\n");
+        table(out, "members | malicious credit | tau | F | Q | forged TRUSTED: P(M >= Q) P(H < F) | false UNTRUSTED: P(M >= F)"
+                + " | clean HPC stalls: P(H < Q) | tampered HPC stalls: P(H < F)");
+        for (int fleet : List.of(100, 1000)) {
+            for (int percent : List.of(10, RULE_PERCENT, 25)) {
+                for (int tau : TAUS) {
+                    CommitteeRisk r = equalFleetRisk(fleet, percent, tau);
+                    int f = (int) QuorumCertificate.threshold(Verdict.Outcome.UNTRUSTED, tau);
+                    int q = (int) QuorumCertificate.threshold(Verdict.Outcome.TRUSTED, tau);
+                    cells(out.append("| ").append(fleet).append(" | ").append(percent).append("% | ").append(tauCell(tau)).append(" | ")
+                            .append(f).append(" | ").append(q), List.of(r.forgeAt(q).multiply(r.stallAt(f), CommitteeRisk.MC),
+                            r.forgeAt(f), r.stallAt(q), r.stallAt(f)));
+                }
             }
         }
         out.append('\n');
