@@ -68,7 +68,7 @@ public final class ConsensusNode implements AutoCloseable {
         this.refusals = new Refusals(registry);
         this.identity = keys.tlsIdentity(clock.instant());
         this.admission = new MemberAdmission(this.ledger, () -> this.peers, config.startingCredit(), refusals);
-        this.rounds = relay.map(r -> new Rounds(this.ledger, new LedgerVotes(this.ledger, config.expectedCommitteeSize()), r,
+        this.rounds = relay.map(r -> new Rounds(keys.member(), this.ledger, new LedgerVotes(this.ledger, config.expectedCommitteeSize()), r,
                 config.roundDeadline().plus(config.verdictGrace()), config.maxOpenRounds(), clock)).orElse(null);
         FleetTrust trust = FleetTrust.clients(m -> this.ledger.admitted(m) || this.peers.contains(m), refusals);
         this.server = FleetServer.start(config.bind(), identity, trust, new FleetService(admission, rounds, relay.orElse(null), refusals), refusals);
@@ -161,17 +161,17 @@ public final class ConsensusNode implements AutoCloseable {
     private Participation participate(RoundId round) {
         FleetLedger.Snapshot at = ledger.at(round.ledgerHead())
                 .orElseThrow(() -> new IllegalArgumentException(round + ": its ledger head is not on this Pi's ledger"));
+        PeerList.Peer pi = peers.servingHpc(round.hpc())
+                .orElseThrow(() -> new IllegalStateException("no Pi in the static peer list serves HPC " + round.hpc()));
         Optional<FleetLedger.Member> me = at.member(keys.member());
-        if (me.isEmpty() || at.totalCredit() < 1) {
-            return Participation.notSelected(round);
+        if (me.isEmpty() || at.totalCredit() < 1 || pi.memberHex().equals(keys.memberHex())) {
+            return Participation.notSelected(round); // not a member at that head, or the HPC's own Pi, which does not judge it
         }
         Alpha alpha = new Alpha(round.ledgerHead(), round.hpc(), round.round(), Role.VERIFIER);
         MemberSortition.Draw draw = keys.draw(alpha, me.get().credit(), at.totalCredit(), config.expectedCommitteeSize());
         if (draw.votes() == 0) {
             return Participation.notSelected(round);
         }
-        PeerList.Peer pi = peers.servingHpc(round.hpc())
-                .orElseThrow(() -> new IllegalStateException("no Pi in the static peer list serves HPC " + round.hpc()));
         byte[] nonce = new byte[FleetLimits.NONCE_BYTES];
         random.nextBytes(nonce);
         AnswerCheck.Appraisal appraisal = challenge(pi, round, draw, nonce);

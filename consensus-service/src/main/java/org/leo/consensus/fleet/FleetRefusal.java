@@ -37,6 +37,8 @@ public enum FleetRefusal {
     ROUND_CLOSED("the round is closed"),
     /** Challenge or Verdict: this Pi already holds the most open rounds it keeps. */
     TOO_MANY_ROUNDS("too many rounds are open on this Pi"),
+    /** Challenge or Verdict from the Pi that serves the HPC: it does not judge its own HPC. */
+    OWN_HPC("the Pi that serves the HPC does not judge it"),
     /** Challenge: the member challenged this round before. */
     REPEATED_CHALLENGE("the member already challenged the HPC in this round");
 

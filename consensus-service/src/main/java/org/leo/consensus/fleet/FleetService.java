@@ -114,14 +114,10 @@ final class FleetService extends FleetGrpc.FleetImplBase {
         } else if (rounds == null) {
             b.setRefused(refuse(FleetRefusal.UNKNOWN_ROUND.name(), "this Pi serves no HPC"));
         } else {
-            try {
-                Rounds.Offer offer = rounds.offer(request.getVerdict().toByteArray());
-                b.setCounted(offer.admission().counted());
-                offer.admission().refused().ifPresent(reason -> b.setRefused(refuse(reason.name(), offer.admission().message())));
-                offer.certificate().ifPresent(c -> b.setCertificate(certificate(c, offer.recorded().map(e -> e.seq()))));
-            } catch (Rounds.RefusedException e) {
-                b.setRefused(refuse(e.refused().reason(), e.refused().message()));
-            }
+            Rounds.Offer offer = rounds.offer(request.getVerdict().toByteArray());
+            b.setCounted(offer.counted());
+            offer.refused().ifPresent(r -> b.setRefused(refuse(r.reason(), r.message())));
+            offer.certificate().ifPresent(c -> b.setCertificate(certificate(c, offer.recorded().map(e -> e.seq()))));
         }
         out.onNext(b.build());
         out.onCompleted();

@@ -20,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The rounds of the HPCs this Pi serves: for each open round, who has challenged (once per member)
+ * The rounds of the HPCs this Pi serves: for each open round, who has challenged (once per member;
+ * never this Pi itself, which does not judge its own HPC)
  * and its {@link QuorumCollector} over {@link LedgerVotes}. A round opens with its first challenge or
  * verdict, if its ledger head is on the ledger and its HPC is served here, and while fewer than
  * {@code maxOpen} rounds are open. It closes when UNTRUSTED reaches its threshold (final at once)
@@ -38,8 +39,15 @@ public final class Rounds {
     /** What became of a closed round: its certificate and ledger entry, if it had one. */
     public record Closed(Optional<QuorumCertificate> certificate, Optional<LedgerEntry> entry) { }
 
-    /** What the Verdict rpc answers. */
-    public record Offer(QuorumCollector.Admission admission, Optional<QuorumCertificate> certificate, Optional<LedgerEntry> recorded) { }
+    /**
+     * What the Verdict rpc answers: counted, or refused (a collector's or the fleet's reason); the
+     * round's certificate as the counted verdicts decide it now, and its ledger entry once recorded.
+     */
+    public record Offer(boolean counted, Optional<Refused> refused, Optional<QuorumCertificate> certificate, Optional<LedgerEntry> recorded) {
+        static Offer refused(String reason, String message) {
+            return new Offer(false, Optional.of(new Refused(reason, message)), Optional.empty(), Optional.empty());
+        }
+    }
 
     private static final class Round {
         final QuorumCollector collector;
@@ -52,6 +60,7 @@ public final class Rounds {
         }
     }
 
+    private final byte[] self;
     private final FleetLedger ledger;
     private final LedgerVotes votes;
     private final RelayPort relay;
@@ -66,7 +75,9 @@ public final class Rounds {
         }
     };
 
-    public Rounds(FleetLedger ledger, LedgerVotes votes, RelayPort relay, Duration deadline, int maxOpen, Clock clock) {
+    /** {@code self}: this Pi's member key; it serves the HPCs and judges none of them. */
+    public Rounds(byte[] self, FleetLedger ledger, LedgerVotes votes, RelayPort relay, Duration deadline, int maxOpen, Clock clock) {
+        this.self = self.clone();
         this.ledger = ledger;
         this.votes = votes;
         this.relay = relay;
@@ -97,6 +108,9 @@ public final class Rounds {
 
     /** Admits a challenge by {@code member} if the round is open (or may open), the vote claim holds and it is the member's first. */
     public synchronized Optional<Refused> challenge(RoundId id, byte[] member, byte[] vrfProof, long claimedVotes) {
+        if (java.util.Arrays.equals(member, self)) {
+            return Optional.of(new Refused(FleetRefusal.OWN_HPC.name(), FleetRefusal.OWN_HPC.sentence()));
+        }
         Round r;
         try {
             r = round(id);
@@ -114,21 +128,32 @@ public final class Rounds {
         return Optional.empty();
     }
 
-    /** Offers a verdict's wire form (checked against the caps by the caller) to its round. */
-    public synchronized Offer offer(byte[] encoded) throws RefusedException {
+    /** Offers a verdict's wire form (checked against the caps by the caller) to its round; a closed round answers with its certificate. */
+    public synchronized Offer offer(byte[] encoded) {
         Verdict v;
         try {
             v = Verdict.decode(encoded);
         } catch (IllegalArgumentException e) {
-            throw new RefusedException(QuorumCollector.Reason.MALFORMED.name(), e.getMessage());
+            return Offer.refused(QuorumCollector.Reason.MALFORMED.name(), e.getMessage());
         }
-        Round r = round(v.round());
+        if (java.util.Arrays.equals(v.member(), self)) {
+            return Offer.refused(FleetRefusal.OWN_HPC.name(), FleetRefusal.OWN_HPC.sentence());
+        }
+        Closed done = closed.get(v.round());
+        if (done != null) {
+            return new Offer(false, Optional.of(new Refused(FleetRefusal.ROUND_CLOSED.name(), v.round() + " is closed")), done.certificate(),
+                    done.entry());
+        }
+        Round r;
+        try {
+            r = round(v.round());
+        } catch (RefusedException e) {
+            return new Offer(false, Optional.of(e.refused()), Optional.empty(), Optional.empty());
+        }
         QuorumCollector.Admission a = r.collector.offer(encoded);
-        Optional<LedgerEntry> recorded = Optional.empty();
-        if (r.collector.decidedUntrusted()) {
-            recorded = record(v.round()).entry();
-        }
-        return new Offer(a, r.collector.certificate(), recorded);
+        Optional<QuorumCertificate> now = r.collector.certificate();
+        Optional<LedgerEntry> recorded = r.collector.decidedUntrusted() ? record(v.round()).entry() : Optional.empty();
+        return new Offer(a.counted(), a.refused().map(reason -> new Refused(reason.name(), a.message())), now, recorded);
     }
 
     /** Closes {@code id} now: records its certificate, if any, and its equivocations. */
@@ -169,8 +194,8 @@ public final class Rounds {
         return Optional.ofNullable(closed.get(id));
     }
 
-    /** A refusal as an exception, for the paths that otherwise return a value. */
-    public static final class RefusedException extends Exception {
+    /** A refusal as an exception, out of {@link #round}. */
+    private static final class RefusedException extends Exception {
         private final Refused refused;
 
         RefusedException(String reason, String message) {
@@ -178,7 +203,7 @@ public final class Rounds {
             this.refused = new Refused(reason, message);
         }
 
-        public Refused refused() {
+        Refused refused() {
             return refused;
         }
     }
