@@ -25,7 +25,8 @@ import org.leo.protocol.tpm.Tpm;
  * Joining the fleet with two real TPMs (swtpm): the founder admits itself, a second Pi joins through
  * it over mutual TLS with a quote of its own TPM; a quote that does not verify, an attestation key
  * that is not the one pinned, a member key that is not listed, a forged VRF key and a second join
- * are refused with their reasons, and none of them leaves anything on the ledger.
+ * are refused with their reasons, and none of them leaves anything on the ledger. With
+ * {@code -Dleo.capture=true} a real join request is written as the fuzz test's seed.
  */
 @Tag("system")
 class JoinTest {
@@ -76,6 +77,11 @@ class JoinTest {
 
             // D's own pinned TPM, but a quote over another nonce
             JoinRequest honest = Join.request(d.keys(), tpmB);
+            if (Boolean.getBoolean("leo.capture")) { // the fuzz test's seed
+                Path seed = Path.of("src/test/resources/org/leo/consensus/fleet/MemberAdmissionFuzzTestInputs/admissionNeverThrows/join-request");
+                java.nio.file.Files.createDirectories(seed.getParent());
+                java.nio.file.Files.write(seed, honest.toByteArray());
+            }
             JoinRequest otherNonce = honest.toBuilder().setQuote(QuoteWire.toWire(tpmB.quote(Lab.sha256("another nonce"), Join.QUOTED_PCR))).build();
             assertRefused(d.client(viaA).join(otherNonce, T), "BAD_QUOTE", "the join quote: WRONG_NONCE: quote nonce is ");
             // the pinned AK's public area with a quote by another TPM over the right nonce

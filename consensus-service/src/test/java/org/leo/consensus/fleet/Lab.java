@@ -19,6 +19,10 @@ final class Lab {
         return Sha256.newDigest().digest(s.getBytes(StandardCharsets.UTF_8));
     }
 
+    static byte[] sha256Bytes(byte[] b) {
+        return Sha256.newDigest().digest(b);
+    }
+
     /** Member {@code i}'s keys: the same in every run. */
     static MemberKeys keys(int i) {
         return MemberKeys.of(sha256("leo-lab-verdict-key-" + i), sha256("leo-lab-vrf-key-" + i));
