@@ -1,7 +1,6 @@
 package org.leo.consensus.fleet;
 
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,11 +16,17 @@ import org.leo.consensus.ledger.LedgerRecord;
  * members and credit of that head, not of the ledger as it is when the verdict arrives (certificates
  * of other rounds move the head on meanwhile). A head's members are replayed from the records up to
  * it, by the same rules the embedded ledger applies (admission sets the starting credit once; a
- * credit change applies only to an admitted member and never takes credit below zero); the last
- * {@value #CACHED_HEADS} heads asked for are kept.
+ * credit change applies only to an admitted member and never takes credit below zero), starting from
+ * the nearest earlier head already replayed; the last {@value #CACHED_HEADS} heads are kept.
+ *
+ * <p>A head a peer names is looked up with {@link #recent}: only the last {@value #RECENT_HEADS}
+ * heads are candidates, so a made-up head costs one bounded read, never a scan of the whole ledger.
+ * {@link #at} finds any head (auditing an old certificate).
  */
 public final class FleetLedger {
     static final int CACHED_HEADS = 64;
+    /** Heads a round may be drawn from: the ledger's latest ones. */
+    public static final int RECENT_HEADS = 1024;
     private static final int PAGE = 10_000;
 
     /** A member as of some head. */
@@ -42,8 +47,8 @@ public final class FleetLedger {
         }
     }
 
-    /** The members at one head, by member key (hex). */
-    public record Snapshot(byte[] head, Map<String, Member> members) {
+    /** The members at one head (the entry numbered {@code seq}; 0 for genesis), by member key (hex). */
+    public record Snapshot(long seq, byte[] head, Map<String, Member> members) {
         public Snapshot {
             head = head.clone();
             members = Map.copyOf(members);
@@ -63,16 +68,25 @@ public final class FleetLedger {
         }
     }
 
+    private static final Snapshot GENESIS = new Snapshot(0, Ledger.GENESIS, Map.of());
+
     private final Ledger ledger;
-    private final Map<String, Snapshot> cache = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+    private final int recentHeads;
+    private final Map<String, Snapshot> cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Snapshot> eldest) {
             return size() > CACHED_HEADS;
         }
-    });
+    };
 
     public FleetLedger(Ledger ledger) {
+        this(ledger, RECENT_HEADS);
+    }
+
+    /** With another window of recent heads (tests). */
+    FleetLedger(Ledger ledger, int recentHeads) {
         this.ledger = ledger;
+        this.recentHeads = recentHeads;
     }
 
     public Ledger ledger() {
@@ -89,38 +103,60 @@ public final class FleetLedger {
         return at(ledger.headHash()).orElseThrow(() -> new IllegalStateException("the ledger's own head is not on it"));
     }
 
+    /** The members as of {@code head} if it is one of the last {@value #RECENT_HEADS} heads (or genesis on a younger ledger). */
+    public synchronized Optional<Snapshot> recent(byte[] head) {
+        long top = ledger.head().map(LedgerEntry::seq).orElse(0L);
+        Snapshot cached = Arrays.equals(head, Ledger.GENESIS) ? GENESIS : cache.get(HexFormat.of().formatHex(head));
+        if (cached != null) {
+            return cached.seq() > top - recentHeads ? Optional.of(cached) : Optional.empty();
+        }
+        for (LedgerEntry e : ledger.entries(Math.max(1, top - recentHeads + 1), recentHeads)) {
+            if (Arrays.equals(e.hash(), head)) {
+                return Optional.of(snapshot(e.seq(), head));
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The members as of the entry whose hash is {@code head} ({@link Ledger#GENESIS}: none), or empty if no entry has it. */
-    public Optional<Snapshot> at(byte[] head) {
-        String key = HexFormat.of().formatHex(head);
-        Snapshot cached = cache.get(key);
+    public synchronized Optional<Snapshot> at(byte[] head) {
+        Snapshot cached = cache.get(HexFormat.of().formatHex(head));
         if (cached != null) {
             return Optional.of(cached);
         }
-        Map<String, Member> members = new LinkedHashMap<>();
-        if (!Arrays.equals(head, Ledger.GENESIS)) {
-            boolean found = false;
-            long from = 1;
-            while (!found) {
-                List<LedgerEntry> page = ledger.entries(from, PAGE);
-                for (LedgerEntry e : page) {
-                    apply(members, e.record());
-                    if (Arrays.equals(e.hash(), head)) {
-                        found = true;
-                        break;
-                    }
+        if (Arrays.equals(head, Ledger.GENESIS)) {
+            return Optional.of(GENESIS);
+        }
+        for (long from = 1; ; ) {
+            List<LedgerEntry> page = ledger.entries(from, PAGE);
+            for (LedgerEntry e : page) {
+                if (Arrays.equals(e.hash(), head)) {
+                    return Optional.of(snapshot(e.seq(), head));
                 }
-                if (page.size() < PAGE) {
-                    break;
-                }
-                from = page.get(page.size() - 1).seq() + 1;
             }
-            if (!found) {
+            if (page.size() < PAGE) {
                 return Optional.empty();
             }
+            from = page.get(page.size() - 1).seq() + 1;
         }
-        Snapshot s = new Snapshot(head, members);
-        cache.put(key, s);
-        return Optional.of(s);
+    }
+
+    /** Replays up to entry {@code seq} from the nearest earlier snapshot kept, and keeps the result. */
+    private Snapshot snapshot(long seq, byte[] head) {
+        Snapshot base = cache.values().stream().filter(c -> c.seq() <= seq).max(java.util.Comparator.comparingLong(Snapshot::seq))
+                .orElse(GENESIS);
+        Map<String, Member> members = new LinkedHashMap<>(base.members());
+        for (long from = base.seq() + 1; from <= seq; ) {
+            List<LedgerEntry> page = ledger.entries(from, (int) Math.min(PAGE, seq - from + 1));
+            if (page.isEmpty()) {
+                break;
+            }
+            page.forEach(e -> apply(members, e.record()));
+            from = page.get(page.size() - 1).seq() + 1;
+        }
+        Snapshot s = new Snapshot(seq, head, members);
+        cache.put(HexFormat.of().formatHex(head), s);
+        return s;
     }
 
     private static void apply(Map<String, Member> members, LedgerRecord r) {

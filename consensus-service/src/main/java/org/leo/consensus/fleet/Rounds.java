@@ -21,11 +21,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The rounds of the HPCs this Pi serves: for each open round, who has challenged (once per member;
- * never this Pi itself, which does not judge its own HPC)
- * and its {@link QuorumCollector} over {@link LedgerVotes}. A round opens with its first challenge or
- * verdict, if its ledger head is on the ledger and its HPC is served here, and while fewer than
- * {@code maxOpen} rounds are open. It closes when UNTRUSTED reaches its threshold (final at once)
- * or at its deadline ({@link #closeDue}) or when asked ({@link #close}); closing appends the
+ * never this Pi itself, which does not judge its own HPC) and its {@link QuorumCollector} over
+ * {@link LedgerVotes}. A round opens with its first challenge or verdict, if its ledger head is one
+ * of the ledger's last {@value FleetLedger#RECENT_HEADS} and its HPC is served here, and while fewer
+ * than {@code maxOpen} rounds are open. It closes when UNTRUSTED reaches its threshold (final at
+ * once) or at its deadline ({@link #closeDue}) or when asked ({@link #close}); closing appends the
  * certificate, if the counted verdicts form one, and every equivocation found to the ledger. A
  * closed round answers ROUND_CLOSED; the last {@value #CLOSED_KEPT} closed rounds are remembered.
  */
@@ -94,7 +94,7 @@ public final class Rounds {
         if (closed.containsKey(id)) {
             throw new RefusedException(FleetRefusal.ROUND_CLOSED.name(), id + " is closed");
         }
-        if (!relay.serves(id.hpc()) || ledger.at(id.ledgerHead()).isEmpty()) {
+        if (!relay.serves(id.hpc()) || ledger.recent(id.ledgerHead()).isEmpty()) {
             throw new RefusedException(FleetRefusal.UNKNOWN_ROUND.name(), id + ": " + FleetRefusal.UNKNOWN_ROUND.sentence());
         }
         if (open.size() >= maxOpen) {
