@@ -43,8 +43,8 @@ public record ChainedEntry(long seq, LogEntry entry, byte[] prevHash, byte[] has
         return new ChainedEntry(seq, entry, prevHash, computeHash(seq, entry, prevHash));
     }
 
-    /** The hash this entry must have after {@code prevHash}. */
-    static byte[] computeHash(long seq, LogEntry e, byte[] prevHash) {
+    /** The hash this entry must have after {@code prevHash}: what a remote verifier recomputes from the rows it was given. */
+    public static byte[] computeHash(long seq, LogEntry e, byte[] prevHash) {
         MessageDigest md = Sha256.newDigest();
         md.update(DOMAIN);
         md.update(prevHash);

@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.leo.attest.log.AttestationLog;
+import org.leo.attest.log.ChainedEntry;
 import org.leo.attest.log.LogEntry;
 import org.leo.attest.server.AttestationEngine;
 import org.leo.protocol.tpm.TpmException;
@@ -21,8 +22,13 @@ import org.leo.boot.manifest.Sha256;
 public final class EvidenceRelay {
     static final byte[] DOMAIN = "leo-relay-v1\0".getBytes(StandardCharsets.US_ASCII);
 
-    /** The relayed evidence, its verdict and the Pi's quote over the log head recording it. */
-    public record Report(AttestationEngine.Relayed relayed, HeadQuote piQuote) { }
+    /**
+     * The relayed evidence, its verdict, the log entry recording the relay (event id
+     * {@code relay.quoted}; its detail lines {@code nonce=}, {@code evidence=} and {@code findings=}
+     * say for which nonce, which evidence and with how many findings the Pi appraised it) and the
+     * Pi's quote over the log head, which is that entry or a later one.
+     */
+    public record Report(AttestationEngine.Relayed relayed, ChainedEntry relayEntry, HeadQuote piQuote) { }
 
     private final AttestationEngine engine;
     private final AttestationLog log;
@@ -40,13 +46,14 @@ public final class EvidenceRelay {
         return engine.relay(hpc, externalNonce).thenApply(r -> {
             byte[] bodyDigest = sha256(r.evidence().getBody().toByteArray());
             HexFormat hex = HexFormat.of();
-            log.appendDurably(new LogEntry(clock.instant(), hpc, LogEntry.Kind.TPM_QUOTE, "info", "relay.quoted",
+            ChainedEntry entry = log.appendDurably(new LogEntry(clock.instant(), hpc, LogEntry.Kind.TPM_QUOTE, "info", "relay.quoted",
                     "HPC " + hpc + ": challenge " + r.challenge().getChallengeId() + " relayed for an external verifier ("
                             + (r.verdict().clean() ? "clean" : r.verdict().findings().size() + " findings") + "); evidence sha256 "
                             + hex.formatHex(bodyDigest),
-                    "nonce=" + hex.formatHex(externalNonce) + "\nevidence=" + hex.formatHex(bodyDigest)));
+                    "nonce=" + hex.formatHex(externalNonce) + "\nevidence=" + hex.formatHex(bodyDigest)
+                            + "\nfindings=" + r.verdict().findings().size()));
             try {
-                return new Report(r, quoter.quote(binding(externalNonce, r.evidence().getBody().toByteArray())));
+                return new Report(r, entry, quoter.quote(binding(externalNonce, r.evidence().getBody().toByteArray())));
             } catch (TpmException e) {
                 throw new CompletionException("the Pi's TPM did not quote: " + e.getMessage(), e);
             }

@@ -38,15 +38,7 @@ class AttestationLoopTest {
     final List<AgentState> states = new CopyOnWriteArrayList<>();
 
     static Policy fastPolicy() {
-        return Policy.of(Map.ofEntries(
-                Map.entry("challenge.mean-seconds", "0.15"), Map.entry("challenge.min-seconds", "0.02"),
-                // Deadlines run from when a challenge is issued (at enrollment for the baseline), not from when
-                // a stream carries it: 3 s leaves a loaded machine time to open the stream.
-                Map.entry("challenge.max-seconds", "1"), Map.entry("challenge.deadline-seconds", "3"),
-                Map.entry("stream.grace-seconds", "3"), Map.entry("check.os.probability", "1"),
-                Map.entry("check.hardware.probability", "1"), Map.entry("check.network.probability", "1"),
-                Map.entry("action.critical", "record,alert,power-cycle"), Map.entry("action.cooldown-seconds", "0"),
-                Map.entry("tpm.required", "false")));
+        return TestAppliance.fastPolicy();
     }
 
     void start(Duration lifetime) throws Exception {

@@ -59,6 +59,8 @@ class EvidenceRelayTest {
                 ChainedEntry quoted = appliance.log.since(report.piQuote().headSeq() - 1, 1).get(0);
                 assertThat(quoted.hash()).isEqualTo(report.piQuote().headHash());
                 assertThat(quoted.entry().eventId()).isEqualTo("relay.quoted");
+                assertThat(quoted.seq()).isEqualTo(report.relayEntry().seq());
+                assertThat(quoted.entry().detail()).endsWith("\nfindings=0");
                 assertThat(appliance.log.verify().intact()).isTrue();
             } finally {
                 agent.close();

@@ -40,28 +40,29 @@ import org.leo.boot.net.MacAddress;
 /**
  * The appliance side of the attestation tests, for real: the CA, the boot event log (SQLite, as the
  * PXE server writes it), the enrollment store, the hash-chained log, the engine and both TLS ports
- * on loopback. {@link #boot} records a boot the way the PXE server does.
+ * on loopback. {@link #boot} records a boot the way the PXE server does. Public, in this module's
+ * test-jar: the consensus service's fleet tests put one behind the HPC's Pi.
  */
-final class TestAppliance implements AutoCloseable {
+public final class TestAppliance implements AutoCloseable {
     static final String KERNEL_SHA = "11".repeat(32);
     static final String INITRD_SHA = "22".repeat(32);
 
     final Path dir;
-    final ApplianceCa ca;
+    public final ApplianceCa ca;
     final RevocationList revocations;
-    final AttestationLog log;
+    public final AttestationLog log;
     final EnrollmentStore store;
     final SqliteBootEventLog boots;
     final BootManifest manifest;
     final Map<InetAddress, MacAddress> leases = new ConcurrentHashMap<>();
     final Enroller enroller;
-    final AttestationEngine engine;
-    final AttestationServer server;
-    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final List<Verdict> verdicts = new CopyOnWriteArrayList<>();
+    public final AttestationEngine engine;
+    public final AttestationServer server;
+    public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    public final List<Verdict> verdicts = new CopyOnWriteArrayList<>();
     final List<String> powerCycles = new CopyOnWriteArrayList<>();
 
-    TestAppliance(Path dir, Policy policy, Duration certificateLifetime) throws Exception {
+    public TestAppliance(Path dir, Policy policy, Duration certificateLifetime) throws Exception {
         this(dir, policy, certificateLifetime, null);
     }
 
@@ -103,13 +104,26 @@ final class TestAppliance implements AutoCloseable {
                 new InetSocketAddress("127.0.0.1", 0), java.util.Optional.empty(), List.of("127.0.0.1"), clock, registry);
     }
 
+    /** Challenges every 20 ms to 1 s (mean 150 ms), every check but disk and TPM, 3 s deadlines, no TPM required. */
+    public static Policy fastPolicy() {
+        return Policy.of(Map.ofEntries(
+                Map.entry("challenge.mean-seconds", "0.15"), Map.entry("challenge.min-seconds", "0.02"),
+                // Deadlines run from when a challenge is issued (at enrollment for the baseline), not from when
+                // a stream carries it: 3 s leaves a loaded machine time to open the stream.
+                Map.entry("challenge.max-seconds", "1"), Map.entry("challenge.deadline-seconds", "3"),
+                Map.entry("stream.grace-seconds", "3"), Map.entry("check.os.probability", "1"),
+                Map.entry("check.hardware.probability", "1"), Map.entry("check.network.probability", "1"),
+                Map.entry("action.critical", "record,alert,power-cycle"), Map.entry("action.cooldown-seconds", "0"),
+                Map.entry("tpm.required", "false")));
+    }
+
     static BootManifest manifest() {
         return new BootManifest("test-image", Instant.parse("2026-12-01T00:00:00Z"),
                 List.of(new ManifestEntry("initrd.img", 2000, INITRD_SHA), new ManifestEntry("vmlinuz", 1000, KERNEL_SHA)));
     }
 
     /** Records a boot of {@code mac} as the PXE server would (script with a fresh nonce, kernel and initrd); returns the nonce. */
-    String boot(MacAddress mac) {
+    public String boot(MacAddress mac) {
         leases.put(InetAddress.getLoopbackAddress(), mac);
         return boot(boots, mac);
     }
@@ -128,11 +142,11 @@ final class TestAppliance implements AutoCloseable {
         return nonce;
     }
 
-    static String cmdline(String nonce) {
+    public static String cmdline(String nonce) {
         return "initrd=initrd.img leo.nonce=" + nonce + " leo.server=127.0.0.1 console=ttyS0";
     }
 
-    AgentConfig agentConfig(MacAddress mac, String cmdline) {
+    public AgentConfig agentConfig(MacAddress mac, String cmdline) {
         return new AgentConfig("127.0.0.1", server.enrollmentPort(), server.attestationPort(), ca.fingerprint(), mac.toString(),
                 cmdline, Duration.ofMillis(500));
     }

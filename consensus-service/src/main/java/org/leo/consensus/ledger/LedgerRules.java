@@ -27,16 +27,42 @@ import org.leo.consensus.quorum.Verdict;
  * Credit never goes below zero and is never transferred. Signatures are not checked here (the
  * certificate's {@code problem()} does that); these rules are what the contract can check without them.
  */
-final class LedgerRules {
+public final class LedgerRules {
     static final long EQUIVOCATION_MIN_PENALTY = 10;
     static final long VERDICT_AGAINST_CERTIFICATE = -1;
 
     private static final class Member {
+        final byte[] vrfKey;
         long credit;
         long lastPenalty;
 
-        Member(long credit) {
+        Member(byte[] vrfKey, long credit) {
+            this.vrfKey = vrfKey;
             this.credit = credit;
+        }
+
+        Member copy() {
+            Member m = new Member(vrfKey, credit);
+            m.lastPenalty = lastPenalty;
+            return m;
+        }
+    }
+
+    /** A member's state: its VRF public key and its credit. */
+    public record MemberState(byte[] member, byte[] vrfKey, long credit) {
+        public MemberState {
+            member = member.clone();
+            vrfKey = vrfKey.clone();
+        }
+
+        @Override
+        public byte[] member() {
+            return member.clone();
+        }
+
+        @Override
+        public byte[] vrfKey() {
+            return vrfKey.clone();
         }
     }
 
@@ -47,8 +73,28 @@ final class LedgerRules {
     private record EquivocationKey(String member, RoundId round) {
     }
 
+    /** No member, no record: the state at genesis. */
+    public LedgerRules() {
+    }
+
+    /** An independent copy of this state (a snapshot at some head, to replay further from). */
+    public LedgerRules copy() {
+        LedgerRules r = new LedgerRules();
+        members.forEach((k, m) -> r.members.put(k, m.copy()));
+        r.certificates.addAll(certificates);
+        r.equivocations.addAll(equivocations);
+        return r;
+    }
+
+    /** Every admitted member with its VRF key and credit, by member key (hex). */
+    public Map<String, MemberState> members() {
+        Map<String, MemberState> out = new java.util.LinkedHashMap<>();
+        members.forEach((k, m) -> out.put(k, new MemberState(HexFormat.of().parseHex(k), m.vrfKey, m.credit)));
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
     /** Why the record may not be entry {@code seq}, or empty if it may. */
-    Optional<String> refusal(long seq, LedgerRecord record) {
+    public Optional<String> refusal(long seq, LedgerRecord record) {
         if (record instanceof LedgerRecord.MemberAdmitted m) {
             return members.containsKey(hex(m.member())) ? Optional.of("member " + hex(m.member()) + " is already admitted") : Optional.empty();
         }
@@ -104,12 +150,12 @@ final class LedgerRules {
     }
 
     /** Applies entry {@code seq}'s record; an IllegalArgumentException with the reason if the rules refuse it. */
-    void apply(long seq, LedgerRecord record) {
+    public void apply(long seq, LedgerRecord record) {
         refusal(seq, record).ifPresent(reason -> {
             throw new IllegalArgumentException(reason);
         });
         if (record instanceof LedgerRecord.MemberAdmitted m) {
-            members.put(hex(m.member()), new Member(m.credit()));
+            members.put(hex(m.member()), new Member(m.vrfKey(), m.credit()));
         } else if (record instanceof LedgerRecord.CertificateRecorded c) {
             certificates.add(seq);
             for (Verdict v : c.certificate().verdicts()) {
@@ -128,7 +174,7 @@ final class LedgerRules {
     }
 
     /** Every admitted member's credit, by member key (hex). */
-    Map<String, Long> credits() {
+    public Map<String, Long> credits() {
         Map<String, Long> out = new HashMap<>();
         members.forEach((k, m) -> out.put(k, m.credit));
         return Map.copyOf(out);

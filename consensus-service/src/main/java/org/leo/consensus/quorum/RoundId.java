@@ -40,6 +40,21 @@ public record RoundId(byte[] ledgerHead, MacAddress hpc, long round) {
         out.put(ledgerHead).put(hpc.toByteArray()).putLong(round);
     }
 
+    /** The {@value #ENCODED_BYTES} bytes a verdict's signature covers, as a challenge names its round. */
+    public byte[] encode() {
+        ByteBuffer b = ByteBuffer.allocate(ENCODED_BYTES);
+        writeTo(b);
+        return b.array();
+    }
+
+    /** Parses {@link #encode()}'s form (a peer's bytes): anything but exactly {@value #ENCODED_BYTES} bytes is refused with a sentence. */
+    public static RoundId decode(byte[] bytes) {
+        if (bytes.length != ENCODED_BYTES) {
+            throw new IllegalArgumentException("round id: " + bytes.length + " bytes, expected " + ENCODED_BYTES);
+        }
+        return readFrom(ByteBuffer.wrap(bytes));
+    }
+
     static RoundId readFrom(ByteBuffer in) {
         byte[] head = new byte[HEAD_BYTES];
         in.get(head);

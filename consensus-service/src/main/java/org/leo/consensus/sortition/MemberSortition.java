@@ -73,14 +73,28 @@ public final class MemberSortition {
      */
     public static Checked check(byte[] vrfPublicKey, byte[] proof, Alpha alpha, long credit, long totalCredit, int expectedSize,
                                 long claimedVotes) {
+        Checked proven = votes(vrfPublicKey, proof, alpha, credit, totalCredit, expectedSize);
+        if (!(proven instanceof Checked.Valid valid)) {
+            return proven;
+        }
+        VoteCheck votes = new VoteCheck(claimedVotes, valid.votes());
+        if (!votes.ok()) {
+            return new Checked.Invalid("votes-mismatch: the member " + votes);
+        }
+        return valid;
+    }
+
+    /**
+     * Verifies the proof under the member's VRF public key over {@code alpha} and counts the votes
+     * its output gives (0: not selected), with no claim to compare: what a collector needs to tell
+     * an inflated claim from an unselected member. Bad sortition parameters throw
+     * IllegalArgumentException, as in {@link #check}.
+     */
+    public static Checked votes(byte[] vrfPublicKey, byte[] proof, Alpha alpha, long credit, long totalCredit, int expectedSize) {
         VrfVerdict v = Ecvrf.verify(vrfPublicKey, proof, alpha.encode());
         if (!(v instanceof VrfVerdict.Valid valid)) {
             return new Checked.Invalid(v.toLine().substring("invalid ".length()));
         }
-        VoteCheck votes = Sortition.verify(claimedVotes, valid.beta(), credit, totalCredit, expectedSize);
-        if (!votes.ok()) {
-            return new Checked.Invalid("votes-mismatch: the member " + votes);
-        }
-        return new Checked.Valid(votes.actual(), valid.beta());
+        return new Checked.Valid(Sortition.votes(valid.beta(), credit, totalCredit, expectedSize), valid.beta());
     }
 }

@@ -1,0 +1,216 @@
+package org.leo.consensus.fleet;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.leo.boot.net.MacAddress;
+import org.leo.consensus.ledger.Ledger;
+import org.leo.consensus.quorum.RoundId;
+import org.leo.consensus.quorum.Verdict;
+import org.leo.consensus.sortition.Alpha;
+import org.leo.consensus.sortition.MemberSortition;
+import org.leo.consensus.sortition.Role;
+import org.leo.protocol.consensus.v1.ChallengeRequest;
+import org.leo.protocol.consensus.v1.ChallengeResponse;
+import org.leo.protocol.consensus.v1.JoinResponse;
+import org.leo.protocol.consensus.v1.VerdictRequest;
+import org.leo.protocol.consensus.v1.VerdictResponse;
+import org.leo.protocol.tpm.Tpm;
+import org.leo.protocol.tpm.TpmException;
+
+/**
+ * The consensus service of one Pi: its member keys, the ledger, the static peer list, its Fleet
+ * port ({@link FleetServer}) and, on a Pi that serves HPCs, a {@link RelayPort} and the
+ * {@link Rounds} of those HPCs. As a verifier it takes part in a round ({@link #takePart}): it draws
+ * its votes from the round's ledger head, and if selected challenges the HPC through the HPC's Pi
+ * with its own nonce, checks the answer itself ({@link AnswerCheck}), signs a verdict and offers it to
+ * the HPC's Pi, which records the certificate on the ledger.
+ */
+public final class ConsensusNode implements AutoCloseable {
+    /** How often the HPC's Pi closes rounds whose deadline passed. */
+    static final Duration SWEEP = Duration.ofMillis(200);
+
+    private final FleetConfig config;
+    private final MemberKeys keys;
+    private final FleetLedger ledger;
+    private volatile PeerList peers;
+    private final Refusals refusals;
+    private final MemberCertificate.Identity identity;
+    private final MemberAdmission admission;
+    private final Rounds rounds;
+    private final FleetServer server;
+    private final Map<String, FleetClient> clients = new ConcurrentHashMap<>();
+    private final ExecutorService work = Executors.newCachedThreadPool(r -> daemon(r, "consensus-round"));
+    private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "consensus-sweep"));
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    private ConsensusNode(FleetConfig config, MemberKeys keys, Ledger ledger, PeerList peers, Optional<RelayPort> relay, MeterRegistry registry,
+                          Clock clock) throws IOException {
+        this.config = config;
+        this.keys = keys;
+        this.ledger = new FleetLedger(ledger);
+        this.peers = peers;
+        this.clock = clock;
+        this.refusals = new Refusals(registry);
+        this.identity = keys.tlsIdentity(clock.instant());
+        this.admission = new MemberAdmission(this.ledger, () -> this.peers, config.startingCredit(), refusals);
+        this.rounds = relay.map(r -> new Rounds(keys.member(), this.ledger, new LedgerVotes(this.ledger, config.expectedCommitteeSize()), r,
+                config.roundDeadline().plus(config.verdictGrace()), config.maxOpenRounds(), clock)).orElse(null);
+        FleetTrust trust = FleetTrust.clients(m -> this.ledger.admitted(m) || this.peers.contains(m), refusals);
+        this.server = FleetServer.start(config.bind(), identity, trust, new FleetService(admission, rounds, relay.orElse(null), refusals), refusals);
+        if (rounds != null) {
+            sweeper.scheduleWithFixedDelay(rounds::closeDue, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Starts the Pi's Fleet port; {@code relay} is present on a Pi that serves HPCs. */
+    public static ConsensusNode start(FleetConfig config, MemberKeys keys, Ledger ledger, PeerList peers, Optional<RelayPort> relay,
+                                      MeterRegistry registry, Clock clock) throws IOException {
+        return new ConsensusNode(config, keys, ledger, peers, relay, registry, clock);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** The static peer list as re-read (Ansible rewrote it); channels to peers whose entry changed are made anew. */
+    public void usePeers(PeerList list) {
+        this.peers = list;
+        clients.entrySet().removeIf(e -> {
+            boolean changed = list.member(e.getKey()).map(p -> !p.toLine().equals(e.getValue().peer().toLine())).orElse(true);
+            if (changed) {
+                e.getValue().channel().shutdown();
+            }
+            return changed;
+        });
+    }
+
+    public PeerList peers() {
+        return peers;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public MemberKeys keys() {
+        return keys;
+    }
+
+    public Refusals refusals() {
+        return refusals;
+    }
+
+    public FleetLedger ledger() {
+        return ledger;
+    }
+
+    public MemberCertificate.Identity identity() {
+        return identity;
+    }
+
+    /** The first member of a fleet admits itself: its own join request, through the same checks as anyone's. */
+    public MemberAdmission.Decision admitSelf(Tpm tpm) throws TpmException {
+        return admission.admit(Join.request(keys, tpm), keys.member());
+    }
+
+    /** Asks {@code admitting} to admit this Pi, with a quote by {@code tpm}. */
+    public JoinResponse join(PeerList.Peer admitting, Tpm tpm) throws TpmException {
+        return client(admitting).join(Join.request(keys, tpm), config.roundDeadline());
+    }
+
+    /** The round {@code round} of {@code hpc} drawn from the ledger's current head. */
+    public RoundId roundAtHead(MacAddress hpc, long round) {
+        return new RoundId(ledger.ledger().headHash(), hpc, round);
+    }
+
+    /** This member's part in {@code round} (its own draw decides whether it has one). */
+    public CompletableFuture<Participation> takePart(RoundId round) {
+        return CompletableFuture.supplyAsync(() -> participate(round), work);
+    }
+
+    /** Closes a round this Pi collects now (the deadline does it otherwise): its certificate is recorded, if it has one. */
+    public Rounds.Closed closeRound(RoundId round) {
+        if (rounds == null) {
+            throw new IllegalStateException("this Pi serves no HPC and collects no rounds");
+        }
+        return rounds.close(round);
+    }
+
+    /** The channel to {@code peer}, made once. */
+    public FleetClient client(PeerList.Peer peer) {
+        return clients.computeIfAbsent(peer.memberHex(), k -> new FleetClient(peer, identity, refusals));
+    }
+
+    private Participation participate(RoundId round) {
+        FleetLedger.Snapshot at = ledger.at(round.ledgerHead())
+                .orElseThrow(() -> new IllegalArgumentException(round + ": its ledger head is not on this Pi's ledger"));
+        PeerList.Peer pi = peers.servingHpc(round.hpc())
+                .orElseThrow(() -> new IllegalStateException("no Pi in the static peer list serves HPC " + round.hpc()));
+        Optional<FleetLedger.Member> me = at.member(keys.member());
+        if (me.isEmpty() || at.totalCredit() < 1 || pi.memberHex().equals(keys.memberHex())) {
+            return Participation.notSelected(round); // not a member at that head, or the HPC's own Pi, which does not judge it
+        }
+        Alpha alpha = new Alpha(round.ledgerHead(), round.hpc(), round.round(), Role.VERIFIER);
+        MemberSortition.Draw draw = keys.draw(alpha, me.get().credit(), at.totalCredit(), config.expectedCommitteeSize());
+        if (draw.votes() == 0) {
+            return Participation.notSelected(round);
+        }
+        byte[] nonce = new byte[FleetLimits.NONCE_BYTES];
+        random.nextBytes(nonce);
+        AnswerCheck.Appraisal appraisal = challenge(pi, round, draw, nonce);
+        Verdict v = keys.sign(round, (int) draw.votes(), draw.proof(), appraisal.outcome(), appraisal.evidenceSha256());
+        VerdictResponse answer = client(pi).verdict(VerdictRequest.newBuilder().setVerdict(ByteString.copyFrom(v.encode())).build(),
+                config.verdictGrace().plus(Duration.ofSeconds(1)));
+        return new Participation(round, draw.votes(), Optional.of(appraisal), Optional.of(v), Optional.of(answer));
+    }
+
+    private AnswerCheck.Appraisal challenge(PeerList.Peer pi, RoundId round, MemberSortition.Draw draw, byte[] nonce) {
+        ChallengeRequest req = ChallengeRequest.newBuilder().setRoundId(ByteString.copyFrom(round.encode()))
+                .setMemberKey(ByteString.copyFrom(keys.member())).setVotes((int) draw.votes()).setVrfProof(ByteString.copyFrom(draw.proof()))
+                .setNonce(ByteString.copyFrom(nonce)).build();
+        ChallengeResponse r;
+        try {
+            r = client(pi).challenge(req, config.roundDeadline());
+        } catch (StatusRuntimeException e) {
+            return AnswerCheck.noAnswer(e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
+                    ? "no answer before the round deadline (" + config.roundDeadline().toMillis() + " ms)"
+                    : "the HPC's Pi did not answer: " + e.getStatus());
+        } catch (IllegalStateException e) {
+            return AnswerCheck.noAnswer(e.getMessage());
+        }
+        return switch (r.getResultCase()) {
+            case ANSWER -> AnswerCheck.of(r.getAnswer(), nonce, round.hpc(), pi, clock.instant());
+            case REFUSED -> AnswerCheck.noAnswer("the HPC's Pi refused the challenge (" + r.getRefused().getReason() + "): "
+                    + r.getRefused().getMessage());
+            case FAILED -> AnswerCheck.noAnswer(r.getFailed());
+            case RESULT_NOT_SET -> AnswerCheck.noAnswer("the HPC's Pi answered nothing");
+        };
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        sweeper.shutdownNow();
+        work.shutdownNow();
+        for (FleetClient c : clients.values()) {
+            c.close();
+        }
+        server.close();
+    }
+}

@@ -1,0 +1,57 @@
+package org.leo.consensus.fleet;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import org.leo.consensus.sortition.SortitionConfig;
+
+/**
+ * A Pi's fleet settings, with the defaults in one place ({@link #defaults()}, pinned by
+ * {@code FleetConfigTest}).
+ *
+ * @param bind                  the Fleet port's address (port 0: ephemeral, tests)
+ * @param expectedCommitteeSize tau, the same on every Pi of a fleet (docs/committee-risk.md)
+ * @param startingCredit        the credit a member is admitted with (MemberAdmitted)
+ * @param roundDeadline         how long a verifier waits for the HPC's answer before it signs UNTRUSTED ("no answer")
+ * @param verdictGrace          how much longer the HPC's Pi keeps a round open for verdicts after that
+ * @param maxOpenRounds         rounds the HPC's Pi keeps open at once; more are refused TOO_MANY_ROUNDS
+ */
+public record FleetConfig(InetSocketAddress bind, int expectedCommitteeSize, long startingCredit, Duration roundDeadline,
+                          Duration verdictGrace, int maxOpenRounds) {
+    public static final int DEFAULT_PORT = 7450;
+    public static final long DEFAULT_STARTING_CREDIT = 10;
+    /** The attestation server's challenge deadline is seconds; a relayed full challenge with a TPM quote fits well inside. */
+    public static final Duration DEFAULT_ROUND_DEADLINE = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_VERDICT_GRACE = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_OPEN_ROUNDS = 256;
+
+    public FleetConfig {
+        new SortitionConfig(expectedCommitteeSize); // the same bounds as everywhere
+        if (startingCredit < 0) {
+            throw new IllegalArgumentException("the starting credit must be at least 0, got " + startingCredit);
+        }
+        if (roundDeadline.isNegative() || roundDeadline.isZero() || verdictGrace.isNegative()) {
+            throw new IllegalArgumentException("the round deadline must be positive and the verdict grace not negative, got "
+                    + roundDeadline + " and " + verdictGrace);
+        }
+        if (maxOpenRounds < 1) {
+            throw new IllegalArgumentException("at least one round must be allowed open, got " + maxOpenRounds);
+        }
+    }
+
+    public static FleetConfig defaults() {
+        return new FleetConfig(new InetSocketAddress(DEFAULT_PORT), SortitionConfig.DEFAULT_EXPECTED_COMMITTEE_SIZE, DEFAULT_STARTING_CREDIT,
+                DEFAULT_ROUND_DEADLINE, DEFAULT_VERDICT_GRACE, DEFAULT_MAX_OPEN_ROUNDS);
+    }
+
+    public FleetConfig withBind(InetSocketAddress a) {
+        return new FleetConfig(a, expectedCommitteeSize, startingCredit, roundDeadline, verdictGrace, maxOpenRounds);
+    }
+
+    public FleetConfig withExpectedCommitteeSize(int tau) {
+        return new FleetConfig(bind, tau, startingCredit, roundDeadline, verdictGrace, maxOpenRounds);
+    }
+
+    public FleetConfig withRoundDeadline(Duration d) {
+        return new FleetConfig(bind, expectedCommitteeSize, startingCredit, d, verdictGrace, maxOpenRounds);
+    }
+}

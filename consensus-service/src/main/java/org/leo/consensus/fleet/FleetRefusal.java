@@ -1,0 +1,54 @@
+package org.leo.consensus.fleet;
+
+/**
+ * Why a Pi refused a peer, a connection or a request, beyond the reasons a {@code QuorumCollector}
+ * gives for a verdict (those keep their own names: {@code BAD_PROOF}, {@code INFLATED_VOTES},
+ * {@code REPLAYED}, ...). A real enum: the Pi that refuses is the one that names the reason. Each is
+ * counted as {@code consensus.refused{reason=NAME}} ({@link Refusals}).
+ */
+public enum FleetRefusal {
+    /** TLS: the peer's certificate is not a self-signed Ed25519 member certificate. */
+    UNKNOWN_CERTIFICATE("the peer's certificate is not a valid self-signed Ed25519 member certificate"),
+    /** TLS: the key is neither an admitted member on the ledger nor listed in the static peer list. */
+    NOT_A_MEMBER("the peer's key is neither an admitted member nor in the static peer list"),
+    /** TLS, client side: the server's key is not the one the peer list names for the address dialled. */
+    WRONG_PEER("the server's key is not the one the peer list names for that address"),
+    /** A call without a TLS client certificate. */
+    NO_CERTIFICATE("the call carries no verified TLS client certificate"),
+    /** A field over its cap, or a message over the transport limit. */
+    OVERSIZED("a field or the message is over its cap"),
+    /** A request that does not parse (a round id, a key). */
+    MALFORMED("the request does not parse"),
+    /** Join or Challenge for another member key than the TLS client's. */
+    PEER_MISMATCH("the request names another member than the TLS client"),
+    /** Join: the member key is not in the static peer list. */
+    NOT_LISTED("the member key is not in the static peer list"),
+    /** Join: the member is already admitted. */
+    ALREADY_ADMITTED("the member is already admitted"),
+    /** Join: the VRF proof of possession does not verify under the VRF key. */
+    BAD_VRF_KEY("the VRF proof over the join nonce does not verify under the VRF key"),
+    /** Join: the attestation key is not one, or not the one the peer list pins for the member. */
+    AK_NOT_PINNED("the attestation key is not the one the peer list pins for this member"),
+    /** Join: the quote does not verify under the attestation key with the join nonce. */
+    BAD_QUOTE("the TPM quote does not verify under the attestation key with the join nonce"),
+    /** Challenge or Verdict: the round's ledger head is not on this ledger, or the HPC is not served here. */
+    UNKNOWN_ROUND("the round's ledger head is not on this ledger or its HPC is not served by this Pi"),
+    /** Verdict: the round was closed and its certificate recorded. */
+    ROUND_CLOSED("the round is closed"),
+    /** Challenge or Verdict: this Pi already holds the most open rounds it keeps. */
+    TOO_MANY_ROUNDS("too many rounds are open on this Pi"),
+    /** Challenge or Verdict from the Pi that serves the HPC: it does not judge its own HPC. */
+    OWN_HPC("the Pi that serves the HPC does not judge it"),
+    /** Challenge: the member challenged this round before. */
+    REPEATED_CHALLENGE("the member already challenged the HPC in this round");
+
+    private final String sentence;
+
+    FleetRefusal(String sentence) {
+        this.sentence = sentence;
+    }
+
+    public String sentence() {
+        return sentence;
+    }
+}

@@ -1,0 +1,29 @@
+package org.leo.consensus.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Every default of the fleet settings, pinned, and the invalid values refused with both sides named. */
+class FleetConfigTest {
+    @Test
+    void everyDefaultIsPinned() {
+        FleetConfig d = FleetConfig.defaults();
+        assertThat(d.bind()).isEqualTo(new InetSocketAddress(7450));
+        assertThat(d.expectedCommitteeSize()).isEqualTo(63);
+        assertThat(d.startingCredit()).isEqualTo(10);
+        assertThat(d.roundDeadline()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(d.verdictGrace()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(d.maxOpenRounds()).isEqualTo(256);
+    }
+
+    @Test
+    void invalidValuesAreRefusedWithASentence() {
+        assertThatThrownBy(() -> FleetConfig.defaults().withExpectedCommitteeSize(0)).hasMessageContaining("between 1 and 10000, got 0");
+        assertThatThrownBy(() -> FleetConfig.defaults().withRoundDeadline(Duration.ZERO))
+                .hasMessage("the round deadline must be positive and the verdict grace not negative, got PT0S and PT10S");
+    }
+}

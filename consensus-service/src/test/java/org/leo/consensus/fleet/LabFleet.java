@@ -1,0 +1,175 @@
+package org.leo.consensus.fleet;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.leo.agent.Agent;
+import org.leo.agent.HostEvidence;
+import org.leo.agent.collect.CraftedHost;
+import org.leo.agent.collect.HostPaths;
+import org.leo.attest.appraise.Verdict;
+import org.leo.attest.server.TestAppliance;
+import org.leo.attest.tpm.EvidenceRelay;
+import org.leo.attest.tpm.LogHeadQuoter;
+import org.leo.boot.net.MacAddress;
+import org.leo.consensus.ledger.EmbeddedLedger;
+import org.leo.consensus.quorum.RoundId;
+import org.leo.consensus.sortition.Alpha;
+import org.leo.consensus.sortition.Role;
+import org.leo.protocol.consensus.v1.JoinResponse;
+import org.leo.protocol.tpm.SwtpmProcess;
+import org.leo.protocol.tpm.Tpm;
+
+/**
+ * A lab fleet on loopback, for real: an attestation server (TestAppliance) with a real agent reading a
+ * crafted host tree (CraftedHost, the agent's own collectors), a swtpm as the HPC's Pi's TPM, and
+ * {@code size} consensus nodes over real gRPC with mutual TLS, sharing one embedded ledger. Node 0 is
+ * the HPC's Pi (its RelayPort over EvidenceRelay); it admits itself and every other node joins
+ * through it with a quote of the same swtpm (one TPM for the lab: the peer list pins it for all).
+ */
+final class LabFleet implements AutoCloseable {
+    static final MacAddress HPC = MacAddress.parse("52:54:00:77:00:10");
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    final int tau;
+    SwtpmProcess swtpm;
+    Tpm tpm;
+    TestAppliance appliance;
+    HostPaths host;
+    Agent agent;
+    Thread agentThread;
+    EmbeddedLedger ledger;
+    final List<ConsensusNode> nodes = new ArrayList<>();
+    PeerList peers;
+
+    LabFleet(Path tmp, int size, int tau, Duration roundDeadline) throws Exception {
+        this.tau = tau;
+        try {
+            start(tmp, size, roundDeadline);
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void start(Path tmp, int size, Duration roundDeadline) throws Exception {
+        swtpm = SwtpmProcess.start();
+        tpm = Tpm.open(swtpm.endpoint());
+        appliance = new TestAppliance(tmp.resolve("pi"), TestAppliance.fastPolicy(), Duration.ofHours(1));
+        host = CraftedHost.copyTo(tmp.resolve("hpc"));
+        String cmdline = TestAppliance.cmdline(appliance.boot(HPC));
+        Files.writeString(host.proc().resolve("cmdline"), cmdline + "\n");
+        CompletableFuture<Verdict> baseline = verdict(v -> v.clean() && v.challengeId() > 0);
+        agent = new Agent(appliance.agentConfig(HPC, cmdline), new HostEvidence(host, Map.of(), Optional.empty(), 1), Map.of());
+        agentThread = new Thread(agent, "agent");
+        agentThread.start();
+        baseline.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        ledger = EmbeddedLedger.open(tmp.resolve("ledger.db"));
+        FleetConfig config = Lab.config(tau).withRoundDeadline(roundDeadline);
+        EvidenceRelay relay = new EvidenceRelay(appliance.engine, appliance.log, new LogHeadQuoter(tpm, appliance.log), Clock.systemUTC());
+        nodes.add(Lab.node(config, Lab.keys(0), ledger,
+                Optional.of(new EvidenceRelayPort(relay, appliance.log, appliance.ca.certificate(), Set.of(HPC)))));
+        for (int i = 1; i < size; i++) {
+            nodes.add(Lab.node(config, Lab.keys(i), ledger, Optional.empty()));
+        }
+        byte[] ak = HexFormat.of().parseHex(tpm.attestationKey().fingerprint());
+        List<PeerList.Peer> list = new ArrayList<>();
+        list.add(Lab.peer(nodes.get(0), ak, Optional.of(HexFormat.of().parseHex(appliance.ca.fingerprint())), List.of(HPC)));
+        nodes.subList(1, size).forEach(n -> list.add(Lab.peer(n, ak, Optional.empty(), List.of())));
+        peers = PeerList.of(list);
+        nodes.forEach(n -> n.usePeers(peers));
+        if (nodes.get(0).admitSelf(tpm).admitted().isEmpty()) {
+            throw new IllegalStateException("the founder was not admitted");
+        }
+        for (ConsensusNode n : nodes.subList(1, size)) {
+            JoinResponse r = n.join(hpcPi(), tpm);
+            if (!r.hasAdmitted()) {
+                throw new IllegalStateException("node " + n.keys().memberHex() + " was not admitted: " + r);
+            }
+        }
+    }
+
+    /** Completes with the first verdict of the HPC's own attestation server that matches (no polling). */
+    CompletableFuture<Verdict> verdict(Predicate<Verdict> p) {
+        CompletableFuture<Verdict> f = new CompletableFuture<>();
+        appliance.engine.onVerdict(v -> {
+            if (p.test(v)) {
+                f.complete(v);
+            }
+        });
+        return f;
+    }
+
+    PeerList.Peer hpcPi() {
+        return peers.member(nodes.get(0).keys().member()).orElseThrow();
+    }
+
+    ConsensusNode hpcPiNode() {
+        return nodes.get(0);
+    }
+
+    /** Every node's votes in {@code round}, from the keys this lab knows (node 0, the HPC's Pi, abstains: 0). */
+    long[] votes(RoundId round) {
+        FleetLedger.Snapshot at = nodes.get(0).ledger().at(round.ledgerHead()).orElseThrow();
+        Alpha alpha = new Alpha(round.ledgerHead(), round.hpc(), round.round(), Role.VERIFIER);
+        long[] v = new long[nodes.size()];
+        for (int i = 1; i < v.length; i++) {
+            long credit = at.member(nodes.get(i).keys().member()).orElseThrow().credit();
+            v[i] = nodes.get(i).keys().draw(alpha, credit, at.totalCredit(), tau).votes();
+        }
+        return v;
+    }
+
+    /** The first round number at the current head whose draw passes {@code p}: the committee is known before the round runs. */
+    RoundId roundWhere(Predicate<long[]> p) {
+        for (long r = 1; r < 10_000; r++) {
+            RoundId id = nodes.get(0).roundAtHead(HPC, r);
+            if (p.test(votes(id))) {
+                return id;
+            }
+        }
+        throw new IllegalStateException("no round below 10000 has such a draw");
+    }
+
+    /** Every node takes part in {@code round}; waits (bounded) for all of them. */
+    List<Participation> run(RoundId round, List<ConsensusNode> who) throws Exception {
+        List<CompletableFuture<Participation>> all = who.stream().map(n -> n.takePart(round)).toList();
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        return all.stream().map(CompletableFuture::join).toList();
+    }
+
+    static long sum(long[] v, int from, int to) {
+        long s = 0;
+        for (int i = from; i < to; i++) {
+            s += v[i];
+        }
+        return s;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (ConsensusNode n : nodes) {
+            n.close();
+        }
+        if (agent != null) {
+            agent.close();
+            agentThread.join(10_000);
+        }
+        for (AutoCloseable c : new AutoCloseable[] {ledger, appliance, tpm, swtpm}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+}
