@@ -163,7 +163,7 @@ public final class ConsensusNode implements AutoCloseable {
                 .orElseThrow(() -> new IllegalArgumentException(round + ": its ledger head is not on this Pi's ledger"));
         PeerList.Peer pi = peers.servingHpc(round.hpc())
                 .orElseThrow(() -> new IllegalStateException("no Pi in the static peer list serves HPC " + round.hpc()));
-        Optional<FleetLedger.Member> me = at.member(keys.member());
+        Optional<org.leo.consensus.ledger.LedgerRules.MemberState> me = at.member(keys.member());
         if (me.isEmpty() || at.totalCredit() < 1 || pi.memberHex().equals(keys.memberHex())) {
             return Participation.notSelected(round); // not a member at that head, or the HPC's own Pi, which does not judge it
         }

@@ -28,35 +28,15 @@ public final class FleetLedger {
     public static final int RECENT_HEADS = 1024;
     private static final int PAGE = 10_000;
 
-    /** A member as of some head. */
-    public record Member(byte[] member, byte[] vrfKey, long credit) {
-        public Member {
-            member = member.clone();
-            vrfKey = vrfKey.clone();
-        }
-
-        @Override
-        public byte[] member() {
-            return member.clone();
-        }
-
-        @Override
-        public byte[] vrfKey() {
-            return vrfKey.clone();
-        }
-    }
-
     /** The members at one head (the entry numbered {@code seq}; 0 for genesis), by member key (hex), and the rules' state there. */
-    public record Snapshot(long seq, byte[] head, Map<String, Member> members, LedgerRules rules) {
+    public record Snapshot(long seq, byte[] head, Map<String, LedgerRules.MemberState> members, LedgerRules rules) {
         public Snapshot {
             head = head.clone();
             members = Map.copyOf(members);
         }
 
         static Snapshot of(long seq, byte[] head, LedgerRules rules) {
-            Map<String, Member> members = new LinkedHashMap<>();
-            rules.members().forEach((k, m) -> members.put(k, new Member(m.member(), m.vrfKey(), m.credit())));
-            return new Snapshot(seq, head, members, rules);
+            return new Snapshot(seq, head, rules.members(), rules);
         }
 
         @Override
@@ -64,12 +44,12 @@ public final class FleetLedger {
             return head.clone();
         }
 
-        public Optional<Member> member(byte[] key) {
+        public Optional<LedgerRules.MemberState> member(byte[] key) {
             return Optional.ofNullable(members.get(HexFormat.of().formatHex(key)));
         }
 
         public long totalCredit() {
-            return members.values().stream().mapToLong(Member::credit).sum();
+            return members.values().stream().mapToLong(LedgerRules.MemberState::credit).sum();
         }
     }
 

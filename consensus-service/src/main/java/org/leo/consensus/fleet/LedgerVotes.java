@@ -30,7 +30,7 @@ public final class LedgerVotes implements VoteVerifier {
     public int votes(byte[] member, byte[] vrfProof, RoundId round) throws Refused {
         FleetLedger.Snapshot at = ledger.at(round.ledgerHead()).orElseThrow(() -> new Refused(QuorumCollector.Reason.WRONG_ROUND,
                 "the round's ledger head is not on this ledger"));
-        FleetLedger.Member m = at.member(member).orElseThrow(() -> new Refused(QuorumCollector.Reason.UNKNOWN_MEMBER,
+        org.leo.consensus.ledger.LedgerRules.MemberState m = at.member(member).orElseThrow(() -> new Refused(QuorumCollector.Reason.UNKNOWN_MEMBER,
                 QuorumCollector.Reason.UNKNOWN_MEMBER.sentence() + " at the round's ledger head"));
         if (at.totalCredit() < 1) {
             return 0; // a fleet without credit seats nobody
