@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A Pi's Fleet port: gRPC over Netty with mutual TLS, the Pi's self-signed Ed25519 certificate as
  * its server certificate, {@link FleetTrust#clients} deciding which clients get through the
- * handshake, {@link PeerKey} naming the member of each call, and requests capped at
- * {@link FleetLimits#MAX_REQUEST_BYTES}.
+ * handshake, {@link PeerKey} naming the member of each call, requests capped at
+ * {@link FleetLimits#MAX_REQUEST_BYTES}, and its messages and bytes counted ({@link FleetTraffic}).
  */
 final class FleetServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetServer.class);
@@ -39,6 +39,7 @@ final class FleetServer implements AutoCloseable {
         Server s = NettyServerBuilder.forAddress(bind, tls.trustManager(trust).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL).build())
                 .addService(ServerInterceptors.intercept(service, new PeerKey(refusals)))
                 .addStreamTracerFactory(PeerKey.oversized(refusals))
+                .addStreamTracerFactory(new FleetTraffic(refusals.registry()))
                 .maxInboundMessageSize(FleetLimits.MAX_REQUEST_BYTES)
                 .build()
                 .start();

@@ -86,6 +86,21 @@ class FleetTlsTest {
     }
 
     @Test
+    void everyMessageAndItsSerializedSizeAreCountedByRpcAndDirection() {
+        JoinRequest q = JoinRequest.newBuilder().setMemberKey(ByteString.copyFrom(b.keys().member())).setVrfKey(ByteString.copyFrom(new byte[32]))
+                .setVrfProof(ByteString.copyFrom(new byte[80])).build();
+        JoinResponse r = b.client(peerA()).join(q, T);
+        var registry = a.refusals().registry();
+        java.util.function.BiFunction<String, String, Double> count = (name, direction) ->
+                registry.get(name).tag("rpc", "Join").tag("direction", direction).counter().count();
+        assertThat(count.apply(FleetTraffic.MESSAGES, "in")).isEqualTo(1);
+        assertThat(count.apply(FleetTraffic.MESSAGES, "out")).isEqualTo(1);
+        assertThat(count.apply(FleetTraffic.BYTES, "in")).isEqualTo(q.getSerializedSize());
+        assertThat(count.apply(FleetTraffic.BYTES, "out")).isEqualTo(r.getSerializedSize());
+        assertThat(registry.get(FleetTraffic.MESSAGES).tag("rpc", "Verdict").tag("direction", "in").counter().count()).isZero();
+    }
+
+    @Test
     void aKeyNeitherAdmittedNorListedIsRefusedInTheHandshake() throws Exception {
         try (ConsensusNode c = Lab.node(Lab.config(7), Lab.keys(3), ledger, Optional.empty())) {
             c.usePeers(list);

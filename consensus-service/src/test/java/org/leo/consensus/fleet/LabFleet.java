@@ -13,16 +13,20 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import org.leo.agent.Agent;
+import org.leo.agent.EvidenceSource;
 import org.leo.agent.HostEvidence;
 import org.leo.agent.collect.CraftedHost;
 import org.leo.agent.collect.HostPaths;
+import org.leo.attest.appraise.Policy;
 import org.leo.attest.appraise.Verdict;
 import org.leo.attest.server.TestAppliance;
 import org.leo.attest.tpm.EvidenceRelay;
 import org.leo.attest.tpm.LogHeadQuoter;
 import org.leo.boot.net.MacAddress;
 import org.leo.consensus.ledger.EmbeddedLedger;
+import org.leo.consensus.ledger.Ledger;
 import org.leo.consensus.quorum.RoundId;
 import org.leo.consensus.sortition.Alpha;
 import org.leo.consensus.sortition.Role;
@@ -36,10 +40,39 @@ import org.leo.protocol.tpm.Tpm;
  * {@code size} consensus nodes over real gRPC with mutual TLS, sharing one embedded ledger. Node 0 is
  * the HPC's Pi (its RelayPort over EvidenceRelay); it admits itself and every other node joins
  * through it with a quote of the same swtpm (one TPM for the lab: the peer list pins it for all).
+ * A {@link Setup} changes what a benchmark needs: the HPC's policy, the ledger, the host, and a look
+ * at the agent's evidence collection and the HPC's Pi's relay.
  */
 final class LabFleet implements AutoCloseable {
     static final MacAddress HPC = MacAddress.parse("52:54:00:77:00:10");
     static final Duration WAIT = Duration.ofSeconds(60);
+
+    /**
+     * Opens node {@code node}'s ledger in the lab's directory. Node 0's, opened first ({@code first} null), is the
+     * lab's {@link #ledger}; the other nodes may share it (return {@code first}) or read the same ledger through
+     * their own client, which the lab closes.
+     */
+    @FunctionalInterface
+    interface LedgerOpener {
+        Ledger open(Path dir, int node, Ledger first) throws Exception;
+    }
+
+    /** Adds to the crafted host before the agent starts (its baseline then includes it). */
+    @FunctionalInterface
+    interface HostChange {
+        void apply(HostPaths host) throws Exception;
+    }
+
+    /**
+     * What the lab is made of: the HPC's attestation policy, the nodes' ledger, a change to the crafted host, and
+     * wrappers around the agent's evidence source and the HPC's Pi's relay port (identity for the tests; timing for
+     * a benchmark).
+     */
+    record Setup(Policy policy, LedgerOpener ledger, HostChange host, UnaryOperator<EvidenceSource> evidence, UnaryOperator<RelayPort> relay) {
+        /** The tests': TestAppliance's fast policy, an embedded ledger, the crafted host as it is, nothing wrapped. */
+        static final Setup TESTS = new Setup(TestAppliance.fastPolicy(), LabFleet::embedded, h -> { }, UnaryOperator.identity(),
+                UnaryOperator.identity());
+    }
 
     final int tau;
     SwtpmProcess swtpm;
@@ -48,40 +81,52 @@ final class LabFleet implements AutoCloseable {
     HostPaths host;
     Agent agent;
     Thread agentThread;
-    EmbeddedLedger ledger;
+    Ledger ledger;
+    /** The other nodes' own ledger clients, if they have them. */
+    final List<Ledger> readers = new ArrayList<>();
     final List<ConsensusNode> nodes = new ArrayList<>();
     PeerList peers;
 
     LabFleet(Path tmp, int size, int tau, Duration roundDeadline) throws Exception {
+        this(tmp, size, tau, roundDeadline, Setup.TESTS);
+    }
+
+    LabFleet(Path tmp, int size, int tau, Duration roundDeadline, Setup setup) throws Exception {
         this.tau = tau;
         try {
-            start(tmp, size, roundDeadline);
+            start(tmp, size, roundDeadline, setup);
         } catch (Exception | Error e) {
             close();
             throw e;
         }
     }
 
-    private void start(Path tmp, int size, Duration roundDeadline) throws Exception {
+    private void start(Path tmp, int size, Duration roundDeadline, Setup setup) throws Exception {
         swtpm = SwtpmProcess.start();
         tpm = Tpm.open(swtpm.endpoint());
-        appliance = new TestAppliance(tmp.resolve("pi"), TestAppliance.fastPolicy(), Duration.ofHours(1));
+        appliance = new TestAppliance(tmp.resolve("pi"), setup.policy(), Duration.ofHours(1));
         host = CraftedHost.copyTo(tmp.resolve("hpc"));
+        setup.host().apply(host);
         String cmdline = TestAppliance.cmdline(appliance.boot(HPC));
         Files.writeString(host.proc().resolve("cmdline"), cmdline + "\n");
         CompletableFuture<Verdict> baseline = verdict(v -> v.clean() && v.challengeId() > 0);
-        agent = new Agent(appliance.agentConfig(HPC, cmdline), new HostEvidence(host, Map.of(), Optional.empty(), 1), Map.of());
+        agent = new Agent(appliance.agentConfig(HPC, cmdline), setup.evidence().apply(new HostEvidence(host, Map.of(), Optional.empty(), 1)),
+                Map.of());
         agentThread = new Thread(agent, "agent");
         agentThread.start();
         baseline.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
-        ledger = EmbeddedLedger.open(tmp.resolve("ledger.db"));
+        ledger = setup.ledger().open(tmp, 0, null);
         FleetConfig config = Lab.config(tau).withRoundDeadline(roundDeadline);
         EvidenceRelay relay = new EvidenceRelay(appliance.engine, appliance.log, new LogHeadQuoter(tpm, appliance.log), Clock.systemUTC());
         nodes.add(Lab.node(config, Lab.keys(0), ledger,
-                Optional.of(new EvidenceRelayPort(relay, appliance.log, appliance.ca.certificate(), Set.of(HPC)))));
+                Optional.of(setup.relay().apply(new EvidenceRelayPort(relay, appliance.log, appliance.ca.certificate(), Set.of(HPC))))));
         for (int i = 1; i < size; i++) {
-            nodes.add(Lab.node(config, Lab.keys(i), ledger, Optional.empty()));
+            Ledger own = setup.ledger().open(tmp, i, ledger);
+            if (own != ledger) {
+                readers.add(own);
+            }
+            nodes.add(Lab.node(config, Lab.keys(i), own, Optional.empty()));
         }
         byte[] ak = HexFormat.of().parseHex(tpm.attestationKey().fingerprint());
         List<PeerList.Peer> list = new ArrayList<>();
@@ -98,6 +143,11 @@ final class LabFleet implements AutoCloseable {
                 throw new IllegalStateException("node " + n.keys().memberHex() + " was not admitted: " + r);
             }
         }
+    }
+
+    /** One embedded ledger for every node: the tests'. */
+    static Ledger embedded(Path dir, int node, Ledger first) throws Exception {
+        return first != null ? first : EmbeddedLedger.open(dir.resolve("ledger.db"));
     }
 
     /** Completes with the first verdict of the HPC's own attestation server that matches (no polling). */
@@ -166,6 +216,7 @@ final class LabFleet implements AutoCloseable {
             agent.close();
             agentThread.join(10_000);
         }
+        readers.forEach(Ledger::close);
         for (AutoCloseable c : new AutoCloseable[] {ledger, appliance, tpm, swtpm}) {
             if (c != null) {
                 c.close();
