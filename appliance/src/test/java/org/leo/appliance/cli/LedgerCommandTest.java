@@ -30,27 +30,31 @@ class LedgerCommandTest {
         byte[] member = new byte[32];
         org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(sk, 0, member, 0);
         RoundId round = new RoundId(new byte[32], MacAddress.parse("52:54:00:77:00:10"), 3);
+        byte[] dissenter = new byte[32];
+        dissenter[0] = 7;
         try (EmbeddedLedger l = EmbeddedLedger.open(file)) {
             l.append(new LedgerRecord.MemberAdmitted(member, new byte[32], 100));
+            l.append(new LedgerRecord.MemberAdmitted(dissenter, new byte[32], 100));
             long qc = l.append(new LedgerRecord.CertificateRecorded(new QuorumCertificate(round, Verdict.Outcome.TRUSTED,
                     List.of(Verdict.sign(sk, round, 1, new byte[80], Verdict.Outcome.TRUSTED, new byte[32]))))).seq();
-            l.append(new LedgerRecord.CreditChanged(member, 1, qc, "certificate signed with the quorum"));
+            l.append(new LedgerRecord.CreditChanged(dissenter, -1, qc, "verdict against the certificate"));
         }
         AttestCommandTest.Run show = AttestCommandTest.leo("ledger", "show", "--data-dir", dir.toString());
         assertThat(show.status()).as(show.err()).isZero();
         assertThat(show.out()).contains("#1 ").contains("admitted with VRF key")
-                .contains("#2 ").contains("certificate: TRUSTED for round 3 of HPC 52:54:00:77:00:10")
-                .contains("#3 ").contains("+1 (certificate signed with the quorum, record #2)")
-                .contains("3 entries shown; head #3 sha256 ")
-                .contains("credit " + java.util.HexFormat.of().formatHex(member) + " 101");
-        assertThat(AttestCommandTest.leo("ledger", "verify", "--ledger", file.toString()).out()).contains("chain intact, 3 entries");
+                .contains("#3 ").contains("certificate: TRUSTED for round 3 of HPC 52:54:00:77:00:10")
+                .contains("#4 ").contains(" -1 (verdict against the certificate, record #3)")
+                .contains("4 entries shown; head #4 sha256 ")
+                .contains("credit " + java.util.HexFormat.of().formatHex(member) + " 101")
+                .contains("credit " + java.util.HexFormat.of().formatHex(dissenter) + " 99");
+        assertThat(AttestCommandTest.leo("ledger", "verify", "--ledger", file.toString()).out()).contains("chain intact, 4 entries");
 
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
-            st.executeUpdate("UPDATE ledger SET body = x'00' WHERE seq = 2");
+            st.executeUpdate("UPDATE ledger SET body = x'00' WHERE seq = 3");
         }
         AttestCommandTest.Run broken = AttestCommandTest.leo("ledger", "verify", "--ledger", file.toString());
         assertThat(broken.status()).isEqualTo(1);
-        assertThat(broken.out()).contains("does not verify: entry #2 hashes to");
+        assertThat(broken.out()).contains("does not verify: entry #3 hashes to");
         assertThat(AttestCommandTest.leo("ledger", "show", "--data-dir", dir.toString()).status()).isEqualTo(2);
         assertThat(AttestCommandTest.leo("ledger", "show", "--data-dir", dir.resolve("none").toString()).err()).contains("no ledger at");
     }
