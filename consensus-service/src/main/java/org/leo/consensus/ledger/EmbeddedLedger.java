@@ -45,25 +45,23 @@ public final class EmbeddedLedger implements Ledger {
                     + " prev_hash BLOB NOT NULL, hash BLOB NOT NULL)");
         }
         EmbeddedLedger l = new EmbeddedLedger(c);
-        Optional<String> broken = l.verifyChain();
+        // one pass: each row's hash is checked against the chain, then its record replayed by the rules
+        Optional<String> broken;
+        try {
+            broken = l.walk((seq, type, body, prev, hash) -> {
+                try {
+                    l.apply(new LedgerEntry(seq, LedgerCodec.decode(type, body), prev, hash));
+                } catch (IllegalArgumentException ex) {
+                    throw new IllegalArgumentException("entry #" + seq + " breaks the ledger's rules: " + ex.getMessage(), ex);
+                }
+            });
+        } catch (IllegalArgumentException ex) {
+            l.close();
+            throw new SQLException("ledger " + file + ": " + ex.getMessage());
+        }
         if (broken.isPresent()) {
             l.close();
             throw new SQLException("ledger " + file + " does not verify: " + broken.get());
-        }
-        for (long from = 1; ; ) {
-            List<LedgerEntry> page = l.entries(from, MAX_QUERY_ROWS);
-            for (LedgerEntry e : page) {
-                try {
-                    l.apply(e);
-                } catch (IllegalArgumentException ex) {
-                    l.close();
-                    throw new SQLException("ledger " + file + ": entry #" + e.seq() + " breaks the ledger's rules: " + ex.getMessage());
-                }
-            }
-            if (page.size() < MAX_QUERY_ROWS) {
-                break;
-            }
-            from = page.get(page.size() - 1).seq() + 1;
         }
         LOG.info("ledger {}: {} entries, head {}", file, l.head == null ? 0 : l.head.seq(),
                 l.head == null ? "genesis" : HexFormat.of().formatHex(l.head.hash()));
@@ -126,6 +124,17 @@ public final class EmbeddedLedger implements Ledger {
 
     @Override
     public synchronized Optional<String> verifyChain() {
+        return walk((seq, type, body, prev, hash) -> { });
+    }
+
+    /** One stored row, its hash already checked against the chain. */
+    @FunctionalInterface
+    private interface RowVisitor {
+        void visit(long seq, int type, byte[] body, byte[] prevHash, byte[] hash);
+    }
+
+    /** Recomputes the chain from the first row, handing each verified row to {@code visitor}; the first break, or empty. */
+    private Optional<String> walk(RowVisitor visitor) {
         byte[] prev = GENESIS;
         long expected = 1;
         try (Statement st = db.createStatement();
@@ -143,6 +152,7 @@ public final class EmbeddedLedger implements Ledger {
                 if (!Arrays.equals(hash, rs.getBytes(5))) {
                     return Optional.of("entry #" + seq + " hashes to " + HexFormat.of().formatHex(hash) + ", not to the stored hash");
                 }
+                visitor.visit(seq, rs.getInt(2), body, prev, hash);
                 prev = hash;
                 expected++;
             }
