@@ -35,9 +35,7 @@ final class DeviceBoundTransport implements AutoCloseable {
             throw new IOException("binding the attestation ports to " + device + " needs Netty's native epoll transport: "
                     + Epoll.unavailabilityCause());
         }
-        if (device.isEmpty() || device.getBytes(java.nio.charset.StandardCharsets.US_ASCII).length >= DeviceBinding.IFNAMSIZ) {
-            throw new IOException("interface name '" + device + "' must be 1.." + (DeviceBinding.IFNAMSIZ - 1) + " bytes");
-        }
+        DeviceBinding.checkName(device);
         return new DeviceBoundTransport(device);
     }
 

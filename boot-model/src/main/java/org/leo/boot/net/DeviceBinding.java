@@ -31,15 +31,21 @@ public final class DeviceBinding {
     private DeviceBinding() {
     }
 
+    /** The name's bytes if Linux can take it (1..15 ASCII bytes), else an IOException saying so. */
+    public static byte[] checkName(String interfaceName) throws IOException {
+        byte[] name = interfaceName.getBytes(StandardCharsets.US_ASCII);
+        if (name.length == 0 || name.length >= IFNAMSIZ) {
+            throw new IOException("interface name '" + interfaceName + "' must be 1.." + (IFNAMSIZ - 1) + " bytes");
+        }
+        return name;
+    }
+
     /**
      * Binds {@code fd} to {@code interfaceName}. Call before the socket is bound to its address: a
      * listening socket bound to a device accepts no connection that arrived on another one.
      */
     public static void bind(int fd, String interfaceName) throws IOException {
-        byte[] name = interfaceName.getBytes(StandardCharsets.US_ASCII);
-        if (name.length == 0 || name.length >= IFNAMSIZ) {
-            throw new IOException("interface name '" + interfaceName + "' must be 1.." + (IFNAMSIZ - 1) + " bytes");
-        }
+        byte[] name = checkName(interfaceName);
         byte[] value = Arrays.copyOf(name, name.length + 1); // NUL-terminated
         try {
             LibC.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, value, value.length);

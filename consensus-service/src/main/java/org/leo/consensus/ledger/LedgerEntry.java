@@ -3,8 +3,8 @@ package org.leo.consensus.ledger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.leo.boot.manifest.Sha256;
 
 /**
  * One ledger entry: its sequence number, the record, the hash of the entry before it and its own
@@ -23,16 +23,12 @@ public record LedgerEntry(long seq, LedgerRecord record, byte[] prevHash, byte[]
     }
 
     static byte[] computeHash(long seq, int type, byte[] body, byte[] prevHash) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(DOMAIN);
-            md.update(ByteBuffer.allocate(13).putLong(seq).put((byte) type).putInt(body.length).array());
-            md.update(body);
-            md.update(prevHash);
-            return md.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest md = Sha256.newDigest();
+        md.update(DOMAIN);
+        md.update(ByteBuffer.allocate(13).putLong(seq).put((byte) type).putInt(body.length).array());
+        md.update(body);
+        md.update(prevHash);
+        return md.digest();
     }
 
     @Override
