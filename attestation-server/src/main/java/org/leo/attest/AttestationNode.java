@@ -203,6 +203,11 @@ public final class AttestationNode implements AutoCloseable {
         return java.util.Optional.ofNullable(relay);
     }
 
+    /** The Pi's TPM (--tpm), present when configured; the node closes it. */
+    public java.util.Optional<org.leo.protocol.tpm.Tpm> piTpm() {
+        return java.util.Optional.ofNullable(tpm);
+    }
+
     @Override
     public void close() throws Exception {
         if (tpm != null) {

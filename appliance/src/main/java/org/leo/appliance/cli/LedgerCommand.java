@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code leo ledger show|verify}: the fleet's ledger of attestation records. */
 @Command(name = "ledger",
         mixinStandardHelpOptions = true,
-        subcommands = {LedgerCommand.Show.class, LedgerCommand.Verify.class},
+        subcommands = {LedgerCommand.Show.class, LedgerCommand.Verify.class, LedgerCommand.Deploy.class, LedgerCommand.AdmitAccount.class},
         description = {
             "The fleet's ledger: members and their keys, reference values, quorum certificates, equivocation evidence and "
                 + "credit. It holds attestation records only, never task data. Every entry is chained to the one before by "
@@ -24,8 +24,14 @@ import picocli.CommandLine.Option;
 public class LedgerCommand {
     static final String FILE = "consensus/ledger.db";
 
-    /** Where the embedded ledger is: {@code --data-dir DIR} (the ledger is {@link #FILE} in it) or {@code --ledger FILE}. */
+    /**
+     * Where the ledger is: the EVM contract ({@link EvmOptions}), or the embedded ledger in {@code --data-dir DIR}
+     * (the ledger is {@link #FILE} in it) or {@code --ledger FILE}.
+     */
     static class Location {
+        @picocli.CommandLine.Mixin
+        EvmOptions evm = new EvmOptions();
+
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/leo",
                 description = "The appliance's data directory; the embedded ledger is " + FILE + " in it. Default: ${DEFAULT-VALUE}.")
         Path dataDir;
@@ -37,8 +43,25 @@ public class LedgerCommand {
             return ledger != null ? ledger : dataDir.resolve(FILE);
         }
 
+        String describe() {
+            return evm.enabled() ? evm.describe() : file().toString();
+        }
+
         /** Opens it, or prints why not and returns empty. */
         Optional<Ledger> open(String command) {
+            if (evm.enabled()) {
+                Optional<String> problem = evm.problem(false, true);
+                if (problem.isPresent()) {
+                    System.err.println(command + ": " + problem.get());
+                    return Optional.empty();
+                }
+                try {
+                    return Optional.of(org.leo.consensus.ledger.EvmLedger.open(evm.config()));
+                } catch (java.io.IOException | RuntimeException e) {
+                    System.err.println(command + ": " + evm.describe() + ": " + e.getMessage());
+                    return Optional.empty();
+                }
+            }
             Path f = file();
             if (!Files.isRegularFile(f)) {
                 System.err.println(command + ": no ledger at " + f);
@@ -66,7 +89,8 @@ public class LedgerCommand {
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:shown", "2:the ledger cannot be read or does not verify"},
             footerHeading = "%nExamples:%n",
-            footer = {"  leo ledger show", "  leo ledger show --from 100 --limit 20 --ledger /var/lib/leo/consensus/ledger.db"})
+            footer = {"  leo ledger show", "  leo ledger show --from 100 --limit 20 --ledger /var/lib/leo/consensus/ledger.db",
+                "  leo ledger show --evm-rpc http://10.78.0.254:8545 --evm-chain-id 31337 --evm-contract 0x5FbDB2315678afecb367f032d93F642f64180aa3"})
     static class Show implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Location location;
@@ -103,13 +127,27 @@ public class LedgerCommand {
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:the chain is intact", "1:the chain is broken (the first break is printed)", "2:the ledger cannot be read"},
             footerHeading = "%nExamples:%n",
-            footer = {"  leo ledger verify --data-dir /var/lib/leo"})
+            footer = {"  leo ledger verify --data-dir /var/lib/leo",
+                "  leo ledger verify --evm-rpc http://10.78.0.254:8545 --evm-chain-id 31337 --evm-contract 0x5FbDB2315678afecb367f032d93F642f64180aa3"})
     static class Verify implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Location location;
 
         @Override
         public Integer call() {
+            if (location.evm.enabled()) {
+                Optional<Ledger> opened = location.open("leo ledger verify");
+                if (opened.isEmpty()) {
+                    return 2;
+                }
+                try (Ledger l = opened.get()) {
+                    Optional<String> broken = l.verifyChain();
+                    System.out.println(location.describe() + ": " + broken.map(b -> "does not verify: " + b)
+                            .orElse("chain intact, " + l.head().map(e -> e.seq() + " entries, head #" + e.seq() + " sha256 "
+                                    + HexFormat.of().formatHex(e.hash())).orElse("empty") + "; the contract's credit equals the records' replay"));
+                    return broken.isPresent() ? 1 : 0;
+                }
+            }
             Path f = location.file();
             if (!Files.isRegularFile(f)) {
                 System.err.println("leo ledger verify: no ledger at " + f);
@@ -123,6 +161,89 @@ public class LedgerCommand {
             } catch (java.sql.SQLException e) {
                 System.out.println(f + ": " + e.getMessage());
                 return e.getMessage() != null && e.getMessage().contains("does not verify") ? 1 : 2;
+            }
+        }
+    }
+
+    @Command(name = "deploy",
+            mixinStandardHelpOptions = true,
+            headerHeading = "%n",
+            header = "Deploy a new LeoLedger contract for a fleet and print its address.",
+            descriptionHeading = "%nDescription:%n",
+            description = {
+                "The account of --evm-key-file becomes the contract's owner, for ever, and its first appliance account; only the "
+                    + "owner admits further appliance accounts (leo ledger admit-account). Every appliance of the fleet is then "
+                    + "configured with the printed address (--evm-contract). Prints 'contract ADDRESS' and 'owner ADDRESS'."},
+            exitCodeListHeading = "%nExit status:%n",
+            exitCodeList = {"0:deployed", "2:invalid options, or the endpoint refused the deployment"},
+            footerHeading = "%nExamples:%n",
+            footer = {"  leo ledger deploy --evm-rpc http://10.78.0.254:8545 --evm-chain-id 31337 --evm-key-file /etc/leo/evm-owner.key"})
+    static class Deploy implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        EvmOptions evm = new EvmOptions();
+
+        @Override
+        public Integer call() {
+            Optional<String> problem = evm.problem(true, false);
+            if (problem.isPresent()) {
+                System.err.println("leo ledger deploy: " + problem.get());
+                return 2;
+            }
+            try {
+                String key = evm.privateKey();
+                String address = org.leo.consensus.ledger.EvmLedger.deploy(evm.rpc, evm.chainId, key);
+                System.out.println("contract " + address);
+                System.out.println("owner " + org.leo.consensus.ledger.EvmLedgerConfig.accountOf(key));
+                return 0;
+            } catch (java.io.IOException | RuntimeException e) {
+                System.err.println("leo ledger deploy: " + e.getMessage());
+                return 2;
+            }
+        }
+    }
+
+    @Command(name = "admit-account",
+            mixinStandardHelpOptions = true,
+            headerHeading = "%n",
+            header = "Let another appliance account append to the fleet's EVM ledger (the owner's operation).",
+            descriptionHeading = "%nDescription:%n",
+            description = {
+                "ACCOUNT is the address 'leo fleet identity --evm-key-file' prints for that appliance. Admitting an account lets it "
+                    + "append records; it does not make its Pi a member of the fleet (that is a join with a TPM quote, "
+                    + "docs/consensus.md)."},
+            exitCodeListHeading = "%nExit status:%n",
+            exitCodeList = {"0:admitted", "2:invalid options, or the contract refused (not the owner)"},
+            footerHeading = "%nExamples:%n",
+            footer = {"  leo ledger admit-account --evm-rpc http://10.78.0.254:8545 --evm-chain-id 31337 "
+                    + "--evm-contract 0x5FbDB2315678afecb367f032d93F642f64180aa3 --evm-key-file /etc/leo/evm-owner.key "
+                    + "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"})
+    static class AdmitAccount implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        EvmOptions evm = new EvmOptions();
+
+        @picocli.CommandLine.Parameters(paramLabel = "ACCOUNT", arity = "1..*", description = "Appliance account addresses (0x and 40 hex digits).")
+        List<String> accounts;
+
+        @Override
+        public Integer call() {
+            Optional<String> problem = evm.problem(true, true);
+            if (problem.isPresent()) {
+                System.err.println("leo ledger admit-account: " + problem.get());
+                return 2;
+            }
+            try (org.leo.consensus.ledger.EvmLedger l = org.leo.consensus.ledger.EvmLedger.open(evm.config())) {
+                for (String a : accounts) {
+                    if (!a.matches("0x[0-9a-fA-F]{40}")) {
+                        System.err.println("leo ledger admit-account: '" + a + "' is not an account address (0x and 40 hex digits)");
+                        return 2;
+                    }
+                    l.admitAccount(a);
+                    System.out.println("admitted " + a);
+                }
+                return 0;
+            } catch (java.io.IOException | RuntimeException e) {
+                System.err.println("leo ledger admit-account: " + e.getMessage());
+                return 2;
             }
         }
     }

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "leo",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        subcommands = {PxeCommand.class, AttestCommand.class, ImageCommand.class, VrfCommand.class, LedgerCommand.class},
+        subcommands = {PxeCommand.class, AttestCommand.class, ImageCommand.class, VrfCommand.class, LedgerCommand.class, FleetCommand.class},
         description = {
                 "The Leo trusted-compute appliance.",
                 "",

@@ -78,6 +78,9 @@ public class PxeServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     AttestOptions attest = new AttestOptions();
 
+    @picocli.CommandLine.Mixin
+    FleetOptions fleet = new FleetOptions();
+
     @Option(names = "--interface", paramLabel = "IF",
             description = "The HPC-facing network interface. DHCP, TFTP, HTTP, the attestation ports (with --attest) and the IPv6 "
                     + "RA responder bind to it, and "
@@ -242,17 +245,31 @@ public class PxeServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         try (PxeServer server = new PxeServer(config, registry)) {
             org.leo.attest.AttestationNode node = null;
+            FleetOptions.Running consensus = null;
             try {
                 server.start();
                 if (attest.enabled) {
                     node = attest.start(server, dataDir, config.script().serverHost(), Optional.ofNullable(interfaceName), registry);
                 }
+                if (fleet.enabled) {
+                    consensus = fleet.start(node, dataDir, reservations().stream().map(Reservation::mac).collect(java.util.stream.Collectors.toSet()),
+                            registry);
+                }
             } catch (Exception e) {
                 System.err.println("leo pxe serve: " + e.getMessage());
+                closeQuietly(node);
                 return 1;
             }
             org.leo.attest.AttestationNode attestation = node;
+            FleetOptions.Running fleetService = consensus;
             Thread hook = new Thread(() -> {
+                if (fleetService != null) {
+                    try {
+                        fleetService.close();
+                    } catch (Exception e) {
+                        System.err.println("leo pxe serve: stopping the consensus service: " + e.getMessage());
+                    }
+                }
                 if (attestation != null) {
                     try {
                         attestation.close();
@@ -269,6 +286,9 @@ public class PxeServeCommand implements Callable<Integer> {
             stopped.await();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
+                if (fleetService != null) {
+                    fleetService.close();
+                }
                 if (attestation != null) {
                     attestation.close();
                 }
@@ -277,6 +297,16 @@ public class PxeServeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("leo pxe serve: " + e.getMessage());
+            }
+        }
     }
 
     /**
@@ -311,6 +341,11 @@ public class PxeServeCommand implements Callable<Integer> {
             if (problem.isPresent()) {
                 throw usage(problem.get());
             }
+        }
+        if (fleet.enabled) {
+            fleet.problem(attest.enabled, attest.tpm != null && !attest.tpm.isBlank()).ifPresent(p -> {
+                throw usage(p);
+            });
         }
         Inet4Address server = serverAddress();
         if (proxyDhcp && noDhcp) {

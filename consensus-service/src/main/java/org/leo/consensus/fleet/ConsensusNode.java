@@ -69,7 +69,7 @@ public final class ConsensusNode implements AutoCloseable {
         this.identity = keys.tlsIdentity(clock.instant());
         this.admission = new MemberAdmission(this.ledger, () -> this.peers, config.startingCredit(), refusals);
         this.rounds = relay.map(r -> new Rounds(keys.member(), this.ledger, new LedgerVotes(this.ledger, config.expectedCommitteeSize()), r,
-                config.roundDeadline().plus(config.verdictGrace()), config.maxOpenRounds(), clock)).orElse(null);
+                config.roundOpen(), config.maxOpenRounds(), clock)).orElse(null);
         FleetTrust trust = FleetTrust.clients(m -> this.ledger.admitted(m) || this.peers.contains(m), refusals);
         this.server = FleetServer.start(config.bind(), identity, trust, new FleetService(admission, rounds, relay.orElse(null), refusals), refusals);
         if (rounds != null) {

@@ -13,7 +13,8 @@ import org.leo.consensus.vrf.Ecvrf;
  * A Pi's two secrets in the fleet: its Ed25519 verdict key, whose public half is its member key (its
  * id on the ledger and the key of its TLS certificate), and its ECVRF key, which draws its votes.
  * Two keys, not one: a verdict signature and a VRF proof never share a secret scalar. The secrets
- * never leave this object except to sign, prove and build the TLS identity.
+ * never leave this object except to sign, prove, build the TLS identity and be stored
+ * ({@link MemberKeyFile}).
  */
 public final class MemberKeys {
     public static final int SECRET_BYTES = 32;
@@ -45,6 +46,16 @@ public final class MemberKeys {
         random.nextBytes(a);
         random.nextBytes(b);
         return new MemberKeys(a, b);
+    }
+
+    /** A copy of the verdict secret, for {@link MemberKeyFile} only (the caller wipes it). */
+    byte[] verdictSecret() {
+        return verdictSecret.clone();
+    }
+
+    /** A copy of the VRF secret, for {@link MemberKeyFile} only (the caller wipes it). */
+    byte[] vrfSecret() {
+        return vrfSecret.clone();
     }
 
     /** The Ed25519 verdict public key: the member's id. */

@@ -41,6 +41,19 @@ public record EvmLedgerConfig(URI rpc, long chainId, String privateKey, String c
         this(rpc, chainId, privateKey, contract, DEFAULT_RECEIPT_TIMEOUT, DEFAULT_LOG_BLOCK_SPAN);
     }
 
+    /** The appliance account's address (0x and 40 hex digits, lower case), derived from the key. */
+    public String account() {
+        return accountOf(privateKey);
+    }
+
+    /** The address of the account whose secp256k1 key is {@code privateKey} (64 hex digits, optionally 0x). */
+    public static String accountOf(String privateKey) {
+        if (privateKey == null || !KEY.matcher(privateKey).matches()) {
+            throw new IllegalArgumentException("EVM private key: expected 64 hex digits");
+        }
+        return org.web3j.crypto.Credentials.create(privateKey).getAddress();
+    }
+
     @Override
     public String toString() {
         return "EvmLedgerConfig[rpc=" + rpc + ", chainId=" + chainId + ", contract=" + contract + ", receiptTimeout=" + receiptTimeout

@@ -18,6 +18,22 @@ class FleetConfigTest {
         assertThat(d.roundDeadline()).isEqualTo(Duration.ofSeconds(30));
         assertThat(d.verdictGrace()).isEqualTo(Duration.ofSeconds(10));
         assertThat(d.maxOpenRounds()).isEqualTo(256);
+        assertThat(d.roundPeriod()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(d.challengeSpread()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(d.roundOpen()).isEqualTo(Duration.ofSeconds(50));
+        assertThat(d.scheduleProblem()).isEmpty();
+    }
+
+    @Test
+    void aPeriodThatARoundOutlastsIsAScheduleProblem() {
+        FleetConfig c = FleetConfig.defaults().withSchedule(Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(6), Duration.ofSeconds(2));
+        assertThat(c.scheduleProblem()).hasValue("the round period (10000 ms) must exceed the challenge spread, round deadline and verdict grace "
+                + "together (10000 ms): the ledger must be still when the next round is drawn");
+        assertThat(c.withSchedule(Duration.ofMillis(10_001), Duration.ofSeconds(2), Duration.ofSeconds(6), Duration.ofSeconds(2)).scheduleProblem())
+                .isEmpty();
+        assertThat(RoundSchedule.roundAtOrAfter(10_000, Duration.ofSeconds(10))).isEqualTo(1);
+        assertThat(RoundSchedule.roundAtOrAfter(10_001, Duration.ofSeconds(10))).isEqualTo(2);
+        assertThat(RoundSchedule.roundAtOrAfter(0, Duration.ofSeconds(10))).isZero();
     }
 
     @Test

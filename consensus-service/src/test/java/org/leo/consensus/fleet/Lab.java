@@ -29,7 +29,10 @@ final class Lab {
     }
 
     static FleetConfig config(int tau) {
-        return FleetConfig.defaults().withBind(new InetSocketAddress("127.0.0.1", 0)).withExpectedCommitteeSize(tau);
+        // no challenge spread: a lab round runs when the test says, every verifier at once
+        return FleetConfig.defaults().withBind(new InetSocketAddress("127.0.0.1", 0)).withExpectedCommitteeSize(tau)
+                .withSchedule(FleetConfig.DEFAULT_ROUND_PERIOD, java.time.Duration.ZERO, FleetConfig.DEFAULT_ROUND_DEADLINE,
+                        FleetConfig.DEFAULT_VERDICT_GRACE);
     }
 
     /** A node with its own meter registry (so each Pi's refusals are its own), serving HPCs when {@code relay} is present. */

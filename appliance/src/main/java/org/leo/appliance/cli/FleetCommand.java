@@ -1,0 +1,118 @@
+package org.leo.appliance.cli;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.leo.attest.ca.ApplianceCa;
+import org.leo.boot.net.MacAddress;
+import org.leo.consensus.fleet.MemberKeyFile;
+import org.leo.consensus.fleet.MemberKeys;
+import org.leo.consensus.fleet.PeerList;
+import org.leo.consensus.ledger.EvmLedgerConfig;
+import org.leo.protocol.tpm.Tpm;
+import org.leo.protocol.tpm.TpmEndpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code leo fleet identity}: this Pi's line of the fleet's static peer list. */
+@Command(name = "fleet",
+        mixinStandardHelpOptions = true,
+        subcommands = {FleetCommand.Identity.class},
+        description = {
+            "The fleet of Pis that judge each other's HPCs (docs/consensus.md). Each Pi prints its line of the static peer list "
+                + "with 'leo fleet identity'; Ansible gathers the lines into /etc/leo/fleet-peers on every Pi, and "
+                + "'leo pxe serve --fleet' runs the consensus service."})
+public class FleetCommand {
+
+    @Command(name = "identity",
+            mixinStandardHelpOptions = true,
+            headerHeading = "%n",
+            header = "Print this Pi's line of the fleet's static peer list (making its member keys on first use).",
+            descriptionHeading = "%nDescription:%n",
+            description = {
+                "The line is 'MEMBER-KEY HOST:PORT AK-SHA256 ca=CA-SHA256 [hpc=MAC,...]': the Pi's member key (the public half of "
+                    + "its verdict key, made once in DATA-DIR/consensus/member.key), the address other Pis reach its Fleet port "
+                    + "at, the SHA-256 of its TPM attestation key (the join quote and every relayed answer are checked against it), "
+                    + "the SHA-256 of its appliance CA (which the HPC agents' certificates chain to), and the HPCs it serves. "
+                    + "Comment lines (#) around it name the VRF key and, with --evm-key-file, the EVM account the ledger's owner "
+                    + "admits ('leo ledger admit-account'). The whole output may be appended to the peer list as it is."},
+            exitCodeListHeading = "%nExit status:%n",
+            exitCodeList = {"0:printed", "1:the TPM, the CA or the key file cannot be read", "2:invalid options"},
+            footerHeading = "%nExamples:%n",
+            footer = {"  leo fleet identity --tpm device:/dev/tpmrm0 --address 10.78.0.1:7450 --hpc 52:54:00:77:00:10",
+                "  leo fleet identity --data-dir /var/lib/leo --tpm swtpm:127.0.0.1:2321 --address pi1.lab:7450 "
+                    + "--evm-key-file /etc/leo/evm.key >> fleet-peers"})
+    static class Identity implements Callable<Integer> {
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/leo",
+                description = "The appliance's data directory (as for leo pxe serve). Default: ${DEFAULT-VALUE}.")
+        Path dataDir;
+
+        @Option(names = "--tpm", paramLabel = "ENDPOINT", required = true,
+                description = "The Pi's TPM: device:/dev/tpmrm0, or swtpm:HOST:PORT for a software TPM.")
+        String tpm;
+
+        @Option(names = "--address", paramLabel = "HOST:PORT", required = true,
+                description = "Where the other Pis reach this Pi's Fleet port (its --fleet-listen, as seen from the fleet's network).")
+        String address;
+
+        @Option(names = "--hpc", paramLabel = "MAC", split = ",", description = "An HPC this Pi serves (repeat, or comma-separated).")
+        List<String> hpcs = new ArrayList<>();
+
+        @Option(names = "--evm-key-file", paramLabel = "FILE", description = "This appliance's EVM account key: its address is printed too.")
+        Path evmKeyFile;
+
+        @Override
+        public Integer call() {
+            List<MacAddress> macs = new ArrayList<>();
+            for (String h : hpcs) {
+                try {
+                    macs.add(MacAddress.parse(h));
+                } catch (IllegalArgumentException e) {
+                    System.err.println("leo fleet identity: --hpc '" + h + "' is not a MAC address");
+                    return 2;
+                }
+            }
+            int colon = address.lastIndexOf(':');
+            int port;
+            try {
+                port = colon > 0 ? Integer.parseInt(address.substring(colon + 1)) : -1;
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                System.err.println("leo fleet identity: --address '" + address + "' is not HOST:PORT");
+                return 2;
+            }
+            TpmEndpoint endpoint;
+            try {
+                endpoint = TpmEndpoint.parse(tpm);
+            } catch (IllegalArgumentException e) {
+                System.err.println("leo fleet identity: --tpm: " + e.getMessage());
+                return 2;
+            }
+            try (Tpm t = Tpm.open(endpoint)) {
+                MemberKeys keys = MemberKeyFile.loadOrCreate(dataDir.resolve(FleetOptions.DIR), new SecureRandom());
+                ApplianceCa ca = ApplianceCa.loadOrCreate(AttestOptions.caDir(dataDir), Clock.systemUTC());
+                String host = address.substring(0, colon);
+                PeerList.Peer self = new PeerList.Peer(keys.member(), host.startsWith("[") ? host.substring(1, host.length() - 1) : host, port,
+                        HexFormat.of().parseHex(t.attestationKey().fingerprint()), Optional.of(HexFormat.of().parseHex(ca.fingerprint())), macs);
+                System.out.println("# leo fleet identity: member keys " + dataDir.resolve(FleetOptions.DIR).resolve(MemberKeyFile.NAME)
+                        + ", TPM " + endpoint);
+                System.out.println(self.toLine());
+                System.out.println("# vrf-key " + HexFormat.of().formatHex(keys.vrfKey()));
+                if (evmKeyFile != null) {
+                    System.out.println("# evm-account " + EvmLedgerConfig.accountOf(EvmOptions.readKey(evmKeyFile)));
+                }
+                return 0;
+            } catch (Exception e) {
+                System.err.println("leo fleet identity: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+}
