@@ -154,8 +154,19 @@ public final class NetNsTopology implements AutoCloseable {
             return;
         }
         closed = true;
+        List<String> errors = deleteNamespaces(List.of(hpc.netns(), pi.netns()));
+        if (!errors.isEmpty()) {
+            LOG.warn("netns topology {} cleanup: {}", prefix, errors);
+        }
+    }
+
+    /**
+     * {@code ip netns del} each of {@code namespaces}, in order, going on past failures; one that is
+     * already gone is no error. Returns what went wrong, for the caller's cleanup warning.
+     */
+    public static List<String> deleteNamespaces(List<String> namespaces) {
         List<String> errors = new ArrayList<>();
-        for (String ns : List.of(hpc.netns(), pi.netns())) {
+        for (String ns : namespaces) {
             try {
                 Exec.Result r = Exec.run(Duration.ofSeconds(10), "ip", "netns", "del", ns);
                 if (!r.ok() && !r.output().contains("No such file")) {
@@ -165,9 +176,7 @@ public final class NetNsTopology implements AutoCloseable {
                 errors.add(e.toString());
             }
         }
-        if (!errors.isEmpty()) {
-            LOG.warn("netns topology {} cleanup: {}", prefix, errors);
-        }
+        return errors;
     }
 
     /** Deletes both namespaces (and with them the veth pair, bridge and tap). Idempotent. */
