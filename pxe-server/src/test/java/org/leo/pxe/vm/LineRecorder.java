@@ -140,7 +140,7 @@ public final class LineRecorder {
      * Waits for a line (index >= fromIndex) containing {@code pattern}. Returns empty on timeout, at
      * end of stream, or as soon as {@code giveUp} says so (e.g. the process exited).
      */
-    Optional<TimedLine> await(Pattern pattern, int fromIndex, Duration timeout, BooleanSupplier giveUp)
+    public Optional<TimedLine> await(Pattern pattern, int fromIndex, Duration timeout, BooleanSupplier giveUp)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (this) {

@@ -56,6 +56,25 @@ public final class ServerProcess {
         }
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL, by PID: a crash, with no chance to close anything. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("{} pid {} killed (SIGKILL)", name, process.pid());
+    }
+
     /** SIGTERM, then SIGKILL after 3 s; by PID only. */
     public void stop() {
         if (process.isAlive()) {
