@@ -6,8 +6,13 @@ pragma solidity 0.8.37;
 /// for byte: entry n's hash is sha256("leo-ledger-v1" || uint64 n || uint8 type || uint32 body length ||
 /// body || hash of entry n-1), and every entry is an Appended event carrying seq, type, body and hash.
 /// Beside the log it keeps the state the records imply: members (verdict key => VRF key, credit),
-/// reference values per HPC, certificates per round, and credit, which only append() changes, by the
-/// rules below (mirrored in Java by LedgerRules).
+/// reference values per HPC, the one certificate of each round, and credit, which only append() changes,
+/// by the rules below (mirrored in Java by LedgerRules).
+///
+/// Several appliances append at once: append() takes only the record; this contract assigns the next seq
+/// and computes the hash itself, so the transactions of one block become consecutive entries in the
+/// block's order, none refused for having named a seq another took. Each appliance reads its entry back
+/// from the Appended event of its receipt and checks the hash against its own replay of the chain.
 ///
 /// Who may do what: the deployer is the owner, for ever (no transfer); it admits and removes appliance
 /// accounts and is the first of them. Only admitted appliance accounts append. Nobody else writes.
@@ -20,6 +25,10 @@ pragma solidity 0.8.37;
 /// Not checked here: Ed25519 signatures and VRF proofs (the EVM has no Ed25519 precompile). A verifier
 /// re-verifies every certificate and every piece of evidence from the event data; this contract checks
 /// the structure of each record, so every accepted body decodes in Java (LedgerCodec).
+///
+/// One certificate per round: a round (HPC, round number and the ledger head it was drawn from) that has a
+/// certificate gets no other, of either outcome, so neither a partition nor a restarted collector can
+/// record two.
 contract LeoLedger {
     /// The chain's domain tag, and what a client checks before it trusts this address.
     string public constant VERSION = "leo-ledger-v1";
@@ -74,8 +83,8 @@ contract LeoLedger {
     bytes32[] internal memberKeys;
     /// keccak256(HPC MAC, 6 bytes) => manifest, measured boot and golden SHA-256
     mapping(bytes32 => bytes32[3]) internal references;
-    /// keccak256(round as verdicts encode it: head, MAC, round number) => certificates recorded
-    mapping(bytes32 => uint32) public certificatesInRound;
+    /// keccak256(round as verdicts encode it: head, MAC, round number) => seq of its certificate, 0 if none
+    mapping(bytes32 => uint64) public certificateOfRound;
     /// bit (seq % 256) of word (seq / 256) is set if entry seq is a certificate
     mapping(uint256 => uint256) internal certificateBits;
     /// keccak256(member, round) => its equivocation in that round is recorded (and punished)
@@ -104,15 +113,12 @@ contract LeoLedger {
         emit AccountRemoved(account);
     }
 
-    /// Appends entry expectedSeq, which must be the next, and applies its record; the hash this contract
-    /// computes must equal the one the appliance computed (expectedHash), or nothing is recorded.
-    function append(uint64 expectedSeq, uint8 recordType, bytes calldata body, bytes32 expectedHash)
-        external
-        returns (bytes32 hash)
-    {
+    /// Appends the record as the next entry, s = seq + 1, and applies it; returns s and the entry's hash,
+    /// both also in the Appended event. A record the rules refuse reverts with the reason, and nothing is
+    /// recorded.
+    function append(uint8 recordType, bytes calldata body) external returns (uint64 s, bytes32 hash) {
         require(admitted[msg.sender], "LeoLedger: not an admitted appliance account");
-        uint64 s = seq + 1;
-        require(expectedSeq == s, "LeoLedger: not the next seq");
+        s = seq + 1;
         require(body.length > 0 && body.length <= MAX_BODY_BYTES, "LeoLedger: body length out of bounds");
         if (recordType == MEMBER_ADMITTED) {
             admitMember(body);
@@ -128,7 +134,6 @@ contract LeoLedger {
             revert("LeoLedger: unknown record type");
         }
         hash = sha256(abi.encodePacked(VERSION, s, recordType, uint32(body.length), body, head));
-        require(hash == expectedHash, "LeoLedger: hash differs from the appliance's");
         seq = s;
         head = hash;
         emit Appended(s, recordType, body, hash);
@@ -157,7 +162,8 @@ contract LeoLedger {
         r[2] = bytes32(body[MAC_BYTES + 64:MAC_BYTES + 96]);
     }
 
-    // CertificateRecorded: count 2 | (length 2 | verdict)*; every signer is a member, once, of one round and outcome
+    // CertificateRecorded: count 2 | (length 2 | verdict)*; every signer is a member, once, of one round and outcome;
+    // the round has no certificate yet
     function recordCertificate(uint64 s, bytes calldata body) internal {
         require(body.length >= 2, "LeoLedger: truncated record");
         uint256 n = uint16(bytes2(body[0:2]));
@@ -171,6 +177,7 @@ contract LeoLedger {
             if (i == 0) {
                 round = v.round;
                 outcome = v.outcome;
+                require(certificateOfRound[round] == 0, "LeoLedger: round already has a certificate");
             } else {
                 require(v.round == round && v.outcome == outcome, "LeoLedger: verdicts of different rounds or outcomes");
             }
@@ -181,7 +188,7 @@ contract LeoLedger {
             m.credit += 1;
         }
         require(offset == body.length, "LeoLedger: trailing bytes");
-        certificatesInRound[round] += 1;
+        certificateOfRound[round] = s;
         certificateBits[s >> 8] |= 1 << (s & 255);
     }
 

@@ -32,7 +32,10 @@ import org.web3j.tx.response.PollingTransactionReceiptProcessor;
  * once mined, calls and event logs. The transport under {@link LeoLedgerContract}; it knows no ABI.
  *
  * <p>A transaction the chain would revert is refused before it is sent (eth_estimateGas runs it), as an
- * {@link IllegalArgumentException} carrying the revert reason, so a refusal costs no gas.
+ * {@link IllegalArgumentException} carrying the revert reason, so a refusal costs no gas. One that passed
+ * the estimate and then reverted in its block (another account's transaction earlier in the block changed
+ * the state, e.g. took the round's certificate) is refused the same way, at the gas it used: the reason
+ * is that of the same call replayed on the state at the end of that block.
  */
 final class EvmAccount implements AutoCloseable {
     private static final Duration RECEIPT_POLL = Duration.ofMillis(100);
@@ -89,12 +92,33 @@ final class EvmAccount implements AutoCloseable {
             }
             TransactionReceipt receipt = receipts.waitForTransactionReceipt(sent.getTransactionHash());
             if (!receipt.isStatusOK()) {
-                throw new IllegalStateException("transaction " + receipt.getTransactionHash() + " reverted in block " + receipt.getBlockNumber());
+                throw reverted(receipt, to, data);
             }
             return receipt;
         } catch (IOException | TransactionException e) {
             throw new IllegalStateException("transaction to " + (to == null ? "a new contract" : to) + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Why a mined transaction reverted: the revert reason of the same call on the state its block left (an
+     * IllegalArgumentException, a refusal), or an IllegalStateException if that call succeeds or the
+     * transaction was a contract creation (out of gas, or a state that changed within the block).
+     */
+    private RuntimeException reverted(TransactionReceipt receipt, String to, String data) {
+        String what = "transaction " + receipt.getTransactionHash() + " reverted in block " + receipt.getBlockNumber() + " (" + receipt.getGasUsed()
+                + " gas)";
+        if (to == null) {
+            return new IllegalStateException(what);
+        }
+        try {
+            call(to, data, receipt.getBlockNumber().longValueExact());
+        } catch (IllegalArgumentException refused) {
+            return new IllegalArgumentException(refused.getMessage() + " (" + what + ")", refused);
+        } catch (IllegalStateException unknown) {
+            return new IllegalStateException(what + "; replaying it failed: " + unknown.getMessage(), unknown);
+        }
+        return new IllegalStateException(what + ", and the same call succeeds on the state after that block");
     }
 
     /** eth_call at block {@code block}; a revert is an IllegalArgumentException with its reason. */

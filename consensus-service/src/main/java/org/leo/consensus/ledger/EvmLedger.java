@@ -14,22 +14,28 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
 
 /**
  * The fleet's ledger on an EVM chain: the LeoLedger contract ({@code src/main/solidity/LeoLedger.sol})
- * keeps the chain's head and seq, computes each entry's hash exactly as {@link LedgerEntry} does,
- * applies the credit rules of {@link LedgerRules} and emits one Appended event per entry. This class
- * appends by signed transactions and reads everything back from those events.
+ * keeps the chain's head and seq, assigns each appended record the next seq, computes its hash exactly
+ * as {@link LedgerEntry} does, applies the rules of {@link LedgerRules} and emits one Appended event per
+ * entry. This class appends by signed transactions and reads everything back from those events.
  *
  * <p>Durable means mined: {@link #append} returns once its transaction's receipt is in a block (as
- * durable as the chain's finality: at once on anvil or a single-sequencer chain). The contract refuses
- * an entry whose hash differs from the one computed here, and append checks the receipt's event again.
+ * durable as the chain's finality: at once on anvil or a single-sequencer chain). Append then reads its
+ * entry from the receipt's Appended event, checks that it holds the record sent, catches up with every
+ * entry before it (other appliances') and recomputes its hash from the one before: the contract's hash
+ * must equal this replay's.
  *
  * <p>Trust per field of an event: seq, type, body and hash are what the contract recorded. This class
  * takes no hash on trust: it recomputes each from the body and the previous entry, decodes every body
  * ({@link LedgerCodec}) and replays the rules over the records; {@link #verifyChain()} also compares
  * that replay with the contract's own head and credit, all as of one block.
  *
- * <p>Several appliances may append to one contract (each an admitted account): each reads the others'
- * entries from the events before it appends or reads, and an append that loses a race is refused by
- * the contract ("not the next seq") and may be retried.
+ * <p>Several appliances may append to one contract at once (each an admitted account): the contract
+ * orders the transactions of a block into consecutive entries, so appends from different appliances
+ * share blocks instead of taking turns. Each appliance reads the others' entries from the events before
+ * it appends or reads. An append is never retried here: the rules are checked first against this
+ * replay, and a record the contract still refuses (another appliance's entry, in the same block,
+ * changed the state: a second certificate for a round) is an IllegalArgumentException with the
+ * contract's reason.
  */
 public final class EvmLedger implements Ledger {
     private static final Logger LOG = LoggerFactory.getLogger(EvmLedger.class);
@@ -88,34 +94,79 @@ public final class EvmLedger implements Ledger {
         contract.removeAccount(address);
     }
 
+    /**
+     * Appends by one transaction and returns the entry the contract made of it (its seq may be later than
+     * this replay's head + 1: other appliances' entries can come first, in the same block or before).
+     * Refused, as an IllegalArgumentException with the reason: a record this replay's rules refuse (no
+     * transaction is sent) or the contract refuses. An IllegalStateException if the chain disagrees with
+     * this replay (the entry's event lacks the record sent, or its hash does not chain from the entry
+     * before it).
+     */
     @Override
     public synchronized LedgerEntry append(LedgerRecord record) {
         sync();
-        long seq = headSeq() + 1;
+        long head = headSeq();
         byte[] body = record.body();
         if (body.length > LeoLedgerContract.MAX_BODY_BYTES) {
-            throw new IllegalArgumentException("ledger append #" + seq + " refused: a body of " + body.length + " bytes, the EVM ledger takes at most "
-                    + LeoLedgerContract.MAX_BODY_BYTES);
+            throw new IllegalArgumentException("ledger append #" + (head + 1) + " refused: a body of " + body.length
+                    + " bytes, the EVM ledger takes at most " + LeoLedgerContract.MAX_BODY_BYTES);
         }
-        replay.rules.refusal(seq, record).ifPresent(reason -> {
-            throw new IllegalArgumentException("ledger append #" + seq + " refused: " + reason);
+        replay.rules.refusal(head + 1, record).ifPresent(reason -> {
+            throw new IllegalArgumentException("ledger append #" + (head + 1) + " refused: " + reason);
         });
-        LedgerEntry e = LedgerEntry.chain(seq, record, replay.headHash());
         TransactionReceipt receipt;
         try {
-            receipt = contract.append(seq, record.type(), body, e.hash());
+            receipt = contract.append(record.type(), body);
         } catch (IllegalArgumentException refused) {
-            throw new IllegalArgumentException("ledger append #" + seq + " refused by the contract: " + refused.getMessage(), refused);
+            throw new IllegalArgumentException("ledger append after #" + head + " refused by the contract: " + refused.getMessage(), refused);
         }
-        List<LeoLedgerContract.Appended> events = contract.appended(receipt);
-        if (events.size() != 1 || events.get(0).seq() != seq || !Arrays.equals(events.get(0).hash(), e.hash())) {
-            throw new IllegalStateException("ledger append #" + seq + ": transaction " + receipt.getTransactionHash() + " does not record entry #"
-                    + seq + " with hash " + HexFormat.of().formatHex(e.hash()));
-        }
-        accept(events.get(0));
+        LedgerEntry e = readBack(receipt, record);
         lastGasUsed = receipt.getGasUsed().longValueExact();
         LOG.info("ledger: {} (block {}, {} gas)", e, receipt.getBlockNumber(), lastGasUsed);
         return e;
+    }
+
+    /**
+     * The entry {@code receipt}'s transaction appended: its Appended event must carry exactly {@code record},
+     * and its hash must be the one this replay computes once it has caught up with every entry before it.
+     */
+    private LedgerEntry readBack(TransactionReceipt receipt, LedgerRecord record) {
+        String tx = "transaction " + receipt.getTransactionHash();
+        List<LeoLedgerContract.Appended> events = contract.appended(receipt);
+        if (events.size() != 1) {
+            throw new IllegalStateException("ledger append: " + tx + " emitted " + events.size() + " Appended events, expected 1");
+        }
+        LeoLedgerContract.Appended mine = events.get(0);
+        if (mine.type() != record.type() || !Arrays.equals(mine.body(), record.body())) {
+            throw new IllegalStateException("ledger append: " + tx + " recorded entry #" + mine.seq() + " as a record of type " + mine.type() + " and " + mine.body().length
+                    + " bytes, not the one sent (type " + record.type() + ", " + record.body().length + " bytes)");
+        }
+        if (mine.block() <= scannedBlock) {
+            throw new IllegalStateException("ledger append: " + tx + " recorded entry #" + mine.seq() + " in block " + mine.block()
+                    + ", which this ledger had read (to block " + scannedBlock + ") before it sent the transaction");
+        }
+        LedgerEntry[] chained = new LedgerEntry[1];
+        syncTo(mine.block(), a -> {
+            if (a.seq() != mine.seq() || a.seq() != headSeq() + 1) {
+                return; // another appliance's entry, or a gap the replay refuses
+            }
+            if (!Arrays.equals(a.hash(), mine.hash())) {
+                throw new IllegalStateException("ledger append: the node's events hold entry #" + a.seq() + " with hash "
+                        + HexFormat.of().formatHex(a.hash()) + ", the receipt of " + tx + " with hash " + HexFormat.of().formatHex(mine.hash()));
+            }
+            LedgerEntry e = LedgerEntry.chain(a.seq(), record, replay.headHash());
+            if (!Arrays.equals(e.hash(), mine.hash())) {
+                throw new IllegalStateException("ledger append: " + tx + " recorded entry #" + mine.seq() + " with hash "
+                        + HexFormat.of().formatHex(mine.hash()) + ", but chained from entry #" + (mine.seq() - 1) + " it hashes to "
+                        + HexFormat.of().formatHex(e.hash()));
+            }
+            chained[0] = e;
+        });
+        if (chained[0] == null) {
+            throw new IllegalStateException("ledger append: " + tx + " recorded entry #" + mine.seq() + " in block " + mine.block()
+                    + ", but the node's events up to that block end at #" + headSeq());
+        }
+        return chained[0];
     }
 
     /** The gas the last {@link #append} of this ledger used. */
@@ -181,13 +232,24 @@ public final class EvmLedger implements Ledger {
         account.close();
     }
 
-    /** Reads the entries appended since the last look, as of one block, and checks they end at the contract's head. */
+    /** Reads the entries appended since the last look, up to the latest block. */
     private void sync() {
-        long block = account.blockNumber();
+        syncTo(account.blockNumber(), a -> { });
+    }
+
+    /**
+     * Reads the entries appended since the last look up to block {@code block}, showing each to {@code check}
+     * before the replay takes it, and checks they end at the contract's seq and head as of that block.
+     */
+    private void syncTo(long block, Consumer<LeoLedgerContract.Appended> check) {
+        if (block <= scannedBlock) {
+            return;
+        }
         long seq = contract.seq(block);
         if (seq != headSeq()) {
             scan(scannedBlock + 1, block, a -> {
-                if (a.seq() > headSeq()) { // this ledger's own appends are already in
+                if (a.seq() > headSeq()) {
+                    check.accept(a);
                     accept(a);
                 }
             });
@@ -195,7 +257,7 @@ public final class EvmLedger implements Ledger {
                 throw new IllegalStateException("EVM ledger " + contract.address() + ": " + problem);
             });
         }
-        scannedBlock = Math.max(scannedBlock, block);
+        scannedBlock = block;
     }
 
     private void accept(LeoLedgerContract.Appended a) {

@@ -17,8 +17,9 @@ import org.leo.consensus.quorum.Verdict;
  *
  * <ul>
  * <li>{@code MemberAdmitted}: a member is admitted once, with its starting credit.
- * <li>{@code CertificateRecorded}: every verdict is by an admitted member, each member once, all of one
- *     round and outcome; each signer gains 1. Credit accrues in no other way.
+ * <li>{@code CertificateRecorded}: its round has no certificate yet (one per round, whatever the outcome:
+ *     neither a partition nor a restarted collector records two); every verdict is by an admitted member,
+ *     each member once, all of one round and outcome; each signer gains 1. Credit accrues in no other way.
  * <li>{@code EquivocationRecorded}: by an admitted member, once per member and round; it loses half its
  *     credit, at least {@link #EQUIVOCATION_MIN_PENALTY}.
  * <li>{@code CreditChanged}: only -1, for an admitted member, following an earlier certificate (its
@@ -68,6 +69,8 @@ public final class LedgerRules {
 
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final Set<Long> certificates = new HashSet<>();
+    /** The seq of each round's certificate. */
+    private final Map<RoundId, Long> certificateOfRound = new HashMap<>();
     private final Set<EquivocationKey> equivocations = new HashSet<>();
 
     private record EquivocationKey(String member, RoundId round) {
@@ -82,6 +85,7 @@ public final class LedgerRules {
         LedgerRules r = new LedgerRules();
         members.forEach((k, m) -> r.members.put(k, m.copy()));
         r.certificates.addAll(certificates);
+        r.certificateOfRound.putAll(certificateOfRound);
         r.equivocations.addAll(equivocations);
         return r;
     }
@@ -115,6 +119,10 @@ public final class LedgerRules {
     }
 
     private Optional<String> certificateRefusal(LedgerRecord.CertificateRecorded c) {
+        Long recorded = certificateOfRound.get(c.certificate().round());
+        if (recorded != null) {
+            return Optional.of(c.certificate().round() + " already has a certificate: entry #" + recorded);
+        }
         Set<String> signers = new HashSet<>();
         for (Verdict v : c.certificate().verdicts()) {
             if (!v.round().equals(c.certificate().round()) || v.outcome() != c.certificate().outcome()) {
@@ -158,6 +166,7 @@ public final class LedgerRules {
             members.put(hex(m.member()), new Member(m.vrfKey(), m.credit()));
         } else if (record instanceof LedgerRecord.CertificateRecorded c) {
             certificates.add(seq);
+            certificateOfRound.put(c.certificate().round(), seq);
             for (Verdict v : c.certificate().verdicts()) {
                 Member m = members.get(v.memberHex());
                 m.credit = Math.addExact(m.credit, 1);

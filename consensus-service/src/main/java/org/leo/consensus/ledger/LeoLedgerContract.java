@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.leo.consensus.quorum.RoundId;
 import org.web3j.abi.EventEncoder;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.FunctionReturnDecoder;
@@ -24,13 +25,14 @@ import org.web3j.abi.datatypes.generated.Bytes32;
 import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.abi.datatypes.generated.Uint64;
 import org.web3j.abi.datatypes.generated.Uint8;
+import org.web3j.crypto.Hash;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.utils.Numeric;
 
 /**
  * The ABI of {@code src/main/solidity/LeoLedger.sol}, written by hand over web3j's encoders (the contract
- * has eight functions and one event we read; a generated wrapper would be larger than this file).
+ * has nine functions and one event we read; a generated wrapper would be larger than this file).
  * The build compiles the contract into {@code LeoLedger.bin} beside this class; {@link #deploy} sends it.
  */
 final class LeoLedgerContract {
@@ -97,9 +99,12 @@ final class LeoLedgerContract {
         return address;
     }
 
-    TransactionReceipt append(long seq, int type, byte[] body, byte[] hash) {
-        return account.send(address, FunctionEncoder.encode(new Function("append",
-                List.of(new Uint64(seq), new Uint8(type), new DynamicBytes(body), new Bytes32(hash)), List.of())));
+    /**
+     * Appends the record as the next entry: the contract assigns its seq and computes its hash, both in the
+     * receipt's Appended event ({@link #appended(TransactionReceipt)}). A revert is an IllegalArgumentException with the reason.
+     */
+    TransactionReceipt append(int type, byte[] body) {
+        return account.send(address, FunctionEncoder.encode(new Function("append", List.of(new Uint8(type), new DynamicBytes(body)), List.of())));
     }
 
     /** Owner only: lets {@code appliance} append. */
@@ -120,6 +125,12 @@ final class LeoLedgerContract {
     /** The last entry's hash as of block {@code block}. */
     byte[] head(long block) {
         return (byte[]) view("head", block, List.of(), TypeReference.create(Bytes32.class)).get(0).getValue();
+    }
+
+    /** The seq of the certificate recorded for {@code round} as of block {@code block}, 0 if none. */
+    long certificateOfRound(RoundId round, long block) {
+        return ((BigInteger) view("certificateOfRound", block, List.of(new Bytes32(Hash.sha3(round.encode()))), TypeReference.create(Uint64.class))
+                .get(0).getValue()).longValueExact();
     }
 
     long deployBlock(long block) {

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.leo.boot.testing.ChildProcess;
@@ -25,11 +26,21 @@ import org.leo.boot.testing.ChildProcess;
 public final class AnvilProcess implements AutoCloseable {
     /** anvil's chain id unless told otherwise. */
     public static final long CHAIN_ID = 31337;
-    /** anvil's first three dev accounts (the well-known "test test ... junk" mnemonic): public test keys, never funded elsewhere. */
+    /**
+     * anvil's ten dev accounts, 0..9 (the well-known "test test ... junk" mnemonic, as anvil prints them at
+     * start): public test keys, never funded elsewhere.
+     */
     public static final List<String> DEV_KEYS = List.of(
             "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
             "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-            "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+            "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+            "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+            "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+            "8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+            "92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+            "4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+            "dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+            "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6");
     /** It answers within 2 s here; this only bounds a broken installation. */
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
     private static final int PORT_ATTEMPTS = 10;
@@ -80,9 +91,19 @@ public final class AnvilProcess implements AutoCloseable {
 
     /** From now on a block every {@code seconds} (evm_setIntervalMining; automine ends), transactions or not. */
     public void intervalMining(int seconds) throws IOException, InterruptedException {
-        HttpResponse<String> r = call(HttpClient.newHttpClient(), rpc, "evm_setIntervalMining", Integer.toString(seconds));
+        request("evm_setIntervalMining", Integer.toString(seconds));
+    }
+
+    /** Overwrites storage slot {@code slot} of the contract at {@code address} (anvil_setStorageAt): how a test tampers with a contract's state. */
+    void setStorage(String address, int slot, byte[] value) throws IOException, InterruptedException {
+        request("anvil_setStorageAt", "\"" + address + "\",\"0x" + Integer.toHexString(slot) + "\",\"0x" + HexFormat.of().formatHex(value) + "\"");
+    }
+
+    /** Calls {@code method}; an IOException if the node answers with an error. */
+    private void request(String method, String params) throws IOException, InterruptedException {
+        HttpResponse<String> r = call(HttpClient.newHttpClient(), rpc, method, params);
         if (r.statusCode() != 200 || r.body().contains("\"error\"")) {
-            throw new IOException("evm_setIntervalMining " + seconds + ": " + r.statusCode() + " " + r.body());
+            throw new IOException(method + " " + params + ": " + r.statusCode() + " " + r.body());
         }
     }
 

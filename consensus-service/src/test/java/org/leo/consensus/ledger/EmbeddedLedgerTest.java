@@ -107,28 +107,77 @@ class EmbeddedLedgerTest {
         }
     }
 
+    /** A partition or a restarted collector: a second certificate for a round, of either outcome, is refused, also after a reopen (replayed). */
+    @Test
+    void aRoundHasOneCertificateOfEitherOutcomeAlsoAfterAReopen() throws Exception {
+        Path file = tmp.resolve("rounds.db");
+        RoundId round = TestFleet.round(9);
+        String refusal = round + " already has a certificate: entry #4";
+        List<LedgerRecord> second = List.of(TestFleet.certificate(round, Verdict.Outcome.TRUSTED, 2, 1),
+                TestFleet.certificate(round, Verdict.Outcome.UNTRUSTED, 0, 3));
+        Map<String, Long> credit = Map.of(TestFleet.memberHex(0), 101L, TestFleet.memberHex(1), 101L, TestFleet.memberHex(2), 100L);
+        try (EmbeddedLedger l = EmbeddedLedger.open(file)) {
+            for (int i = 0; i < 3; i++) {
+                l.append(TestFleet.admission(i, 100));
+            }
+            assertThat(l.append(TestFleet.certificate(round, Verdict.Outcome.TRUSTED, 0, 2)).seq()).isEqualTo(4);
+            for (LedgerRecord r : second) {
+                assertThatThrownBy(() -> l.append(r)).isInstanceOf(IllegalArgumentException.class).hasMessage("ledger append #5 refused: " + refusal);
+            }
+            assertThat(l.head().orElseThrow().seq()).as("nothing appended").isEqualTo(4);
+            assertThat(l.credits()).isEqualTo(credit);
+        }
+        try (EmbeddedLedger l = EmbeddedLedger.open(file)) {
+            for (LedgerRecord r : second) {
+                assertThatThrownBy(() -> l.append(r)).as("the round's certificate is replayed at open").hasMessage("ledger append #5 refused: " + refusal);
+            }
+            assertThat(l.append(TestFleet.certificate(TestFleet.round(10), Verdict.Outcome.UNTRUSTED, 2, 1)).seq()).as("the next round").isEqualTo(5);
+            assertThat(l.verifyChain()).isEmpty();
+        }
+        System.out.println("a second certificate for " + round + ": refused, \"" + refusal + "\"");
+    }
+
+    /** A ledger written before the one-certificate rule, or behind the ledger's back, with two certificates for a round does not open. */
+    @Test
+    void aLedgerHoldingTwoCertificatesForOneRoundDoesNotOpen() throws Exception {
+        Path file = tmp.resolve("two.db");
+        RoundId round = TestFleet.round(9);
+        byte[] head;
+        try (EmbeddedLedger l = EmbeddedLedger.open(file)) {
+            l.append(TestFleet.admission(0, 100));
+            l.append(TestFleet.admission(1, 100));
+            head = l.append(TestFleet.certificate(round, Verdict.Outcome.TRUSTED, 0, 1)).hash();
+        }
+        writeBehindTheLedgersBack(file, 4, TestFleet.certificate(round, Verdict.Outcome.UNTRUSTED, 1, 1), head);
+        assertThatThrownBy(() -> EmbeddedLedger.open(file))
+                .hasMessageContaining("entry #4 breaks the ledger's rules: " + round + " already has a certificate: entry #3");
+    }
+
+    /** Appends {@code record} as entry {@code seq}, well chained, with SQL: what the ledger's own append would have refused. */
+    private static void writeBehindTheLedgersBack(Path file, long seq, LedgerRecord record, byte[] prev) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO ledger (seq, type, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?)")) {
+            ps.setLong(1, seq);
+            ps.setInt(2, record.type());
+            ps.setBytes(3, record.body());
+            ps.setBytes(4, prev);
+            ps.setBytes(5, LedgerEntry.chain(seq, record, prev).hash());
+            ps.executeUpdate();
+        }
+    }
+
     @Test
     void aLedgerHoldingARecordTheRulesRefuseDoesNotOpen() throws Exception {
         Path file = tmp.resolve("l.db");
         try (EmbeddedLedger l = EmbeddedLedger.open(file)) {
             l.append(new LedgerRecord.MemberAdmitted(key(1), key(2), 100));
         }
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO ledger (seq, type, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?)")) {
-            // a well-chained entry written behind the ledger's back: credit from nothing
-            LedgerRecord gift = new LedgerRecord.CreditChanged(key(1), 1000, 1, "a gift");
-            byte[] prev;
-            try (EmbeddedLedger l = EmbeddedLedger.open(file)) {
-                prev = l.headHash();
-            }
-            LedgerEntry e = LedgerEntry.chain(2, gift, prev);
-            ps.setLong(1, 2);
-            ps.setInt(2, gift.type());
-            ps.setBytes(3, gift.body());
-            ps.setBytes(4, prev);
-            ps.setBytes(5, e.hash());
-            ps.executeUpdate();
+        // a well-chained entry written behind the ledger's back: credit from nothing
+        byte[] prev;
+        try (EmbeddedLedger l = EmbeddedLedger.open(file)) {
+            prev = l.headHash();
         }
+        writeBehindTheLedgersBack(file, 2, new LedgerRecord.CreditChanged(key(1), 1000, 1, "a gift"), prev);
         assertThatThrownBy(() -> EmbeddedLedger.open(file)).hasMessageContaining("entry #2 breaks the ledger's rules: a credit change of 1000");
     }
 
