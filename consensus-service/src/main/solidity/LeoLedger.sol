@@ -64,6 +64,8 @@ contract LeoLedger {
     /// One parsed verdict: what the rules need of it.
     struct VerdictView {
         bytes32 round;
+        /// keccak256(HPC MAC, round number): the round whatever head it was drawn at
+        bytes32 slot;
         bytes32 unsigned;
         bytes32 member;
         uint8 outcome;
@@ -83,7 +85,8 @@ contract LeoLedger {
     bytes32[] internal memberKeys;
     /// keccak256(HPC MAC, 6 bytes) => manifest, measured boot and golden SHA-256
     mapping(bytes32 => bytes32[3]) internal references;
-    /// keccak256(round as verdicts encode it: head, MAC, round number) => seq of its certificate, 0 if none
+    /// keccak256(HPC MAC 6 bytes, round number 8 bytes) => seq of its certificate, 0 if none: round r of an HPC has one
+    /// certificate at most, whatever ledger head it was drawn at (a partition or a collector that restarted cannot add one)
     mapping(bytes32 => uint64) public certificateOfRound;
     /// bit (seq % 256) of word (seq / 256) is set if entry seq is a certificate
     mapping(uint256 => uint256) internal certificateBits;
@@ -170,6 +173,7 @@ contract LeoLedger {
         require(n > 0, "LeoLedger: certificate without verdicts");
         uint256 offset = 2;
         bytes32 round;
+        bytes32 slot;
         uint8 outcome;
         for (uint256 i = 0; i < n; ++i) {
             VerdictView memory v = verdictAt(body, offset);
@@ -177,7 +181,8 @@ contract LeoLedger {
             if (i == 0) {
                 round = v.round;
                 outcome = v.outcome;
-                require(certificateOfRound[round] == 0, "LeoLedger: round already has a certificate");
+                slot = v.slot;
+                require(certificateOfRound[slot] == 0, "LeoLedger: round already has a certificate");
             } else {
                 require(v.round == round && v.outcome == outcome, "LeoLedger: verdicts of different rounds or outcomes");
             }
@@ -188,7 +193,7 @@ contract LeoLedger {
             m.credit += 1;
         }
         require(offset == body.length, "LeoLedger: trailing bytes");
-        certificateOfRound[round] = s;
+        certificateOfRound[slot] = s;
         certificateBits[s >> 8] |= 1 << (s & 255);
     }
 
@@ -239,6 +244,7 @@ contract LeoLedger {
         bytes calldata verdict = body[offset:offset + length];
         uint256 p = ROUND_BYTES; // after head, HPC MAC and round number
         v.round = keccak256(verdict[0:p]);
+        v.slot = keccak256(verdict[32:p]);
         v.member = bytes32(verdict[p:p + 32]);
         uint32 votes = uint32(bytes4(verdict[p + 32:p + 36]));
         require(votes > 0 && votes < 1 << 31, "LeoLedger: votes out of range");

@@ -69,8 +69,15 @@ public final class LedgerRules {
 
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final Set<Long> certificates = new HashSet<>();
-    /** The seq of each round's certificate. */
-    private final Map<RoundId, Long> certificateOfRound = new HashMap<>();
+    /** The seq of each round's certificate, by HPC and round number: one whatever head the round was drawn at. */
+    private final Map<Slot, Long> certificateOfRound = new HashMap<>();
+
+    /** Round {@code round} of {@code hpc}, at any head. */
+    private record Slot(org.leo.boot.net.MacAddress hpc, long round) {
+        static Slot of(RoundId id) {
+            return new Slot(id.hpc(), id.round());
+        }
+    }
     private final Set<EquivocationKey> equivocations = new HashSet<>();
 
     private record EquivocationKey(String member, RoundId round) {
@@ -119,9 +126,10 @@ public final class LedgerRules {
     }
 
     private Optional<String> certificateRefusal(LedgerRecord.CertificateRecorded c) {
-        Long recorded = certificateOfRound.get(c.certificate().round());
+        Long recorded = certificateOfRound.get(Slot.of(c.certificate().round()));
         if (recorded != null) {
-            return Optional.of(c.certificate().round() + " already has a certificate: entry #" + recorded);
+            return Optional.of("round " + c.certificate().round().round() + " of HPC " + c.certificate().round().hpc()
+                    + " already has a certificate: entry #" + recorded);
         }
         Set<String> signers = new HashSet<>();
         for (Verdict v : c.certificate().verdicts()) {
@@ -166,7 +174,7 @@ public final class LedgerRules {
             members.put(hex(m.member()), new Member(m.vrfKey(), m.credit()));
         } else if (record instanceof LedgerRecord.CertificateRecorded c) {
             certificates.add(seq);
-            certificateOfRound.put(c.certificate().round(), seq);
+            certificateOfRound.put(Slot.of(c.certificate().round()), seq);
             for (Verdict v : c.certificate().verdicts()) {
                 Member m = members.get(v.memberHex());
                 m.credit = Math.addExact(m.credit, 1);

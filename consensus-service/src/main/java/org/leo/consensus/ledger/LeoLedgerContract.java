@@ -129,7 +129,7 @@ final class LeoLedgerContract {
 
     /** The seq of the certificate recorded for {@code round} as of block {@code block}, 0 if none. */
     long certificateOfRound(RoundId round, long block) {
-        return ((BigInteger) view("certificateOfRound", block, List.of(new Bytes32(Hash.sha3(round.encode()))), TypeReference.create(Uint64.class))
+        return ((BigInteger) view("certificateOfRound", block, List.of(new Bytes32(Hash.sha3(java.util.Arrays.copyOfRange(round.encode(), 32, RoundId.ENCODED_BYTES)))), TypeReference.create(Uint64.class))
                 .get(0).getValue()).longValueExact();
     }
 

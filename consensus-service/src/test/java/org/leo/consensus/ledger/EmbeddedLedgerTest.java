@@ -112,7 +112,7 @@ class EmbeddedLedgerTest {
     void aRoundHasOneCertificateOfEitherOutcomeAlsoAfterAReopen() throws Exception {
         Path file = tmp.resolve("rounds.db");
         RoundId round = TestFleet.round(9);
-        String refusal = round + " already has a certificate: entry #4";
+        String refusal = "round " + round.round() + " of HPC " + round.hpc() + " already has a certificate: entry #4";
         List<LedgerRecord> second = List.of(TestFleet.certificate(round, Verdict.Outcome.TRUSTED, 2, 1),
                 TestFleet.certificate(round, Verdict.Outcome.UNTRUSTED, 0, 3));
         Map<String, Long> credit = Map.of(TestFleet.memberHex(0), 101L, TestFleet.memberHex(1), 101L, TestFleet.memberHex(2), 100L);
@@ -150,7 +150,7 @@ class EmbeddedLedgerTest {
         }
         writeBehindTheLedgersBack(file, 4, TestFleet.certificate(round, Verdict.Outcome.UNTRUSTED, 1, 1), head);
         assertThatThrownBy(() -> EmbeddedLedger.open(file))
-                .hasMessageContaining("entry #4 breaks the ledger's rules: " + round + " already has a certificate: entry #3");
+                .hasMessageContaining("entry #4 breaks the ledger's rules: " + "round " + round.round() + " of HPC " + round.hpc() + " already has a certificate: entry #3");
     }
 
     /** Appends {@code record} as entry {@code seq}, well chained, with SQL: what the ledger's own append would have refused. */

@@ -313,7 +313,7 @@ class EvmLedgerTest {
                     EvmLedger loser = both.get(1 - winner);
                     assertThatThrownBy(() -> loser.append(records.get(1 - winner))).as("and again, now that its replay has the first")
                             .isInstanceOf(IllegalArgumentException.class)
-                            .hasMessage("ledger append #6 refused: " + round + " already has a certificate: entry #5");
+                            .hasMessage("ledger append #6 refused: " + "round " + round.round() + " of HPC " + round.hpc() + " already has a certificate: entry #5");
                 }
             } finally {
                 pool.shutdownNow();

@@ -43,6 +43,18 @@ final class TestFleet {
         return HexFormat.of().formatHex(member(i));
     }
 
+    /** The ledgers' refusal of a second certificate for {@code round}'s HPC and round number. */
+    static String slotTaken(RoundId round) {
+        return "round " + round.round() + " of HPC " + round.hpc() + " already has a certificate: entry #4";
+    }
+
+    /** The same HPC and round number drawn at another ledger head. */
+    static RoundId otherHead(RoundId round) {
+        byte[] head = round.ledgerHead();
+        head[0] ^= 1;
+        return new RoundId(head, round.hpc(), round.round());
+    }
+
     static RoundId round(long n) {
         return new RoundId(sha256("ledger head"), HPC, n);
     }
@@ -133,9 +145,11 @@ final class TestFleet {
                         List.of(verdict(0, r, Outcome.TRUSTED), verdict(1, r, Outcome.UNTRUSTED))),
                         "of different rounds or outcomes", "LeoLedger: verdicts of different rounds or outcomes"),
                 new Refused("a second certificate for a round, of the same outcome", certificate(round(1), Outcome.TRUSTED, 2, 1),
-                        round(1) + " already has a certificate: entry #4", "LeoLedger: round already has a certificate"),
+                        slotTaken(round(1)), "LeoLedger: round already has a certificate"),
                 new Refused("a second certificate for a round, of the opposite outcome", certificate(round(1), Outcome.UNTRUSTED, 0, 3),
-                        round(1) + " already has a certificate: entry #4", "LeoLedger: round already has a certificate"),
+                        slotTaken(round(1)), "LeoLedger: round already has a certificate"),
+                new Refused("a second certificate for a round, drawn at another head", certificate(otherHead(round(1)), Outcome.UNTRUSTED, 0, 3),
+                        slotTaken(round(1)), "LeoLedger: round already has a certificate"),
                 new Refused("an equivocation recorded twice", equivocation(1, round(1)), "is already recorded",
                         "LeoLedger: equivocation already recorded"),
                 new Refused("an equivocation by a non-member", equivocation(3, r), "who is not a member",
