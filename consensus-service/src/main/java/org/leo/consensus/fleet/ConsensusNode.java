@@ -5,7 +5,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -50,6 +52,7 @@ public final class ConsensusNode implements AutoCloseable {
     private final Refusals refusals;
     private final MemberCertificate.Identity identity;
     private final MemberAdmission admission;
+    private final Optional<RoundJournal> journal;
     private final Rounds rounds;
     private final FleetServer server;
     private final Map<String, FleetClient> clients = new ConcurrentHashMap<>();
@@ -59,7 +62,7 @@ public final class ConsensusNode implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
 
     private ConsensusNode(FleetConfig config, MemberKeys keys, Ledger ledger, PeerList peers, Optional<RelayPort> relay, MeterRegistry registry,
-                          Clock clock) throws IOException {
+                          Clock clock, Optional<Path> roundJournal) throws IOException {
         this.config = config;
         this.keys = keys;
         this.ledger = new FleetLedger(ledger);
@@ -68,8 +71,9 @@ public final class ConsensusNode implements AutoCloseable {
         this.refusals = new Refusals(registry);
         this.identity = keys.tlsIdentity(clock.instant());
         this.admission = new MemberAdmission(this.ledger, () -> this.peers, config.startingCredit(), refusals);
+        this.journal = relay.isPresent() ? openJournal(roundJournal) : Optional.empty();
         this.rounds = relay.map(r -> new Rounds(keys.member(), this.ledger, new LedgerVotes(this.ledger, config.expectedCommitteeSize()), r,
-                config.roundOpen(), config.maxOpenRounds(), clock)).orElse(null);
+                config.roundOpen(), config.maxOpenRounds(), clock, journal)).orElse(null);
         FleetTrust trust = FleetTrust.clients(m -> this.ledger.admitted(m) || this.peers.contains(m), refusals);
         this.server = FleetServer.start(config.bind(), identity, trust, new FleetService(admission, rounds, relay.orElse(null), refusals), refusals);
         if (rounds != null) {
@@ -80,7 +84,27 @@ public final class ConsensusNode implements AutoCloseable {
     /** Starts the Pi's Fleet port; {@code relay} is present on a Pi that serves HPCs. */
     public static ConsensusNode start(FleetConfig config, MemberKeys keys, Ledger ledger, PeerList peers, Optional<RelayPort> relay,
                                       MeterRegistry registry, Clock clock) throws IOException {
-        return new ConsensusNode(config, keys, ledger, peers, relay, registry, clock);
+        return new ConsensusNode(config, keys, ledger, peers, relay, registry, clock, Optional.empty());
+    }
+
+    /**
+     * As {@link #start}, and on a Pi that serves HPCs its rounds are journaled in {@code roundJournal} (created if
+     * missing): the rounds open there are restored, and no verdict answered counted is lost to a kill -9 ({@link Rounds}).
+     */
+    public static ConsensusNode start(FleetConfig config, MemberKeys keys, Ledger ledger, PeerList peers, Optional<RelayPort> relay,
+                                      MeterRegistry registry, Clock clock, Path roundJournal) throws IOException {
+        return new ConsensusNode(config, keys, ledger, peers, relay, registry, clock, Optional.of(roundJournal));
+    }
+
+    private static Optional<RoundJournal> openJournal(Optional<Path> file) throws IOException {
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(RoundJournal.open(file.get()));
+        } catch (SQLException e) {
+            throw new IOException("round journal " + file.get() + ": " + e.getMessage(), e);
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -212,5 +236,7 @@ public final class ConsensusNode implements AutoCloseable {
             c.close();
         }
         server.close();
+        sweeper.awaitTermination(SWEEP.toMillis() * 10, TimeUnit.MILLISECONDS);
+        journal.ifPresent(RoundJournal::close);
     }
 }

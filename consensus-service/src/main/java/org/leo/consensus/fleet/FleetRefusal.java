@@ -40,7 +40,9 @@ public enum FleetRefusal {
     /** Challenge or Verdict from the Pi that serves the HPC: it does not judge its own HPC. */
     OWN_HPC("the Pi that serves the HPC does not judge it"),
     /** Challenge: the member challenged this round before. */
-    REPEATED_CHALLENGE("the member already challenged the HPC in this round");
+    REPEATED_CHALLENGE("the member already challenged the HPC in this round"),
+    /** Challenge or Verdict: this Pi could not write its round journal, so it neither opened the round nor counted the verdict. */
+    JOURNAL_FAILED("this Pi could not write its round journal: the round did not open or the verdict was not counted");
 
     private final String sentence;
 

@@ -3,19 +3,20 @@ package org.leo.consensus.fleet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
 import org.leo.consensus.ledger.LedgerEntry;
-import org.leo.consensus.ledger.LedgerRecord;
-import org.leo.consensus.quorum.Equivocation;
 import org.leo.consensus.quorum.QuorumCertificate;
 import org.leo.consensus.quorum.QuorumCollector;
 import org.leo.consensus.quorum.RoundId;
 import org.leo.consensus.quorum.Verdict;
+import org.leo.consensus.quorum.VoteVerifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,26 @@ import org.slf4j.LoggerFactory;
  * once) or at its deadline ({@link #closeDue}) or when asked ({@link #close}); closing appends the
  * certificate, if the counted verdicts form one, and every equivocation found to the ledger. A
  * closed round answers ROUND_CLOSED; the last {@value #CLOSED_KEPT} closed rounds are remembered.
+ *
+ * <p><b>What survives a kill -9.</b> With a {@link RoundJournal}, a round's opening (with its
+ * deadline) and each verdict that changed its collector (counted, or the second verdict of an
+ * equivocation) are on disk before the answer goes out, so no verdict answered {@code counted=true}
+ * is lost; closing is journaled too. A Rounds made over the same journal restores itself: each open
+ * round gets a fresh collector into which its journaled verdicts are offered again in their order
+ * (checked again, they count again: same votes, same outcome) and keeps its deadline, so a round
+ * whose deadline passed meanwhile, or whose UNTRUSTED votes were already final, closes at the next
+ * {@link #closeDue}; each closed round is closed again and answers ROUND_CLOSED (its certificate is
+ * read from the ledger when first asked). Who challenged is not journaled: after a restart a member
+ * may challenge a round once more. A journal write that fails refuses what it was for
+ * (JOURNAL_FAILED): the round does not open, or the verdict is not counted (the collector is rebuilt
+ * from the verdicts journaled).
+ *
+ * <p><b>When the ledger fails at close</b> ({@link RoundRecorder} says it in full): a certificate
+ * the ledger refuses (a rule) closes its round without an entry, logged with the reason; a ledger
+ * that cannot be reached keeps the round open, answering ROUND_CLOSED to further verdicts and
+ * challenges, and {@link #closeDue} tries again with a growing wait, {@value RoundRecorder#CLOSE_ATTEMPTS}
+ * attempts in all, then closes it without an entry, logged as an error. A certificate that reached
+ * the ledger before a failure or a crash is found there, not appended twice. A sweep never throws.
  */
 public final class Rounds {
     private static final Logger LOG = LoggerFactory.getLogger(Rounds.class);
@@ -39,6 +60,8 @@ public final class Rounds {
     /** What became of a closed round: its certificate and ledger entry, if it had one. */
     public record Closed(Optional<QuorumCertificate> certificate, Optional<LedgerEntry> entry) { }
 
+    private static final Closed NOTHING = new Closed(Optional.empty(), Optional.empty());
+
     /**
      * What the Verdict rpc answers: counted, or refused (a collector's or the fleet's reason); the
      * round's certificate as the counted verdicts decide it now, and its ledger entry once recorded.
@@ -49,14 +72,14 @@ public final class Rounds {
         }
     }
 
-    private static final class Round {
-        final QuorumCollector collector;
-        final Instant deadline;
-        final Set<String> challenged = new HashSet<>();
+    /** A closed round as remembered; one restored from the journal knows its certificate's ledger seq and reads it when first asked. */
+    private static final class Done {
+        Closed closed;
+        final OptionalLong seq;
 
-        Round(QuorumCollector collector, Instant deadline) {
-            this.collector = collector;
-            this.deadline = deadline;
+        Done(Closed closed, OptionalLong seq) {
+            this.closed = closed;
+            this.seq = seq;
         }
     }
 
@@ -67,16 +90,24 @@ public final class Rounds {
     private final Duration deadline;
     private final int maxOpen;
     private final Clock clock;
-    private final Map<RoundId, Round> open = new LinkedHashMap<>();
-    private final Map<RoundId, Closed> closed = new LinkedHashMap<>(16, 0.75f, false) {
+    private final Optional<RoundJournal> journal;
+    private final RoundRecorder recorder;
+    private final Map<RoundId, OpenRound> open = new LinkedHashMap<>();
+    private final Map<RoundId, Done> closed = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<RoundId, Closed> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<RoundId, Done> eldest) {
             return size() > CLOSED_KEPT;
         }
     };
 
-    /** {@code self}: this Pi's member key; it serves the HPCs and judges none of them. */
+    /** {@code self}: this Pi's member key; it serves the HPCs and judges none of them. Without a journal: rounds live in memory only. */
     public Rounds(byte[] self, FleetLedger ledger, LedgerVotes votes, RelayPort relay, Duration deadline, int maxOpen, Clock clock) {
+        this(self, ledger, votes, relay, deadline, maxOpen, clock, Optional.empty());
+    }
+
+    /** With a {@code journal}: the rounds it holds are restored now, and every change is journaled from here on. */
+    public Rounds(byte[] self, FleetLedger ledger, LedgerVotes votes, RelayPort relay, Duration deadline, int maxOpen, Clock clock,
+                  Optional<RoundJournal> journal) {
         this.self = self.clone();
         this.ledger = ledger;
         this.votes = votes;
@@ -84,10 +115,34 @@ public final class Rounds {
         this.deadline = deadline;
         this.maxOpen = maxOpen;
         this.clock = clock;
+        this.journal = journal;
+        this.recorder = new RoundRecorder(ledger, journal, clock);
+        journal.ifPresent(this::restore);
     }
 
-    private Round round(RoundId id) throws RefusedException {
-        Round r = open.get(id);
+    private void restore(RoundJournal j) {
+        RoundJournal.Contents c = j.read();
+        c.closed().forEach(r -> closed.put(r.id(), new Done(null, r.ledgerSeq())));
+        for (RoundJournal.OpenRow o : c.open()) {
+            OpenRound r = new OpenRound(o.id(), o.deadline(), votes);
+            r.closingFrom = o.closingFrom();
+            o.verdicts().forEach(r::replay);
+            open.put(o.id(), r);
+            LOG.info("consensus: {} restored from the round journal: {} vote(s) counted, closes at {}", o.id(), r.collector().votes(), r.deadline);
+        }
+    }
+
+    private void journal(Consumer<RoundJournal> write) throws RefusedException {
+        try {
+            journal.ifPresent(write);
+        } catch (IllegalStateException e) {
+            LOG.error("consensus: {}", e.getMessage());
+            throw new RefusedException(FleetRefusal.JOURNAL_FAILED.name(), FleetRefusal.JOURNAL_FAILED.sentence());
+        }
+    }
+
+    private OpenRound round(RoundId id) throws RefusedException {
+        OpenRound r = open.get(id);
         if (r != null) {
             return r;
         }
@@ -100,24 +155,33 @@ public final class Rounds {
         if (open.size() >= maxOpen) {
             throw new RefusedException(FleetRefusal.TOO_MANY_ROUNDS.name(), maxOpen + " rounds are open on this Pi");
         }
-        r = new Round(new QuorumCollector(id, votes.expectedCommitteeSize(), votes), clock.instant().plus(deadline));
+        Instant closes = clock.instant().plus(deadline);
+        journal(j -> j.opened(id, closes));
+        r = new OpenRound(id, closes, votes);
         open.put(id, r);
         LOG.info("consensus: {} opened, closes at {}", id, r.deadline);
         return r;
     }
 
+    private static Refused closing(RoundId id) {
+        return new Refused(FleetRefusal.ROUND_CLOSED.name(), id + " is closed (its certificate is not recorded yet)");
+    }
+
     /** Admits a challenge by {@code member} if the round is open (or may open), the vote claim holds and it is the member's first. */
     public synchronized Optional<Refused> challenge(RoundId id, byte[] member, byte[] vrfProof, long claimedVotes) {
-        if (java.util.Arrays.equals(member, self)) {
+        if (Arrays.equals(member, self)) {
             return Optional.of(new Refused(FleetRefusal.OWN_HPC.name(), FleetRefusal.OWN_HPC.sentence()));
         }
-        Round r;
+        OpenRound r;
         try {
             r = round(id);
         } catch (RefusedException e) {
             return Optional.of(e.refused);
         }
-        Optional<org.leo.consensus.quorum.VoteVerifier.Refused> bad = votes.check(member, vrfProof, id, claimedVotes);
+        if (r.closing()) {
+            return Optional.of(closing(id));
+        }
+        Optional<VoteVerifier.Refused> bad = votes.check(member, vrfProof, id, claimedVotes);
         if (bad.isPresent()) {
             return Optional.of(new Refused(bad.get().reason().name(), bad.get().getMessage()));
         }
@@ -128,7 +192,10 @@ public final class Rounds {
         return Optional.empty();
     }
 
-    /** Offers a verdict's wire form (checked against the caps by the caller) to its round; a closed round answers with its certificate. */
+    /**
+     * Offers a verdict's wire form (checked against the caps by the caller) to its round; a closed round answers with its
+     * certificate. A verdict that counts is journaled before this returns.
+     */
     public synchronized Offer offer(byte[] encoded) {
         Verdict v;
         try {
@@ -136,62 +203,119 @@ public final class Rounds {
         } catch (IllegalArgumentException e) {
             return Offer.refused(QuorumCollector.Reason.MALFORMED.name(), e.getMessage());
         }
-        if (java.util.Arrays.equals(v.member(), self)) {
+        if (Arrays.equals(v.member(), self)) {
             return Offer.refused(FleetRefusal.OWN_HPC.name(), FleetRefusal.OWN_HPC.sentence());
         }
-        Closed done = closed.get(v.round());
+        RoundId id = v.round();
+        Done done = closed.get(id);
         if (done != null) {
-            return new Offer(false, Optional.of(new Refused(FleetRefusal.ROUND_CLOSED.name(), v.round() + " is closed")), done.certificate(),
-                    done.entry());
+            Closed c = read(id, done);
+            return new Offer(false, Optional.of(new Refused(FleetRefusal.ROUND_CLOSED.name(), id + " is closed")), c.certificate(), c.entry());
         }
-        Round r;
+        OpenRound r;
         try {
-            r = round(v.round());
+            r = round(id);
         } catch (RefusedException e) {
             return new Offer(false, Optional.of(e.refused()), Optional.empty(), Optional.empty());
         }
-        QuorumCollector.Admission a = r.collector.offer(encoded);
-        Optional<QuorumCertificate> now = r.collector.certificate();
-        Optional<LedgerEntry> recorded = r.collector.decidedUntrusted() ? record(v.round()).entry() : Optional.empty();
+        if (r.closing()) {
+            return new Offer(false, Optional.of(closing(id)), r.collector().certificate(), Optional.empty());
+        }
+        int evidence = r.collector().equivocations().size();
+        QuorumCollector.Admission a = r.collector().offer(encoded);
+        if (a.counted() || r.collector().equivocations().size() > evidence) {
+            byte[] kept = encoded.clone();
+            try {
+                journal(j -> j.verdict(id, kept));
+                r.journaled(kept);
+            } catch (RefusedException e) {
+                r.rebuild();
+                return new Offer(false, Optional.of(e.refused()), r.collector().certificate(), Optional.empty());
+            }
+        }
+        Optional<QuorumCertificate> now = r.collector().certificate();
+        Optional<LedgerEntry> recorded = r.collector().decidedUntrusted() ? close(r).flatMap(Closed::entry) : Optional.empty();
         return new Offer(a.counted(), a.refused().map(reason -> new Refused(reason.name(), a.message())), now, recorded);
     }
 
-    /** Closes {@code id} now: records its certificate, if any, and its equivocations. */
+    /**
+     * Closes {@code id} now: records its certificate, if any, and its equivocations. A round never opened is closed
+     * (it cannot open later). An IllegalStateException if the ledger failed: the round stays open and {@link #closeDue}
+     * tries again.
+     */
     public synchronized Closed close(RoundId id) {
-        Closed c = closed.get(id);
-        return c != null ? c : record(id);
+        Done done = closed.get(id);
+        if (done != null) {
+            return read(id, done);
+        }
+        OpenRound r = open.get(id);
+        if (r == null) {
+            return finish(id, null, Optional.empty(), Optional.empty());
+        }
+        return close(r).orElseThrow(() -> new IllegalStateException(id + " did not close: the ledger failed (the log says how);"
+                + " the round stays open and is tried again"));
     }
 
-    /** Closes every round whose deadline has passed; returns how many. */
+    /** Closes every round that is due (its deadline passed, its UNTRUSTED votes final, or a failed close to retry); returns how many closed. */
     public synchronized int closeDue() {
         Instant now = clock.instant();
-        var due = open.entrySet().stream().filter(e -> !now.isBefore(e.getValue().deadline)).map(Map.Entry::getKey).toList();
-        due.forEach(this::record);
-        return due.size();
+        int n = 0;
+        for (OpenRound r : List.copyOf(open.values())) {
+            try {
+                if (r.due(now) && close(r).isPresent()) {
+                    n++;
+                }
+            } catch (RuntimeException ex) {
+                LOG.error("consensus: {}: closing failed unexpectedly", r.id, ex);
+            }
+        }
+        return n;
     }
 
-    private Closed record(RoundId id) {
-        Round r = open.remove(id);
-        if (r == null) {
-            Closed none = new Closed(Optional.empty(), Optional.empty());
-            closed.put(id, none);
-            return none;
-        }
-        for (Equivocation e : r.collector.equivocations()) {
-            ledger.ledger().append(new LedgerRecord.EquivocationRecorded(e));
-        }
-        Optional<QuorumCertificate> cert = r.collector.certificate();
-        Optional<LedgerEntry> entry = cert.map(c -> ledger.ledger().append(new LedgerRecord.CertificateRecorded(c)));
+    /** Records {@code r} on the ledger and closes it; empty if the ledger failed and {@code r} stays open for another try. */
+    private Optional<Closed> close(OpenRound r) {
+        Optional<QuorumCertificate> cert = r.collector().certificate();
+        RoundRecorder.Attempt a = recorder.record(r);
+        return a.done() ? Optional.of(finish(r.id, r, cert, a.entry())) : Optional.empty();
+    }
+
+    /** {@code r} is null for a round that never opened. */
+    private Closed finish(RoundId id, OpenRound r, Optional<QuorumCertificate> cert, Optional<LedgerEntry> entry) {
+        open.remove(id);
         Closed c = new Closed(cert, entry);
-        closed.put(id, c);
-        LOG.info("consensus: {} closed: {}", id, cert.map(x -> x.outcome() + " with " + x.votes() + " vote(s), ledger entry #"
-                + entry.get().seq()).orElse("no certificate (" + r.collector.votes() + " vote(s) counted)"));
+        OptionalLong seq = entry.map(e -> OptionalLong.of(e.seq())).orElse(OptionalLong.empty());
+        closed.put(id, new Done(c, seq));
+        try {
+            journal.ifPresent(j -> j.closed(id, seq));
+        } catch (IllegalStateException e) {
+            LOG.error("consensus: {} closed, but {}; after a restart it opens again, and its certificate, if recorded, is found on the ledger",
+                    id, e.getMessage());
+        }
+        if (r != null) {
+            LOG.info("consensus: {} closed: {}", id, cert.map(x -> x.outcome() + " with " + x.votes() + " vote(s), "
+                    + entry.map(e -> "ledger entry #" + e.seq()).orElse("not recorded"))
+                    .orElse("no certificate (" + r.collector().votes() + " vote(s) counted)"));
+        }
         return c;
+    }
+
+    /** A closed round's certificate and entry; read from the ledger the first time for a round restored from the journal. */
+    private Closed read(RoundId id, Done d) {
+        if (d.closed != null) {
+            return d.closed;
+        }
+        if (d.seq.isEmpty()) {
+            d.closed = NOTHING;
+            return d.closed;
+        }
+        Optional<Closed> c = recorder.read(id, d.seq.getAsLong());
+        c.ifPresent(x -> d.closed = x);
+        return c.orElse(NOTHING);
     }
 
     /** The certificate recorded for a closed round, if any. */
     public synchronized Optional<Closed> closed(RoundId id) {
-        return Optional.ofNullable(closed.get(id));
+        return Optional.ofNullable(closed.get(id)).map(d -> read(id, d));
     }
 
     /** A refusal as an exception, out of {@link #round}. */

@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,10 @@ class FleetRoundTest {
             assertThat(cert.verdicts().stream().map(v -> HexFormat.of().formatHex(v.evidenceSha256())).distinct().count())
                     .as("every verifier judged the evidence of its own challenge").isEqualTo(cert.verdicts().size());
             assertThat(f.hpcPiNode().refusals().registry().find(Refusals.COUNTER).counters()).isEmpty();
+            try (RoundJournal journal = RoundJournal.open(tmp.resolve("rounds.db"))) {
+                assertThat(journal.read().closed()).as("the HPC's Pi journaled the round")
+                        .containsExactly(new RoundJournal.ClosedRow(round, OptionalLong.of(entry.seq())));
+            }
         }
     }
 

@@ -3,12 +3,17 @@ package org.leo.consensus.fleet;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import org.leo.boot.manifest.Sha256;
 import org.leo.boot.net.MacAddress;
 import org.leo.consensus.ledger.Ledger;
+import org.leo.consensus.quorum.RoundId;
+import org.leo.consensus.sortition.Alpha;
+import org.leo.consensus.sortition.MemberSortition;
+import org.leo.consensus.sortition.Role;
 
 /** Members of a lab fleet: keys from fixed seeds (so draws are known in advance), nodes on loopback. */
 final class Lab {
@@ -28,6 +33,12 @@ final class Lab {
         return MemberKeys.of(sha256("leo-lab-verdict-key-" + i), sha256("leo-lab-vrf-key-" + i));
     }
 
+    /** Member {@code k}'s draw in {@code round} with the members and credit of {@code at} (the round's head), as a VERIFIER. */
+    static MemberSortition.Draw draw(MemberKeys k, FleetLedger.Snapshot at, RoundId round, int tau) {
+        long credit = at.member(k.member()).orElseThrow().credit();
+        return k.draw(new Alpha(round.ledgerHead(), round.hpc(), round.round(), Role.VERIFIER), credit, at.totalCredit(), tau);
+    }
+
     static FleetConfig config(int tau) {
         // no challenge spread: a lab round runs when the test says, every verifier at once
         return FleetConfig.defaults().withBind(new InetSocketAddress("127.0.0.1", 0)).withExpectedCommitteeSize(tau)
@@ -38,6 +49,12 @@ final class Lab {
     /** A node with its own meter registry (so each Pi's refusals are its own), serving HPCs when {@code relay} is present. */
     static ConsensusNode node(FleetConfig config, MemberKeys keys, Ledger ledger, Optional<RelayPort> relay) throws Exception {
         return ConsensusNode.start(config, keys, ledger, PeerList.of(List.of()), relay, new SimpleMeterRegistry(), Clock.systemUTC());
+    }
+
+    /** The HPC's Pi, its rounds journaled in {@code roundJournal}. */
+    static ConsensusNode node(FleetConfig config, MemberKeys keys, Ledger ledger, RelayPort relay, Path roundJournal) throws Exception {
+        return ConsensusNode.start(config, keys, ledger, PeerList.of(List.of()), Optional.of(relay), new SimpleMeterRegistry(), Clock.systemUTC(),
+                roundJournal);
     }
 
     static PeerList.Peer peer(ConsensusNode n, byte[] akSha256, Optional<byte[]> caSha256, List<MacAddress> hpcs) {

@@ -28,8 +28,6 @@ import org.leo.boot.net.MacAddress;
 import org.leo.consensus.ledger.EmbeddedLedger;
 import org.leo.consensus.ledger.Ledger;
 import org.leo.consensus.quorum.RoundId;
-import org.leo.consensus.sortition.Alpha;
-import org.leo.consensus.sortition.Role;
 import org.leo.protocol.consensus.v1.JoinResponse;
 import org.leo.protocol.tpm.SwtpmProcess;
 import org.leo.protocol.tpm.Tpm;
@@ -64,14 +62,15 @@ final class LabFleet implements AutoCloseable {
     }
 
     /**
-     * What the lab is made of: the HPC's attestation policy, the nodes' ledger, a change to the crafted host, and
+     * What the lab is made of: the HPC's attestation policy, the nodes' ledger, a change to the crafted host,
      * wrappers around the agent's evidence source and the HPC's Pi's relay port (identity for the tests; timing for
-     * a benchmark).
+     * a benchmark), and whether the HPC's Pi journals its rounds (in the lab's {@code rounds.db}).
      */
-    record Setup(Policy policy, LedgerOpener ledger, HostChange host, UnaryOperator<EvidenceSource> evidence, UnaryOperator<RelayPort> relay) {
-        /** The tests': TestAppliance's fast policy, an embedded ledger, the crafted host as it is, nothing wrapped. */
+    record Setup(Policy policy, LedgerOpener ledger, HostChange host, UnaryOperator<EvidenceSource> evidence, UnaryOperator<RelayPort> relay,
+                 boolean roundJournal) {
+        /** The tests': TestAppliance's fast policy, an embedded ledger, the crafted host as it is, nothing wrapped, rounds journaled. */
         static final Setup TESTS = new Setup(TestAppliance.fastPolicy(), LabFleet::embedded, h -> { }, UnaryOperator.identity(),
-                UnaryOperator.identity());
+                UnaryOperator.identity(), true);
     }
 
     final int tau;
@@ -119,8 +118,9 @@ final class LabFleet implements AutoCloseable {
         ledger = setup.ledger().open(tmp, 0, null);
         FleetConfig config = Lab.config(tau).withRoundDeadline(roundDeadline);
         EvidenceRelay relay = new EvidenceRelay(appliance.engine, appliance.log, new LogHeadQuoter(tpm, appliance.log), Clock.systemUTC());
-        nodes.add(Lab.node(config, Lab.keys(0), ledger,
-                Optional.of(setup.relay().apply(new EvidenceRelayPort(relay, appliance.log, appliance.ca.certificate(), Set.of(HPC))))));
+        RelayPort port = setup.relay().apply(new EvidenceRelayPort(relay, appliance.log, appliance.ca.certificate(), Set.of(HPC)));
+        nodes.add(setup.roundJournal() ? Lab.node(config, Lab.keys(0), ledger, port, tmp.resolve("rounds.db"))
+                : Lab.node(config, Lab.keys(0), ledger, Optional.of(port)));
         for (int i = 1; i < size; i++) {
             Ledger own = setup.ledger().open(tmp, i, ledger);
             if (own != ledger) {
@@ -172,11 +172,9 @@ final class LabFleet implements AutoCloseable {
     /** Every node's votes in {@code round}, from the keys this lab knows (node 0, the HPC's Pi, abstains: 0). */
     long[] votes(RoundId round) {
         FleetLedger.Snapshot at = nodes.get(0).ledger().at(round.ledgerHead()).orElseThrow();
-        Alpha alpha = new Alpha(round.ledgerHead(), round.hpc(), round.round(), Role.VERIFIER);
         long[] v = new long[nodes.size()];
         for (int i = 1; i < v.length; i++) {
-            long credit = at.member(nodes.get(i).keys().member()).orElseThrow().credit();
-            v[i] = nodes.get(i).keys().draw(alpha, credit, at.totalCredit(), tau).votes();
+            v[i] = Lab.draw(nodes.get(i).keys(), at, round, tau).votes();
         }
         return v;
     }

@@ -215,7 +215,7 @@ final class RoundLatencyBench {
     static LabFleet fleet(Path dir, int size, RoundProbe probe, LabFleet.LedgerOpener ledger, LabFleet.HostChange host) throws Exception {
         long t = System.nanoTime();
         LabFleet f = new LabFleet(dir, size, tau(size), FleetConfig.DEFAULT_ROUND_DEADLINE,
-                new LabFleet.Setup(POLICY, ledger, host, probe::evidence, probe::relay));
+                new LabFleet.Setup(POLICY, ledger, host, probe::evidence, probe::relay, false)); // measured without the round journal
         probe.watch(f.appliance.engine);
         System.err.printf("%d members up and admitted in %.1f s%n", size, ms(System.nanoTime() - t) / 1000);
         return f;

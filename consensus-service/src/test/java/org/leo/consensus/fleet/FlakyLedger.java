@@ -1,0 +1,95 @@
+package org.leo.consensus.fleet;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.leo.consensus.ledger.Ledger;
+import org.leo.consensus.ledger.LedgerEntry;
+import org.leo.consensus.ledger.LedgerRecord;
+
+/**
+ * A ledger whose certificate appends fail on purpose, one fault per append in the order given (then
+ * they succeed, or fail for ever with {@link #down}): refused by a rule, the ledger unreachable, or
+ * appended and then unreachable (the receipt never came). Everything else goes to the ledger inside.
+ */
+final class FlakyLedger implements Ledger {
+    enum Fault {
+        /** The rules refuse it (an IllegalArgumentException, as both ledgers throw). */
+        REFUSED,
+        /** Nothing reaches the ledger (an IllegalStateException, as both ledgers throw for I/O). */
+        UNREACHABLE,
+        /** The entry is appended, then the answer is lost. */
+        APPENDED_THEN_UNREACHABLE
+    }
+
+    private final Ledger inner;
+    private final Deque<Fault> faults;
+    private final boolean forever;
+    private int certificateAppends;
+
+    private FlakyLedger(Ledger inner, boolean forever, List<Fault> faults) {
+        this.inner = inner;
+        this.forever = forever;
+        this.faults = new ArrayDeque<>(faults);
+    }
+
+    /** The next certificate appends meet {@code faults}, one each, and then succeed. */
+    static FlakyLedger failing(Ledger inner, Fault... faults) {
+        return new FlakyLedger(inner, false, List.of(faults));
+    }
+
+    /** Every certificate append finds the ledger unreachable. */
+    static FlakyLedger down(Ledger inner) {
+        return new FlakyLedger(inner, true, List.of());
+    }
+
+    /** How many certificate appends were tried. */
+    synchronized int certificateAppends() {
+        return certificateAppends;
+    }
+
+    @Override
+    public synchronized LedgerEntry append(LedgerRecord record) {
+        if (!(record instanceof LedgerRecord.CertificateRecorded)) {
+            return inner.append(record);
+        }
+        certificateAppends++;
+        Fault f = forever ? Fault.UNREACHABLE : faults.poll();
+        if (f == null) {
+            return inner.append(record);
+        }
+        throw switch (f) {
+            case REFUSED -> new IllegalArgumentException("ledger append refused: the round already has a certificate");
+            case UNREACHABLE -> new IllegalStateException("ledger append failed: connection refused");
+            case APPENDED_THEN_UNREACHABLE -> new IllegalStateException("ledger append #" + inner.append(record).seq()
+                    + ": no receipt within the timeout");
+        };
+    }
+
+    @Override
+    public Optional<LedgerEntry> head() {
+        return inner.head();
+    }
+
+    @Override
+    public List<LedgerEntry> entries(long fromSeq, int limit) {
+        return inner.entries(fromSeq, limit);
+    }
+
+    @Override
+    public Map<String, Long> credits() {
+        return inner.credits();
+    }
+
+    @Override
+    public Optional<String> verifyChain() {
+        return inner.verifyChain();
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+}
