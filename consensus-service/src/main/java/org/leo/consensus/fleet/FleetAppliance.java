@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FleetAppliance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetAppliance.class);
+    /** The journal of the rounds this Pi collects, beside its member keys. */
+    public static final String ROUND_JOURNAL = "rounds.db";
 
     private final Path peersFile;
     private final Tpm tpm;
@@ -65,7 +67,7 @@ public final class FleetAppliance implements AutoCloseable {
             LOG.warn("consensus: the peer list {} does not name this Pi (member {}): no Pi will accept its connections until it does "
                     + "('leo fleet identity' prints its line)", peersFile, keys.memberHex());
         }
-        ConsensusNode node = ConsensusNode.start(config, keys, ledger, peers, relay, registry, clock);
+        ConsensusNode node = ConsensusNode.start(config, keys, ledger, peers, relay, registry, clock, consensusDir.resolve(ROUND_JOURNAL));
         FleetAppliance a = new FleetAppliance(peersFile, tpm, node, config, clock, watcher, read);
         LOG.info("consensus: member {} on Fleet port {}, {} peer(s) listed, {}; a round of every HPC every {} ms", keys.memberHex(), node.port(),
                 peers.all().size(), a.admitted() ? "a member of the fleet" : "not yet admitted", config.roundPeriod().toMillis());

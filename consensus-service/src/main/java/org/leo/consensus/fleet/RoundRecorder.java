@@ -10,6 +10,7 @@ import org.leo.consensus.ledger.LedgerRecord;
 import org.leo.consensus.quorum.Equivocation;
 import org.leo.consensus.quorum.QuorumCertificate;
 import org.leo.consensus.quorum.RoundId;
+import org.leo.consensus.quorum.Verdict;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,11 +100,32 @@ final class RoundRecorder {
             r.closingFrom = OptionalLong.of(head);
         }
         try {
-            return Optional.of(ledger.ledger().append(new LedgerRecord.CertificateRecorded(cert)));
+            LedgerEntry entry = ledger.ledger().append(new LedgerRecord.CertificateRecorded(cert));
+            penalize(r, cert, entry.seq());
+            return Optional.of(entry);
         } catch (IllegalArgumentException refused) {
             LOG.warn("consensus: {}: the ledger refused its {} certificate of {} vote(s): {}; the round closes without an entry", r.id,
                     cert.outcome(), cert.votes(), refused.getMessage());
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Each member whose counted verdict was against the certificate recorded as entry {@code seq} loses 1
+     * (CreditChanged; LedgerRules allows -1, once per member and certificate). Best effort: a refusal or a
+     * failure loses that penalty, logged, and never the certificate.
+     */
+    private void penalize(OpenRound r, QuorumCertificate cert, long seq) {
+        Verdict.Outcome against = cert.outcome() == Verdict.Outcome.TRUSTED ? Verdict.Outcome.UNTRUSTED : Verdict.Outcome.TRUSTED;
+        for (Verdict v : r.collector().counted(against)) {
+            String reason = "signed " + against + " against the " + cert.outcome() + " certificate of round " + r.id.round() + " of HPC "
+                    + r.id.hpc();
+            try {
+                LedgerEntry e = ledger.ledger().append(new LedgerRecord.CreditChanged(v.member(), -1, seq, reason));
+                LOG.info("consensus: {}: member {} {}: -1 credit, ledger entry #{}", r.id, v.memberHex(), reason, e.seq());
+            } catch (RuntimeException failed) {
+                LOG.warn("consensus: {}: member {} {}, but its -1 was not recorded: {}", r.id, v.memberHex(), reason, failed.getMessage());
+            }
         }
     }
 

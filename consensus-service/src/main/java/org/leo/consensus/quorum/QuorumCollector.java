@@ -144,6 +144,11 @@ public final class QuorumCollector {
         return byMember.values().stream().filter(v -> v.outcome() == outcome).toList();
     }
 
+    /** The counted verdicts for {@code outcome} (an equivocator's are no longer counted). */
+    public synchronized List<Verdict> counted(Verdict.Outcome outcome) {
+        return of(outcome);
+    }
+
     /** Votes counted for {@code outcome}. */
     public synchronized long votes(Verdict.Outcome outcome) {
         return of(outcome).stream().mapToLong(Verdict::votes).sum();
