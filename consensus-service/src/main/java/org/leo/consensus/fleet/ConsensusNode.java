@@ -164,6 +164,20 @@ public final class ConsensusNode implements AutoCloseable {
         return new RoundId(ledger.ledger().headHash(), hpc, round);
     }
 
+    /** This Pi follows the fleet's schedule: its HPCs' rounds open only as {@link ScheduledRounds} allows. */
+    public void followSchedule(Duration period) {
+        if (rounds != null) {
+            rounds.followSchedule(period);
+        }
+    }
+
+    /** The schedule's round {@code k} starts, with this Pi's ledger at {@code head}. */
+    public void roundStarted(long k, byte[] head) {
+        if (rounds != null) {
+            rounds.roundStarted(k, head);
+        }
+    }
+
     /** This member's part in {@code round} (its own draw decides whether it has one). */
     public CompletableFuture<Participation> takePart(RoundId round) {
         return CompletableFuture.supplyAsync(() -> participate(round), work);
@@ -183,7 +197,8 @@ public final class ConsensusNode implements AutoCloseable {
     }
 
     private Participation participate(RoundId round) {
-        FleetLedger.Snapshot at = ledger.at(round.ledgerHead())
+        // a round is drawn at a recent head: a bounded read; any older head (an audit) is searched for from the first entry
+        FleetLedger.Snapshot at = ledger.recent(round.ledgerHead()).or(() -> ledger.at(round.ledgerHead()))
                 .orElseThrow(() -> new IllegalArgumentException(round + ": its ledger head is not on this Pi's ledger"));
         PeerList.Peer pi = peers.servingHpc(round.hpc())
                 .orElseThrow(() -> new IllegalStateException("no Pi in the static peer list serves HPC " + round.hpc()));

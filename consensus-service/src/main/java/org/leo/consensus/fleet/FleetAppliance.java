@@ -68,6 +68,7 @@ public final class FleetAppliance implements AutoCloseable {
                     + "('leo fleet identity' prints its line)", peersFile, keys.memberHex());
         }
         ConsensusNode node = ConsensusNode.start(config, keys, ledger, peers, relay, registry, clock, consensusDir.resolve(ROUND_JOURNAL));
+        node.followSchedule(config.roundPeriod());
         FleetAppliance a = new FleetAppliance(peersFile, tpm, node, config, clock, watcher, read);
         LOG.info("consensus: member {} on Fleet port {}, {} peer(s) listed, {}; a round of every HPC every {} ms", keys.memberHex(), node.port(),
                 peers.all().size(), a.admitted() ? "a member of the fleet" : "not yet admitted", config.roundPeriod().toMillis());

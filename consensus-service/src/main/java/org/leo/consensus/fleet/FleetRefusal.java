@@ -33,6 +33,8 @@ public enum FleetRefusal {
     BAD_QUOTE("the TPM quote does not verify under the attestation key with the join nonce"),
     /** Challenge or Verdict: the round's ledger head is not on this ledger, or the HPC is not served here. */
     UNKNOWN_ROUND("the round's ledger head is not on this ledger or its HPC is not served by this Pi"),
+    /** Challenge or Verdict, on a Pi that follows the fleet's schedule: not the current round, or not drawn at the head of its start. */
+    NOT_THIS_ROUND("the round is not the schedule's current one, or is not drawn at the ledger head of its start"),
     /** Verdict: the round was closed and its certificate recorded. */
     ROUND_CLOSED("the round is closed"),
     /** Challenge or Verdict: this Pi already holds the most open rounds it keeps. */

@@ -96,6 +96,7 @@ public final class RoundSchedule implements AutoCloseable {
     /** This Pi's part in round {@code k} of every HPC another Pi serves, drawn from the ledger head as it is now. */
     public List<CompletableFuture<Participation>> runRound(long k) {
         byte[] head = node.ledger().ledger().headHash();
+        node.roundStarted(k, head);
         List<CompletableFuture<Participation>> all = new ArrayList<>();
         for (PeerList.Peer p : node.peers().all()) {
             if (p.memberHex().equals(node.keys().memberHex())) {

@@ -100,6 +100,8 @@ public final class Rounds {
         }
     };
 
+    private Optional<ScheduledRounds> schedule = Optional.empty();
+
     /** {@code self}: this Pi's member key; it serves the HPCs and judges none of them. Without a journal: rounds live in memory only. */
     public Rounds(byte[] self, FleetLedger ledger, LedgerVotes votes, RelayPort relay, Duration deadline, int maxOpen, Clock clock) {
         this(self, ledger, votes, relay, deadline, maxOpen, clock, Optional.empty());
@@ -118,6 +120,20 @@ public final class Rounds {
         this.journal = journal;
         this.recorder = new RoundRecorder(ledger, journal, clock);
         journal.ifPresent(this::restore);
+    }
+
+    /**
+     * From now on only the schedule's current round opens, at the head this Pi read at its start ({@link RoundSchedule}
+     * calls {@link #roundStarted}): without it a member could draw its votes at whichever of the last
+     * {@value FleetLedger#RECENT_HEADS} heads gives it the most (grinding), and open old or future rounds.
+     */
+    public synchronized void followSchedule(Duration period) {
+        this.schedule = Optional.of(new ScheduledRounds(period, deadline));
+    }
+
+    /** The schedule's round {@code k} started here with the ledger at {@code head}. */
+    public synchronized void roundStarted(long k, byte[] head) {
+        schedule.ifPresent(s -> s.started(k, head));
     }
 
     private void restore(RoundJournal j) {
@@ -151,6 +167,12 @@ public final class Rounds {
         }
         if (!relay.serves(id.hpc()) || ledger.recent(id.ledgerHead()).isEmpty()) {
             throw new RefusedException(FleetRefusal.UNKNOWN_ROUND.name(), id + ": " + FleetRefusal.UNKNOWN_ROUND.sentence());
+        }
+        if (schedule.isPresent()) {
+            Optional<String> why = schedule.get().problem(id, clock.instant(), () -> ledger.ledger().headHash());
+            if (why.isPresent()) {
+                throw new RefusedException(FleetRefusal.NOT_THIS_ROUND.name(), why.get());
+            }
         }
         if (open.size() >= maxOpen) {
             throw new RefusedException(FleetRefusal.TOO_MANY_ROUNDS.name(), maxOpen + " rounds are open on this Pi");
