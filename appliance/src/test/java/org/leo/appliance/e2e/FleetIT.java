@@ -35,6 +35,8 @@ import org.leo.protocol.tpm.SwtpmProcess;
  *     four verifiers left, the rounds of the clean HPCs are re-run every period with a new committee, and
  *     once the two are restarted over the same data directories they certify again;</li>
  * <li>the fleet LAN split 3 | 4: no two certificates for one HPC and round, on the chain, during the split or after;</li>
+ * <li>an HPC's Pi killed (SIGKILL) right after it acknowledged a verdict, before the round closed: restarted, it restores
+ *     the round from its journal with every acknowledged vote, and closes it;</li>
  * <li>the chain verifies from every Pi, and credit only grew through certificates.</li>
  * </ol>
  * Figures (rounds, votes, ledger entries) are printed for the record.
@@ -179,6 +181,47 @@ class FleetIT {
 
     @Test
     @Order(5)
+    void theHpcsPiKilledMidRoundLosesNoVerdictItAcknowledged() throws Exception {
+        String hpc2 = fleet.pis[2].hpc().toString();
+        Pattern acked = Pattern.compile("consensus: round (\\d+) of HPC " + Pattern.quote(hpc2)
+                + " \\(head [0-9a-f]+\\): selected with (\\d+) vote\\(s\\), signed TRUSTED .*; counted");
+        for (int attempt = 1; ; attempt++) {
+            var line = fleet.pis[1].process.output().await(acked, fleet.pis[1].lines(), ROUNDS, () -> false);
+            assertThat(line).as("Pi 1 had a verdict about HPC 2 acknowledged").isPresent();
+            fleet.pis[2].process.kill(); // at once: a TRUSTED round closes only at its deadline, seconds later
+            Matcher m = acked.matcher(line.get().text());
+            assertThat(m.find()).isTrue();
+            long round = Long.parseLong(m.group(1));
+            int votes = Integer.parseInt(m.group(2));
+            boolean closedBefore = fleet.pis[2].certificates(0).stream().anyMatch(c -> c.round() == round)
+                    || fleet.pis[2].process.output().lines().stream().anyMatch(l -> l.text().contains("round " + round + " of HPC " + hpc2)
+                    && l.text().contains("closed:"));
+            System.out.println("attempt " + attempt + ": Pi 1's verdict (" + votes + " vote(s)) in round " + round + " of HPC " + hpc2
+                    + " was acknowledged; Pi 2 killed (SIGKILL)" + (closedBefore ? ", but it had closed the round already" : " before it closed the round"));
+            fleet.pis[2].start(fleet.run.resolve("boot"), fleet.run.resolve("boot.manifest"), fleet.run.resolve("keys/boot-manifest.pub"),
+                    fleet.run.resolve("policy.properties"), fleet.run.resolve("fleet-peers"));
+            if (closedBefore) {
+                assertThat(attempt).as("the kill came before the round closed in one of three attempts").isLessThan(3);
+                continue;
+            }
+            Pattern restored = Pattern.compile("consensus: round " + round + " of HPC " + Pattern.quote(hpc2)
+                    + " at head [0-9a-f]+\\.\\. restored from the round journal: (\\d+) vote\\(s\\) counted");
+            var r = fleet.pis[2].process.output().await(restored, 0, Duration.ofSeconds(60), () -> false);
+            assertThat(r).as("Pi 2 restored round " + round + " from its journal").isPresent();
+            Matcher n = restored.matcher(r.get().text());
+            assertThat(n.find()).isTrue();
+            assertThat(Integer.parseInt(n.group(1))).as("every acknowledged vote is counted again").isGreaterThanOrEqualTo(votes);
+            Pattern closed = Pattern.compile("consensus: round " + round + " of HPC " + Pattern.quote(hpc2) + " at head [0-9a-f]+\\.\\. closed: ");
+            var c = fleet.pis[2].process.output().await(closed, 0, ROUNDS, () -> false);
+            assertThat(c).as("the restored round closes").isPresent();
+            System.out.println("after the restart: " + r.get().text().replaceAll("^.*consensus: ", "") + "; then "
+                    + c.get().text().replaceAll("^.*consensus: ", ""));
+            return;
+        }
+    }
+
+    @Test
+    @Order(6)
     void theChainVerifiesFromEveryPiAndCreditGrewOnlyThroughCertificates() throws Exception {
         List<String> args = new ArrayList<>(List.of("ledger", "verify"));
         args.addAll(fleet.evm());
