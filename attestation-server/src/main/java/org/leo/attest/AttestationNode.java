@@ -96,11 +96,16 @@ public final class AttestationNode implements AutoCloseable {
     private final AttestationEngine engine;
     private final ActionDispatcher actions;
     private final AttestationServer server;
+    private final BootManifest manifest;
+    private final org.leo.attest.measured.BootExpectation expected;
     private org.leo.protocol.tpm.Tpm tpm;
     private org.leo.attest.tpm.EvidenceRelay relay;
 
     private AttestationNode(ApplianceCa ca, RevocationList revocations, AttestationLog log, EnrollmentStore store,
-                            AttestationEngine engine, ActionDispatcher actions, AttestationServer server) {
+                            AttestationEngine engine, ActionDispatcher actions, AttestationServer server, BootManifest manifest,
+                            org.leo.attest.measured.BootExpectation expected) {
+        this.manifest = manifest;
+        this.expected = expected;
         this.ca = ca;
         this.revocations = revocations;
         this.log = log;
@@ -144,7 +149,7 @@ public final class AttestationNode implements AutoCloseable {
             AttestationServer server = AttestationServer.start(ca, revocations, enroller, measured, engine, c.enrollAddress(), c.attestAddress(),
                     c.device(), c.hosts(), clock, registry);
             LOG.info("attestation: data in {}, log head {}", c.dataDir(), head);
-            AttestationNode node = new AttestationNode(ca, revocations, log, store, engine, actions, server);
+            AttestationNode node = new AttestationNode(ca, revocations, log, store, engine, actions, server, manifest, expected);
             if (c.piTpm().isPresent()) {
                 try {
                     node.tpm = org.leo.protocol.tpm.Tpm.open(c.piTpm().get());
@@ -196,6 +201,16 @@ public final class AttestationNode implements AutoCloseable {
 
     public AttestationServer server() {
         return server;
+    }
+
+    /** The verified boot manifest the PXE side serves, which enrolling boots are checked against. */
+    public BootManifest manifest() {
+        return manifest;
+    }
+
+    /** What a measured boot of the served image must show ({@link org.leo.attest.measured.BootExpectation#NONE} without one). */
+    public org.leo.attest.measured.BootExpectation bootExpectation() {
+        return expected;
     }
 
     /** The relay for external verifiers (the consensus service), present when the Pi's TPM is configured. */

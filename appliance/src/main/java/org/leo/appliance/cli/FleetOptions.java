@@ -14,6 +14,7 @@ import org.leo.boot.net.MacAddress;
 import org.leo.consensus.fleet.EvidenceRelayPort;
 import org.leo.consensus.fleet.FleetAppliance;
 import org.leo.consensus.fleet.FleetConfig;
+import org.leo.consensus.fleet.ReferencePublisher;
 import org.leo.consensus.ledger.EmbeddedLedger;
 import org.leo.consensus.ledger.EvmLedger;
 import org.leo.consensus.ledger.Ledger;
@@ -158,15 +159,21 @@ public class FleetOptions {
         }
     }
 
-    /** Starts the consensus service over {@code attestation}'s relay for the HPCs this Pi serves. */
+    /**
+     * Starts the consensus service over {@code attestation}'s relay for the HPCs this Pi serves, publishing their reference
+     * values (their goldens, the served manifest and measured-boot expectation) as their baselines are taken.
+     */
     Running start(AttestationNode attestation, Path dataDir, Set<MacAddress> hpcs, MeterRegistry registry) throws IOException {
         var tpm = attestation.piTpm().orElseThrow(() -> new IOException("--fleet needs the Pi's TPM (--tpm)"));
         var relay = attestation.relay().orElseThrow(() -> new IOException("--fleet needs the attestation relay (--tpm)"));
         Ledger ledger = openLedger(dataDir);
         try {
             EvidenceRelayPort port = new EvidenceRelayPort(relay, attestation.log(), attestation.ca().certificate(), hpcs);
-            FleetAppliance a = FleetAppliance.start(config(), dataDir.resolve(DIR), peers, ledger, tpm, Optional.of(port), registry,
-                    Clock.systemUTC(), p -> { });
+            ReferencePublisher.Sources references = ReferencePublisher.Sources.of(attestation.engine(), attestation.manifest(),
+                    attestation.bootExpectation(), hpcs);
+            // as a verifier, this Pi appraises other Pis' HPCs with the policy its own attestation server uses (--attest-policy)
+            FleetAppliance a = FleetAppliance.start(config().withVerifierPolicy(attestation.engine().policy()), dataDir.resolve(DIR), peers, ledger,
+                    tpm, Optional.of(port), Optional.of(references), registry, Clock.systemUTC(), p -> { });
             return new Running(a, ledger);
         } catch (IOException | RuntimeException e) {
             ledger.close();

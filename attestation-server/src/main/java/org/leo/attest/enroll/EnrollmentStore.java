@@ -1,5 +1,6 @@
 package org.leo.attest.enroll;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -10,13 +11,14 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.Optional;
 import org.leo.attest.appraise.Golden;
+import org.leo.protocol.attest.v1.Evidence;
 import org.leo.protocol.attest.v1.EvidenceBody;
 
 /**
  * What the server must remember across restarts about enrolled HPCs (SQLite, WAL,
  * {@code synchronous=FULL}; every write is durable before it returns): which boot nonces have
  * enrolled (a boot enrolls once), the certificate each enrollment got, and each HPC's golden
- * baseline.
+ * baseline with the agent's signature over it.
  */
 public final class EnrollmentStore implements AutoCloseable {
     /** One enrollment: the boot it proved and the certificate it got. */
@@ -37,7 +39,8 @@ public final class EnrollmentStore implements AutoCloseable {
             st.execute("CREATE TABLE IF NOT EXISTS certificate (serial TEXT PRIMARY KEY, hpc TEXT NOT NULL,"
                     + " boot_nonce TEXT NOT NULL, not_after_millis INTEGER NOT NULL)");
             st.execute("CREATE TABLE IF NOT EXISTS golden (hpc TEXT PRIMARY KEY, boot_nonce TEXT NOT NULL,"
-                    + " body BLOB NOT NULL, at_millis INTEGER NOT NULL)");
+                    + " body BLOB NOT NULL, at_millis INTEGER NOT NULL, signature BLOB)");
+            addSignatureColumn(c);
             // The HPC's TPM as the operator pinned it, and the last TPM an HPC showed (for the operator to pin).
             st.execute("CREATE TABLE IF NOT EXISTS hpc_tpm (hpc TEXT PRIMARY KEY, ek_sha256 TEXT NOT NULL, ak_name TEXT NOT NULL,"
                     + " pinned_millis INTEGER NOT NULL, pinned_by TEXT NOT NULL)");
@@ -48,6 +51,20 @@ public final class EnrollmentStore implements AutoCloseable {
             throw e;
         }
         return new EnrollmentStore(c);
+    }
+
+    /** A store made before the agent's signature over the golden was kept gets the column (empty for its goldens). */
+    private static void addSignatureColumn(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(golden)")) {
+            while (rs.next()) {
+                if (rs.getString("name").equals("signature")) {
+                    return;
+                }
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE golden ADD COLUMN signature BLOB");
+        }
     }
 
     /** Records an enrollment; false if that boot nonce has enrolled before (nothing is written then). */
@@ -200,13 +217,29 @@ public final class EnrollmentStore implements AutoCloseable {
         }
     }
 
-    public synchronized void saveGolden(Golden g) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO golden VALUES (?, ?, ?, ?)")) {
+    /** Saves {@code g}, the golden parsed from {@code signed}: its body bytes and signature as the agent sent them. */
+    public synchronized void saveGolden(Golden g, Evidence signed) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO golden (hpc, boot_nonce, body, at_millis, signature)"
+                + " VALUES (?, ?, ?, ?, ?)")) {
             ps.setString(1, g.hpc());
             ps.setString(2, g.bootNonce());
-            ps.setBytes(3, g.baseline().toByteArray());
+            ps.setBytes(3, signed.getBody().toByteArray());
             ps.setLong(4, System.currentTimeMillis());
+            ps.setBytes(5, signed.getSignature().toByteArray());
             ps.executeUpdate();
+        }
+    }
+
+    /** The golden of boot {@code bootNonce} of {@code hpc} as the agent signed it; empty if none, or saved without its signature. */
+    public synchronized Optional<Evidence> signedGolden(String hpc, String bootNonce) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT body, signature FROM golden WHERE hpc = ? AND boot_nonce = ?"
+                + " AND signature IS NOT NULL")) {
+            ps.setString(1, hpc);
+            ps.setString(2, bootNonce);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(Evidence.newBuilder().setBody(ByteString.copyFrom(rs.getBytes(1)))
+                        .setSignature(ByteString.copyFrom(rs.getBytes(2))).build()) : Optional.empty();
+            }
         }
     }
 

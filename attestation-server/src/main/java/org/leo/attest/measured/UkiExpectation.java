@@ -62,6 +62,20 @@ public record UkiExpectation(String ukiAuthenticode, String kernelAuthenticode, 
         return new UkiExpectation(uki, kernel, initrd, pcr11, loaders);
     }
 
+    /**
+     * The one text of this expectation, which the fleet's reference values hash (docs/consensus.md): the line
+     * {@code leo-measured-boot v1}, the four measurements in the measurements file's words ({@code pcr4 authenticode},
+     * {@code pcr4 linux-authenticode}, {@code pcr11 .initrd}, {@code pcr11 value}), then {@code loader HEX} for each
+     * allowed loader in ascending order; every line ends with one LF.
+     */
+    public String canonicalText() {
+        StringBuilder b = new StringBuilder("leo-measured-boot v1\n").append("pcr4 authenticode ").append(ukiAuthenticode).append('\n')
+                .append("pcr4 linux-authenticode ").append(kernelAuthenticode).append('\n').append("pcr11 .initrd ").append(initrdSha256)
+                .append('\n').append("pcr11 value ").append(pcr11).append('\n');
+        loaders.stream().sorted().forEach(l -> b.append("loader ").append(l).append('\n'));
+        return b.toString();
+    }
+
     /** Every EFI application digest that may appear in PCR 4. */
     Set<String> allowedApplications() {
         Set<String> s = new LinkedHashSet<>(loaders);

@@ -54,8 +54,17 @@ public final class AttestationEngine implements AutoCloseable {
     /** Transit allowance on top of a challenge's deadline before the server calls it missed. */
     static final Duration DEADLINE_MARGIN = Duration.ofSeconds(2);
 
-    /** An answer relayed to an external verifier: the challenge, the signed evidence and its verdict. */
-    public record Relayed(Challenge challenge, Evidence evidence, X509Certificate agentCertificate, Verdict verdict) { }
+    /**
+     * An answer relayed to an external verifier: the challenge, the signed evidence, its verdict, and the golden
+     * baseline it was appraised against as the agent signed it (empty for a golden saved before signatures were kept).
+     */
+    public record Relayed(Challenge challenge, Evidence evidence, X509Certificate agentCertificate, Verdict verdict, Optional<Evidence> golden) { }
+
+    /**
+     * The golden baseline of boot {@code bootNonce} of {@code hpc}: the agent's answer to its baseline challenge, body
+     * bytes and signature exactly as the agent sent them.
+     */
+    public record Baseline(String hpc, String bootNonce, Evidence signed) { }
 
     private final Policy policy;
     private final EnrollmentStore store;
@@ -72,6 +81,7 @@ public final class AttestationEngine implements AutoCloseable {
     private final Map<Long, CompletableFuture<Relayed>> relays = new ConcurrentHashMap<>();
     private final Map<String, X509Certificate> certificates = new ConcurrentHashMap<>();
     private final List<BiConsumer<Verdict, Duration>> answerListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Baseline>> baselineListeners = new CopyOnWriteArrayList<>();
     private final io.micrometer.core.instrument.Timer answerTimer;
 
     public AttestationEngine(Policy policy, AttestationLog log, EnrollmentStore store, ActionDispatcher actions, Clock clock,
@@ -98,6 +108,11 @@ public final class AttestationEngine implements AutoCloseable {
         this.liveness = new Liveness(policy, clock, timers, this::conclude);
     }
 
+    /** The policy this engine appraises with. */
+    public Policy policy() {
+        return policy;
+    }
+
     /** Called for every verdict, after it is logged durably and acted on (tests, dashboard, benchmarks). */
     public void onVerdict(Consumer<Verdict> listener) {
         sink.onVerdict(listener);
@@ -106,6 +121,37 @@ public final class AttestationEngine implements AutoCloseable {
     /** Called for every answered challenge with the time from issuing it to its verdict (the capacity benchmark). */
     public void onAnswer(BiConsumer<Verdict, Duration> listener) {
         answerListeners.add(listener);
+    }
+
+    /**
+     * Called when an HPC's golden baseline becomes current: taken from a baseline answer (after {@code baseline.taken}
+     * is logged), or restored from the store when a boot's stream re-opens after a restart. Called on the thread that
+     * handled the answer, outside the session's lock: a listener must not block (the consensus service's
+     * publisher hands it to its own thread). A listener that throws is logged and does not stop the others.
+     */
+    public void onBaseline(Consumer<Baseline> listener) {
+        baselineListeners.add(listener);
+    }
+
+    /** The current golden baseline of {@code hpc} as the agent signed it, if one is taken and its signature kept. */
+    public Optional<Baseline> baseline(String hpc) {
+        HpcSession s = sessions.get(hpc);
+        if (s == null) {
+            return Optional.empty();
+        }
+        synchronized (s) {
+            return s.phase instanceof HpcSession.Attested a ? a.signed().map(e -> new Baseline(hpc, s.bootNonce, e)) : Optional.empty();
+        }
+    }
+
+    private void baselineCurrent(Baseline b) {
+        for (Consumer<Baseline> l : baselineListeners) {
+            try {
+                l.accept(b);
+            } catch (RuntimeException e) {
+                LOG.warn("HPC {}: a baseline listener failed: {}", b.hpc(), e.toString());
+            }
+        }
     }
 
     /**
@@ -160,7 +206,11 @@ public final class AttestationEngine implements AutoCloseable {
             link.close(Status.PERMISSION_DENIED.withDescription(why));
             return;
         }
-        HpcSession s = sessions.compute(hpc, (h, cur) -> cur != null && cur.bootNonce.equals(boot) ? cur : recovered(h, boot));
+        HpcSession[] made = new HpcSession[1];
+        HpcSession s = sessions.compute(hpc, (h, cur) -> cur != null && cur.bootNonce.equals(boot) ? cur : (made[0] = recovered(h, boot)));
+        if (made[0] == s) {
+            baseline(hpc).ifPresent(this::baselineCurrent); // a golden taken before a restart is current again
+        }
         PublicKey key;
         try {
             key = EvidenceSignature.verifierKey(cert.getPublicKey());
@@ -211,7 +261,10 @@ public final class AttestationEngine implements AutoCloseable {
     private HpcSession recovered(String hpc, String boot) {
         HpcSession s = new HpcSession(hpc, boot, clock.instant());
         try {
-            store.golden(hpc).filter(g -> g.bootNonce().equals(boot)).ifPresent(g -> s.phase = new HpcSession.Attested(g));
+            Optional<Golden> g = store.golden(hpc).filter(x -> x.bootNonce().equals(boot));
+            if (g.isPresent()) {
+                s.phase = new HpcSession.Attested(g.get(), store.signedGolden(hpc, boot));
+            }
         } catch (SQLException e) {
             LOG.error("HPC {}: golden baseline unreadable, asking for a new one: {}", hpc, e.getMessage());
         }
@@ -268,6 +321,8 @@ public final class AttestationEngine implements AutoCloseable {
         CompletableFuture<Relayed> relay;
         Challenge challenge;
         Instant sentAt;
+        Baseline taken = null;
+        Optional<Evidence> golden;
         synchronized (s) {
             if (!(s.connection instanceof HpcSession.Online on) || on.link() != link) {
                 link.close(Status.ALREADY_EXISTS.withDescription("this stream was replaced by a newer one"));
@@ -297,11 +352,12 @@ public final class AttestationEngine implements AutoCloseable {
                 if (problems.isEmpty()) {
                     Golden g = new Golden(s.hpc, s.bootNonce, yes.body());
                     try {
-                        store.saveGolden(g);
+                        store.saveGolden(g, evidence);
                     } catch (SQLException e) {
                         LOG.error("HPC {}: golden baseline not saved: {}", s.hpc, e.getMessage());
                     }
-                    s.phase = new HpcSession.Attested(g);
+                    s.phase = new HpcSession.Attested(g, Optional.of(evidence));
+                    taken = new Baseline(s.hpc, s.bootNonce, evidence);
                     sink.record(s.hpc, org.leo.attest.log.LogEntry.Kind.VERDICT, "info", "baseline.taken", "HPC " + s.hpc + ": golden baseline taken from challenge "
                             + Long.toUnsignedString(id) + " (" + yes.body().getResultsCount() + " results)", "challenge=" + Long.toUnsignedString(id));
                     verdict = appraiser.appraise(s.hpc, challenge, yes.body(), g);
@@ -320,6 +376,7 @@ public final class AttestationEngine implements AutoCloseable {
                 verdict = appraiser.appraise(s.hpc, challenge, yes.body(), s.golden());
             }
             relay = relays.remove(id);
+            golden = s.phase instanceof HpcSession.Attested a ? a.signed() : Optional.empty();
         }
         Duration took = Duration.between(sentAt, clock.instant());
         answerTimer.record(took);
@@ -327,8 +384,11 @@ public final class AttestationEngine implements AutoCloseable {
             l.accept(verdict, took);
         }
         conclude(verdict);
+        if (taken != null) {
+            baselineCurrent(taken);
+        }
         if (relay != null) {
-            relay.complete(new Relayed(challenge, evidence, cert, verdict));
+            relay.complete(new Relayed(challenge, evidence, cert, verdict, golden));
         }
     }
 

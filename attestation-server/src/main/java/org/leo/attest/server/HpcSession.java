@@ -34,8 +34,12 @@ final class HpcSession {
     /** No valid baseline answer yet: every challenge is a full baseline challenge. */
     record Baselining(int baselinesIssued) implements Phase { }
 
-    /** The golden baseline was taken and validated; challenges are random and appraised against it. */
-    record Attested(Golden golden) implements Phase { }
+    /**
+     * The golden baseline was taken and validated; challenges are random and appraised against it. {@code signed} is
+     * the baseline answer as the agent sent it (what a remote verifier checks); empty for a golden saved before the
+     * store kept signatures.
+     */
+    record Attested(Golden golden, java.util.Optional<org.leo.protocol.attest.v1.Evidence> signed) implements Phase { }
 
     /** The agent's stream. */
     sealed interface Connection permits Online, Offline { }

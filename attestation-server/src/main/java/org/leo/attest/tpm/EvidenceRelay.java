@@ -30,13 +30,26 @@ public final class EvidenceRelay {
      */
     public record Report(AttestationEngine.Relayed relayed, ChainedEntry relayEntry, HeadQuote piQuote) { }
 
-    private final AttestationEngine engine;
+    /**
+     * Where a relayed answer and the Pi's appraisal of it come from: the engine ({@link AttestationEngine#relay}). A
+     * seam for tests of a Pi that reports another appraisal than its engine's (a Pi owner who runs modified code).
+     */
+    @FunctionalInterface
+    public interface Source {
+        CompletableFuture<AttestationEngine.Relayed> relay(String hpc, byte[] externalNonce);
+    }
+
+    private final Source engine;
     private final AttestationLog log;
     private final LogHeadQuoter quoter;
     private final Clock clock;
 
     public EvidenceRelay(AttestationEngine engine, AttestationLog log, LogHeadQuoter quoter, Clock clock) {
-        this.engine = engine;
+        this(engine::relay, log, quoter, clock);
+    }
+
+    public EvidenceRelay(Source source, AttestationLog log, LogHeadQuoter quoter, Clock clock) {
+        this.engine = source;
         this.log = log;
         this.quoter = quoter;
         this.clock = clock;

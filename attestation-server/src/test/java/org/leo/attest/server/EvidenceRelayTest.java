@@ -23,7 +23,9 @@ import org.leo.boot.net.MacAddress;
 /**
  * A remote verifier's nonce, relayed to a real agent; what comes back is checked the way the
  * verifier would: the agent's signature under a certificate from the appliance CA, the nonce in the
- * evidence, and the Pi's TPM quote (swtpm) over a log head that records the relay.
+ * evidence, and the Pi's TPM quote (swtpm) over a log head that records the relay; and it carries
+ * the challenge for that nonce and the golden baseline the baseline listener was told of, signed by
+ * the same agent certificate.
  */
 @Tag("system")
 class EvidenceRelayTest {
@@ -37,6 +39,8 @@ class EvidenceRelayTest {
         try (SwtpmProcess swtpm = SwtpmProcess.start(); Tpm tpm = Tpm.open(swtpm.endpoint());
              TestAppliance appliance = new TestAppliance(tmp, AttestationLoopTest.fastPolicy(), Duration.ofHours(1))) {
             String nonce = appliance.boot(MAC);
+            java.util.concurrent.CompletableFuture<AttestationEngine.Baseline> taken = new java.util.concurrent.CompletableFuture<>();
+            appliance.engine.onBaseline(taken::complete);
             Agent agent = new Agent(appliance.agentConfig(MAC, TestAppliance.cmdline(nonce)), new SimulatedHost(TestAppliance.cmdline(nonce)), Map.of());
             Thread t = new Thread(agent, "agent");
             t.start();
@@ -62,6 +66,19 @@ class EvidenceRelayTest {
                 assertThat(quoted.seq()).isEqualTo(report.relayEntry().seq());
                 assertThat(quoted.entry().detail()).endsWith("\nfindings=0");
                 assertThat(appliance.log.verify().intact()).isTrue();
+
+                // What the verifier appraises with: the challenge for its nonce, and the golden as the agent signed it.
+                assertThat(report.relayed().challenge().getNonce().toByteArray()).isEqualTo(external);
+                assertThat(report.relayed().challenge().getChallengeId()).isEqualTo(EvidenceBody.parseFrom(body).getChallengeId());
+                AttestationEngine.Baseline baseline = taken.get(5, TimeUnit.SECONDS);
+                assertThat(baseline.hpc()).isEqualTo(MAC.toString());
+                assertThat(baseline.bootNonce()).isEqualTo(nonce);
+                assertThat(appliance.engine.baseline(MAC.toString())).contains(baseline);
+                assertThat(report.relayed().golden()).contains(baseline.signed());
+                byte[] golden = baseline.signed().getBody().toByteArray();
+                assertThat(EvidenceSignature.verify(cert.getPublicKey(), golden, baseline.signed().getSignature().toByteArray()))
+                        .as("the golden is signed by the same agent certificate").isTrue();
+                assertThat(EvidenceBody.parseFrom(golden).getChallengeId()).isNotEqualTo(report.relayed().challenge().getChallengeId());
             } finally {
                 agent.close();
                 t.join(10_000);

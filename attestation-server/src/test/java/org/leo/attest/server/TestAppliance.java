@@ -53,7 +53,8 @@ public final class TestAppliance implements AutoCloseable {
     public final AttestationLog log;
     final EnrollmentStore store;
     final SqliteBootEventLog boots;
-    final BootManifest manifest;
+    /** The manifest the boots are checked against (the consensus tests publish its digest). */
+    public final BootManifest manifest;
     final Map<InetAddress, MacAddress> leases = new ConcurrentHashMap<>();
     final Enroller enroller;
     public final AttestationEngine engine;

@@ -10,6 +10,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import org.leo.attest.appraise.Finding;
+import org.leo.attest.appraise.Policy;
 import org.leo.attest.ca.Pem;
 import org.leo.attest.enroll.Enroller;
 import org.leo.attest.log.ChainedEntry;
@@ -19,6 +22,7 @@ import org.leo.attest.tpm.HeadQuote;
 import org.leo.attest.tpm.LogHeadQuoter;
 import org.leo.boot.manifest.Sha256;
 import org.leo.boot.net.MacAddress;
+import org.leo.consensus.ledger.LedgerRecord;
 import org.leo.consensus.quorum.Verdict;
 import org.leo.protocol.EvidenceSignature;
 import org.leo.protocol.attest.v1.EvidenceBody;
@@ -27,9 +31,10 @@ import org.leo.protocol.consensus.v1.RelayAnswer;
 import org.leo.protocol.tpm.QuoteVerdict;
 
 /**
- * A verifier's own checks of what the HPC's Pi relayed back for its nonce, from the answer alone
- * and the pins the static peer list holds for that Pi (its appliance CA's SHA-256 and its TPM
- * attestation key's). Every check runs and every failure is a problem with an id and a sentence:
+ * A verifier's own checks of what the HPC's Pi relayed back for its nonce, from the answer alone,
+ * the pins the static peer list holds for that Pi (its appliance CA's SHA-256 and its TPM attestation
+ * key's), the HPC's reference values on the ledger at the round's head, and the verifier's own
+ * attestation policy. Every check runs and every failure is a problem with an id and a sentence:
  * <ol>
  * <li>{@code relay.oversized}: a field over its cap ({@link FleetLimits});</li>
  * <li>{@code relay.ca.unpinned}: the CA certificate is not the one published for that Pi;</li>
@@ -43,21 +48,30 @@ import org.leo.protocol.tpm.QuoteVerdict;
  *     SHA-256(evidence body)) and PCR 23 = extend(0, head);</li>
  * <li>{@code relay.log.broken}, {@code relay.log.no_relay_entry}: the log segment does not hash to
  *     the quoted head, or does not start with the Pi's entry for this relay (this nonce, this
- *     evidence).</li>
+ *     evidence);</li>
+ * <li>{@code relay.golden.*} and {@code relay.challenge.*}: the golden baseline and the challenge the
+ *     answer carries, checked against the ledger's reference values and the verifier's nonce
+ *     ({@link ReferenceAppraisal}).</li>
  * </ol>
- * TRUSTED only if there is no problem and the Pi's entry says it appraised the evidence with no
- * finding. That last part is the Pi's own appraisal against its own golden baseline: the verifier
- * checks that the Pi signed it for this evidence, not the evidence's content (docs/consensus.md).
+ * With no problem, the verifier appraises the evidence itself, with the attestation server's
+ * {@code Appraiser} and its own policy, against the golden the ledger publishes. TRUSTED only if
+ * there is no problem, its own appraisal has no finding, and the Pi's relay entry says the Pi's
+ * appraisal had none either: a Pi that reports findings on a clean HPC harms only its own HPC.
  */
 public final class AnswerCheck {
     /** No evidence: the digest an UNTRUSTED verdict without an answer names. */
     static final byte[] NO_EVIDENCE = new byte[Verdict.DIGEST_BYTES];
 
-    /** The verifier's conclusion: outcome, the digest of the evidence it judged, every problem, one sentence. */
-    public record Appraisal(Verdict.Outcome outcome, byte[] evidenceSha256, List<String> problems, String summary) {
+    /**
+     * The verifier's conclusion: outcome, the digest of the evidence it judged, every problem of the relay, the
+     * findings of its own appraisal ("hardware.usb.added: HPC ..: USB device .. appeared"), one sentence that says
+     * whose findings decided it.
+     */
+    public record Appraisal(Verdict.Outcome outcome, byte[] evidenceSha256, List<String> problems, List<String> findings, String summary) {
         public Appraisal {
             evidenceSha256 = evidenceSha256.clone();
             problems = List.copyOf(problems);
+            findings = List.copyOf(findings);
         }
 
         @Override
@@ -71,14 +85,18 @@ public final class AnswerCheck {
 
     /** No usable answer (refused, failed, or none before the round's deadline): UNTRUSTED. */
     public static Appraisal noAnswer(String why) {
-        return new Appraisal(Verdict.Outcome.UNTRUSTED, NO_EVIDENCE, List.of("relay.no_answer: " + why), "no answer: " + why);
+        return new Appraisal(Verdict.Outcome.UNTRUSTED, NO_EVIDENCE, List.of("relay.no_answer: " + why), List.of(), "no answer: " + why);
     }
 
-    /** Checks {@code a}, the answer to this verifier's {@code nonce} for {@code hpc}, relayed by {@code pi}. */
-    public static Appraisal of(RelayAnswer a, byte[] nonce, MacAddress hpc, PeerList.Peer pi, Instant now) {
+    /**
+     * Checks {@code a}, the answer to this verifier's {@code nonce} for {@code hpc}, relayed by {@code pi}, and appraises
+     * its evidence with {@code policy} against {@code published}, the HPC's latest reference values at the round's head.
+     */
+    public static Appraisal of(RelayAnswer a, byte[] nonce, MacAddress hpc, PeerList.Peer pi, Optional<LedgerRecord.ReferenceValues> published,
+                               Policy policy, Instant now) {
         Optional<String> over = FleetLimits.problem(a);
         if (over.isPresent()) {
-            return new Appraisal(Verdict.Outcome.UNTRUSTED, NO_EVIDENCE, List.of("relay.oversized: " + over.get()), over.get());
+            return new Appraisal(Verdict.Outcome.UNTRUSTED, NO_EVIDENCE, List.of("relay.oversized: " + over.get()), List.of(), over.get());
         }
         HexFormat hex = HexFormat.of();
         List<String> problems = new ArrayList<>();
@@ -89,8 +107,10 @@ public final class AnswerCheck {
         if (agent != null && !EvidenceSignature.verify(agent.getPublicKey(), body, a.getEvidence().getSignature().toByteArray())) {
             problems.add("relay.evidence.bad_signature: the evidence is not signed by the agent certificate's key");
         }
+        EvidenceBody parsed = null;
         try {
-            byte[] got = EvidenceBody.parseFrom(body).getNonce().toByteArray();
+            parsed = EvidenceBody.parseFrom(body);
+            byte[] got = parsed.getNonce().toByteArray();
             if (!Arrays.equals(got, nonce)) {
                 problems.add("relay.evidence.wrong_nonce: the evidence carries nonce " + hex.formatHex(got) + ", not " + hex.formatHex(nonce));
             }
@@ -116,15 +136,23 @@ public final class AnswerCheck {
                 problems.add("relay.quote.invalid: the attestation key does not parse: " + e.getMessage());
             }
         }
-        long findings = relayEntry(a, nonce, bodySha256, hpc, headHash, problems);
-        if (problems.isEmpty() && findings == 0) {
-            return new Appraisal(Verdict.Outcome.TRUSTED, bodySha256, List.of(), "every check passed; the Pi appraised the evidence clean");
+        long piFindings = relayEntry(a, nonce, bodySha256, hpc, headHash, problems);
+        problems.addAll(ReferenceAppraisal.problems(a, parsed, nonce, hpc, agent, published));
+        if (!problems.isEmpty()) {
+            return new Appraisal(Verdict.Outcome.UNTRUSTED, bodySha256, problems, List.of(),
+                    problems.get(0) + (problems.size() > 1 ? " (and more)" : ""));
         }
-        if (problems.isEmpty()) {
-            return new Appraisal(Verdict.Outcome.UNTRUSTED, bodySha256, List.of(),
-                    "the HPC's Pi appraised the evidence with " + findings + " finding(s)");
+        List<Finding> own = ReferenceAppraisal.findings(a, parsed, hpc, policy); // every check passed: parsed and the golden are sound
+        List<String> findings = own.stream().map(f -> f.eventId() + ": " + f.sentence()).toList();
+        if (findings.isEmpty() && piFindings == 0) {
+            return new Appraisal(Verdict.Outcome.TRUSTED, bodySha256, List.of(), List.of(),
+                    "every check passed; neither the verifier's own appraisal nor the HPC's Pi's found anything");
         }
-        return new Appraisal(Verdict.Outcome.UNTRUSTED, bodySha256, problems, problems.get(0) + (problems.size() > 1 ? " (and more)" : ""));
+        String ids = own.stream().map(Finding::eventId).distinct().collect(Collectors.joining(", "));
+        String mine = findings.isEmpty() ? "the verifier's own appraisal found nothing"
+                : "the verifier's own appraisal found " + findings.size() + " finding(s) (" + ids + ")";
+        String pis = piFindings == 0 ? "the HPC's Pi reported none" : "the HPC's Pi reported " + piFindings + " finding(s)";
+        return new Appraisal(Verdict.Outcome.UNTRUSTED, bodySha256, List.of(), findings, findings.isEmpty() ? pis + "; " + mine : mine + "; " + pis);
     }
 
     private static X509Certificate agentCertificate(RelayAnswer a, MacAddress hpc, PeerList.Peer pi, Instant now, List<String> problems) {

@@ -213,14 +213,15 @@ public final class ConsensusNode implements AutoCloseable {
         }
         byte[] nonce = new byte[FleetLimits.NONCE_BYTES];
         random.nextBytes(nonce);
-        AnswerCheck.Appraisal appraisal = challenge(pi, round, draw, nonce);
+        AnswerCheck.Appraisal appraisal = challenge(pi, round, draw, nonce, at.referenceValues(round.hpc()));
         Verdict v = keys.sign(round, (int) draw.votes(), draw.proof(), appraisal.outcome(), appraisal.evidenceSha256());
         VerdictResponse answer = client(pi).verdict(VerdictRequest.newBuilder().setVerdict(ByteString.copyFrom(v.encode())).build(),
                 config.verdictGrace().plus(Duration.ofSeconds(1)));
         return new Participation(round, draw.votes(), Optional.of(appraisal), Optional.of(v), Optional.of(answer));
     }
 
-    private AnswerCheck.Appraisal challenge(PeerList.Peer pi, RoundId round, MemberSortition.Draw draw, byte[] nonce) {
+    private AnswerCheck.Appraisal challenge(PeerList.Peer pi, RoundId round, MemberSortition.Draw draw, byte[] nonce,
+                                            Optional<org.leo.consensus.ledger.LedgerRecord.ReferenceValues> published) {
         ChallengeRequest req = ChallengeRequest.newBuilder().setRoundId(ByteString.copyFrom(round.encode()))
                 .setMemberKey(ByteString.copyFrom(keys.member())).setVotes((int) draw.votes()).setVrfProof(ByteString.copyFrom(draw.proof()))
                 .setNonce(ByteString.copyFrom(nonce)).build();
@@ -235,7 +236,7 @@ public final class ConsensusNode implements AutoCloseable {
             return AnswerCheck.noAnswer(e.getMessage());
         }
         return switch (r.getResultCase()) {
-            case ANSWER -> AnswerCheck.of(r.getAnswer(), nonce, round.hpc(), pi, clock.instant());
+            case ANSWER -> AnswerCheck.of(r.getAnswer(), nonce, round.hpc(), pi, published, config.verifierPolicy(), clock.instant());
             case REFUSED -> AnswerCheck.noAnswer("the HPC's Pi refused the challenge (" + r.getRefused().getReason() + "): "
                     + r.getRefused().getMessage());
             case FAILED -> AnswerCheck.noAnswer(r.getFailed());

@@ -20,11 +20,12 @@ import org.leo.protocol.consensus.v1.RelayAnswer;
 
 /**
  * {@link RelayPort} over the attestation server's {@link EvidenceRelay}: the relayed evidence as the
- * agent signed it, the agent's certificate, this Pi's appliance CA certificate, the Pi's TPM quote
- * over its log head, and the log from the entry that records the relay up to the quoted head (other
- * entries may have been appended between the relay's entry and the quote; the verifier recomputes
- * the chain over all of them). A log that moved on by more than {@link FleetLimits#MAX_LOG_SEGMENT}
- * entries in between fails the relay.
+ * agent signed it, the challenge it answers, the HPC's golden baseline as the agent signed it, the
+ * agent's certificate, this Pi's appliance CA certificate, the Pi's TPM quote over its log head, and
+ * the log from the entry that records the relay up to the quoted head (other entries may have been
+ * appended between the relay's entry and the quote; the verifier recomputes the chain over all of
+ * them). A log that moved on by more than {@link FleetLimits#MAX_LOG_SEGMENT} entries in between
+ * fails the relay.
  */
 public final class EvidenceRelayPort implements RelayPort {
     private final EvidenceRelay relay;
@@ -66,7 +67,9 @@ public final class EvidenceRelayPort implements RelayPort {
                     .addAgentCertificateChainDer(ByteString.copyFrom(r.relayed().agentCertificate().getEncoded()))
                     .setCaCertificateDer(ByteString.copyFrom(ca.getEncoded()))
                     .setPiQuote(LogHeadQuote.newBuilder().setHeadSeq(q.headSeq()).setHeadHash(ByteString.copyFrom(q.headHash()))
-                            .setQuote(QuoteWire.toWire(q.quote())).setAkSpkiDer(ByteString.copyFrom(spki(q.akPem()))));
+                            .setQuote(QuoteWire.toWire(q.quote())).setAkSpkiDer(ByteString.copyFrom(spki(q.akPem()))))
+                    .setChallenge(r.relayed().challenge());
+            r.relayed().golden().ifPresent(b::setGolden); // without it the verifier finds no golden to appraise against
             segment.forEach(e -> b.addLogSegment(toWire(e)));
             return b.build();
         } catch (CertificateEncodingException e) {

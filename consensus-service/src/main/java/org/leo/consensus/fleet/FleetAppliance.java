@@ -19,9 +19,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Pi in the fleet as {@code leo pxe serve --fleet} runs it: its member keys (made once,
- * {@link MemberKeyFile}), its {@link ConsensusNode} over the fleet's ledger, its admission, and its
- * {@link RoundSchedule}. Before every round the static peer list is re-read if its file changed
- * (Ansible rewrites it) and, until this Pi is a member, it asks to be admitted:
+ * {@link MemberKeyFile}), its {@link ConsensusNode} over the fleet's ledger, its admission, its
+ * {@link RoundSchedule}, and on a Pi that serves HPCs the {@link ReferencePublisher} of their
+ * reference values (a due publication is retried a moment after every round starts). Before every
+ * round the static peer list is re-read if its file changed (Ansible rewrites it) and, until this Pi
+ * is a member, it asks to be admitted:
  * <ul>
  * <li>on an empty ledger the Pi on the peer list's first line founds the fleet: it admits itself,
  *     through the same checks as any join (its TPM quote against the AK the list pins for it);</li>
@@ -38,24 +40,28 @@ public final class FleetAppliance implements AutoCloseable {
     private final Tpm tpm;
     private final ConsensusNode node;
     private final RoundSchedule schedule;
+    private final Optional<ReferencePublisher> references;
     private volatile FileTime peersRead;
 
-    private FleetAppliance(Path peersFile, Tpm tpm, ConsensusNode node, FleetConfig config, Clock clock, Consumer<Participation> watcher,
-                           FileTime peersRead) {
+    private FleetAppliance(Path peersFile, Tpm tpm, ConsensusNode node, Optional<ReferencePublisher> references, FleetConfig config, Clock clock,
+                           Consumer<Participation> watcher, FileTime peersRead) {
         this.peersFile = peersFile;
         this.tpm = tpm;
         this.node = node;
+        this.references = references;
         this.peersRead = peersRead;
         this.schedule = new RoundSchedule(node, config, clock, this::beforeRound, watcher);
     }
 
     /**
      * Starts this Pi's consensus service: keys from {@code consensusDir}, the peer list from {@code peersFile}, the
-     * Fleet port, and the round schedule; {@code relay} is present on a Pi that serves HPCs. The caller owns
-     * {@code ledger} and {@code tpm} (and closes them after this).
+     * Fleet port, and the round schedule. On a Pi that serves HPCs, {@code relay} relays its HPCs' challenges and
+     * {@code references} are what it publishes their reference values from ({@link ReferencePublisher}). The caller
+     * owns {@code ledger} and {@code tpm} (and closes them after this).
      */
     public static FleetAppliance start(FleetConfig config, Path consensusDir, Path peersFile, Ledger ledger, Tpm tpm, Optional<RelayPort> relay,
-                                       MeterRegistry registry, Clock clock, Consumer<Participation> watcher) throws IOException {
+                                       Optional<ReferencePublisher.Sources> references, MeterRegistry registry, Clock clock,
+                                       Consumer<Participation> watcher) throws IOException {
         Optional<String> problem = config.scheduleProblem();
         if (problem.isPresent()) {
             throw new IllegalArgumentException(problem.get());
@@ -69,7 +75,8 @@ public final class FleetAppliance implements AutoCloseable {
         }
         ConsensusNode node = ConsensusNode.start(config, keys, ledger, peers, relay, registry, clock, consensusDir.resolve(ROUND_JOURNAL));
         node.followSchedule(config.roundPeriod());
-        FleetAppliance a = new FleetAppliance(peersFile, tpm, node, config, clock, watcher, read);
+        Optional<ReferencePublisher> publisher = references.map(r -> ReferencePublisher.start(node.ledger(), r));
+        FleetAppliance a = new FleetAppliance(peersFile, tpm, node, publisher, config, clock, watcher, read);
         LOG.info("consensus: member {} on Fleet port {}, {} peer(s) listed, {}; a round of every HPC every {} ms", keys.memberHex(), node.port(),
                 peers.all().size(), a.admitted() ? "a member of the fleet" : "not yet admitted", config.roundPeriod().toMillis());
         a.beforeRound();
@@ -87,6 +94,7 @@ public final class FleetAppliance implements AutoCloseable {
 
     private void beforeRound() {
         rereadPeers();
+        references.ifPresent(ReferencePublisher::retrySoon);
         if (!admitted()) {
             try {
                 admit();
@@ -144,6 +152,7 @@ public final class FleetAppliance implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         schedule.close();
+        references.ifPresent(ReferencePublisher::close);
         node.close();
     }
 }

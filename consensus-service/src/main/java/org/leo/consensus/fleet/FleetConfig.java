@@ -2,6 +2,7 @@ package org.leo.consensus.fleet;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import org.leo.attest.appraise.Policy;
 import org.leo.consensus.sortition.SortitionConfig;
 
 /**
@@ -17,9 +18,12 @@ import org.leo.consensus.sortition.SortitionConfig;
  * @param roundPeriod           a round of every HPC starts every period ({@link RoundSchedule}); it must exceed
  *                              {@code challengeSpread + roundDeadline + verdictGrace} ({@link #scheduleProblem()})
  * @param challengeSpread       a selected verifier challenges after a random delay below this
+ * @param verifierPolicy        the attestation policy this Pi appraises other Pis' HPCs' relayed evidence with, as a
+ *                              verifier ({@link AnswerCheck}): its ignore lists and severities; default
+ *                              {@link Policy#defaults()}
  */
 public record FleetConfig(InetSocketAddress bind, int expectedCommitteeSize, long startingCredit, Duration roundDeadline,
-                          Duration verdictGrace, int maxOpenRounds, Duration roundPeriod, Duration challengeSpread) {
+                          Duration verdictGrace, int maxOpenRounds, Duration roundPeriod, Duration challengeSpread, Policy verifierPolicy) {
     public static final int DEFAULT_PORT = 7450;
     public static final long DEFAULT_STARTING_CREDIT = 10;
     /** The attestation server's challenge deadline is seconds; a relayed full challenge with a TPM quote fits well inside. */
@@ -30,6 +34,7 @@ public record FleetConfig(InetSocketAddress bind, int expectedCommitteeSize, lon
     public static final Duration DEFAULT_CHALLENGE_SPREAD = Duration.ofSeconds(10);
 
     public FleetConfig {
+        java.util.Objects.requireNonNull(verifierPolicy, "verifierPolicy");
         new SortitionConfig(expectedCommitteeSize); // the same bounds as everywhere
         if (startingCredit < 0) {
             throw new IllegalArgumentException("the starting credit must be at least 0, got " + startingCredit);
@@ -61,27 +66,37 @@ public record FleetConfig(InetSocketAddress bind, int expectedCommitteeSize, lon
 
     public static FleetConfig defaults() {
         return new FleetConfig(new InetSocketAddress(DEFAULT_PORT), SortitionConfig.DEFAULT_EXPECTED_COMMITTEE_SIZE, DEFAULT_STARTING_CREDIT,
-                DEFAULT_ROUND_DEADLINE, DEFAULT_VERDICT_GRACE, DEFAULT_MAX_OPEN_ROUNDS, DEFAULT_ROUND_PERIOD, DEFAULT_CHALLENGE_SPREAD);
+                DEFAULT_ROUND_DEADLINE, DEFAULT_VERDICT_GRACE, DEFAULT_MAX_OPEN_ROUNDS, DEFAULT_ROUND_PERIOD, DEFAULT_CHALLENGE_SPREAD,
+                Policy.defaults());
     }
 
     public FleetConfig withBind(InetSocketAddress a) {
-        return new FleetConfig(a, expectedCommitteeSize, startingCredit, roundDeadline, verdictGrace, maxOpenRounds, roundPeriod, challengeSpread);
+        return new FleetConfig(a, expectedCommitteeSize, startingCredit, roundDeadline, verdictGrace,
+                maxOpenRounds, roundPeriod, challengeSpread, verifierPolicy);
     }
 
     public FleetConfig withExpectedCommitteeSize(int tau) {
-        return new FleetConfig(bind, tau, startingCredit, roundDeadline, verdictGrace, maxOpenRounds, roundPeriod, challengeSpread);
+        return new FleetConfig(bind, tau, startingCredit, roundDeadline, verdictGrace, maxOpenRounds, roundPeriod, challengeSpread, verifierPolicy);
     }
 
     public FleetConfig withRoundDeadline(Duration d) {
-        return new FleetConfig(bind, expectedCommitteeSize, startingCredit, d, verdictGrace, maxOpenRounds, roundPeriod, challengeSpread);
+        return new FleetConfig(bind, expectedCommitteeSize, startingCredit, d, verdictGrace,
+                maxOpenRounds, roundPeriod, challengeSpread, verifierPolicy);
     }
 
     /** With another schedule: a round every {@code period}, verifiers' challenges spread over {@code spread}, and the deadline and grace. */
     public FleetConfig withSchedule(Duration period, Duration spread, Duration deadline, Duration grace) {
-        return new FleetConfig(bind, expectedCommitteeSize, startingCredit, deadline, grace, maxOpenRounds, period, spread);
+        return new FleetConfig(bind, expectedCommitteeSize, startingCredit, deadline, grace, maxOpenRounds, period, spread, verifierPolicy);
+    }
+
+    /** With another policy to appraise relayed evidence with (the attestation server's policy file, usually). */
+    public FleetConfig withVerifierPolicy(Policy p) {
+        return new FleetConfig(bind, expectedCommitteeSize, startingCredit, roundDeadline, verdictGrace,
+                maxOpenRounds, roundPeriod, challengeSpread, p);
     }
 
     public FleetConfig withStartingCredit(long credit) {
-        return new FleetConfig(bind, expectedCommitteeSize, credit, roundDeadline, verdictGrace, maxOpenRounds, roundPeriod, challengeSpread);
+        return new FleetConfig(bind, expectedCommitteeSize, credit, roundDeadline, verdictGrace,
+                maxOpenRounds, roundPeriod, challengeSpread, verifierPolicy);
     }
 }

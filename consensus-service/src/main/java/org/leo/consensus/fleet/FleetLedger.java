@@ -6,13 +6,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.leo.boot.net.MacAddress;
 import org.leo.consensus.ledger.Ledger;
 import org.leo.consensus.ledger.LedgerEntry;
+import org.leo.consensus.ledger.LedgerRecord;
 import org.leo.consensus.ledger.LedgerRules;
 
 /**
- * The fleet's reading of a {@link Ledger}: who the members are, with which VRF key and credit, as of
- * a given ledger head. A round is drawn from the head it names, so its votes are checked against the
+ * The fleet's reading of a {@link Ledger}: who the members are, with which VRF key and credit, and
+ * each HPC's latest reference values, as of a given ledger head. A round is drawn from the head it names, so its votes are checked against the
  * members and credit of that head, not of the ledger as it is when the verdict arrives (certificates
  * of other rounds move the head on meanwhile). A head's members are replayed from the records up to
  * it by {@link LedgerRules}, the rules both ledgers and the contract apply, starting from the nearest
@@ -50,6 +52,11 @@ public final class FleetLedger {
 
         public long totalCredit() {
             return members.values().stream().mapToLong(LedgerRules.MemberState::credit).sum();
+        }
+
+        /** The latest reference values published for {@code hpc} at this head: what a verifier appraises its evidence against. */
+        public Optional<LedgerRecord.ReferenceValues> referenceValues(MacAddress hpc) {
+            return rules.referenceValues(hpc);
         }
     }
 

@@ -33,8 +33,12 @@ public final class FleetLimits {
     public static final int MAX_REQUEST_BYTES = 64 * 1024;
     /** Evidence body the agent may send the Pi ({@link Limits#MAX_MESSAGE_BYTES}). */
     public static final int MAX_EVIDENCE_BODY_BYTES = Limits.MAX_MESSAGE_BYTES;
-    /** Transport limit for answers: the evidence body and room for certificates, the quote and the log segment. */
-    public static final int MAX_ANSWER_BYTES = MAX_EVIDENCE_BODY_BYTES + 256 * 1024;
+    /** Checks in a relayed challenge: an answer holds at most 64 results (attestation-server {@code Limits}). */
+    public static final int MAX_CHALLENGE_CHECKS = 64;
+    /** A relayed challenge in all: a full one is a few checks naming the policy's disk targets, well under 1 KiB. */
+    public static final int MAX_CHALLENGE_BYTES = 64 * 1024;
+    /** Transport limit for answers: the evidence and golden bodies, the challenge, and room for certificates, the quote and the log segment. */
+    public static final int MAX_ANSWER_BYTES = 2 * MAX_EVIDENCE_BODY_BYTES + MAX_CHALLENGE_BYTES + 256 * 1024;
     /** Ed25519 and ECVRF public keys. */
     public static final int KEY_BYTES = 32;
     /** An ECVRF proof (RFC 9381, suite 0x03). */
@@ -105,7 +109,11 @@ public final class FleetLimits {
                 .exact("pi_quote.head_hash", a.getPiQuote().getHeadHash(), HASH_BYTES)
                 .quote("pi_quote.quote", a.getPiQuote().getQuote())
                 .atMost("pi_quote.ak_spki_der", a.getPiQuote().getAkSpkiDer(), MAX_SPKI_BYTES)
-                .count("log_segment", a.getLogSegmentCount(), MAX_LOG_SEGMENT);
+                .count("log_segment", a.getLogSegmentCount(), MAX_LOG_SEGMENT)
+                .size("challenge", a.getChallenge().getSerializedSize(), MAX_CHALLENGE_BYTES)
+                .count("challenge.checks", a.getChallenge().getChecksCount(), MAX_CHALLENGE_CHECKS)
+                .atMost("golden.body", a.getGolden().getBody(), MAX_EVIDENCE_BODY_BYTES)
+                .atMost("golden.signature", a.getGolden().getSignature(), MAX_EVIDENCE_SIGNATURE_BYTES);
         for (AttestationLogEntry e : a.getLogSegmentList()) {
             c.exact("log_segment.prev_hash", e.getPrevHash(), HASH_BYTES);
             for (String f : List.of(e.getHpc(), e.getKind(), e.getSeverity(), e.getEventId(), e.getMessage(), e.getDetail())) {
@@ -140,7 +148,11 @@ public final class FleetLimits {
         }
 
         Caps atMost(String field, ByteString b, int max) {
-            return b.size() <= max ? this : fail(field + ": " + b.size() + " bytes, at most " + max);
+            return size(field, b.size(), max);
+        }
+
+        Caps size(String field, int bytes, int max) {
+            return bytes <= max ? this : fail(field + ": " + bytes + " bytes, at most " + max);
         }
 
         Caps count(String field, int n, int max) {

@@ -24,6 +24,7 @@ import org.leo.consensus.quorum.Verdict;
  *     credit, at least {@link #EQUIVOCATION_MIN_PENALTY}.
  * <li>{@code CreditChanged}: only -1, for an admitted member, following an earlier certificate (its
  *     verdict was against it), once per member and certificate, certificates in order.
+ * <li>{@code ReferenceValues}: always accepted; the latest per HPC is what a verifier appraises against.
  * </ul>
  * Credit never goes below zero and is never transferred. Signatures are not checked here (the
  * certificate's {@code problem()} does that); these rules are what the contract can check without them.
@@ -79,6 +80,8 @@ public final class LedgerRules {
         }
     }
     private final Set<EquivocationKey> equivocations = new HashSet<>();
+    /** Each HPC's latest ReferenceValues (a publication refuses nothing and replaces the one before). */
+    private final Map<org.leo.boot.net.MacAddress, LedgerRecord.ReferenceValues> references = new HashMap<>();
 
     private record EquivocationKey(String member, RoundId round) {
     }
@@ -94,6 +97,7 @@ public final class LedgerRules {
         r.certificates.addAll(certificates);
         r.certificateOfRound.putAll(certificateOfRound);
         r.equivocations.addAll(equivocations);
+        r.references.putAll(references);
         return r;
     }
 
@@ -187,7 +191,14 @@ public final class LedgerRules {
             Member m = members.get(hex(c.member()));
             m.lastPenalty = c.becauseOfSeq();
             m.credit = Math.max(0, m.credit + c.delta());
+        } else if (record instanceof LedgerRecord.ReferenceValues r) {
+            references.put(r.hpc(), r);
         }
+    }
+
+    /** The latest reference values published for {@code hpc}, if any. */
+    public Optional<LedgerRecord.ReferenceValues> referenceValues(org.leo.boot.net.MacAddress hpc) {
+        return Optional.ofNullable(references.get(hpc));
     }
 
     /** Every admitted member's credit, by member key (hex). */

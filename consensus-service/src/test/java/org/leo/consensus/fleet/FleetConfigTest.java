@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.leo.attest.appraise.Policy;
 
 /** Every default of the fleet settings, pinned, and the invalid values refused with both sides named. */
 class FleetConfigTest {
@@ -22,6 +23,7 @@ class FleetConfigTest {
         assertThat(d.challengeSpread()).isEqualTo(Duration.ofSeconds(10));
         assertThat(d.roundOpen()).isEqualTo(Duration.ofSeconds(50));
         assertThat(d.scheduleProblem()).isEmpty();
+        assertThat(d.verifierPolicy().effective()).as("a verifier appraises with the built-in policy").isEqualTo(Policy.defaults().effective());
     }
 
     @Test

@@ -84,4 +84,22 @@ class FleetLedgerTest {
             assertThat(f.recent(head)).as("a head that aged out of the window").isEmpty();
         }
     }
+
+    @Test
+    void eachHeadHasTheLatestReferenceValuesOfItsTime() throws Exception {
+        try (EmbeddedLedger l = EmbeddedLedger.open(tmp.resolve("ledger.db"))) {
+            MacAddress other = MacAddress.parse("52:54:00:77:00:11");
+            byte[] h1 = l.append(new LedgerRecord.ReferenceValues(HPC, Lab.sha256("m"), new byte[32], Lab.sha256("golden 1"))).hash();
+            byte[] h2 = l.append(new LedgerRecord.ReferenceValues(other, Lab.sha256("m"), new byte[32], Lab.sha256("other golden"))).hash();
+            byte[] h3 = l.append(new LedgerRecord.ReferenceValues(HPC, Lab.sha256("m"), new byte[32], Lab.sha256("golden 2"))).hash();
+            FleetLedger f = new FleetLedger(l);
+            assertThat(f.at(Ledger.GENESIS).orElseThrow().referenceValues(HPC)).isEmpty();
+            assertThat(f.at(h1).orElseThrow().referenceValues(HPC).orElseThrow().goldenSha256()).isEqualTo(Lab.sha256("golden 1"));
+            assertThat(f.at(h1).orElseThrow().referenceValues(other)).isEmpty();
+            assertThat(f.at(h3).orElseThrow().referenceValues(HPC).orElseThrow().goldenSha256()).isEqualTo(Lab.sha256("golden 2"));
+            assertThat(f.at(h2).orElseThrow().referenceValues(HPC).orElseThrow().goldenSha256()).as("replayed from a later snapshot's base")
+                    .isEqualTo(Lab.sha256("golden 1"));
+            assertThat(new FleetLedger(l).now().referenceValues(other).orElseThrow().goldenSha256()).isEqualTo(Lab.sha256("other golden"));
+        }
+    }
 }

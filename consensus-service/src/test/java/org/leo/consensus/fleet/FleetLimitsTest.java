@@ -12,7 +12,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.leo.consensus.quorum.RoundId;
 import org.leo.consensus.quorum.Verdict;
+import org.leo.protocol.attest.v1.Challenge;
+import org.leo.protocol.attest.v1.Check;
 import org.leo.protocol.attest.v1.Evidence;
+import org.leo.protocol.attest.v1.HardwareCheck;
 import org.leo.protocol.consensus.v1.Admitted;
 import org.leo.protocol.consensus.v1.AttestationLogEntry;
 import org.leo.protocol.consensus.v1.ChallengeRequest;
@@ -58,8 +61,18 @@ class FleetLimitsTest {
         return AttestationLogEntry.newBuilder().setSeq(1).setPrevHash(bytes(32)).setHpc("52:54:00:77:00:10").setKind("TPM_QUOTE").build();
     }
 
+    /** A challenge of exactly {@code n} serialized bytes (16 KiB to 2 MiB): a nonce field of n - 4 bytes (tag 1, length 3). */
+    static Challenge challengeOf(int n) {
+        Challenge c = Challenge.newBuilder().setNonce(bytes(n - 4)).build();
+        if (c.getSerializedSize() != n) {
+            throw new IllegalArgumentException("a challenge of " + c.getSerializedSize() + " bytes, not " + n);
+        }
+        return c;
+    }
+
     static RelayAnswer answer() {
         return RelayAnswer.newBuilder().setEvidence(Evidence.newBuilder().setBody(bytes(1000)).setSignature(bytes(72)))
+                .setGolden(Evidence.newBuilder().setBody(bytes(1000)).setSignature(bytes(72)))
                 .addAgentCertificateChainDer(bytes(500)).setCaCertificateDer(bytes(500))
                 .setPiQuote(LogHeadQuote.newBuilder().setHeadSeq(1).setHeadHash(bytes(32)).setQuote(quote()).setAkSpkiDer(bytes(91)))
                 .addLogSegment(entry()).build();
@@ -133,6 +146,14 @@ class FleetLimitsTest {
                         .setLogSegment(0, entry().toBuilder().setPrevHash(bytes(n))))),
                 cap("relay log_segment text field", FleetLimits.MAX_LOG_FIELD_CHARS, false, n -> relay(answer().toBuilder()
                         .setLogSegment(0, entry().toBuilder().setDetail(chars(n))))),
+                cap("relay challenge", FleetLimits.MAX_CHALLENGE_BYTES, false, n -> relay(answer().toBuilder().setChallenge(challengeOf(n)))),
+                cap("relay challenge.checks", FleetLimits.MAX_CHALLENGE_CHECKS, false, n -> relay(answer().toBuilder()
+                        .setChallenge(Challenge.newBuilder().addAllChecks(Collections.nCopies(n, Check.newBuilder()
+                                .setHardware(HardwareCheck.getDefaultInstance()).build()))))),
+                cap("relay golden.body", FleetLimits.MAX_EVIDENCE_BODY_BYTES, false, n -> relay(answer().toBuilder()
+                        .setGolden(answer().getGolden().toBuilder().setBody(bytes(n))))),
+                cap("relay golden.signature", FleetLimits.MAX_EVIDENCE_SIGNATURE_BYTES, false, n -> relay(answer().toBuilder()
+                        .setGolden(answer().getGolden().toBuilder().setSignature(bytes(n))))),
                 cap("verdict answer reason", FleetLimits.MAX_REASON_CHARS, false, n -> FleetLimits.problem(VerdictResponse.newBuilder()
                         .setRefused(Refusal.newBuilder().setReason(chars(n))).build())),
                 cap("verdict answer message", FleetLimits.MAX_MESSAGE_CHARS, false, n -> FleetLimits.problem(VerdictResponse.newBuilder()

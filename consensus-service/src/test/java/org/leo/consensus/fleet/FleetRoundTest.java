@@ -56,6 +56,7 @@ class FleetRoundTest {
                     AnswerCheck.Appraisal a = p.appraisal().orElseThrow();
                     assertThat(a.problems()).as("node %d", i).isEmpty();
                     assertThat(a.outcome()).isEqualTo(Verdict.Outcome.TRUSTED);
+                    assertThat(a.summary()).isEqualTo("every check passed; neither the verifier's own appraisal nor the HPC's Pi's found anything");
                     assertThat(p.answer().orElseThrow().getCounted()).as(p.answer().toString()).isTrue();
                 }
             }
@@ -77,38 +78,70 @@ class FleetRoundTest {
         }
     }
 
+    /** Plugs a USB stick into the lab's HPC, after its baseline, and waits until its own Pi's engine has seen it. */
+    static void plugUsbStick(LabFleet f) throws Exception {
+        var seen = f.verdict(v -> v.findings().stream().anyMatch(x -> x.eventId().equals("hardware.usb.added")));
+        Path usb = f.host.sys().resolve("bus/usb/devices/2-1");
+        Files.createDirectories(usb);
+        Files.writeString(usb.resolve("idVendor"), "0781\n");
+        Files.writeString(usb.resolve("idProduct"), "5567\n");
+        Files.writeString(usb.resolve("product"), "Cruzer Blade\n");
+        seen.get(LabFleet.WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
     @Test
     void aTamperedHpcYieldsAnUntrustedCertificateRecordedAtOnce() throws Exception {
         try (LabFleet f = new LabFleet(tmp, 7, TAU, T)) {
-            var seen = f.verdict(v -> v.findings().stream().anyMatch(x -> x.eventId().equals("hardware.usb.added")));
-            Path usb = f.host.sys().resolve("bus/usb/devices/2-1");
-            Files.createDirectories(usb);
-            Files.writeString(usb.resolve("idVendor"), "0781\n");
-            Files.writeString(usb.resolve("idProduct"), "5567\n");
-            Files.writeString(usb.resolve("product"), "Cruzer Blade\n");
-            seen.get(LabFleet.WAIT.toSeconds(), TimeUnit.SECONDS);
-
-            RoundId round = f.roundWhere(v -> LabFleet.sum(v, 1, 7) >= UNTRUSTED);
-            List<Participation> ps = f.run(round, f.nodes);
-            long recorded = -1;
-            for (Participation p : ps.stream().filter(Participation::selected).toList()) {
-                AnswerCheck.Appraisal a = p.appraisal().orElseThrow();
-                assertThat(a.problems()).as("every check of the relay passed").isEmpty();
-                assertThat(a.outcome()).isEqualTo(Verdict.Outcome.UNTRUSTED);
-                assertThat(a.summary()).startsWith("the HPC's Pi appraised the evidence with ").endsWith(" finding(s)");
-                VerdictResponse r = p.answer().orElseThrow();
-                assertThat(r.getCounted() || r.getRefused().getReason().equals("ROUND_CLOSED")).as(r.toString()).isTrue();
-                if (r.getCertificate().getRecorded()) {
-                    recorded = r.getCertificate().getLedgerSeq();
-                }
-            }
-            assertThat(recorded).as("UNTRUSTED is final as soon as it has its votes").isPositive();
-            QuorumCertificate cert = certificateAt(f, recorded).certificate();
-            assertThat(cert.outcome()).isEqualTo(Verdict.Outcome.UNTRUSTED);
-            assertThat(cert.round()).isEqualTo(round);
-            assertThat(cert.votes()).isGreaterThanOrEqualTo(UNTRUSTED);
-            assertThat(f.hpcPiNode().closeRound(round).entry().orElseThrow().seq()).isEqualTo(recorded);
+            plugUsbStick(f);
+            untrustedRound(f, "the HPC's Pi reported [1-9][0-9]* finding\\(s\\)");
         }
+    }
+
+    /**
+     * The lying HPC's Pi: its appraiser finds nothing, so its relay entry (real, in its hash-chained log, quoted by its TPM)
+     * says findings=0 for an HPC with a USB stick plugged in after its baseline. Every check of the relay passes; the
+     * verifiers' own appraisal against the golden on the ledger finds the stick, and the certificate is UNTRUSTED.
+     */
+    @Test
+    void aLyingHpcPiThatReportsNoFindingStillGetsAnUntrustedCertificate() throws Exception {
+        try (LabFleet f = new LabFleet(tmp, 7, TAU, T, LabFleet.Setup.piAnswering(LabFleet.reporting(List.of())))) {
+            plugUsbStick(f);
+            untrustedRound(f, "the HPC's Pi reported none");
+            assertThat(f.appliance.log.since(0, 100_000)).as("the Pi's log says it found nothing in every relay")
+                    .filteredOn(e -> e.entry().eventId().equals("relay.quoted")).isNotEmpty()
+                    .allSatisfy(e -> assertThat(e.entry().detail()).endsWith("\nfindings=0"));
+        }
+    }
+
+    /**
+     * Runs a round on {@code f} and checks it is UNTRUSTED: every selected verifier's relay checks pass, its own appraisal
+     * finds hardware.usb.added, its summary says so and then what the HPC's Pi said ({@code piSaid}, a regular
+     * expression); the certificate is recorded at once.
+     */
+    static void untrustedRound(LabFleet f, String piSaid) throws Exception {
+        RoundId round = f.roundWhere(v -> LabFleet.sum(v, 1, 7) >= UNTRUSTED);
+        List<Participation> ps = f.run(round, f.nodes);
+        long recorded = -1;
+        for (Participation p : ps.stream().filter(Participation::selected).toList()) {
+            AnswerCheck.Appraisal a = p.appraisal().orElseThrow();
+            assertThat(a.problems()).as("every check of the relay passed").isEmpty();
+            assertThat(a.outcome()).isEqualTo(Verdict.Outcome.UNTRUSTED);
+            assertThat(a.findings()).as("the verifier's own appraisal").anySatisfy(x -> assertThat(x).startsWith("hardware.usb.added: "));
+            assertThat(a.summary()).matches("the verifier's own appraisal found [1-9][0-9]* finding\\(s\\) \\([^)]*hardware\\.usb\\.added[^)]*\\); "
+                    + piSaid);
+            System.out.println("a verifier with " + p.votes() + " vote(s) signed UNTRUSTED: " + a.summary());
+            VerdictResponse r = p.answer().orElseThrow();
+            assertThat(r.getCounted() || r.getRefused().getReason().equals("ROUND_CLOSED")).as(r.toString()).isTrue();
+            if (r.getCertificate().getRecorded()) {
+                recorded = r.getCertificate().getLedgerSeq();
+            }
+        }
+        assertThat(recorded).as("UNTRUSTED is final as soon as it has its votes").isPositive();
+        QuorumCertificate cert = certificateAt(f, recorded).certificate();
+        assertThat(cert.outcome()).isEqualTo(Verdict.Outcome.UNTRUSTED);
+        assertThat(cert.round()).isEqualTo(round);
+        assertThat(cert.votes()).isGreaterThanOrEqualTo(UNTRUSTED);
+        assertThat(f.hpcPiNode().closeRound(round).entry().orElseThrow().seq()).isEqualTo(recorded);
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.leo.attest.appraise.Policy;
 import org.leo.consensus.ledger.LedgerRecord;
 import org.leo.consensus.quorum.RoundId;
 import org.leo.consensus.quorum.Verdict;
@@ -86,8 +87,9 @@ class HostileMemberTest {
             ChallengeRequest honest = challenge(round, hostile, d.votes(), d.proof());
             ChallengeResponse answered = c.challenge(honest, T);
             assertThat(answered.hasAnswer()).as(answered.getRefused().toString()).isTrue();
-            assertThat(AnswerCheck.of(answered.getAnswer(), honest.getNonce().toByteArray(), round.hpc(), f.hpcPi(), Instant.now()).outcome())
-                    .isEqualTo(Verdict.Outcome.TRUSTED);
+            assertThat(AnswerCheck.of(answered.getAnswer(), honest.getNonce().toByteArray(), round.hpc(), f.hpcPi(),
+                    f.hpcPiNode().ledger().at(round.ledgerHead()).orElseThrow().referenceValues(round.hpc()), Policy.defaults(), Instant.now())
+                    .outcome()).isEqualTo(Verdict.Outcome.TRUSTED);
             refused(c.challenge(honest, T), "REPEATED_CHALLENGE");
 
             byte[] digest = Lab.sha256("evidence");

@@ -19,8 +19,11 @@ import org.leo.agent.EvidenceSource;
 import org.leo.agent.HostEvidence;
 import org.leo.agent.collect.CraftedHost;
 import org.leo.agent.collect.HostPaths;
+import org.leo.attest.appraise.Finding;
 import org.leo.attest.appraise.Policy;
 import org.leo.attest.appraise.Verdict;
+import org.leo.attest.measured.BootExpectation;
+import org.leo.attest.server.AttestationEngine;
 import org.leo.attest.server.TestAppliance;
 import org.leo.attest.tpm.EvidenceRelay;
 import org.leo.attest.tpm.LogHeadQuoter;
@@ -37,7 +40,9 @@ import org.leo.protocol.tpm.Tpm;
  * crafted host tree (CraftedHost, the agent's own collectors), a swtpm as the HPC's Pi's TPM, and
  * {@code size} consensus nodes over real gRPC with mutual TLS, sharing one embedded ledger. Node 0 is
  * the HPC's Pi (its RelayPort over EvidenceRelay); it admits itself and every other node joins
- * through it with a quote of the same swtpm (one TPM for the lab: the peer list pins it for all).
+ * through it with a quote of the same swtpm (one TPM for the lab: the peer list pins it for all), and
+ * publishes its HPC's reference values (its golden, the test manifest, no measured boot) as the
+ * appliance does ({@link ReferencePublisher}).
  * A {@link Setup} changes what a benchmark needs: the HPC's policy, the ledger, the host, and a look
  * at the agent's evidence collection and the HPC's Pi's relay.
  */
@@ -64,13 +69,24 @@ final class LabFleet implements AutoCloseable {
     /**
      * What the lab is made of: the HPC's attestation policy, the nodes' ledger, a change to the crafted host,
      * wrappers around the agent's evidence source and the HPC's Pi's relay port (identity for the tests; timing for
-     * a benchmark), and whether the HPC's Pi journals its rounds (in the lab's {@code rounds.db}).
+     * a benchmark), whether the HPC's Pi journals its rounds (in the lab's {@code rounds.db}), and the answers and
+     * appraisals the HPC's Pi's relay reports (a Pi that lies about its appraisal).
      */
     record Setup(Policy policy, LedgerOpener ledger, HostChange host, UnaryOperator<EvidenceSource> evidence, UnaryOperator<RelayPort> relay,
-                 boolean roundJournal) {
+                 boolean roundJournal, UnaryOperator<EvidenceRelay.Source> piAnswers) {
         /** The tests': TestAppliance's fast policy, an embedded ledger, the crafted host as it is, nothing wrapped, rounds journaled. */
         static final Setup TESTS = new Setup(TestAppliance.fastPolicy(), LabFleet::embedded, h -> { }, UnaryOperator.identity(),
-                UnaryOperator.identity(), true);
+                UnaryOperator.identity(), true, UnaryOperator.identity());
+
+        Setup(Policy policy, LedgerOpener ledger, HostChange host, UnaryOperator<EvidenceSource> evidence, UnaryOperator<RelayPort> relay,
+              boolean roundJournal) {
+            this(policy, ledger, host, evidence, relay, roundJournal, UnaryOperator.identity());
+        }
+
+        /** The tests' lab whose HPC's Pi reports what {@code answers} makes of its engine's relayed answers. */
+        static Setup piAnswering(UnaryOperator<EvidenceRelay.Source> answers) {
+            return new Setup(TESTS.policy(), TESTS.ledger(), TESTS.host(), TESTS.evidence(), TESTS.relay(), true, answers);
+        }
     }
 
     final int tau;
@@ -81,6 +97,8 @@ final class LabFleet implements AutoCloseable {
     Agent agent;
     Thread agentThread;
     Ledger ledger;
+    /** The HPC's Pi's publisher of its HPC's reference values, as the appliance wires it. */
+    ReferencePublisher references;
     /** The other nodes' own ledger clients, if they have them. */
     final List<Ledger> readers = new ArrayList<>();
     final List<ConsensusNode> nodes = new ArrayList<>();
@@ -117,10 +135,18 @@ final class LabFleet implements AutoCloseable {
 
         ledger = setup.ledger().open(tmp, 0, null);
         FleetConfig config = Lab.config(tau).withRoundDeadline(roundDeadline);
-        EvidenceRelay relay = new EvidenceRelay(appliance.engine, appliance.log, new LogHeadQuoter(tpm, appliance.log), Clock.systemUTC());
+        EvidenceRelay relay = new EvidenceRelay(setup.piAnswers().apply(appliance.engine::relay), appliance.log,
+                new LogHeadQuoter(tpm, appliance.log), Clock.systemUTC());
         RelayPort port = setup.relay().apply(new EvidenceRelayPort(relay, appliance.log, appliance.ca.certificate(), Set.of(HPC)));
         nodes.add(setup.roundJournal() ? Lab.node(config, Lab.keys(0), ledger, port, tmp.resolve("rounds.db"))
                 : Lab.node(config, Lab.keys(0), ledger, Optional.of(port)));
+        // as FleetAppliance does: the HPC's Pi publishes its HPC's reference values (the baseline is taken already)
+        references = ReferencePublisher.start(nodes.get(0).ledger(), ReferencePublisher.Sources.of(appliance.engine, appliance.manifest,
+                BootExpectation.NONE, Set.of(HPC)));
+        references.publishDue();
+        if (nodes.get(0).ledger().now().referenceValues(HPC).isEmpty()) {
+            throw new IllegalStateException("the HPC's reference values were not published");
+        }
         for (int i = 1; i < size; i++) {
             Ledger own = setup.ledger().open(tmp, i, ledger);
             if (own != ledger) {
@@ -143,6 +169,15 @@ final class LabFleet implements AutoCloseable {
                 throw new IllegalStateException("node " + n.keys().memberHex() + " was not admitted: " + r);
             }
         }
+    }
+
+    /**
+     * An HPC's Pi that reports {@code findings} as its appraisal of every relayed answer, whatever its engine found: a Pi
+     * owner who runs a modified appraiser. Its log entry and quote are real, so every check of the relay passes.
+     */
+    static UnaryOperator<EvidenceRelay.Source> reporting(List<Finding> findings) {
+        return engine -> (hpc, nonce) -> engine.relay(hpc, nonce).thenApply(r -> new AttestationEngine.Relayed(r.challenge(), r.evidence(),
+                r.agentCertificate(), new Verdict(hpc, r.verdict().challengeId(), findings), r.golden()));
     }
 
     /** One embedded ledger for every node: the tests'. */
@@ -207,6 +242,9 @@ final class LabFleet implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (references != null) {
+            references.close();
+        }
         for (ConsensusNode n : nodes) {
             n.close();
         }

@@ -108,11 +108,13 @@ final class RoundLatencyBench {
         static Steps measure(LabFleet f, RoundProbe probe, int n) throws Exception {
             LogHeadQuoter quoter = new LogHeadQuoter(f.tpm, f.appliance.log);
             RoundProbe.Answered answered = probe.last().orElseThrow();
+            var published = f.hpcPiNode().ledger().now().referenceValues(LabFleet.HPC);
             return new Steps(medianNanos(n, () -> quoter.quote(Lab.sha256("bench"))),
                     medianNanos(n, () -> f.appliance.log.appendDurably(new LogEntry(Instant.now(), LabFleet.HPC.toString(), LogEntry.Kind.TPM_QUOTE,
                             "info", "bench.probe", "round latency benchmark: a timed append", ""))),
                     medianNanos(n, () -> {
-                        AnswerCheck.Appraisal a = AnswerCheck.of(answered.answer(), answered.nonce(), LabFleet.HPC, f.hpcPi(), Instant.now());
+                        AnswerCheck.Appraisal a = AnswerCheck.of(answered.answer(), answered.nonce(), LabFleet.HPC, f.hpcPi(), published,
+                                Policy.defaults(), Instant.now());
                         if (!a.problems().isEmpty()) {
                             throw new IllegalStateException("the last relayed answer no longer checks: " + a.problems());
                         }
