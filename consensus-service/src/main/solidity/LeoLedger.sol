@@ -64,8 +64,6 @@ contract LeoLedger {
     /// One parsed verdict: what the rules need of it.
     struct VerdictView {
         bytes32 round;
-        /// keccak256(HPC MAC, round number): the round whatever head it was drawn at
-        bytes32 slot;
         bytes32 unsigned;
         bytes32 member;
         uint8 outcome;
@@ -177,15 +175,16 @@ contract LeoLedger {
         uint8 outcome;
         for (uint256 i = 0; i < n; ++i) {
             VerdictView memory v = verdictAt(body, offset);
-            offset = v.end;
             if (i == 0) {
                 round = v.round;
                 outcome = v.outcome;
-                slot = v.slot;
+                // HPC MAC and round number: the round whatever head it was drawn at (after the length and the head)
+                slot = keccak256(body[offset + 2 + 32:offset + 2 + ROUND_BYTES]);
                 require(certificateOfRound[slot] == 0, "LeoLedger: round already has a certificate");
             } else {
                 require(v.round == round && v.outcome == outcome, "LeoLedger: verdicts of different rounds or outcomes");
             }
+            offset = v.end;
             Member storage m = members[v.member];
             require(m.admitted, "LeoLedger: verdict by a non-member");
             require(m.lastCertificate != s, "LeoLedger: member signed twice");
@@ -244,7 +243,6 @@ contract LeoLedger {
         bytes calldata verdict = body[offset:offset + length];
         uint256 p = ROUND_BYTES; // after head, HPC MAC and round number
         v.round = keccak256(verdict[0:p]);
-        v.slot = keccak256(verdict[32:p]);
         v.member = bytes32(verdict[p:p + 32]);
         uint32 votes = uint32(bytes4(verdict[p + 32:p + 36]));
         require(votes > 0 && votes < 1 << 31, "LeoLedger: votes out of range");
