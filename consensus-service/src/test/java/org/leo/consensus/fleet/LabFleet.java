@@ -214,16 +214,23 @@ final class LabFleet implements AutoCloseable {
         return v;
     }
 
-    /** The first round number at the current head whose draw passes {@code p}: the committee is known before the round runs. */
+    /**
+     * The first round number after the last one this lab chose, at the current head, whose draw passes {@code p}: the
+     * committee is known before the round runs. Round numbers only go up, as the fleet's schedule's do: an HPC's round
+     * has one certificate whatever head it is drawn at.
+     */
     RoundId roundWhere(Predicate<long[]> p) {
-        for (long r = 1; r < 10_000; r++) {
+        for (long r = lastRound + 1; r < lastRound + 10_000; r++) {
             RoundId id = nodes.get(0).roundAtHead(HPC, r);
             if (p.test(votes(id))) {
+                lastRound = r;
                 return id;
             }
         }
-        throw new IllegalStateException("no round below 10000 has such a draw");
+        throw new IllegalStateException("no round of 10000 after " + lastRound + " has such a draw");
     }
+
+    private long lastRound;
 
     /** Every node takes part in {@code round}; waits (bounded) for all of them. */
     List<Participation> run(RoundId round, List<ConsensusNode> who) throws Exception {
