@@ -38,6 +38,11 @@ contract LeoLedger {
     uint8 internal constant CERTIFICATE_RECORDED = 3;
     uint8 internal constant EQUIVOCATION_RECORDED = 4;
     uint8 internal constant CREDIT_CHANGED = 5;
+    uint8 internal constant SERVICE_PUBLISHED = 6;
+    uint8 internal constant TASK_SUBMITTED = 7;
+    uint256 internal constant MAX_SERVICE_NAME = 64;
+    uint256 internal constant MAX_TASK_CAPSULES = 16;
+    uint256 internal constant MAX_TASK_GROUP = 1000;
 
     /// A body's upper bound. Calldata and event data cost about 24 gas a byte, so 64 KiB is about
     /// 1.6 M gas; it holds a certificate of 250 verdicts (259 bytes each).
@@ -88,6 +93,8 @@ contract LeoLedger {
     mapping(bytes32 => uint64) public certificateOfRound;
     /// bit (seq % 256) of word (seq / 256) is set if entry seq is a certificate
     mapping(uint256 => uint256) internal certificateBits;
+    /// seq of a ServicePublished entry => its price + 1 (0: no service there)
+    mapping(uint64 => uint256) internal servicePricePlusOne;
     /// keccak256(member, round) => its equivocation in that round is recorded (and punished)
     mapping(bytes32 => bool) internal equivocations;
 
@@ -131,6 +138,10 @@ contract LeoLedger {
             recordEquivocation(body);
         } else if (recordType == CREDIT_CHANGED) {
             changeCredit(s, body);
+        } else if (recordType == SERVICE_PUBLISHED) {
+            publishService(s, body);
+        } else if (recordType == TASK_SUBMITTED) {
+            submitTask(body);
         } else {
             revert("LeoLedger: unknown record type");
         }
@@ -138,6 +149,39 @@ contract LeoLedger {
         seq = s;
         head = hash;
         emit Appended(s, recordType, body, hash);
+    }
+
+    // ServicePublished: author 32 | image sha256 32 | code capsule sha256 32 | price int64 >= 0 | name length 1 | name | signature 64;
+    // the author is a member; the signature is a reader's to check (Ed25519, as for certificates)
+    function publishService(uint64 s, bytes calldata body) internal {
+        require(body.length >= 169, "LeoLedger: truncated record");
+        uint256 n = uint8(body[104]);
+        require(n > 0 && n <= MAX_SERVICE_NAME && body.length == 169 + n, "LeoLedger: malformed service");
+        requirePrintable(body[105:105 + n], true);
+        require(members[bytes32(body[0:32])].admitted, "LeoLedger: service by a non-member");
+        uint64 price = uint64(bytes8(body[96:104]));
+        require(price < 1 << 63, "LeoLedger: negative price");
+        servicePricePlusOne[s] = uint256(price) + 1;
+    }
+
+    // TaskSubmitted: owner 32 | service seq 8 | group 2 | min executor credit 8 | min monitor credit 8 | payment 8 |
+    // capsule count 1 | capsule sha256 32 each | signature 64; the owner is a member, the service is published, and the
+    // payment covers the burn (a tenth, at least 1) and the service's price
+    function submitTask(bytes calldata body) internal {
+        require(body.length >= 131, "LeoLedger: truncated record");
+        uint256 n = uint8(body[66]);
+        require(n > 0 && n <= MAX_TASK_CAPSULES && body.length == 131 + 32 * n, "LeoLedger: malformed task");
+        require(members[bytes32(body[0:32])].admitted, "LeoLedger: task by a non-member");
+        uint256 group = uint16(bytes2(body[40:42]));
+        require(group > 0 && group <= MAX_TASK_GROUP, "LeoLedger: malformed task");
+        uint64 minExecutor = uint64(bytes8(body[42:50]));
+        uint64 minMonitor = uint64(bytes8(body[50:58]));
+        uint64 payment = uint64(bytes8(body[58:66]));
+        require(minExecutor < 1 << 63 && minMonitor < 1 << 63 && payment < 1 << 63, "LeoLedger: malformed task");
+        uint256 pricePlusOne = servicePricePlusOne[uint64(bytes8(body[32:40]))];
+        require(pricePlusOne != 0, "LeoLedger: not a published service");
+        uint256 burn = payment == 0 ? 0 : (payment / 10 == 0 ? 1 : payment / 10);
+        require(uint256(payment) >= burn + pricePlusOne - 1, "LeoLedger: the payment does not cover the burn and the price");
     }
 
     // MemberAdmitted: member key 32 | VRF key 32 | credit int64 >= 0

@@ -46,6 +46,28 @@ final class LedgerCodec {
                     yield new LedgerRecord.CreditChanged(member, delta, because,
                             new String(take(b, Short.toUnsignedInt(b.getShort())), StandardCharsets.ISO_8859_1));
                 }
+                case 6 -> {
+                    byte[] author = take(b, 32);
+                    byte[] image = take(b, 32);
+                    byte[] code = take(b, 32);
+                    long price = b.getLong();
+                    String name = new String(take(b, Byte.toUnsignedInt(b.get())), StandardCharsets.ISO_8859_1);
+                    yield new LedgerRecord.ServicePublished(author, image, code, price, name, take(b, 64));
+                }
+                case 7 -> {
+                    byte[] owner = take(b, 32);
+                    long service = b.getLong();
+                    int group = Short.toUnsignedInt(b.getShort());
+                    long minExecutor = b.getLong();
+                    long minMonitor = b.getLong();
+                    long payment = b.getLong();
+                    int n = Byte.toUnsignedInt(b.get());
+                    List<byte[]> capsules = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        capsules.add(take(b, 32));
+                    }
+                    yield new LedgerRecord.TaskSubmitted(owner, service, capsules, group, minExecutor, minMonitor, payment, take(b, 64));
+                }
                 default -> throw new IllegalArgumentException("unknown ledger record type " + type);
             };
             if (b.hasRemaining()) {

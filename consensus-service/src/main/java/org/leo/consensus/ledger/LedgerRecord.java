@@ -9,8 +9,9 @@ import org.leo.consensus.quorum.QuorumCertificate;
 import org.leo.consensus.quorum.Verdict;
 
 /**
- * What the ledger records: attestation facts only, never task data. Each kind has a one-byte type
- * and a canonical body (big-endian, length-prefixed where variable), which the hash chain covers.
+ * What the ledger records: attestation facts, and of services and tasks only their hashes and terms,
+ * never their contents. Each kind has a one-byte type and a canonical body (big-endian,
+ * length-prefixed where variable), which the hash chain covers.
  */
 public sealed interface LedgerRecord {
     int MAX_BODY_BYTES = 1 << 20;
@@ -141,6 +142,160 @@ public sealed interface LedgerRecord {
         @Override
         public String describe() {
             return "credit of member " + hex(member) + (delta >= 0 ? " +" : " ") + delta + " (" + reason + ", record #" + becauseOfSeq + ")";
+        }
+    }
+
+    /** The longest service name. */
+    int MAX_SERVICE_NAME = 64;
+    /** The most data capsules one task names. */
+    int MAX_TASK_CAPSULES = 16;
+    /** The largest expected execution group of a task. */
+    int MAX_TASK_GROUP = 1000;
+
+    /**
+     * A service (docs/tasks.md): its author's member key, the Docker image it runs in (the SHA-256 of the image's
+     * config: its image id), the content address of its encrypted code capsule, its price per use in token units, a
+     * name; signed by the author (Ed25519 over "leo-service-v1\0" and the body without the signature). The ledgers
+     * check the terms; a reader checks the signature ({@link #signatureValid}), as for certificates. Its id is the
+     * seq of its entry.
+     */
+    record ServicePublished(byte[] author, byte[] imageSha256, byte[] codeCapsuleSha256, long price, String name, byte[] signature)
+            implements LedgerRecord {
+        static final byte[] TAG = "leo-service-v1\0".getBytes(StandardCharsets.US_ASCII);
+
+        public ServicePublished {
+            author = author.clone();
+            imageSha256 = imageSha256.clone();
+            codeCapsuleSha256 = codeCapsuleSha256.clone();
+            signature = signature.clone();
+            if (author.length != 32 || imageSha256.length != 32 || codeCapsuleSha256.length != 32 || signature.length != 64) {
+                throw new IllegalArgumentException("service: a 32-byte author key, two SHA-256 digests and a 64-byte signature");
+            }
+            if (price < 0 || name.isEmpty() || name.length() > MAX_SERVICE_NAME || !printable(name)) {
+                throw new IllegalArgumentException("service: a price of at least 0 and a name of 1.." + MAX_SERVICE_NAME
+                        + " printable ASCII characters");
+            }
+        }
+
+        /** Signed by {@code authorSecret} (the author's Ed25519 verdict secret). */
+        public static ServicePublished sign(byte[] authorSecret, byte[] imageSha256, byte[] codeCapsuleSha256, long price, String name) {
+            byte[] author = new byte[32];
+            org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(authorSecret, 0, author, 0);
+            ServicePublished unsigned = new ServicePublished(author, imageSha256, codeCapsuleSha256, price, name, new byte[64]);
+            return new ServicePublished(author, imageSha256, codeCapsuleSha256, price, name, ed25519(authorSecret, TAG, unsigned.terms()));
+        }
+
+        byte[] terms() {
+            byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+            return ByteBuffer.allocate(32 * 3 + 8 + 1 + n.length).put(author).put(imageSha256).put(codeCapsuleSha256).putLong(price)
+                    .put((byte) n.length).put(n).array();
+        }
+
+        public boolean signatureValid() {
+            return ed25519Valid(author, TAG, terms(), signature);
+        }
+
+        @Override
+        public int type() {
+            return 6;
+        }
+
+        @Override
+        public byte[] body() {
+            byte[] t = terms();
+            return ByteBuffer.allocate(t.length + 64).put(t).put(signature).array();
+        }
+
+        @Override
+        public String describe() {
+            return "service '" + name + "' by member " + hex(author) + ": image sha256:" + hex(imageSha256) + ", code capsule " + hex(codeCapsuleSha256)
+                    + ", price " + price;
+        }
+    }
+
+    /**
+     * A task (docs/tasks.md): its owner's member key, the service it uses (the seq of its ServicePublished entry), the
+     * content addresses of its data capsules, the expected size of its execution group, the least credit of its executor
+     * and of its monitors, and its payment in token units; signed by the owner (Ed25519 over "leo-task-v1\0" and the
+     * body without the signature). Its id is the seq of its entry.
+     */
+    record TaskSubmitted(byte[] owner, long serviceSeq, java.util.List<byte[]> dataCapsules, int groupSize, long minExecutorCredit,
+                         long minMonitorCredit, long payment, byte[] signature) implements LedgerRecord {
+        static final byte[] TAG = "leo-task-v1\0".getBytes(StandardCharsets.US_ASCII);
+
+        public TaskSubmitted {
+            owner = owner.clone();
+            signature = signature.clone();
+            dataCapsules = dataCapsules.stream().map(byte[]::clone).toList();
+            if (owner.length != 32 || signature.length != 64 || dataCapsules.stream().anyMatch(c -> c.length != 32)) {
+                throw new IllegalArgumentException("task: a 32-byte owner key, SHA-256 capsule addresses and a 64-byte signature");
+            }
+            if (dataCapsules.isEmpty() || dataCapsules.size() > MAX_TASK_CAPSULES || groupSize < 1 || groupSize > MAX_TASK_GROUP
+                    || serviceSeq < 1 || minExecutorCredit < 0 || minMonitorCredit < 0 || payment < 0) {
+                throw new IllegalArgumentException("task: 1.." + MAX_TASK_CAPSULES + " data capsules, a group of 1.." + MAX_TASK_GROUP
+                        + ", a service entry and credits and payment of at least 0");
+            }
+        }
+
+        @Override
+        public java.util.List<byte[]> dataCapsules() {
+            return dataCapsules.stream().map(byte[]::clone).toList();
+        }
+
+        /** Signed by {@code ownerSecret} (the owner's Ed25519 verdict secret). */
+        public static TaskSubmitted sign(byte[] ownerSecret, long serviceSeq, java.util.List<byte[]> dataCapsules, int groupSize,
+                                         long minExecutorCredit, long minMonitorCredit, long payment) {
+            byte[] owner = new byte[32];
+            org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(ownerSecret, 0, owner, 0);
+            TaskSubmitted unsigned = new TaskSubmitted(owner, serviceSeq, dataCapsules, groupSize, minExecutorCredit, minMonitorCredit, payment,
+                    new byte[64]);
+            return new TaskSubmitted(owner, serviceSeq, dataCapsules, groupSize, minExecutorCredit, minMonitorCredit, payment,
+                    ed25519(ownerSecret, TAG, unsigned.terms()));
+        }
+
+        byte[] terms() {
+            ByteBuffer b = ByteBuffer.allocate(32 + 8 + 2 + 8 * 3 + 1 + 32 * dataCapsules.size()).put(owner).putLong(serviceSeq)
+                    .putShort((short) groupSize).putLong(minExecutorCredit).putLong(minMonitorCredit).putLong(payment)
+                    .put((byte) dataCapsules.size());
+            dataCapsules.forEach(b::put);
+            return b.array();
+        }
+
+        public boolean signatureValid() {
+            return ed25519Valid(owner, TAG, terms(), signature);
+        }
+
+        @Override
+        public int type() {
+            return 7;
+        }
+
+        @Override
+        public byte[] body() {
+            byte[] t = terms();
+            return ByteBuffer.allocate(t.length + 64).put(t).put(signature).array();
+        }
+
+        @Override
+        public String describe() {
+            return "task by member " + hex(owner) + " for service #" + serviceSeq + ": " + dataCapsules.size() + " data capsule(s), a group of "
+                    + groupSize + ", executor credit >= " + minExecutorCredit + ", monitor credit >= " + minMonitorCredit + ", payment " + payment;
+        }
+    }
+
+    private static byte[] ed25519(byte[] secret, byte[] tag, byte[] terms) {
+        byte[] m = ByteBuffer.allocate(tag.length + terms.length).put(tag).put(terms).array();
+        byte[] sig = new byte[64];
+        org.bouncycastle.math.ec.rfc8032.Ed25519.sign(secret, 0, m, 0, m.length, sig, 0);
+        return sig;
+    }
+
+    private static boolean ed25519Valid(byte[] key, byte[] tag, byte[] terms, byte[] signature) {
+        byte[] m = ByteBuffer.allocate(tag.length + terms.length).put(tag).put(terms).array();
+        try {
+            return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(signature, 0, key, 0, m, 0, m.length);
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 

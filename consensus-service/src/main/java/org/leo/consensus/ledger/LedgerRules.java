@@ -25,6 +25,9 @@ import org.leo.consensus.quorum.Verdict;
  * <li>{@code CreditChanged}: only -1, for an admitted member, following an earlier certificate (its
  *     verdict was against it), once per member and certificate, certificates in order.
  * <li>{@code ReferenceValues}: always accepted; the latest per HPC is what a verifier appraises against.
+ * <li>{@code ServicePublished}: by an admitted member; its entry's seq is the service's id.
+ * <li>{@code TaskSubmitted}: by an admitted member, for a published service, with a payment that covers the
+ *     burn and the service's price ({@code Settlement.paymentProblem}).
  * </ul>
  * Credit never goes below zero and is never transferred. Signatures are not checked here (the
  * certificate's {@code problem()} does that); these rules are what the contract can check without them.
@@ -70,6 +73,8 @@ public final class LedgerRules {
 
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final Set<Long> certificates = new HashSet<>();
+    /** The price of each published service, by the seq of its entry. */
+    private final Map<Long, Long> servicePrices = new HashMap<>();
     /** The seq of each round's certificate, by HPC and round number: one whatever head the round was drawn at. */
     private final Map<Slot, Long> certificateOfRound = new HashMap<>();
 
@@ -96,6 +101,7 @@ public final class LedgerRules {
         members.forEach((k, m) -> r.members.put(k, m.copy()));
         r.certificates.addAll(certificates);
         r.certificateOfRound.putAll(certificateOfRound);
+        r.servicePrices.putAll(servicePrices);
         r.equivocations.addAll(equivocations);
         r.references.putAll(references);
         return r;
@@ -125,6 +131,20 @@ public final class LedgerRules {
         }
         if (record instanceof LedgerRecord.CreditChanged c) {
             return creditChangeRefusal(seq, c);
+        }
+        if (record instanceof LedgerRecord.ServicePublished p) {
+            return members.containsKey(hex(p.author())) ? Optional.empty()
+                    : Optional.of("service by " + hex(p.author()) + ", who is not a member");
+        }
+        if (record instanceof LedgerRecord.TaskSubmitted t) {
+            if (!members.containsKey(hex(t.owner()))) {
+                return Optional.of("task by " + hex(t.owner()) + ", who is not a member");
+            }
+            Long price = servicePrices.get(t.serviceSeq());
+            if (price == null) {
+                return Optional.of("task for service #" + t.serviceSeq() + ", which is not a published service");
+            }
+            return Optional.ofNullable(org.leo.consensus.task.Settlement.paymentProblem(t.payment(), price));
         }
         return Optional.empty();
     }
@@ -187,6 +207,8 @@ public final class LedgerRules {
             equivocations.add(equivocationKey(e));
             Member m = members.get(e.evidence().memberHex());
             m.credit = Math.max(0, m.credit - Math.max(m.credit / 2, EQUIVOCATION_MIN_PENALTY));
+        } else if (record instanceof LedgerRecord.ServicePublished p) {
+            servicePrices.put(seq, p.price());
         } else if (record instanceof LedgerRecord.CreditChanged c) {
             Member m = members.get(hex(c.member()));
             m.lastPenalty = c.becauseOfSeq();

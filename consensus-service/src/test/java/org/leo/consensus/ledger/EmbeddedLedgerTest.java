@@ -101,8 +101,8 @@ class EmbeddedLedgerTest {
             TestFleet.PREFIX.forEach(l::append);
             Map<String, Long> before = l.credits();
             assertThatThrownBy(() -> l.append(refused.record())).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageStartingWith("ledger append #7 refused: ").hasMessageContaining(refused.javaReason());
-            assertThat(l.head().orElseThrow().seq()).isEqualTo(6);
+                    .hasMessageStartingWith("ledger append #8 refused: ").hasMessageContaining(refused.javaReason());
+            assertThat(l.head().orElseThrow().seq()).isEqualTo(7);
             assertThat(l.credits()).isEqualTo(before);
         }
     }

@@ -48,6 +48,9 @@ final class EvmGasReport {
             long certificate = ledger.head().orElseThrow().seq();
             append(ledger, TestFleet.againstCertificate(fleet - 1, certificate - 1), "CreditChanged (-1, verdict against a certificate)", rows);
             append(ledger, TestFleet.equivocation(0, TestFleet.round(round)), "EquivocationRecorded", rows);
+            append(ledger, TestFleet.service(0, 3), "ServicePublished (a 4-character name)", rows);
+            long service = ledger.head().orElseThrow().seq();
+            append(ledger, TestFleet.task(1, service, 10), "TaskSubmitted (2 data capsules)", rows);
         }
         return rows;
     }

@@ -62,6 +62,8 @@ class EvmLedgerTest {
         records.add(TestFleet.againstCertificate(5, 8));
         records.add(TestFleet.equivocation(4, TestFleet.round(1)));
         records.add(TestFleet.certificate(TestFleet.round(2), Outcome.UNTRUSTED, 0, 2));
+        records.add(TestFleet.service(0, 3)); // #12
+        records.add(TestFleet.task(1, 12, 10));
         Map<String, Long> expected = Map.of(TestFleet.memberHex(0), 102L, TestFleet.memberHex(1), 102L, TestFleet.memberHex(2), 101L,
                 TestFleet.memberHex(3), 101L, TestFleet.memberHex(4), 51L, TestFleet.memberHex(5), 99L);
 
@@ -111,7 +113,7 @@ class EvmLedgerTest {
                 LeoLedgerContract contract = LeoLedgerContract.at(owner, config.contract());
                 assertThatThrownBy(() -> contract.append(refused.record().type(), refused.record().body()))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(refused.contractReason());
-                assertThat(evm.head().orElseThrow().seq()).isEqualTo(6);
+                assertThat(evm.head().orElseThrow().seq()).isEqualTo(7);
                 assertThat(evm.credits()).isEqualTo(before);
                 assertThat(evm.verifyChain()).isEmpty();
             }

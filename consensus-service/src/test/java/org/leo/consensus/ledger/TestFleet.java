@@ -83,6 +83,17 @@ final class TestFleet {
         return new LedgerRecord.MemberAdmitted(member(i), sha256("vrf key", i), credit);
     }
 
+    /** Member {@code i}'s service "grey" at {@code price}. */
+    static LedgerRecord.ServicePublished service(int i, long price) {
+        return LedgerRecord.ServicePublished.sign(secret(i), sha256("image"), sha256("code capsule", i), price, "grey");
+    }
+
+    /** Member {@code i}'s task for the service at entry {@code serviceSeq}, paying {@code payment}. */
+    static LedgerRecord.TaskSubmitted task(int i, long serviceSeq, long payment) {
+        return LedgerRecord.TaskSubmitted.sign(secret(i), serviceSeq, List.of(sha256("data capsule", i, 0), sha256("data capsule", i, 1)), 10, 5,
+                5, payment);
+    }
+
     static LedgerRecord.ReferenceValues referenceValues() {
         return new LedgerRecord.ReferenceValues(HPC, sha256("manifest"), sha256("measured boot"), sha256("golden"));
     }
@@ -125,9 +136,12 @@ final class TestFleet {
         }
     }
 
-    /** Members 0..2 with 100 credit, a certificate by 0 and 1 (#4), 1's equivocation (#5), 2 against the certificate (#6). */
+    /**
+     * Members 0..2 with 100 credit, a certificate by 0 and 1 (#4), 1's equivocation (#5), 2 against the certificate (#6),
+     * 0's service at price 3 (#7).
+     */
     static final List<LedgerRecord> PREFIX = List.of(admission(0, 100), admission(1, 100), admission(2, 100),
-            certificate(round(1), Outcome.TRUSTED, 0, 2), equivocation(1, round(1)), againstCertificate(2, 4));
+            certificate(round(1), Outcome.TRUSTED, 0, 2), equivocation(1, round(1)), againstCertificate(2, 4), service(0, 3));
 
     static List<Refused> refused() {
         RoundId r = round(2);
@@ -160,11 +174,20 @@ final class TestFleet {
                         "credit accrues only through certificates", "LeoLedger: credit accrues only through certificates"),
                 new Refused("credit taken for no certificate", againstCertificate(0, 5), "follows a recorded certificate; entry #5 is none",
                         "LeoLedger: a credit change follows a recorded certificate"),
-                new Refused("credit taken for a future entry", againstCertificate(0, 7), "follows a recorded certificate; entry #7 is none",
+                new Refused("credit taken for a future entry", againstCertificate(0, 8), "follows a recorded certificate; entry #8 is none",
                         "LeoLedger: a credit change follows a recorded certificate"),
                 new Refused("credit taken from a non-member", againstCertificate(3, 4), "who is not a member",
                         "LeoLedger: credit change for a non-member"),
                 new Refused("credit taken twice for one certificate", againstCertificate(2, 4), "already lost credit for certificate #4",
-                        "LeoLedger: already changed for this or a later certificate"));
+                        "LeoLedger: already changed for this or a later certificate"),
+                new Refused("a service by a non-member", service(3, 3), "who is not a member", "LeoLedger: service by a non-member"),
+                new Refused("a task by a non-member", task(3, 7, 10), "who is not a member", "LeoLedger: task by a non-member"),
+                new Refused("a task for an entry that is not a service", task(1, 4, 10), "service #4, which is not a published service",
+                        "LeoLedger: not a published service"),
+                new Refused("a task for a service yet to come", task(1, 8, 10), "service #8, which is not a published service",
+                        "LeoLedger: not a published service"),
+                new Refused("a task that does not pay the burn and the price", task(1, 7, 3),
+                        "a payment of 3 does not cover the burn (1) and the service's price (3)",
+                        "LeoLedger: the payment does not cover the burn and the price"));
     }
 }

@@ -1,0 +1,50 @@
+package org.leo.consensus.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Services and tasks on the ledger: their terms and signatures round-trip through the codec; a tampered term breaks the signature. */
+class TaskRecordsTest {
+    @Test
+    void aServiceAndATaskRoundTripAndTheirSignaturesVerify() {
+        LedgerRecord.ServicePublished s = TestFleet.service(0, 3);
+        LedgerRecord.TaskSubmitted t = TestFleet.task(1, 12, 10);
+        LedgerRecord.ServicePublished s2 = (LedgerRecord.ServicePublished) LedgerCodec.decode(s.type(), s.body());
+        LedgerRecord.TaskSubmitted t2 = (LedgerRecord.TaskSubmitted) LedgerCodec.decode(t.type(), t.body());
+        assertThat(s2.body()).isEqualTo(s.body());
+        assertThat(t2.body()).isEqualTo(t.body());
+        assertThat(s2.signatureValid()).isTrue();
+        assertThat(t2.signatureValid()).isTrue();
+        assertThat(s2.describe()).startsWith("service 'grey' by member ").contains("price 3");
+        assertThat(t2.describe()).startsWith("task by member ").contains("for service #12: 2 data capsule(s), a group of 10")
+                .endsWith("payment 10");
+
+        LedgerRecord.TaskSubmitted cheaper = new LedgerRecord.TaskSubmitted(t.owner(), t.serviceSeq(), t.dataCapsules(), t.groupSize(),
+                t.minExecutorCredit(), t.minMonitorCredit(), 9, t.signature());
+        assertThat(cheaper.signatureValid()).as("the payment is signed").isFalse();
+        LedgerRecord.ServicePublished renamed = new LedgerRecord.ServicePublished(s.author(), s.imageSha256(), s.codeCapsuleSha256(), s.price(),
+                "gray", s.signature());
+        assertThat(renamed.signatureValid()).as("the name is signed").isFalse();
+        LedgerRecord.ServicePublished otherAuthor = new LedgerRecord.ServicePublished(TestFleet.member(2), s.imageSha256(), s.codeCapsuleSha256(),
+                s.price(), s.name(), s.signature());
+        assertThat(otherAuthor.signatureValid()).as("another member's name on it").isFalse();
+    }
+
+    @Test
+    void malformedTermsAreRefused() {
+        LedgerRecord.ServicePublished s = TestFleet.service(0, 3);
+        byte[] body = s.body();
+        body[105] = (byte) 0x80; // the name's first byte, not printable ASCII
+        assertThatThrownBy(() -> LedgerCodec.decode(6, body)).hasMessageContaining("printable ASCII");
+        assertThatThrownBy(() -> LedgerCodec.decode(6, java.util.Arrays.copyOf(s.body(), s.body().length - 1))).hasMessageContaining("truncated");
+        assertThatThrownBy(() -> LedgerRecord.TaskSubmitted.sign(TestFleet.secret(0), 7, List.of(), 10, 0, 0, 10))
+                .hasMessageContaining("1..16 data capsules");
+        assertThatThrownBy(() -> LedgerRecord.TaskSubmitted.sign(TestFleet.secret(0), 7, List.of(new byte[32]), 0, 0, 0, 10))
+                .hasMessageContaining("a group of 1..1000");
+        assertThatThrownBy(() -> LedgerRecord.ServicePublished.sign(TestFleet.secret(0), new byte[32], new byte[32], -1, "x"))
+                .hasMessageContaining("a price of at least 0");
+    }
+}
