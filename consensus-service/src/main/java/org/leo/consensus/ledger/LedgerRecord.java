@@ -202,8 +202,7 @@ public sealed interface LedgerRecord {
 
         @Override
         public byte[] body() {
-            byte[] t = terms();
-            return ByteBuffer.allocate(t.length + 64).put(t).put(signature).array();
+            return signed(terms(), signature);
         }
 
         @Override
@@ -272,8 +271,7 @@ public sealed interface LedgerRecord {
 
         @Override
         public byte[] body() {
-            byte[] t = terms();
-            return ByteBuffer.allocate(t.length + 64).put(t).put(signature).array();
+            return signed(terms(), signature);
         }
 
         @Override
@@ -281,6 +279,11 @@ public sealed interface LedgerRecord {
             return "task by member " + hex(owner) + " for service #" + serviceSeq + ": " + dataCapsules.size() + " data capsule(s), a group of "
                     + groupSize + ", executor credit >= " + minExecutorCredit + ", monitor credit >= " + minMonitorCredit + ", payment " + payment;
         }
+    }
+
+    /** The body of a signed record: its terms, then the signature over them. */
+    private static byte[] signed(byte[] terms, byte[] signature) {
+        return ByteBuffer.allocate(terms.length + signature.length).put(terms).put(signature).array();
     }
 
     private static byte[] ed25519(byte[] secret, byte[] tag, byte[] terms) {
