@@ -1,0 +1,125 @@
+package org.leo.consensus.task;
+
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.leo.boot.net.MacAddress;
+import org.leo.consensus.ledger.LedgerEntry;
+import org.leo.consensus.ledger.LedgerRecord;
+import org.leo.consensus.ledger.LedgerRules;
+import org.leo.consensus.sortition.Alpha;
+import org.leo.consensus.sortition.ExecutorElection;
+import org.leo.consensus.sortition.MemberSortition;
+import org.leo.consensus.sortition.Role;
+
+/**
+ * The execution group of a task (docs/tasks.md), which anyone computes from public data: the task's
+ * ledger entry, the members and credit as of that entry, and each drawn member's VRF proof.
+ * <ul>
+ * <li>alpha = (the task entry's hash, HPC 00:00:00:00:00:00, round = the task's seq, EXECUTOR): fixed by
+ *     the task's own entry, so nobody knows the draw before the task is on the ledger, and the task's
+ *     owner cannot steer it without grinding entries (each costs a signed, recorded task);</li>
+ * <li>each member draws with its credit against the total credit at that entry, the expected group size
+ *     being the task's; a member with votes is drawn;</li>
+ * <li>the executor is the drawn member with the most votes (ties: the lower VRF output,
+ *     {@link ExecutorElection}) among those with at least the task's executor credit; the monitors are
+ *     the other drawn members with at least its monitor credit.</li>
+ * </ul>
+ * A task with no eligible executor or no monitor has no group: it cannot run, and its owner is refunded
+ * (the settlement records: next).
+ */
+public final class TaskElection {
+    /** No HPC: a task's alpha names the task by its seq, in the round field. */
+    public static final MacAddress NO_HPC = MacAddress.of(new byte[MacAddress.LENGTH]);
+
+    /** A member's claim to be drawn: its member key, VRF key, credit at the task's entry, proof and claimed votes. */
+    public record Claim(byte[] member, byte[] vrfKey, long credit, byte[] proof, long votes) {
+        public Claim {
+            member = member.clone();
+            vrfKey = vrfKey.clone();
+            proof = proof.clone();
+        }
+    }
+
+    /** The elected group; the refused claims with their reasons. */
+    public record Group(Optional<ExecutorElection.Candidate> executor, List<ExecutorElection.Candidate> monitors, List<String> refused) {
+        public Group {
+            monitors = List.copyOf(monitors);
+            refused = List.copyOf(refused);
+        }
+
+        public boolean canRun() {
+            return executor.isPresent() && !monitors.isEmpty();
+        }
+    }
+
+    private TaskElection() {
+    }
+
+    /** The alpha of the task recorded as {@code entry}. */
+    public static Alpha alpha(LedgerEntry entry) {
+        if (!(entry.record() instanceof LedgerRecord.TaskSubmitted)) {
+            throw new IllegalArgumentException("entry #" + entry.seq() + " is not a task");
+        }
+        return new Alpha(entry.hash(), NO_HPC, entry.seq(), Role.EXECUTOR);
+    }
+
+    /** A member's own draw for the task ({@code secretKey}: its VRF secret). */
+    public static MemberSortition.Draw draw(byte[] vrfSecret, LedgerEntry task, long credit, long totalCredit) {
+        return MemberSortition.draw(vrfSecret, alpha(task), credit, totalCredit, ((LedgerRecord.TaskSubmitted) task.record()).groupSize());
+    }
+
+    /**
+     * Elects the group of the task recorded as {@code task} from the members' claims, each checked against the members
+     * as of that entry ({@code members}: by member key, hex; {@code totalCredit}: theirs summed). A claim by a non-member,
+     * with a key other than the ledger's, a proof that does not verify or votes it does not give is refused, with the
+     * reason.
+     */
+    public static Group elect(LedgerEntry task, java.util.Map<String, LedgerRules.MemberState> members, long totalCredit, List<Claim> claims) {
+        LedgerRecord.TaskSubmitted t = (LedgerRecord.TaskSubmitted) task.record();
+        Alpha alpha = alpha(task);
+        HexFormat hex = HexFormat.of();
+        List<ExecutorElection.Candidate> drawn = new ArrayList<>();
+        List<Long> credits = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Claim c : claims) {
+            String id = hex.formatHex(c.member());
+            LedgerRules.MemberState m = members.get(id);
+            if (m == null || !java.util.Arrays.equals(m.vrfKey(), c.vrfKey()) || m.credit() != c.credit()) {
+                refused.add(id + ": not a member with that VRF key and credit at task #" + task.seq());
+                continue;
+            }
+            if (!seen.add(id)) {
+                refused.add(id + ": claimed twice");
+                continue;
+            }
+            MemberSortition.Checked checked = MemberSortition.check(c.vrfKey(), c.proof(), alpha, c.credit(), totalCredit, t.groupSize(), c.votes());
+            if (checked instanceof MemberSortition.Checked.Invalid bad) {
+                refused.add(id + ": " + bad.reason());
+                continue;
+            }
+            if (c.votes() > 0) {
+                drawn.add(new ExecutorElection.Candidate(id, c.votes(), ((MemberSortition.Checked.Valid) checked).beta()));
+                credits.add(c.credit());
+            }
+        }
+        List<ExecutorElection.Candidate> mayExecute = new ArrayList<>();
+        for (int i = 0; i < drawn.size(); i++) {
+            if (credits.get(i) >= t.minExecutorCredit()) {
+                mayExecute.add(drawn.get(i));
+            }
+        }
+        Optional<ExecutorElection.Candidate> executor = ExecutorElection.elect(mayExecute);
+        List<ExecutorElection.Candidate> monitors = new ArrayList<>();
+        String executorId = executor.map(ExecutorElection.Candidate::memberId).orElse("");
+        for (int i = 0; i < drawn.size(); i++) {
+            if (!drawn.get(i).memberId().equals(executorId) && credits.get(i) >= t.minMonitorCredit()) {
+                monitors.add(drawn.get(i));
+            }
+        }
+        monitors.sort(java.util.Comparator.comparing(ExecutorElection.Candidate::memberId));
+        return new Group(executor, monitors, refused);
+    }
+}
