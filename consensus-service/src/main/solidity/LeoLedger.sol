@@ -40,6 +40,8 @@ contract LeoLedger {
     uint8 internal constant CREDIT_CHANGED = 5;
     uint8 internal constant SERVICE_PUBLISHED = 6;
     uint8 internal constant TASK_SUBMITTED = 7;
+    uint8 internal constant GROUP_ELECTED = 8;
+    uint256 internal constant CLAIM_BYTES = 32 + 4 + 80;
     uint256 internal constant MAX_SERVICE_NAME = 64;
     uint256 internal constant MAX_TASK_CAPSULES = 16;
     uint256 internal constant MAX_TASK_GROUP = 1000;
@@ -95,6 +97,8 @@ contract LeoLedger {
     mapping(uint256 => uint256) internal certificateBits;
     /// seq of a ServicePublished entry => its price + 1 (0: no service there)
     mapping(uint64 => uint256) internal servicePricePlusOne;
+    /// seq of a TaskSubmitted entry => 1 a task, 2 a task whose group is recorded
+    mapping(uint64 => uint8) internal taskState;
     /// keccak256(member, round) => its equivocation in that round is recorded (and punished)
     mapping(bytes32 => bool) internal equivocations;
 
@@ -141,7 +145,9 @@ contract LeoLedger {
         } else if (recordType == SERVICE_PUBLISHED) {
             publishService(s, body);
         } else if (recordType == TASK_SUBMITTED) {
-            submitTask(body);
+            submitTask(s, body);
+        } else if (recordType == GROUP_ELECTED) {
+            electGroup(body);
         } else {
             revert("LeoLedger: unknown record type");
         }
@@ -167,7 +173,7 @@ contract LeoLedger {
     // TaskSubmitted: owner 32 | service seq 8 | group 2 | min executor credit 8 | min monitor credit 8 | payment 8 |
     // capsule count 1 | capsule sha256 32 each | signature 64; the owner is a member, the service is published, and the
     // payment covers the burn (a tenth, at least 1) and the service's price
-    function submitTask(bytes calldata body) internal {
+    function submitTask(uint64 s, bytes calldata body) internal {
         require(body.length >= 131, "LeoLedger: truncated record");
         uint256 n = uint8(body[66]);
         require(n > 0 && n <= MAX_TASK_CAPSULES && body.length == 131 + 32 * n, "LeoLedger: malformed task");
@@ -182,6 +188,29 @@ contract LeoLedger {
         require(pricePlusOne != 0, "LeoLedger: not a published service");
         uint256 burn = payment == 0 ? 0 : (payment / 10 == 0 ? 1 : payment / 10);
         require(uint256(payment) >= burn + pricePlusOne - 1, "LeoLedger: the payment does not cover the burn and the price");
+        taskState[s] = 1;
+    }
+
+    // GroupElected: task seq 8 | claim count 2 | (member 32 | votes uint32 | VRF proof 80)* in ascending member order; once
+    // per task, every claimant a member (the proofs are a reader's to check, as certificates' signatures)
+    function electGroup(bytes calldata body) internal {
+        require(body.length >= 10, "LeoLedger: truncated record");
+        uint64 task = uint64(bytes8(body[0:8]));
+        uint256 n = uint16(bytes2(body[8:10]));
+        require(n > 0 && n <= MAX_TASK_GROUP * 4 && body.length == 10 + n * CLAIM_BYTES, "LeoLedger: malformed group");
+        require(taskState[task] != 0, "LeoLedger: not a task");
+        require(taskState[task] == 1, "LeoLedger: the task already has its group");
+        bytes32 previous;
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 p = 10 + i * CLAIM_BYTES;
+            bytes32 claimant = bytes32(body[p:p + 32]);
+            require(i == 0 || uint256(claimant) > uint256(previous), "LeoLedger: claims out of order");
+            uint32 votes = uint32(bytes4(body[p + 32:p + 36]));
+            require(votes > 0 && votes < 1 << 31, "LeoLedger: votes out of range");
+            require(members[claimant].admitted, "LeoLedger: a claim by a non-member");
+            previous = claimant;
+        }
+        taskState[task] = 2;
     }
 
     // MemberAdmitted: member key 32 | VRF key 32 | credit int64 >= 0

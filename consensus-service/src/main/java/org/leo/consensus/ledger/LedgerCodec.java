@@ -68,6 +68,15 @@ final class LedgerCodec {
                     }
                     yield new LedgerRecord.TaskSubmitted(owner, service, capsules, group, minExecutor, minMonitor, payment, take(b, 64));
                 }
+                case 8 -> {
+                    long task = b.getLong();
+                    int n = Short.toUnsignedInt(b.getShort());
+                    List<LedgerRecord.GroupClaim> claims = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        claims.add(new LedgerRecord.GroupClaim(take(b, 32), Integer.toUnsignedLong(b.getInt()), take(b, 80)));
+                    }
+                    yield new LedgerRecord.GroupElected(task, claims);
+                }
                 default -> throw new IllegalArgumentException("unknown ledger record type " + type);
             };
             if (b.hasRemaining()) {

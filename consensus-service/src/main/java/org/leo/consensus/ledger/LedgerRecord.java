@@ -281,6 +281,64 @@ public sealed interface LedgerRecord {
         }
     }
 
+    /** One drawn member's claim in a task's election: its member key, the votes its VRF proof gives, the proof. */
+    record GroupClaim(byte[] member, long votes, byte[] proof) {
+        public GroupClaim {
+            member = member.clone();
+            proof = proof.clone();
+            if (member.length != 32 || proof.length != 80 || votes < 1 || votes > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("group claim: a 32-byte member key, 1.." + Integer.MAX_VALUE + " votes and an 80-byte VRF proof");
+            }
+        }
+
+        @Override
+        public byte[] member() {
+            return member.clone();
+        }
+
+        @Override
+        public byte[] proof() {
+            return proof.clone();
+        }
+    }
+
+    /**
+     * A task's execution group (docs/tasks.md): the claims the task owner's Pi collected in the election window, in
+     * ascending order of member key. Anyone re-runs the election over them ({@code TaskElection}) with the members'
+     * keys and credit as of the task's entry: the rules check the structure, a reader the VRF proofs.
+     */
+    record GroupElected(long taskSeq, java.util.List<GroupClaim> claims) implements LedgerRecord {
+        public GroupElected {
+            claims = java.util.List.copyOf(claims);
+            if (taskSeq < 1 || claims.isEmpty() || claims.size() > MAX_TASK_GROUP * 4) {
+                throw new IllegalArgumentException("group: a task entry and 1.." + MAX_TASK_GROUP * 4 + " claims");
+            }
+            for (int i = 1; i < claims.size(); i++) {
+                if (java.util.Arrays.compareUnsigned(claims.get(i - 1).member(), claims.get(i).member()) >= 0) {
+                    throw new IllegalArgumentException("group: the claims are in ascending order of member key, each member once");
+                }
+            }
+        }
+
+        @Override
+        public int type() {
+            return 8;
+        }
+
+        @Override
+        public byte[] body() {
+            ByteBuffer b = ByteBuffer.allocate(8 + 2 + claims.size() * (32 + 4 + 80)).putLong(taskSeq).putShort((short) claims.size());
+            claims.forEach(c -> b.put(c.member()).putInt((int) c.votes()).put(c.proof()));
+            return b.array();
+        }
+
+        @Override
+        public String describe() {
+            return "group of task #" + taskSeq + ": " + claims.size() + " drawn member(s), "
+                    + claims.stream().mapToLong(GroupClaim::votes).sum() + " vote(s)";
+        }
+    }
+
     /** The body of a signed record: its terms, then the signature over them. */
     private static byte[] signed(byte[] terms, byte[] signature) {
         return ByteBuffer.allocate(terms.length + signature.length).put(terms).put(signature).array();

@@ -28,6 +28,8 @@ import org.leo.consensus.quorum.Verdict;
  * <li>{@code ServicePublished}: by an admitted member; its entry's seq is the service's id.
  * <li>{@code TaskSubmitted}: by an admitted member, for a published service, with a payment that covers the
  *     burn and the service's price ({@code Settlement.paymentProblem}).
+ * <li>{@code GroupElected}: once per task, every claim by an admitted member (the claims' proofs are a
+ *     reader's to check, as a certificate's signatures).
  * </ul>
  * Credit never goes below zero and is never transferred. Signatures are not checked here (the
  * certificate's {@code problem()} does that); these rules are what the contract can check without them.
@@ -73,6 +75,9 @@ public final class LedgerRules {
 
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final Set<Long> certificates = new HashSet<>();
+    /** The seqs of the tasks, and of the tasks whose group is recorded. */
+    private final Set<Long> tasks = new HashSet<>();
+    private final Set<Long> groups = new HashSet<>();
     /** The price of each published service, by the seq of its entry. */
     private final Map<Long, Long> servicePrices = new HashMap<>();
     /** The seq of each round's certificate, by HPC and round number: one whatever head the round was drawn at. */
@@ -102,6 +107,8 @@ public final class LedgerRules {
         r.certificates.addAll(certificates);
         r.certificateOfRound.putAll(certificateOfRound);
         r.servicePrices.putAll(servicePrices);
+        r.tasks.addAll(tasks);
+        r.groups.addAll(groups);
         r.equivocations.addAll(equivocations);
         r.references.putAll(references);
         return r;
@@ -135,6 +142,16 @@ public final class LedgerRules {
         if (record instanceof LedgerRecord.ServicePublished p) {
             return members.containsKey(hex(p.author())) ? Optional.empty()
                     : Optional.of("service by " + hex(p.author()) + ", who is not a member");
+        }
+        if (record instanceof LedgerRecord.GroupElected g) {
+            if (!tasks.contains(g.taskSeq())) {
+                return Optional.of("group of task #" + g.taskSeq() + ", which is not a task");
+            }
+            if (groups.contains(g.taskSeq())) {
+                return Optional.of("task #" + g.taskSeq() + " already has its group");
+            }
+            return g.claims().stream().filter(c -> !members.containsKey(hex(c.member()))).findFirst()
+                    .map(c -> "group of task #" + g.taskSeq() + ": a claim by " + hex(c.member()) + ", who is not a member");
         }
         if (record instanceof LedgerRecord.TaskSubmitted t) {
             if (!members.containsKey(hex(t.owner()))) {
@@ -209,6 +226,10 @@ public final class LedgerRules {
             m.credit = Math.max(0, m.credit - Math.max(m.credit / 2, EQUIVOCATION_MIN_PENALTY));
         } else if (record instanceof LedgerRecord.ServicePublished p) {
             servicePrices.put(seq, p.price());
+        } else if (record instanceof LedgerRecord.TaskSubmitted) {
+            tasks.add(seq);
+        } else if (record instanceof LedgerRecord.GroupElected g) {
+            groups.add(g.taskSeq());
         } else if (record instanceof LedgerRecord.CreditChanged c) {
             Member m = members.get(hex(c.member()));
             m.lastPenalty = c.becauseOfSeq();

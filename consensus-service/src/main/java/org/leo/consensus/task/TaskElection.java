@@ -71,6 +71,23 @@ public final class TaskElection {
     }
 
     /**
+     * The group a {@code GroupElected} record names, re-elected from its claims with the members' VRF keys and credit at the
+     * task's entry: what every reader of the ledger computes. A claim by a member unknown at that entry is refused.
+     */
+    public static Group elect(LedgerEntry task, java.util.Map<String, LedgerRules.MemberState> members, long totalCredit,
+                              LedgerRecord.GroupElected recorded) {
+        if (recorded.taskSeq() != task.seq()) {
+            throw new IllegalArgumentException("the group is of task #" + recorded.taskSeq() + ", not of task #" + task.seq());
+        }
+        List<Claim> claims = new ArrayList<>();
+        for (LedgerRecord.GroupClaim c : recorded.claims()) {
+            LedgerRules.MemberState m = members.get(HexFormat.of().formatHex(c.member()));
+            claims.add(new Claim(c.member(), m == null ? new byte[32] : m.vrfKey(), m == null ? -1 : m.credit(), c.proof(), c.votes()));
+        }
+        return elect(task, members, totalCredit, claims);
+    }
+
+    /**
      * Elects the group of the task recorded as {@code task} from the members' claims, each checked against the members
      * as of that entry ({@code members}: by member key, hex; {@code totalCredit}: theirs summed). A claim by a non-member,
      * with a key other than the ledger's, a proof that does not verify or votes it does not give is refused, with the

@@ -63,7 +63,8 @@ class EvmLedgerTest {
         records.add(TestFleet.equivocation(4, TestFleet.round(1)));
         records.add(TestFleet.certificate(TestFleet.round(2), Outcome.UNTRUSTED, 0, 2));
         records.add(TestFleet.service(0, 3)); // #12
-        records.add(TestFleet.task(1, 12, 10));
+        records.add(TestFleet.task(1, 12, 10)); // #13
+        records.add(TestFleet.group(13, 0, 2, 3));
         Map<String, Long> expected = Map.of(TestFleet.memberHex(0), 102L, TestFleet.memberHex(1), 102L, TestFleet.memberHex(2), 101L,
                 TestFleet.memberHex(3), 101L, TestFleet.memberHex(4), 51L, TestFleet.memberHex(5), 99L);
 

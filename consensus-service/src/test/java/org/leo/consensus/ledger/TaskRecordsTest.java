@@ -34,6 +34,24 @@ class TaskRecordsTest {
     }
 
     @Test
+    void aTasksGroupIsRecordedOnceWithEveryClaimByAMember() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("leo-group");
+        try (EmbeddedLedger l = EmbeddedLedger.open(dir.resolve("ledger.db"))) {
+            TestFleet.PREFIX.forEach(l::append); // members 0..2, service #7
+            long task = l.append(TestFleet.task(1, 7, 10)).seq();
+            assertThatThrownBy(() -> l.append(TestFleet.group(task, 0, 5))).hasMessageContaining("a claim by ").hasMessageContaining("who is not a member");
+            LedgerEntry group = l.append(TestFleet.group(task, 0, 2));
+            assertThat(group.record().describe()).isEqualTo("group of task #" + task + ": 2 drawn member(s), 2 vote(s)");
+            assertThat(LedgerCodec.decode(8, group.record().body()).body()).isEqualTo(group.record().body());
+            assertThatThrownBy(() -> l.append(TestFleet.group(task, 1))).hasMessageContaining("task #" + task + " already has its group");
+        }
+        LedgerRecord.GroupElected g = TestFleet.group(9, 0, 1);
+        java.util.List<LedgerRecord.GroupClaim> unordered = new java.util.ArrayList<>(g.claims());
+        java.util.Collections.reverse(unordered);
+        assertThatThrownBy(() -> new LedgerRecord.GroupElected(9, unordered)).hasMessageContaining("ascending order of member key");
+    }
+
+    @Test
     void malformedTermsAreRefused() {
         LedgerRecord.ServicePublished s = TestFleet.service(0, 3);
         byte[] body = s.body();

@@ -94,6 +94,16 @@ final class TestFleet {
                 5, payment);
     }
 
+    /** The group of the task at entry {@code taskSeq}: claims by the members {@code who} (one vote each, made-up proofs). */
+    static LedgerRecord.GroupElected group(long taskSeq, int... who) {
+        List<LedgerRecord.GroupClaim> claims = new ArrayList<>();
+        for (int i : who) {
+            claims.add(new LedgerRecord.GroupClaim(member(i), 1, proof(i)));
+        }
+        claims.sort((a, b) -> java.util.Arrays.compareUnsigned(a.member(), b.member()));
+        return new LedgerRecord.GroupElected(taskSeq, claims);
+    }
+
     static LedgerRecord.ReferenceValues referenceValues() {
         return new LedgerRecord.ReferenceValues(HPC, sha256("manifest"), sha256("measured boot"), sha256("golden"));
     }
@@ -186,6 +196,8 @@ final class TestFleet {
                         "LeoLedger: not a published service"),
                 new Refused("a task for a service yet to come", task(1, 8, 10), "service #8, which is not a published service",
                         "LeoLedger: not a published service"),
+                new Refused("a group for an entry that is not a task", group(7, 0, 1), "group of task #7, which is not a task",
+                        "LeoLedger: not a task"),
                 new Refused("a task that does not pay the burn and the price", task(1, 7, 3),
                         "a payment of 3 does not cover the burn (1) and the service's price (3)",
                         "LeoLedger: the payment does not cover the burn and the price"));

@@ -72,6 +72,20 @@ class TaskElectionTest {
             assertThat(again.executor()).isEqualTo(group.executor());
             assertThat(again.monitors()).isEqualTo(group.monitors());
 
+            // the owner's Pi records the drawn members' claims; every reader re-elects the same group from the ledger
+            List<LedgerRecord.GroupClaim> drawn = new ArrayList<>();
+            for (TaskElection.Claim c : claims) {
+                if (c.votes() > 0) {
+                    drawn.add(new LedgerRecord.GroupClaim(c.member(), c.votes(), c.proof()));
+                }
+            }
+            drawn.sort((a, b) -> java.util.Arrays.compareUnsigned(a.member(), b.member()));
+            LedgerEntry groupEntry = ledger.append(new LedgerRecord.GroupElected(task.seq(), drawn));
+            TaskElection.Group fromLedger = TaskElection.elect(task, members, at.totalCredit(), (LedgerRecord.GroupElected) groupEntry.record());
+            assertThat(fromLedger.executor()).isEqualTo(group.executor());
+            assertThat(fromLedger.monitors()).isEqualTo(group.monitors());
+            assertThat(fromLedger.refused()).isEmpty();
+
             // forged claims: another member's proof (a replayed election proof), inflated votes, a stranger, a second claim
             TaskElection.Claim honest = claims.get(MEMBERS - 1);
             List<TaskElection.Claim> forged = List.of(
