@@ -27,6 +27,8 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.junit.jupiter.api.Test;
 import org.leo.protocol.EvidenceSignature;
+import org.leo.protocol.keywrap.AgentKeyWrap;
+import org.leo.protocol.keywrap.ReleaseContext;
 
 /**
  * The agent writes its certificate and CSR with its own DER code (Der): BouncyCastle, an
@@ -98,12 +100,18 @@ class AgentIdentityTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another key");
     }
 
-    /** Generates an identity, a CSR and an evidence signature: run in a JVM without BouncyCastle. */
+    /**
+     * Generates an identity, a CSR and an evidence signature, and opens a capsule key sealed to the
+     * identity's key: run in a JVM without BouncyCastle.
+     */
     public static final class WithoutBouncyCastle {
         public static void main(String[] args) throws Exception {
             AgentIdentity id = AgentIdentity.generate("52:54:00:00:00:09");
             id.csr("52:54:00:00:00:09");
             EvidenceSignature.sign(id.privateKey(), new byte[] {1, 2, 3});
+            byte[] context = ReleaseContext.of("task-1", new byte[32], id.selfSigned()).encode();
+            byte[] sealed = AgentKeyWrap.seal(id.selfSigned().getPublicKey(), new byte[32], context);
+            AgentKeyWrap.open(id.privateKey(), sealed, context);
             boolean present = isLoadable("org.bouncycastle.jce.provider.BouncyCastleProvider");
             System.out.println("ok bouncycastle-on-class-path=" + present);
         }

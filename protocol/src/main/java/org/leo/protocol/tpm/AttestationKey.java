@@ -4,7 +4,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
 
@@ -36,8 +35,7 @@ public record AttestationKey(PublicKey publicKey, byte[] name, byte[] publicArea
 
     /** The SubjectPublicKeyInfo as PEM ("-----BEGIN PUBLIC KEY-----"), what {@code tpm2_checkquote -u} reads. */
     public String pem() {
-        String body = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(publicKey.getEncoded());
-        return "-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PUBLIC KEY-----\n";
+        return PublicKeys.pem(publicKey);
     }
 
     /** SHA-256 of the SubjectPublicKeyInfo in hex: a short way to tell keys apart in logs. */

@@ -3,6 +3,7 @@ package org.leo.protocol.tpm;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
+import java.util.Base64;
 
 /** Comparing public keys by value, whichever provider or encoding made the objects. */
 final class PublicKeys {
@@ -28,5 +29,11 @@ final class PublicKeys {
                 : key instanceof ECPublicKey e ? "EC " + e.getParams().getCurve().getField().getFieldSize() + "-bit key"
                 : key.getAlgorithm() + " key";
         return kind + " " + AttestationKey.fingerprint(key).substring(0, 16);
+    }
+
+    /** The SubjectPublicKeyInfo as PEM ("-----BEGIN PUBLIC KEY-----"), what openssl and tpm2-tools read. */
+    static String pem(PublicKey key) {
+        String body = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded());
+        return "-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PUBLIC KEY-----\n";
     }
 }

@@ -30,16 +30,19 @@ import tss.tpm.TPM_SE;
 
 /**
  * One connection to a TPM 2.0 (the Pi's {@code /dev/tpmrm0}, or swtpm in tests): the attestation
- * key, the sha256 PCR bank and quotes over it. TSS.Java marshals the commands; the bytes move over a
+ * key, the sha256 PCR bank and quotes over it, the endorsement keys, and the wrap key that
+ * protects capsule keys at rest. TSS.Java marshals the commands; the bytes move over a
  * {@link TpmChannel} with a read timeout and clear failures.
  *
  * <p>Thread-safe: every method holds this object's lock for its whole command sequence. Every
  * transient object created here is flushed before the method returns (swtpm has three transient
  * slots and no resource manager), so the attestation key is re-created from its template for each
- * use; for an ECC primary key that is one fast derivation. No TPM power or platform commands are
- * ever sent. After a transport failure (timeout, closed connection, unparseable response) the
- * command stream may be out of step, so every later call fails with a {@link TpmException} that
- * names the first failure; open a new {@code Tpm} to continue.
+ * use; for an ECC primary key that is one fast derivation. The RSA wrap key is re-derived the same
+ * way for each unwrap, which on a hardware TPM is a prime search that can take seconds
+ * (docs/key-release.md). No TPM power or platform commands are ever sent. After a transport
+ * failure (timeout, closed connection, unparseable response) the command stream may be out of
+ * step, so every later call fails with a {@link TpmException} that names the first failure; open
+ * a new {@code Tpm} to continue.
  */
 public final class Tpm implements AutoCloseable {
     /** PC Client TPMs have 24 PCRs per bank. */
@@ -272,6 +275,37 @@ public final class Tpm implements AutoCloseable {
                     });
                 });
             });
+        });
+    }
+
+    /**
+     * The public half of the wrap key, which protects capsule keys at rest on the owner's Pi
+     * (TPM2_CreatePrimary in the owner hierarchy from {@link WrapKeyTemplate}, checked and flushed
+     * again). The same TPM gives the same key after every restart, until its owner hierarchy is
+     * cleared. Wrap with {@link WrapKey#wrap}: no TPM needed for that.
+     */
+    public synchronized WrapKey wrapKeyPublic() throws TpmException {
+        return call("TPM2_CreatePrimary(wrap key)", () -> {
+            CreatePrimaryResponse key = WrapKeyCommands.createPrimary(tpm);
+            flush(key.handle);
+            return WrapKeyCommands.toWrapKey(key);
+        });
+    }
+
+    /**
+     * Unwraps a key that {@link WrapKey#wrap} wrapped to this TPM's wrap key: TPM2_RSA_Decrypt with
+     * RSAES-OAEP-SHA-256 and label {@link WrapKey#LABEL} (the key is re-created for the command and
+     * flushed afterwards). A key wrapped to another TPM, or altered, is refused by the TPM: a
+     * {@link TpmException} that says so, after which this connection still works.
+     *
+     * @param wrapped exactly {@link WrapKey#WRAPPED_BYTES} bytes
+     * @throws IllegalArgumentException if it is not (nothing is sent)
+     */
+    public synchronized byte[] unwrap(byte[] wrapped) throws TpmException {
+        byte[] ciphertext = WrapKey.checkWrapped(wrapped);
+        return call("TPM2_RSA_Decrypt(wrap key)", () -> {
+            CreatePrimaryResponse key = WrapKeyCommands.createPrimary(tpm);
+            return flushing(key.handle, () -> WrapKeyCommands.decrypt(tpm, key, ciphertext));
         });
     }
 

@@ -14,7 +14,7 @@ final class TpmAlgorithms {
             Map.entry(0x000D, "sha512"), Map.entry(0x0012, "sm3_256"), Map.entry(0x0010, "null"),
             Map.entry(RSASSA, "rsassa"), Map.entry(RSAPSS, "rsapss"), Map.entry(ECDSA, "ecdsa"),
             Map.entry(0x001A, "ecdaa"), Map.entry(0x001B, "sm2"), Map.entry(0x001C, "ecschnorr"),
-            Map.entry(0x0005, "hmac"));
+            Map.entry(0x0005, "hmac"), Map.entry(0x0015, "rsaes"), Map.entry(WrapKeyCommands.OAEP, "oaep"));
 
     private TpmAlgorithms() {
     }

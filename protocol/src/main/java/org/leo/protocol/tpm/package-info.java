@@ -32,5 +32,11 @@
  * {@link org.leo.protocol.tpm.CredentialProtection} protected to that EK for that AK Name
  * ({@link org.leo.protocol.tpm.Tpm#activateCredential}). Then the AK's public area, and so its key,
  * is verified: quotes must be checked with {@link org.leo.protocol.tpm.AkPublic#publicKey()}.
+ *
+ * <p>Keys at rest on the owner's Pi: {@link org.leo.protocol.tpm.WrapKey} is the public half of an
+ * RSA-2048 decryption key that only the Pi's TPM holds (a primary key of the owner hierarchy from
+ * a fixed template); a capsule's AES key is stored only wrapped to it, and unwrapped with
+ * {@link org.leo.protocol.tpm.Tpm#unwrap} to be sealed to an attested agent
+ * ({@code org.leo.protocol.keywrap}; docs/key-release.md).
  */
 package org.leo.protocol.tpm;
