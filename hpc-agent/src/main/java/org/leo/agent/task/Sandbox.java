@@ -133,7 +133,9 @@ public final class Sandbox implements AutoCloseable {
      * work tmpfs and the image are removed, whatever happened before; what could not be is in
      * {@link Result#cleanUpErrors()}.
      *
-     * @throws SandboxException the engine refused the container or weakened its limits (the guest did not run)
+     * @throws IllegalArgumentException a malformed digest, a timeout that is not positive, an input name that is not one plain
+     *                                  path element or is "result" (nothing was done)
+     * @throws SandboxException the engine refused the container or weakened its limits (the guest did not run; the clean-up did)
      */
     public Result run(String imageDigest, List<String> command, Map<String, byte[]> inputs, Limits limits, Duration timeout)
             throws IOException, SandboxException {
@@ -143,6 +145,7 @@ public final class Sandbox implements AutoCloseable {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
+        WorkVolume.checkNames(inputs.keySet());
         String taskId = newTaskId();
         Timings.Clock clock = new Timings.Clock();
         GuestOutput output = new GuestOutput(limits.outputBytes());

@@ -75,17 +75,22 @@ final class WorkVolume implements AutoCloseable {
         }
     }
 
-    /** Writes each input as {@code /work/NAME}, read-only for the guest; names are checked first, all of them. */
-    void write(Map<String, byte[]> inputs) throws IOException {
+    /** Refuses input names that are not one plain path element, or that are the result's name; lists all of them. */
+    static void checkNames(Iterable<String> names) {
         List<String> bad = new ArrayList<>();
-        for (String name : inputs.keySet()) {
+        for (String name : names) {
             if (!INPUT_NAME.matcher(name).matches() || name.equals(RESULT)) {
                 bad.add("'" + TarReader.shorten(name) + "'");
             }
         }
         if (!bad.isEmpty()) {
-            throw new IllegalArgumentException("input names must match " + INPUT_NAME.pattern() + " and not be '" + RESULT + "': " + bad);
+            throw new IllegalArgumentException("input names must match " + INPUT_NAME.pattern() + " and not be '" + RESULT + "', got " + bad);
         }
+    }
+
+    /** Writes each input as {@code /work/NAME}, read-only for the guest. */
+    void write(Map<String, byte[]> inputs) throws IOException {
+        checkNames(inputs.keySet());
         for (Map.Entry<String, byte[]> in : inputs.entrySet()) {
             Path f = dir.resolve(in.getKey());
             Files.write(f, in.getValue(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);

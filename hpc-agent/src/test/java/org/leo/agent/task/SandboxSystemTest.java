@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.HostConfig;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -295,5 +296,28 @@ class SandboxSystemTest {
             assertThat(dirty.leftovers()).anyMatch(l -> l.startsWith("containerd shim pid ") && l.endsWith(" of container " + shortId + " still running"));
         }
         // and nothing is left once they are removed: @AfterEach waits for the shim
+    }
+
+    @Test
+    void theEnginesOwnSaveOfTheImageChecksToTheSameId() throws Exception {
+        sandbox.load(image.archive(), image.id());
+        try (DockerClient docker = Sandbox.checkedClient(config)) {
+            try (InputStream saved = docker.saveImageCmd(image.id()).exec()) {
+                assertThat(ImageArchive.verify(saved, image.id()).layers()).hasSize(1);
+            } finally {
+                docker.removeImageCmd(image.id()).withForce(true).exec();
+            }
+        }
+    }
+
+    @Test
+    void badInputNameIsRefusedBeforeAnythingIsDone() throws Exception {
+        sandbox.load(image.archive(), image.id());
+        assertThatThrownBy(() -> sandbox.run(image.id(), sh("true"), Map.of("../escape", new byte[1]), Limits.DEFAULT, Duration.ofSeconds(5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'../escape'");
+        assertThat(sandbox.verifyClean(Duration.ZERO).leftovers()).containsExactly("image " + image.id());
+        Result r = run("after a refused run", sh("cat /work/in > /work/result"), Map.of("in", new byte[] {1, 2, 3}), Limits.DEFAULT,
+                Duration.ofSeconds(30));
+        assertThat(r.result()).hasValueSatisfying(b -> assertThat(b).containsExactly(1, 2, 3));
     }
 }

@@ -68,17 +68,22 @@ record TestImage(byte[] archive, String id, byte[] config) {
         return builder(busybox).build();
     }
 
-    static Builder builder(Path busybox) {
-        return new Builder(busybox);
+    static Builder builder(Path busybox) throws IOException {
+        return new Builder(busyboxLayer(busybox));
+    }
+
+    /** An image of one given layer (tests of the archive check, which need no busybox). */
+    static Builder withLayer(byte[] layer) {
+        return new Builder(layer);
     }
 
     static final class Builder {
-        private final Path busybox;
+        private final byte[] layer;
         private final List<String> volumes = new ArrayList<>();
         private String diffIdOverride;
 
-        private Builder(Path busybox) {
-            this.busybox = busybox;
+        private Builder(byte[] layer) {
+            this.layer = layer;
         }
 
         /** The config declares {@code path} as a volume. */
@@ -93,41 +98,50 @@ record TestImage(byte[] archive, String id, byte[] config) {
             return this;
         }
 
-        TestImage build() throws IOException {
-            byte[] layer = layer();
+        TestImage build() {
             String diffId = diffIdOverride != null ? diffIdOverride : sha256(layer);
             String vols = volumes.isEmpty() ? "" : ",\"Volumes\":{" + String.join(",", volumes.stream().map(v -> "\"" + v + "\":{}").toList()) + "}";
             byte[] config = ("{\"architecture\":\"" + arch() + "\",\"config\":{\"Env\":[\"PATH=/bin\"],\"Cmd\":[\"/bin/sh\"],\"WorkingDir\":\"/work\"" + vols + "},"
-                    + "\"created\":\"1970-01-01T00:00:00Z\",\"history\":[{\"created\":\"1970-01-01T00:00:00Z\",\"created_by\":\"leo TestImage (static busybox)\"}],"
+                    + "\"created\":\"1970-01-01T00:00:00Z\",\"history\":[{\"created\":\"1970-01-01T00:00:00Z\",\"created_by\":\"leo TestImage\"}],"
                     + "\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]}}").getBytes(StandardCharsets.UTF_8);
             String id = sha256(config);
-            String layerDir = sha256(layer).substring("sha256:".length());
-            String configName = id.substring("sha256:".length()) + ".json";
-            byte[] manifest = ("[{\"Config\":\"" + configName + "\",\"RepoTags\":null,\"Layers\":[\"" + layerDir + "/layer.tar\"]}]")
-                    .getBytes(StandardCharsets.UTF_8);
-            byte[] archive = new TarWriter().dir(layerDir).file(layerDir + "/layer.tar", 0644, layer).file(configName, 0644, config)
-                    .file("manifest.json", 0644, manifest).finish();
+            String layerDir = layerDir();
+            byte[] archive = new TarWriter().dir(layerDir).file(layerDir + "/layer.tar", 0644, layer).file(configName(id), 0644, config)
+                    .file("manifest.json", 0644, manifest(configName(id), layerDir + "/layer.tar")).finish();
             return new TestImage(archive, id, config);
         }
 
-        /** bin/busybox, bin/APPLET -> busybox for each applet, and the empty directories a root needs. */
-        private byte[] layer() throws IOException {
-            TarWriter t = new TarWriter().dir("bin").dir("etc").dir("work");
-            t.file("bin/busybox", 0755, Files.readAllBytes(busybox));
-            for (String applet : applets()) {
-                if (!applet.equals("busybox")) {
-                    t.symlink("bin/" + applet, "busybox");
-                }
-            }
-            return t.finish();
+        String layerDir() {
+            return sha256(layer).substring("sha256:".length());
         }
+    }
 
-        private List<String> applets() throws IOException {
-            Process p = new ProcessBuilder(busybox.toString(), "--list").redirectErrorStream(true).start();
-            try (InputStream in = p.getInputStream()) {
-                String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                return out.lines().map(String::strip).filter(a -> a.matches("[a-z0-9_.\\[-]+") && !a.contains("/")).sorted().toList();
+    static String configName(String id) {
+        return id.substring("sha256:".length()) + ".json";
+    }
+
+    static byte[] manifest(String config, String... layers) {
+        return ("[{\"Config\":\"" + config + "\",\"RepoTags\":null,\"Layers\":[" + String.join(",", List.of(layers).stream().map(l -> "\"" + l + "\"").toList())
+                + "]}]").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** bin/busybox, bin/APPLET -> busybox for each applet, and the empty directories a root needs. */
+    static byte[] busyboxLayer(Path busybox) throws IOException {
+        TarWriter t = new TarWriter().dir("bin").dir("etc").dir("work");
+        t.file("bin/busybox", 0755, Files.readAllBytes(busybox));
+        for (String applet : applets(busybox)) {
+            if (!applet.equals("busybox")) {
+                t.symlink("bin/" + applet, "busybox");
             }
+        }
+        return t.finish();
+    }
+
+    private static List<String> applets(Path busybox) throws IOException {
+        Process p = new ProcessBuilder(busybox.toString(), "--list").redirectErrorStream(true).start();
+        try (InputStream in = p.getInputStream()) {
+            String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return out.lines().map(String::strip).filter(a -> a.matches("[a-z0-9_.\\[-]+")).sorted().toList();
         }
     }
 
