@@ -175,6 +175,20 @@ class SandboxSystemTest {
     }
 
     @Test
+    void cpuLimitCapsABusyGuest() throws Exception {
+        // A quarter of a CPU: 2 s of busy looping may use about 0.5 s of CPU time (2 s on one free core without the limit).
+        Limits limits = new Limits(Limits.DEFAULT.memoryBytes(), 250_000_000L, Limits.DEFAULT.pids(), Limits.DEFAULT.workBytes(),
+                Limits.DEFAULT.workInodes(), Limits.DEFAULT.resultBytes(), Limits.DEFAULT.outputBytes());
+        Result r = run("cpu", sh("time timeout 2 sh -c 'while :; do :; done'; true"), Map.of(), limits, Duration.ofSeconds(30));
+        String err = r.stderr().text();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("user\\s+(\\d+)m\\s*([0-9.]+)s\\s+sys\\s+(\\d+)m\\s*([0-9.]+)s").matcher(err);
+        assertThat(m.find()).as("busybox time's output: " + err).isTrue();
+        double cpu = Integer.parseInt(m.group(1)) * 60 + Double.parseDouble(m.group(2)) + Integer.parseInt(m.group(3)) * 60 + Double.parseDouble(m.group(4));
+        System.out.printf("cpu: %.2f s of CPU in 2 s of busy loop at 0.25 CPU%n", cpu);
+        assertThat(cpu).isBetween(0.2, 0.9);
+    }
+
+    @Test
     void guestPastItsTimeoutIsKilled() throws Exception {
         Result r = run("timeout", sh("echo started; sleep 600"), Map.of(), Limits.DEFAULT, Duration.ofSeconds(2));
         assertThat(r.timedOut()).isTrue();
