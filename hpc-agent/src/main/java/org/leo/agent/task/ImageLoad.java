@@ -61,7 +61,7 @@ final class ImageLoad {
                 @Override
                 public void onNext(LoadResponseItem item) {
                     if (item.isErrorIndicated()) {
-                        engineErrors.add(item.getErrorDetail() != null ? item.getErrorDetail().getMessage() : item.getError());
+                        engineErrors.add(item.getErrorDetail() != null ? item.getErrorDetail().getMessage() : "an error without detail");
                     }
                 }
             });

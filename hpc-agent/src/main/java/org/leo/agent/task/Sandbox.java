@@ -77,7 +77,8 @@ public final class Sandbox implements AutoCloseable {
 
     static DockerClient checkedClient(SandboxConfig config) throws SandboxException {
         DockerHttpClient http = new ZerodepDockerHttpClient.Builder().dockerHost(config.dockerHost()).connectionTimeout(CONNECT_TIMEOUT).build();
-        DockerClient docker = DockerClientImpl.getInstance(DefaultDockerClientConfig.createDefaultConfigBuilder()
+        // A bare builder: the agent's engine is its configuration alone, not DOCKER_* variables or ~/.docker-java.properties.
+        DockerClient docker = DockerClientImpl.getInstance(new DefaultDockerClientConfig.Builder()
                 .withDockerHost(config.dockerHost().toString()).withDockerTlsVerify(false).withApiVersion(API).build(), http);
         List<String> problems;
         try {

@@ -130,6 +130,7 @@ class SandboxSystemTest {
             assertThat(err).containsPattern("nslookup exit [1-9]");
             assertThat(host.accept()).as("a connection reached the host's listener").isNull();
             try (Socket fromHost = new Socket(InetAddress.getLoopbackAddress(), port); SocketChannel accepted = awaitAccept(host)) {
+                assertThat(fromHost.isConnected()).isTrue();
                 assertThat(accepted).as("the host's listener works from the host").isNotNull();
             }
         }
@@ -293,6 +294,7 @@ class SandboxSystemTest {
             docker.createVolumeCmd().withName("leo-left-over").exec();
             CleanReport dirty;
             try (WorkVolume work = WorkVolume.mount(config.workRoot(), "task-left-over", Limits.DEFAULT)) {
+                assertThat(work.dir()).isDirectory();
                 dirty = sandbox.verifyClean(Duration.ofMillis(300));
             } finally {
                 docker.removeContainerCmd(container).withForce(true).exec();
