@@ -5,6 +5,8 @@ import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerResponse;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerClientException;
+import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.WaitResponse;
@@ -136,7 +138,8 @@ public final class Sandbox implements AutoCloseable {
      *
      * @throws IllegalArgumentException a malformed digest, a timeout that is not positive, an input name that is not one plain
      *                                  path element or is "result" (nothing was done)
-     * @throws SandboxException the engine refused the container or weakened its limits (the guest did not run; the clean-up did)
+     * @throws SandboxException the engine refused the container, weakened its limits or could not start the command (the guest
+     *                          did not run; the clean-up did)
      */
     public Result run(String imageDigest, List<String> command, Map<String, byte[]> inputs, Limits limits, Duration timeout)
             throws IOException, SandboxException {
@@ -194,6 +197,8 @@ public final class Sandbox implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxException("interrupted while the guest ran", e);
+        } catch (DockerException | DockerClientException e) {
+            throw new SandboxException("the engine refused the guest: " + e.getMessage().strip(), e);
         } finally {
             clock.start(Stage.CLEAN_UP);
             closeQuietly(output);

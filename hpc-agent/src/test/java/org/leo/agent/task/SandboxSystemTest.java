@@ -234,6 +234,22 @@ class SandboxSystemTest {
     }
 
     @Test
+    void resultThatIsAFifoIsRefusedWithoutBlocking() throws Exception {
+        Result r = run("fifo", sh("mkfifo /work/result"), Map.of(), Limits.DEFAULT, Duration.ofSeconds(30));
+        assertThat(r.result()).isEmpty();
+        assertThat(r.resultProblem()).isEqualTo("/work/result is not a regular file: refused");
+    }
+
+    @Test
+    void commandTheImageDoesNotHaveIsRefusedAndCleanedUp() throws Exception {
+        sandbox.load(image.archive(), image.id());
+        assertThatThrownBy(() -> sandbox.run(image.id(), List.of("/no/such/program"), Map.of("in", new byte[] {1}), Limits.DEFAULT,
+                Duration.ofSeconds(30))).isInstanceOf(SandboxException.class)
+                .hasMessageStartingWith("the engine refused the guest: ").hasMessageContaining("/no/such/program");
+        // @AfterEach: the container, the work tmpfs and the image are gone all the same
+    }
+
+    @Test
     void resultLargerThanAllowedIsRefused() throws Exception {
         Result r = run("big result", sh("head -c 5000 /dev/zero > /work/result"), Map.of(), Limits.DEFAULT.withResultBytes(4096),
                 Duration.ofSeconds(30));
