@@ -35,8 +35,8 @@ public final class Digests {
         }
     }
 
-    /** A fresh SHA-256 instance of the chosen engine. */
-    static MessageDigest sha256() {
+    /** A fresh SHA-256 instance of the chosen engine (also the task sandbox's, for image archives). */
+    public static MessageDigest sha256() {
         return NATIVE ? new LibcryptoSha256() : jdkSha256();
     }
 
