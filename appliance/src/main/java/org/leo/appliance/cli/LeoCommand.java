@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 @Command(name = "leo",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        subcommands = {PxeCommand.class, AttestCommand.class, ImageCommand.class, VrfCommand.class, LedgerCommand.class, FleetCommand.class},
+        subcommands = {PxeCommand.class, AttestCommand.class, ImageCommand.class, VrfCommand.class, LedgerCommand.class, FleetCommand.class,
+                CapsuleCommand.class},
         description = {
                 "The Leo trusted-compute appliance.",
                 "",
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
                 "  leo attest --help    the attestation event log and the appliance CA",
                 "  leo image --help     the HPC boot image and its verification",
                 "  leo vrf --help       the consensus VRF (RFC 9381): keys, proofs, sortition",
-                "  leo ledger --help    the fleet's ledger of attestation records"})
+                "  leo ledger --help    the fleet's ledger of attestation records",
+                "  leo capsule --help   digital capsules: seal, open and inspect the data and code of trusted tasks"})
 public class LeoCommand {
 }

@@ -8,13 +8,15 @@ import org.leo.consensus.quorum.Verdict;
 import org.leo.consensus.sortition.Alpha;
 import org.leo.consensus.sortition.MemberSortition;
 import org.leo.consensus.vrf.Ecvrf;
+import org.leo.protocol.capsule.CapsuleHeader;
+import org.leo.protocol.capsule.CapsuleOwner;
 
 /**
  * A Pi's two secrets in the fleet: its Ed25519 verdict key, whose public half is its member key (its
  * id on the ledger and the key of its TLS certificate), and its ECVRF key, which draws its votes.
  * Two keys, not one: a verdict signature and a VRF proof never share a secret scalar. The secrets
- * never leave this object except to sign, prove, build the TLS identity and be stored
- * ({@link MemberKeyFile}).
+ * never leave this object except to sign (verdicts, and the headers of the capsules the Pi owns:
+ * {@link #capsuleOwner()}), prove, build the TLS identity and be stored ({@link MemberKeyFile}).
  */
 public final class MemberKeys {
     public static final int SECRET_BYTES = 32;
@@ -83,6 +85,28 @@ public final class MemberKeys {
 
     public Verdict sign(RoundId round, int votes, byte[] vrfProof, Verdict.Outcome outcome, byte[] evidenceSha256) {
         return Verdict.sign(verdictSecret, round, votes, vrfProof, outcome, evidenceSha256);
+    }
+
+    /**
+     * The Pi as the owner of the capsules it seals: its member key signs capsule headers, whose
+     * signed bytes begin with their own domain string ({@code leo-capsule-v1}), so such a signature is
+     * never a valid verdict, nor a verdict a capsule signature.
+     */
+    public CapsuleOwner capsuleOwner() {
+        return new CapsuleOwner() {
+            @Override
+            public byte[] publicKey() {
+                return member();
+            }
+
+            @Override
+            public byte[] sign(CapsuleHeader unsigned) {
+                byte[] message = unsigned.signedBytes();
+                byte[] sig = new byte[Ed25519.SIGNATURE_SIZE];
+                Ed25519.sign(verdictSecret, 0, message, 0, message.length, sig, 0);
+                return sig;
+            }
+        };
     }
 
     /** The TLS identity: a certificate self-signed over the verdict key. */
