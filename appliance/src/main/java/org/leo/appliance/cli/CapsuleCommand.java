@@ -90,9 +90,10 @@ public class CapsuleCommand {
                     + "--no-store, and prints 'capsule-id HEX' (that SHA-256), 'owner HEX', 'capsule FILE', 'key FILE' and "
                     + "'stored FILE'. The network the task may have is always none and clean-up is always required.",
                 "",
-                "TEMPORARY: the AES key is written in clear to --key-out (default: OUT.key), mode 0600, never over an existing "
-                    + "file. Whoever has the key file can open the capsule; whoever loses it cannot. This lasts until the owner's "
-                    + "TPM wraps the key (being built): then no key leaves the Pi in clear."},
+                "The key file (--key-out, default OUT.key, mode 0600, never over an existing file): with --tpm, the AES key "
+                    + "wrapped by the Pi's TPM ('wrap-key SHA256' and 'wrapped-key HEX' lines: RSA-OAEP to the TPM's wrap key, "
+                    + "docs/key-release.md), which only that TPM unwraps, so no key is ever stored in clear; without --tpm (a lab "
+                    + "without a TPM), the AES key itself in hex: whoever has that file can open the capsule."},
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:sealed", "1:the input, the member key, the output or the store cannot be read or written, or the key file "
                     + "exists already", "2:invalid options (an image that is not sha256:HEX, a label that is not printable ASCII, ...)"},
@@ -148,6 +149,10 @@ public class CapsuleCommand {
                 + "Default: OUT.key.")
         Path keyOut;
 
+        @Option(names = "--tpm", paramLabel = "ENDPOINT",
+                description = "The Pi's TPM (device:/dev/tpmrm0, or swtpm:HOST:PORT), which wraps the AES key. Default: none (the key in clear).")
+        String tpm;
+
         @Option(names = "--no-store", description = "Do not put the capsule into this Pi's capsule store.")
         boolean noStore;
 
@@ -187,8 +192,21 @@ public class CapsuleCommand {
                 CapsuleSealer.Sealed sealed = new CapsuleSealer(keys.capsuleOwner(), new SecureRandom(), Clock.systemUTC())
                         .seal(Files.readAllBytes(in), k, requirements, t, label);
                 byte[] key = sealed.aesKey();
-                DurableFiles.create(keyFile, SECRET, List.of(ByteBuffer.wrap((HexFormat.of().formatHex(key) + "\n")
-                        .getBytes(StandardCharsets.US_ASCII))));
+                String keyText;
+                if (tpm != null) {
+                    try (org.leo.protocol.tpm.Tpm piTpm = org.leo.protocol.tpm.Tpm.open(org.leo.protocol.tpm.TpmEndpoint.parse(tpm))) {
+                        org.leo.protocol.tpm.WrapKey w = piTpm.wrapKeyPublic();
+                        keyText = "wrap-key " + w.fingerprint() + "\nwrapped-key " + HexFormat.of().formatHex(w.wrap(key)) + "\n";
+                    } catch (org.leo.protocol.tpm.TpmException | IllegalArgumentException e) {
+                        java.util.Arrays.fill(key, (byte) 0);
+                        sealed.wipe();
+                        System.err.println(command + ": the TPM " + tpm + " cannot wrap the key: " + e.getMessage());
+                        return 1;
+                    }
+                } else {
+                    keyText = HexFormat.of().formatHex(key) + "\n";
+                }
+                DurableFiles.create(keyFile, SECRET, List.of(ByteBuffer.wrap(keyText.getBytes(StandardCharsets.US_ASCII))));
                 java.util.Arrays.fill(key, (byte) 0);
                 sealed.wipe();
                 CapsuleFile.write(out, sealed.capsule());
@@ -200,8 +218,10 @@ public class CapsuleCommand {
                     FileCapsuleStore store = FileCapsuleStore.open(dataDir.resolve(FileCapsuleStore.DIR), new SimpleMeterRegistry());
                     System.out.println("stored " + store.file(store.put(CapsuleFile.encode(sealed.capsule()))));
                 }
-                System.err.println(command + ": the AES key is in " + keyFile + " in clear (mode 0600) until TPM wrapping is built: "
-                        + "keep it safe, or the capsule cannot be opened");
+                if (tpm == null) {
+                    System.err.println(command + ": the AES key is in " + keyFile + " in clear (mode 0600; give --tpm to have the TPM wrap "
+                            + "it): keep it safe, or the capsule cannot be opened");
+                }
                 return 0;
             } catch (FileAlreadyExistsException e) {
                 System.err.println(command + ": " + keyFile + " exists: a key file is never overwritten");
@@ -228,7 +248,8 @@ public class CapsuleCommand {
                     + "malformed-header, unsupported-version, not-canonical, bad-signature, payload-size-mismatch, "
                     + "payload-digest-mismatch, bad-key, decryption-failed, plaintext-digest-mismatch.",
                 "",
-                "The key file is what 'leo capsule seal' wrote: 64 hex digits (TEMPORARY, until the TPM wraps the key)."},
+                "The key file is what 'leo capsule seal' wrote: the key wrapped by this Pi's TPM ('wrapped-key HEX', opened with "
+                    + "--tpm, in the TPM), or, from a seal without --tpm, the key itself (64 hex digits)."},
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:opened", "1:refused (the reason is printed), or a file cannot be read or written", "2:invalid options"},
             footerHeading = "%nExamples:%n",
@@ -240,8 +261,11 @@ public class CapsuleCommand {
         @Option(names = "--in", paramLabel = "FILE", required = true, description = "The capsule.")
         Path in;
 
-        @Option(names = "--key-file", paramLabel = "FILE", required = true, description = "Its AES key: 64 hex digits.")
+        @Option(names = "--key-file", paramLabel = "FILE", required = true, description = "Its key file, as 'leo capsule seal' wrote it.")
         Path keyFile;
+
+        @Option(names = "--tpm", paramLabel = "ENDPOINT", description = "The Pi's TPM, which unwraps a wrapped key (device:/dev/tpmrm0, swtpm:HOST:PORT).")
+        String tpm;
 
         @Option(names = "--out", paramLabel = "FILE", required = true, description = "Where to write the plaintext (mode 0600).")
         Path out;
@@ -260,6 +284,20 @@ public class CapsuleCommand {
                     return 1;
                 }
                 String text = Files.readString(keyFile, StandardCharsets.ISO_8859_1).strip();
+                java.util.Optional<String> wrapped = text.lines().filter(x -> x.startsWith("wrapped-key ")).map(x -> x.substring(12).strip())
+                        .findFirst();
+                if (wrapped.isPresent()) {
+                    if (tpm == null) {
+                        System.err.println(command + ": " + keyFile + " holds a key wrapped by a TPM: give --tpm (the TPM of the Pi that sealed it)");
+                        return 1;
+                    }
+                    try (org.leo.protocol.tpm.Tpm piTpm = org.leo.protocol.tpm.Tpm.open(org.leo.protocol.tpm.TpmEndpoint.parse(tpm))) {
+                        text = HexFormat.of().formatHex(piTpm.unwrap(HexFormat.of().parseHex(wrapped.get())));
+                    } catch (org.leo.protocol.tpm.TpmException | IllegalArgumentException e) {
+                        System.err.println(command + ": the TPM " + tpm + " cannot unwrap the key in " + keyFile + ": " + e.getMessage());
+                        return 1;
+                    }
+                }
                 if (text.length() % 2 != 0 || !text.chars().allMatch(c -> Character.digit(c, 16) >= 0 && c < 128)) {
                     System.err.println(command + ": " + keyFile + " is no key file: expected " + 2 * CapsuleOpener.KEY_BYTES + " hex digits");
                     return 1;

@@ -66,7 +66,7 @@ class CapsuleCommandTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(capsule))).isEqualTo("rw-r--r--");
         assertThat(Files.readString(key)).matches("[0-9a-f]{64}\n");
-        assertThat(sealed.err()).contains("the AES key is in " + key + " in clear (mode 0600) until TPM wrapping is built");
+        assertThat(sealed.err()).contains("the AES key is in " + key + " in clear (mode 0600; give --tpm to have the TPM wrap it)");
 
         AttestCommandTest.Run opened = AttestCommandTest.leo("capsule", "open", "--in", capsule.toString(), "--key-file", key.toString(),
                 "--out", dir.resolve("opened").toString());
@@ -198,6 +198,35 @@ class CapsuleCommandTest {
         return seal(in, "--label", label, "--key-out", dir.resolve(label.length() + ".key").toString());
     }
 
+    /** With --tpm the key file holds only the key wrapped by the Pi's TPM: that TPM opens the capsule, another does not. */
+    @Test
+    void withATpmTheKeyIsStoredWrappedAndOnlyThatTpmOpensTheCapsule() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.leo.protocol.tpm.SwtpmProcess.installed(), "swtpm is not installed: scripts/install-deps");
+        Path in = plaintext(5000);
+        try (org.leo.protocol.tpm.SwtpmProcess tpm = org.leo.protocol.tpm.SwtpmProcess.start();
+             org.leo.protocol.tpm.SwtpmProcess other = org.leo.protocol.tpm.SwtpmProcess.start()) {
+            AttestCommandTest.Run sealed = seal(in, "--tpm", "swtpm:127.0.0.1:" + tpm.port());
+            assertThat(sealed.status()).as(sealed.err()).isZero();
+            Path key = dir.resolve("c.capsule.key");
+            assertThat(Files.readString(key)).matches("wrap-key [0-9a-f]{64}\nwrapped-key [0-9a-f]{512}\n");
+            assertThat(sealed.err()).doesNotContain("in clear");
+            Path out = dir.resolve("opened");
+            AttestCommandTest.Run noTpm = AttestCommandTest.leo("capsule", "open", "--in", dir.resolve("c.capsule").toString(), "--key-file",
+                    key.toString(), "--out", out.toString());
+            assertThat(noTpm.status()).isEqualTo(1);
+            assertThat(noTpm.err()).contains("holds a key wrapped by a TPM: give --tpm");
+            AttestCommandTest.Run wrongTpm = AttestCommandTest.leo("capsule", "open", "--in", dir.resolve("c.capsule").toString(), "--key-file",
+                    key.toString(), "--out", out.toString(), "--tpm", "swtpm:127.0.0.1:" + other.port());
+            assertThat(wrongTpm.status()).isEqualTo(1);
+            assertThat(wrongTpm.err()).contains("cannot unwrap the key");
+            assertThat(out).doesNotExist();
+            AttestCommandTest.Run opened = AttestCommandTest.leo("capsule", "open", "--in", dir.resolve("c.capsule").toString(), "--key-file",
+                    key.toString(), "--out", out.toString(), "--tpm", "swtpm:127.0.0.1:" + tpm.port());
+            assertThat(opened.status()).as(opened.err()).isZero();
+            assertThat(out).hasSameBinaryContentAs(in);
+        }
+    }
+
     @Test
     void aKeyFileIsNeverOverwritten() throws Exception {
         Path in = plaintext(10);
@@ -246,7 +275,7 @@ class CapsuleCommandTest {
     void helpReadsLikeAManPage() {
         AttestCommandTest.Run seal = AttestCommandTest.leo("capsule", "seal", "--help");
         assertThat(seal.status()).isZero();
-        assertThat(seal.out()).contains("Description:", "Exit status:", "Examples:", "TEMPORARY: the AES key is written in clear",
+        assertThat(seal.out()).contains("Description:", "Exit status:", "Examples:", "the AES key wrapped by the Pi's TPM", "--tpm",
                 "--key-out", "DATA-DIR/consensus/member.key");
         assertThat(AttestCommandTest.leo("capsule", "open", "--help").out()).contains("decryption-failed", "Exit status:", "Examples:");
         assertThat(AttestCommandTest.leo("capsule", "inspect", "--help").out()).contains("Never needs the key", "Exit status:");
