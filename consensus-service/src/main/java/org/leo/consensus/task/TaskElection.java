@@ -97,8 +97,8 @@ public final class TaskElection {
         LedgerRecord.TaskSubmitted t = (LedgerRecord.TaskSubmitted) task.record();
         Alpha alpha = alpha(task);
         HexFormat hex = HexFormat.of();
-        List<ExecutorElection.Candidate> drawn = new ArrayList<>();
-        List<Long> credits = new ArrayList<>();
+        record Drawn(ExecutorElection.Candidate candidate, long credit) { }
+        List<Drawn> drawn = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (Claim c : claims) {
@@ -118,25 +118,15 @@ public final class TaskElection {
                 continue;
             }
             if (c.votes() > 0) {
-                drawn.add(new ExecutorElection.Candidate(id, c.votes(), ((MemberSortition.Checked.Valid) checked).beta()));
-                credits.add(c.credit());
+                drawn.add(new Drawn(new ExecutorElection.Candidate(id, c.votes(), ((MemberSortition.Checked.Valid) checked).beta()), c.credit()));
             }
         }
-        List<ExecutorElection.Candidate> mayExecute = new ArrayList<>();
-        for (int i = 0; i < drawn.size(); i++) {
-            if (credits.get(i) >= t.minExecutorCredit()) {
-                mayExecute.add(drawn.get(i));
-            }
-        }
-        Optional<ExecutorElection.Candidate> executor = ExecutorElection.elect(mayExecute);
-        List<ExecutorElection.Candidate> monitors = new ArrayList<>();
+        Optional<ExecutorElection.Candidate> executor = ExecutorElection.elect(
+                drawn.stream().filter(d -> d.credit() >= t.minExecutorCredit()).map(Drawn::candidate).toList());
         String executorId = executor.map(ExecutorElection.Candidate::memberId).orElse("");
-        for (int i = 0; i < drawn.size(); i++) {
-            if (!drawn.get(i).memberId().equals(executorId) && credits.get(i) >= t.minMonitorCredit()) {
-                monitors.add(drawn.get(i));
-            }
-        }
-        monitors.sort(java.util.Comparator.comparing(ExecutorElection.Candidate::memberId));
+        List<ExecutorElection.Candidate> monitors = drawn.stream()
+                .filter(d -> !d.candidate().memberId().equals(executorId) && d.credit() >= t.minMonitorCredit()).map(Drawn::candidate)
+                .sorted(java.util.Comparator.comparing(ExecutorElection.Candidate::memberId)).toList();
         return new Group(executor, monitors, refused);
     }
 }

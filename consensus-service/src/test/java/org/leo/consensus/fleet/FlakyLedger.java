@@ -10,9 +10,10 @@ import org.leo.consensus.ledger.LedgerEntry;
 import org.leo.consensus.ledger.LedgerRecord;
 
 /**
- * A ledger whose certificate appends fail on purpose, one fault per append in the order given (then
- * they succeed, or fail for ever with {@link #down}): refused by a rule, the ledger unreachable, or
- * appended and then unreachable (the receipt never came). Everything else goes to the ledger inside.
+ * A ledger whose appends of one record kind (certificates, unless told otherwise) fail on purpose, one
+ * fault per append in the order given (then they succeed, or fail for ever with {@link #down}): refused
+ * by a rule, the ledger unreachable, or appended and then unreachable (the receipt never came).
+ * Everything else goes to the ledger inside.
  */
 final class FlakyLedger implements Ledger {
     enum Fault {
@@ -27,35 +28,42 @@ final class FlakyLedger implements Ledger {
     private final Ledger inner;
     private final Deque<Fault> faults;
     private final boolean forever;
-    private int certificateAppends;
+    private final Class<? extends LedgerRecord> kind;
+    private int attempts;
 
-    private FlakyLedger(Ledger inner, boolean forever, List<Fault> faults) {
+    private FlakyLedger(Ledger inner, boolean forever, Class<? extends LedgerRecord> kind, List<Fault> faults) {
         this.inner = inner;
         this.forever = forever;
+        this.kind = kind;
         this.faults = new ArrayDeque<>(faults);
     }
 
     /** The next certificate appends meet {@code faults}, one each, and then succeed. */
     static FlakyLedger failing(Ledger inner, Fault... faults) {
-        return new FlakyLedger(inner, false, List.of(faults));
+        return failing(inner, LedgerRecord.CertificateRecorded.class, faults);
+    }
+
+    /** The next appends of records of {@code kind} meet {@code faults}, one each, and then succeed. */
+    static FlakyLedger failing(Ledger inner, Class<? extends LedgerRecord> kind, Fault... faults) {
+        return new FlakyLedger(inner, false, kind, List.of(faults));
     }
 
     /** Every certificate append finds the ledger unreachable. */
     static FlakyLedger down(Ledger inner) {
-        return new FlakyLedger(inner, true, List.of());
+        return new FlakyLedger(inner, true, LedgerRecord.CertificateRecorded.class, List.of());
     }
 
-    /** How many certificate appends were tried. */
-    synchronized int certificateAppends() {
-        return certificateAppends;
+    /** How many appends of the failing kind were tried. */
+    synchronized int attempts() {
+        return attempts;
     }
 
     @Override
     public synchronized LedgerEntry append(LedgerRecord record) {
-        if (!(record instanceof LedgerRecord.CertificateRecorded)) {
+        if (!kind.isInstance(record)) {
             return inner.append(record);
         }
-        certificateAppends++;
+        attempts++;
         Fault f = forever ? Fault.UNREACHABLE : faults.poll();
         if (f == null) {
             return inner.append(record);

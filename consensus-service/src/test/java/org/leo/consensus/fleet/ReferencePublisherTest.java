@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leo.attest.measured.BootExpectation;
@@ -57,50 +56,6 @@ class ReferencePublisherTest {
         void take(MacAddress hpc, String body) {
             goldens.put(hpc, Evidence.newBuilder().setBody(ByteString.copyFromUtf8(body)).setSignature(ByteString.copyFromUtf8("sig")).build());
             listeners.forEach(Runnable::run);
-        }
-    }
-
-    /** A ledger whose next {@code failures} appends fail, as an unreachable EVM endpoint does. */
-    static final class FlakyLedger implements Ledger {
-        final Ledger inner;
-        final AtomicInteger failures;
-
-        FlakyLedger(Ledger inner, int failures) {
-            this.inner = inner;
-            this.failures = new AtomicInteger(failures);
-        }
-
-        @Override
-        public LedgerEntry append(LedgerRecord record) {
-            if (failures.getAndDecrement() > 0) {
-                throw new IllegalStateException("eth_sendRawTransaction: connection refused");
-            }
-            return inner.append(record);
-        }
-
-        @Override
-        public Optional<LedgerEntry> head() {
-            return inner.head();
-        }
-
-        @Override
-        public List<LedgerEntry> entries(long fromSeq, int limit) {
-            return inner.entries(fromSeq, limit);
-        }
-
-        @Override
-        public Map<String, Long> credits() {
-            return inner.credits();
-        }
-
-        @Override
-        public Optional<String> verifyChain() {
-            return inner.verifyChain();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 
@@ -154,11 +109,11 @@ class ReferencePublisherTest {
     @Test
     void aBaselineIsPublishedOnThePublishersThreadAndAFailedAppendIsTriedAgain() throws Exception {
         try (EmbeddedLedger inner = EmbeddedLedger.open(tmp.resolve("ledger.db"))) {
-            FlakyLedger l = new FlakyLedger(inner, 1);
+            FlakyLedger l = FlakyLedger.failing(inner, LedgerRecord.ReferenceValues.class, FlakyLedger.Fault.UNREACHABLE);
             TestGoldens g = new TestGoldens();
             g.goldens.put(HPC, Evidence.newBuilder().setBody(ByteString.copyFromUtf8("golden")).build());
             try (ReferencePublisher p = ReferencePublisher.start(new FleetLedger(l), sources(g))) {
-                await(() -> l.failures.get() <= 0, "the first append was tried on the publisher's thread");
+                await(() -> l.attempts() >= 1, "the first append was tried on the publisher's thread");
                 assertThat(inner.head()).as("it failed: logged, not thrown, nothing appended").isEmpty();
                 g.take(OTHER, "other golden"); // a baseline: the publisher's thread publishes both, the one that failed too
                 await(() -> inner.head().map(LedgerEntry::seq).orElse(0L) == 2, "both published");

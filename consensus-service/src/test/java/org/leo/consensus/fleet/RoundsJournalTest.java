@@ -218,7 +218,7 @@ class RoundsJournalTest {
         assertThat(closed.entry()).isEmpty();
         assertThat(certificatesOf(id)).isEmpty();
         assertThat(restart(flaky).closed(id)).as("closed for good").hasValueSatisfying(c -> assertThat(c.entry()).isEmpty());
-        assertThat(flaky.certificateAppends()).isEqualTo(1);
+        assertThat(flaky.attempts()).isEqualTo(1);
     }
 
     @Test
@@ -231,12 +231,12 @@ class RoundsJournalTest {
         assertThat(rounds.offer(lab.seated(id, Outcome.TRUSTED).get(0).encode()).refused()).map(Rounds.Refused::reason).as("closing has begun")
                 .contains(FleetRefusal.ROUND_CLOSED.name());
         assertThat(rounds.closeDue()).as("not before the retry is due").isZero();
-        assertThat(flaky.certificateAppends()).isEqualTo(1);
+        assertThat(flaky.attempts()).isEqualTo(1);
         clock.advance(RoundRecorder.FIRST_RETRY);
         assertThatThrownBy(() -> rounds.close(id)).isInstanceOf(IllegalStateException.class).hasMessageContaining("the round stays open");
         clock.advance(RoundRecorder.FIRST_RETRY.multipliedBy(4));
         assertThat(rounds.closeDue()).isEqualTo(1);
-        assertThat(flaky.certificateAppends()).isEqualTo(3);
+        assertThat(flaky.attempts()).isEqualTo(3);
         assertThat(certificatesOf(id)).extracting(LedgerRecord.CertificateRecorded::certificate)
                 .containsExactly(rounds.closed(id).orElseThrow().certificate().orElseThrow());
     }
@@ -252,7 +252,7 @@ class RoundsJournalTest {
             clock.advance(RoundRecorder.MAX_RETRY);
         }
         assertThat(closedNow).isEqualTo(1);
-        assertThat(down.certificateAppends()).isEqualTo(RoundRecorder.CLOSE_ATTEMPTS);
+        assertThat(down.attempts()).isEqualTo(RoundRecorder.CLOSE_ATTEMPTS);
         assertThat(rounds.closed(id).orElseThrow().entry()).isEmpty();
     }
 
