@@ -59,6 +59,14 @@ final class TaskLab {
         return g -> g.executor().orElseThrow().memberId().equals(Lab.keys(0).memberHex()) && g.monitors().size() >= 2 && g.monitors().size() < n - 1;
     }
 
+    /** Lab member {@code i}'s verdict in task round {@code id}, with its claim's votes and proof ({@code votes}: other votes). */
+    static org.leo.consensus.quorum.Verdict verdict(TaskCommittee c, org.leo.consensus.quorum.RoundId id, int i, long votes,
+                                                    org.leo.consensus.quorum.Verdict.Outcome outcome) {
+        MemberKeys k = Lab.keys(i);
+        byte[] proof = c.proofOf(k.memberHex()).orElseThrow();
+        return k.sign(id, (int) votes, proof, outcome, Lab.sha256("evidence " + id.round() + " " + i));
+    }
+
     /** The lab members that are monitors of {@code c}, by index. */
     static List<Integer> monitors(TaskCommittee c, int n) {
         List<Integer> out = new ArrayList<>();
