@@ -148,7 +148,7 @@ public final class Rounds {
         RoundJournal.Contents c = j.read();
         c.closed().forEach(r -> closed.put(r.id(), new Done(null, r.ledgerSeq())));
         for (RoundJournal.OpenRow o : c.open()) {
-            Optional<RoundCommittee> committee = committeeAfterRestart(o.id());
+            Optional<RoundCommittee> committee = TaskCommittee.restored(ledger, o.id(), votes);
             if (committee.isEmpty()) {
                 continue;
             }
@@ -157,23 +157,6 @@ public final class Rounds {
             o.verdicts().forEach(r::replay);
             open.put(o.id(), r);
             LOG.info("consensus: {} restored from the round journal: {} vote(s) counted, closes at {}", o.id(), r.collector().votes(), r.deadline);
-        }
-    }
-
-    /** A scheduled round's committee is the fleet's sortition; a task round's is its task's monitors, read from the ledger again. */
-    private Optional<RoundCommittee> committeeAfterRestart(RoundId id) {
-        if (!TaskRound.isTaskRound(id.round())) {
-            return Optional.of(votes);
-        }
-        try {
-            Optional<RoundCommittee> c = TaskCommittee.forRound(ledger, id).map(RoundCommittee.class::cast);
-            if (c.isEmpty()) {
-                LOG.error("consensus: {} was open before the restart, but its task's group is not on the ledger at its head: it is not restored", id);
-            }
-            return c;
-        } catch (RuntimeException e) {
-            LOG.error("consensus: {} was open before the restart, but its committee cannot be read: {}; it is not restored", id, e.getMessage());
-            return Optional.empty();
         }
     }
 

@@ -28,15 +28,18 @@ import org.slf4j.LoggerFactory;
  * <li><b>ATTEST</b>: the full appraisal of scheduled rounds ({@link AnswerCheck}) against the HPC's latest
  *     reference values on the ledger now (not at the round's head, the group's entry: the HPC must be in the
  *     measured image now, whatever it booted since the group was elected). When TRUSTED, the monitor keeps the
- *     agent certificate's SHA-256 for the task's CLEANUP round (the last {@value #KEPT}, in memory).</li>
+ *     agent certificate's SHA-256 and the golden's boot nonce for the task's CLEANUP round (the last {@value #KEPT},
+ *     in memory: a monitor restarted between the two rounds signs the CLEANUP round UNTRUSTED).</li>
  * <li><b>CLEANUP</b>: TRUSTED only for a fresh boot of the same measured image: the task has a TRUSTED ATTEST
  *     certificate on the ledger (entry A); the HPC's latest reference values were published after A (the Pi
  *     took a new baseline: the HPC booted again) with the same manifest and measured-boot digests as those the
  *     ATTEST round was appraised against; the full appraisal against those latest values passes; the agent
- *     certificate is not the one this monitor saw in the ATTEST round (a new in-RAM key after the power-cycle);
- *     and the {@link CleanupEvidenceCheck} finds nothing of the task left. Otherwise UNTRUSTED, every reason
- *     logged: {@code cleanup.no_attest_certificate}, {@code cleanup.no_fresh_boot}, {@code cleanup.other_image},
- *     {@code cleanup.no_attest_record}, {@code cleanup.same_agent_key}, and the check's own.</li>
+ *     certificate is not the one this monitor saw in the ATTEST round (a new in-RAM key after the power-cycle) and
+ *     the golden's boot nonce is not that round's (the agent renews its key within a boot, so the key alone does
+ *     not show a boot; a new nonce on the kernel command line does); and the {@link CleanupEvidenceCheck} finds
+ *     nothing of the task left. Otherwise UNTRUSTED, every reason logged: {@code cleanup.no_attest_certificate},
+ *     {@code cleanup.no_fresh_boot}, {@code cleanup.other_image}, {@code cleanup.no_attest_record},
+ *     {@code cleanup.same_agent_key}, {@code cleanup.same_boot_nonce}, and the check's own.</li>
  * </ul>
  * The ledger is read from the group's entry to the head once per round (a monitor takes part in a round once).
  */
@@ -48,10 +51,13 @@ final class TaskAppraisal {
     private final FleetLedger ledger;
     private final Policy policy;
     private volatile CleanupEvidenceCheck cleanup = CleanupEvidenceCheck.NONE;
-    /** The agent certificate's SHA-256 this monitor saw in a TRUSTED ATTEST appraisal, by task and HPC. */
-    private final Map<String, byte[]> attested = new LinkedHashMap<>(16, 0.75f, false) {
+    /** What this monitor saw of the boot it appraised TRUSTED in an ATTEST round: the agent certificate's SHA-256, the golden's boot nonce. */
+    private record Seen(byte[] agentSha256, String bootNonce) { }
+
+    /** The boots this monitor appraised TRUSTED in ATTEST rounds, by task and HPC. */
+    private final Map<String, Seen> attested = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Seen> eldest) {
             return size() > KEPT;
         }
     };
@@ -83,7 +89,7 @@ final class TaskAppraisal {
         AnswerCheck.Appraisal out = AnswerCheck.of(a, nonce, id.hpc(), pi, ledger.now().referenceValues(id.hpc()), policy, now);
         if (out.outcome() == Verdict.Outcome.TRUSTED) {
             synchronized (attested) {
-                attested.put(key(c.taskSeq(), id.hpc()), agentSha256(a));
+                attested.put(key(c.taskSeq(), id.hpc()), new Seen(agentSha256(a), ReferenceAppraisal.bootNonce(a).orElse("")));
             }
         }
         return out;
@@ -148,15 +154,21 @@ final class TaskAppraisal {
         }
         AnswerCheck.Appraisal full = AnswerCheck.of(a, nonce, id.hpc(), pi, Optional.ofNullable(b.latest()), policy, now);
         if (full.outcome() == Verdict.Outcome.TRUSTED) {
-            byte[] before;
+            Seen before;
             synchronized (attested) {
                 before = attested.get(key(c.taskSeq(), id.hpc()));
             }
             if (before == null) {
-                problems.add("cleanup.no_attest_record: this monitor has no record of the agent certificate of task #" + c.taskSeq()
+                problems.add("cleanup.no_attest_record: this monitor has no record of the boot it appraised in task #" + c.taskSeq()
                         + "'s ATTEST round (it did not appraise it TRUSTED, or restarted since)");
-            } else if (Arrays.equals(before, agentSha256(a))) {
-                problems.add("cleanup.same_agent_key: the agent certificate is the one of the ATTEST round: the HPC was not power-cycled");
+            } else {
+                if (Arrays.equals(before.agentSha256(), agentSha256(a))) {
+                    problems.add("cleanup.same_agent_key: the agent certificate is the one of the ATTEST round: the HPC was not power-cycled");
+                }
+                if (ReferenceAppraisal.bootNonce(a).orElse("").equals(before.bootNonce())) {
+                    problems.add("cleanup.same_boot_nonce: the golden's command line carries the ATTEST round's boot nonce " + before.bootNonce()
+                            + ": the HPC did not boot again through its Pi");
+                }
             }
             try {
                 problems.addAll(cleanup.problems(EvidenceBody.parseFrom(a.getEvidence().getBody())));
@@ -167,7 +179,7 @@ final class TaskAppraisal {
         if (problems.isEmpty() && full.outcome() == Verdict.Outcome.TRUSTED) {
             return new AnswerCheck.Appraisal(Verdict.Outcome.TRUSTED, full.evidenceSha256(), List.of(), List.of(),
                     "a fresh boot of the same measured image: reference values of entry #" + b.latestSeq() + " after the ATTEST certificate #"
-                            + b.attestSeq() + ", a new agent key, nothing of the task found; " + full.summary());
+                            + b.attestSeq() + ", a new boot nonce and agent key, nothing of the task found; " + full.summary());
         }
         problems.addAll(full.problems());
         String summary = problems.isEmpty() ? full.summary() : problems.get(0) + (problems.size() > 1 ? " (and more)" : "");

@@ -14,6 +14,8 @@ import org.leo.consensus.quorum.RoundId;
 import org.leo.consensus.sortition.ExecutorElection;
 import org.leo.consensus.task.TaskElection;
 import org.leo.consensus.task.TaskRound;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The committee of a task's rounds ({@link TaskRound}): the task's monitors, each with the votes and
@@ -27,6 +29,7 @@ import org.leo.consensus.task.TaskRound;
  * election, so no other proof is needed or taken) and its claim's votes (INFLATED_VOTES).
  */
 public final class TaskCommittee implements RoundCommittee {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskCommittee.class);
     private static final int PAGE = 10_000;
 
     /** A monitor's seat: its claim's votes and VRF proof. */
@@ -97,6 +100,26 @@ public final class TaskCommittee implements RoundCommittee {
             return Optional.empty();
         }
         return groupOf(ledger.ledger(), round.get().taskSeq()).filter(e -> Arrays.equals(e.hash(), id.ledgerHead())).map(e -> of(ledger, e));
+    }
+
+    /**
+     * The committee of a round restored from the journal: {@code scheduled} (the fleet's sortition) for a scheduled round,
+     * its task's monitors read from the ledger again for a task round; empty, logged, if the ledger does not have its group.
+     */
+    static Optional<RoundCommittee> restored(FleetLedger ledger, RoundId id, RoundCommittee scheduled) {
+        if (!TaskRound.isTaskRound(id.round())) {
+            return Optional.of(scheduled);
+        }
+        try {
+            Optional<RoundCommittee> c = forRound(ledger, id).map(RoundCommittee.class::cast);
+            if (c.isEmpty()) {
+                LOG.error("consensus: {} was open before the restart, but its task's group is not on the ledger at its head: it is not restored", id);
+            }
+            return c;
+        } catch (RuntimeException e) {
+            LOG.error("consensus: {} was open before the restart, but its committee cannot be read: {}; it is not restored", id, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     public long taskSeq() {

@@ -135,7 +135,8 @@ class TaskRoundTest {
                 AnswerCheck.Appraisal a = p.appraisal().orElseThrow();
                 assertThat(a.outcome()).isEqualTo(Verdict.Outcome.UNTRUSTED);
                 assertThat(a.problems()).anySatisfy(x -> assertThat(x).startsWith("cleanup.no_fresh_boot: ").contains("(entry #" + attestSeq + ")"))
-                        .anySatisfy(x -> assertThat(x).startsWith("cleanup.same_agent_key: "));
+                        .anySatisfy(x -> assertThat(x).startsWith("cleanup.same_agent_key: "))
+                        .anySatisfy(x -> assertThat(x).startsWith("cleanup.same_boot_nonce: "));
                 System.out.println("a monitor signed UNTRUSTED: " + a.problems());
             }
             t.closeAndCheck(t.id(cleanup), Verdict.Outcome.UNTRUSTED);
