@@ -25,6 +25,7 @@ import org.leo.protocol.consensus.v1.VerdictResponse;
  */
 final class TaskMonitor {
     static final int KEPT = 4096;
+    static final int COMMITTEES_KEPT = 64;
 
     private final ConsensusNode node;
     private final TaskAppraisal appraisal;
@@ -34,6 +35,14 @@ final class TaskMonitor {
         @Override
         protected boolean removeEldestEntry(Map.Entry<RoundId, CompletableFuture<Participation>> eldest) {
             return size() > KEPT;
+        }
+    };
+
+    /** The committees elected lately, by the seq of their group's entry: a task's rounds are elected once. */
+    private final Map<Long, TaskCommittee> committees = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, TaskCommittee> eldest) {
+            return size() > COMMITTEES_KEPT;
         }
     };
 
@@ -65,23 +74,30 @@ final class TaskMonitor {
             return refused(FleetRefusal.UNKNOWN_TASK_ROUND, "entry #" + Long.toUnsignedString(groupSeq) + " of this ledger is not the GroupElected of task #"
                     + round.get().taskSeq() + " with the round's ledger head");
         }
-        TaskCommittee c;
-        try {
-            c = TaskCommittee.of(node.ledger(), at.get(0));
-        } catch (IllegalArgumentException e) {
-            return refused(FleetRefusal.UNKNOWN_TASK_ROUND, e.getMessage());
-        }
         String from = HexFormat.of().formatHex(peer);
         Optional<PeerList.Peer> pi = node.peers().servingHpc(id.hpc());
-        if (!c.executor().equals(from) || pi.isEmpty() || !pi.get().memberHex().equals(from)) {
-            return refused(FleetRefusal.NOT_THE_EXECUTOR, "member " + from + " is " + (c.executor().equals(from) ? "" : "not ") + "task #"
-                    + c.taskSeq() + "'s executor, and the peer list names " + pi.map(PeerList.Peer::memberHex).orElse("no Pi") + " as HPC "
-                    + id.hpc() + "'s");
+        if (pi.isEmpty() || !pi.get().memberHex().equals(from)) { // checked first: it costs no election
+            return refused(FleetRefusal.NOT_THE_EXECUTOR, "member " + from + " is not the Pi of HPC " + id.hpc() + " (the peer list names "
+                    + pi.map(PeerList.Peer::memberHex).orElse("no Pi") + ")");
+        }
+        TaskCommittee c = committees.get(groupSeq);
+        if (c == null) {
+            try {
+                c = TaskCommittee.of(node.ledger(), at.get(0));
+            } catch (IllegalArgumentException e) {
+                return refused(FleetRefusal.UNKNOWN_TASK_ROUND, e.getMessage());
+            }
+            committees.put(groupSeq, c);
+        }
+        if (!c.executor().equals(from)) {
+            return refused(FleetRefusal.NOT_THE_EXECUTOR, "member " + from + " is not task #" + c.taskSeq() + "'s executor (" + c.executor()
+                    + " is)");
         }
         if (!c.isMonitor(node.keys().memberHex())) {
             return refused(FleetRefusal.NOT_A_MONITOR, "this Pi's member " + node.keys().memberHex() + " is not a monitor of task #" + c.taskSeq());
         }
-        parts.put(id, CompletableFuture.supplyAsync(() -> participate(c, id, pi.get()), work));
+        TaskCommittee committee = c;
+        parts.put(id, CompletableFuture.supplyAsync(() -> participate(committee, id, pi.get()), work));
         return Optional.empty();
     }
 
