@@ -86,7 +86,9 @@ final class TaskAppraisal {
     }
 
     private AnswerCheck.Appraisal attest(TaskCommittee c, RoundId id, RelayAnswer a, byte[] nonce, PeerList.Peer pi, Instant now) {
-        AnswerCheck.Appraisal out = AnswerCheck.of(a, nonce, id.hpc(), pi, ledger.now().referenceValues(id.hpc()), policy, now);
+        // the values at the ledger's head entry, read from it (no search for the head's hash)
+        Optional<LedgerRecord.ReferenceValues> latest = ledger.ledger().head().map(ledger::atEntry).flatMap(s -> s.referenceValues(id.hpc()));
+        AnswerCheck.Appraisal out = AnswerCheck.of(a, nonce, id.hpc(), pi, latest, policy, now);
         if (out.outcome() == Verdict.Outcome.TRUSTED) {
             synchronized (attested) {
                 attested.put(key(c.taskSeq(), id.hpc()), new Seen(agentSha256(a), ReferenceAppraisal.bootNonce(a).orElse("")));

@@ -124,7 +124,7 @@ class TaskRoundTest {
     }
 
     @Test
-    void aCleanupRoundWithoutThePowerCycleIsUntrusted() throws Exception {
+    void aCleanupRoundWithoutThePowerCycleIsUntrustedAndTheNextAttemptAfterItIsTrusted() throws Exception {
         TaskFleet t = TaskFleet.start(tmp);
         try (LabFleet f = t.f()) {
             TaskRound attest = new TaskRound(t.task(), TaskRound.Phase.ATTEST, 0);
@@ -140,6 +140,12 @@ class TaskRoundTest {
                 System.out.println("a monitor signed UNTRUSTED: " + a.problems());
             }
             t.closeAndCheck(t.id(cleanup), Verdict.Outcome.UNTRUSTED);
+
+            // the round did not certify TRUSTED: once the HPC is power-cycled, the next attempt does
+            f.powerCycle();
+            TaskRound again = new TaskRound(t.task(), TaskRound.Phase.CLEANUP, 1);
+            assertThat(t.run(again)).allSatisfy(p -> assertThat(p.appraisal().orElseThrow().outcome()).isEqualTo(Verdict.Outcome.TRUSTED));
+            t.closeAndCheck(t.id(again), Verdict.Outcome.TRUSTED);
         }
     }
 
