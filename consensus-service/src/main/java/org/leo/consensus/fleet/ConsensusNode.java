@@ -54,6 +54,9 @@ public final class ConsensusNode implements AutoCloseable {
     private final MemberAdmission admission;
     private final Optional<RoundJournal> journal;
     private final Rounds rounds;
+    private final TaskAppraisal taskAppraisal;
+    private final TaskMonitor monitor;
+    private final TaskRounds taskRounds;
     private final FleetServer server;
     private final Map<String, FleetClient> clients = new ConcurrentHashMap<>();
     private final ExecutorService work = Executors.newCachedThreadPool(r -> daemon(r, "consensus-round"));
@@ -74,8 +77,12 @@ public final class ConsensusNode implements AutoCloseable {
         this.journal = relay.isPresent() ? openJournal(roundJournal) : Optional.empty();
         this.rounds = relay.map(r -> new Rounds(keys.member(), this.ledger, new LedgerVotes(this.ledger, config.expectedCommitteeSize()), r,
                 config.roundOpen(), config.maxOpenRounds(), clock, journal)).orElse(null);
+        this.taskAppraisal = new TaskAppraisal(this.ledger, config.verifierPolicy());
+        this.monitor = new TaskMonitor(this, taskAppraisal, work);
+        this.taskRounds = rounds == null ? null : new TaskRounds(this, rounds, config.roundDeadline());
         FleetTrust trust = FleetTrust.clients(m -> this.ledger.admitted(m) || this.peers.contains(m), refusals);
-        this.server = FleetServer.start(config.bind(), identity, trust, new FleetService(admission, rounds, relay.orElse(null), refusals), refusals);
+        this.server = FleetServer.start(config.bind(), identity, trust, new FleetService(admission, rounds, relay.orElse(null), monitor::noticed,
+                refusals), refusals);
         if (rounds != null) {
             sweeper.scheduleWithFixedDelay(rounds::closeDue, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -183,6 +190,31 @@ public final class ConsensusNode implements AutoCloseable {
         return CompletableFuture.supplyAsync(() -> participate(round), work);
     }
 
+    /**
+     * On the executor's Pi: opens task round {@code round} of its HPC {@code hpc} and tells the task's monitors
+     * ({@link TaskRounds#open}); an IllegalStateException with the reason if it may not open here.
+     */
+    public TaskRounds.Opened openTaskRound(org.leo.consensus.task.TaskRound round, MacAddress hpc) {
+        if (taskRounds == null) {
+            throw new IllegalStateException("this Pi serves no HPC and opens no task round");
+        }
+        return taskRounds.open(round, hpc);
+    }
+
+    /** On a monitor: its part in task round {@code round}, if the executor's Pi told it of the round and it took part. */
+    public Optional<CompletableFuture<Participation>> taskPart(RoundId round) {
+        return monitor.part(round);
+    }
+
+    /** On a monitor: what a CLEANUP round's evidence must also show ({@link CleanupEvidenceCheck}; NONE by default). */
+    public void useCleanupCheck(CleanupEvidenceCheck check) {
+        taskAppraisal.useCleanupCheck(check);
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
     /** Closes a round this Pi collects now (the deadline does it otherwise): its certificate is recorded, if it has one. */
     public Rounds.Closed closeRound(RoundId round) {
         if (rounds == null) {
@@ -213,17 +245,27 @@ public final class ConsensusNode implements AutoCloseable {
         }
         byte[] nonce = new byte[FleetLimits.NONCE_BYTES];
         random.nextBytes(nonce);
-        AnswerCheck.Appraisal appraisal = challenge(pi, round, draw, nonce, at.referenceValues(round.hpc()));
+        Optional<org.leo.consensus.ledger.LedgerRecord.ReferenceValues> published = at.referenceValues(round.hpc());
+        AnswerCheck.Appraisal appraisal = challenge(pi, round, draw.votes(), draw.proof(), nonce,
+                a -> AnswerCheck.of(a, nonce, round.hpc(), pi, published, config.verifierPolicy(), clock.instant()));
         Verdict v = keys.sign(round, (int) draw.votes(), draw.proof(), appraisal.outcome(), appraisal.evidenceSha256());
-        VerdictResponse answer = client(pi).verdict(VerdictRequest.newBuilder().setVerdict(ByteString.copyFrom(v.encode())).build(),
-                config.verdictGrace().plus(Duration.ofSeconds(1)));
-        return new Participation(round, draw.votes(), Optional.of(appraisal), Optional.of(v), Optional.of(answer));
+        return new Participation(round, draw.votes(), Optional.of(appraisal), Optional.of(v), Optional.of(offer(pi, v)));
     }
 
-    private AnswerCheck.Appraisal challenge(PeerList.Peer pi, RoundId round, MemberSortition.Draw draw, byte[] nonce,
-                                            Optional<org.leo.consensus.ledger.LedgerRecord.ReferenceValues> published) {
+    /** Offers this member's verdict {@code v} to {@code pi}, the HPC's Pi. */
+    VerdictResponse offer(PeerList.Peer pi, Verdict v) {
+        return client(pi).verdict(VerdictRequest.newBuilder().setVerdict(ByteString.copyFrom(v.encode())).build(),
+                config.verdictGrace().plus(Duration.ofSeconds(1)));
+    }
+
+    /**
+     * Challenges the HPC of {@code round} through {@code pi} with this member's {@code votes} and {@code proof} and its
+     * {@code nonce}; {@code judge} appraises a relayed answer, anything else is {@link AnswerCheck#noAnswer}.
+     */
+    AnswerCheck.Appraisal challenge(PeerList.Peer pi, RoundId round, long votes, byte[] proof, byte[] nonce,
+                                    java.util.function.Function<org.leo.protocol.consensus.v1.RelayAnswer, AnswerCheck.Appraisal> judge) {
         ChallengeRequest req = ChallengeRequest.newBuilder().setRoundId(ByteString.copyFrom(round.encode()))
-                .setMemberKey(ByteString.copyFrom(keys.member())).setVotes((int) draw.votes()).setVrfProof(ByteString.copyFrom(draw.proof()))
+                .setMemberKey(ByteString.copyFrom(keys.member())).setVotes((int) votes).setVrfProof(ByteString.copyFrom(proof))
                 .setNonce(ByteString.copyFrom(nonce)).build();
         ChallengeResponse r;
         try {
@@ -236,7 +278,7 @@ public final class ConsensusNode implements AutoCloseable {
             return AnswerCheck.noAnswer(e.getMessage());
         }
         return switch (r.getResultCase()) {
-            case ANSWER -> AnswerCheck.of(r.getAnswer(), nonce, round.hpc(), pi, published, config.verifierPolicy(), clock.instant());
+            case ANSWER -> judge.apply(r.getAnswer());
             case REFUSED -> AnswerCheck.noAnswer("the HPC's Pi refused the challenge (" + r.getRefused().getReason() + "): "
                     + r.getRefused().getMessage());
             case FAILED -> AnswerCheck.noAnswer(r.getFailed());

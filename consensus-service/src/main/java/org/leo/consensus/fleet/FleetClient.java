@@ -13,6 +13,8 @@ import org.leo.protocol.consensus.v1.ChallengeResponse;
 import org.leo.protocol.consensus.v1.FleetGrpc;
 import org.leo.protocol.consensus.v1.JoinRequest;
 import org.leo.protocol.consensus.v1.JoinResponse;
+import org.leo.protocol.consensus.v1.TaskRoundNotice;
+import org.leo.protocol.consensus.v1.TaskRoundNoticeResponse;
 import org.leo.protocol.consensus.v1.VerdictRequest;
 import org.leo.protocol.consensus.v1.VerdictResponse;
 
@@ -60,6 +62,11 @@ public final class FleetClient implements AutoCloseable {
 
     public VerdictResponse verdict(VerdictRequest r, Duration deadline) {
         VerdictResponse a = within(deadline).verdict(r);
+        return checked(a, FleetLimits.problem(a));
+    }
+
+    public TaskRoundNoticeResponse taskRoundOpened(TaskRoundNotice r, Duration deadline) {
+        TaskRoundNoticeResponse a = within(deadline).taskRoundOpened(r);
         return checked(a, FleetLimits.problem(a));
     }
 

@@ -133,6 +133,12 @@ public final class FleetLedger {
         }
     }
 
+    /** The members as of {@code entry}, an entry read from this ledger (its seq is trusted, no search). */
+    public synchronized Snapshot atEntry(LedgerEntry entry) {
+        Snapshot cached = cache.get(HexFormat.of().formatHex(entry.hash()));
+        return cached != null ? cached : snapshot(entry.seq(), entry.hash());
+    }
+
     /** Replays up to entry {@code seq} from the nearest earlier snapshot kept, and keeps the result. */
     private Snapshot snapshot(long seq, byte[] head) {
         Snapshot base = cache.values().stream().filter(c -> c.seq() <= seq).max(java.util.Comparator.comparingLong(Snapshot::seq))

@@ -15,6 +15,8 @@ import org.leo.protocol.consensus.v1.JoinRequest;
 import org.leo.protocol.consensus.v1.JoinResponse;
 import org.leo.protocol.consensus.v1.Quote;
 import org.leo.protocol.consensus.v1.RelayAnswer;
+import org.leo.protocol.consensus.v1.TaskRoundNotice;
+import org.leo.protocol.consensus.v1.TaskRoundNoticeResponse;
 import org.leo.protocol.consensus.v1.VerdictRequest;
 import org.leo.protocol.consensus.v1.VerdictResponse;
 import org.leo.protocol.tpm.Tpm;
@@ -130,6 +132,17 @@ public final class FleetLimits {
                 .chars("certificate.outcome", r.getCertificate().getOutcome(), MAX_REASON_CHARS)
                 .count("certificate.verdicts", r.getCertificate().getVerdictsCount(), MAX_CERTIFICATE_VERDICTS)
                 .eachExact("certificate.verdicts", r.getCertificate().getVerdictsList(), Verdict.ENCODED_BYTES).first;
+    }
+
+    /** A task round's notice, from the executor's Pi. */
+    public static Optional<String> problem(TaskRoundNotice r) {
+        return new Caps().exact("round_id", r.getRoundId(), RoundId.ENCODED_BYTES).first;
+    }
+
+    /** An answer to TaskRoundOpened, from a monitor. */
+    public static Optional<String> problem(TaskRoundNoticeResponse r) {
+        return new Caps().chars("refused.reason", r.getRefused().getReason(), MAX_REASON_CHARS)
+                .chars("refused.message", r.getRefused().getMessage(), MAX_MESSAGE_CHARS).first;
     }
 
     /** The first field over its cap, in a sentence. */

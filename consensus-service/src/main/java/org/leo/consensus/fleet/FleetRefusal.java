@@ -44,7 +44,19 @@ public enum FleetRefusal {
     /** Challenge: the member challenged this round before. */
     REPEATED_CHALLENGE("the member already challenged the HPC in this round"),
     /** Challenge or Verdict: this Pi could not write its round journal, so it neither opened the round nor counted the verdict. */
-    JOURNAL_FAILED("this Pi could not write its round journal: the round did not open or the verdict was not counted");
+    JOURNAL_FAILED("this Pi could not write its round journal: the round did not open or the verdict was not counted"),
+    /** Challenge or Verdict for a task round's number that the executor's Pi has not opened (TaskRounds). */
+    TASK_ROUND_NOT_OPEN("the task round is not open on this Pi: only the task's executor's Pi opens it"),
+    /** Challenge of a task round by a member that is not one of the task's monitors; TaskRoundOpened to a Pi whose member is not one. */
+    NOT_A_MONITOR("the member is not one of the task's monitors"),
+    /** TaskRoundOpened: the round number is not a task round's. */
+    NOT_A_TASK_ROUND("the round number is not a task round's"),
+    /** TaskRoundOpened: the named entry is not the task's GroupElected, or its hash is not the round's ledger head. */
+    UNKNOWN_TASK_ROUND("the round's group entry is not on this ledger as the task's GroupElected at the round's ledger head"),
+    /** TaskRoundOpened: the TLS client is not the group's executor, or the peer list does not name it as the Pi of the round's HPC. */
+    NOT_THE_EXECUTOR("the TLS client is not the task's executor serving the round's HPC"),
+    /** TaskRoundOpened: this monitor was told of the round before and took part already. */
+    REPEATED_NOTICE("the monitor was told of this task round before");
 
     private final String sentence;
 

@@ -15,6 +15,8 @@ import org.leo.protocol.consensus.v1.JoinRequest;
 import org.leo.protocol.consensus.v1.JoinResponse;
 import org.leo.protocol.consensus.v1.Refusal;
 import org.leo.protocol.consensus.v1.RoundCertificate;
+import org.leo.protocol.consensus.v1.TaskRoundNotice;
+import org.leo.protocol.consensus.v1.TaskRoundNoticeResponse;
 import org.leo.protocol.consensus.v1.VerdictRequest;
 import org.leo.protocol.consensus.v1.VerdictResponse;
 
@@ -22,19 +24,27 @@ import org.leo.protocol.consensus.v1.VerdictResponse;
  * The Fleet gRPC service of one Pi: the transport around {@link MemberAdmission} (Join),
  * {@link Rounds} and the {@link RelayPort} (Challenge, Verdict on the HPC's Pi). Every refusal is
  * an answer with a reason, counted in {@link Refusals}; a Pi that serves no HPC refuses Challenge
- * and Verdict as UNKNOWN_ROUND.
+ * and Verdict as UNKNOWN_ROUND. TaskRoundOpened goes to the monitor's {@link TaskMonitor}.
  */
 final class FleetService extends FleetGrpc.FleetImplBase {
     private final MemberAdmission admission;
     private final Rounds rounds;
     private final RelayPort relay;
+    private final TaskNotices notices;
     private final Refusals refusals;
 
+    /** What a monitor does with a task round's notice ({@link TaskMonitor#noticed}): empty if it takes part, else why not. */
+    @FunctionalInterface
+    interface TaskNotices {
+        Optional<Rounds.Refused> noticed(RoundId round, long groupSeq, byte[] peer);
+    }
+
     /** {@code rounds} and {@code relay} are null on a Pi that serves no HPC. */
-    FleetService(MemberAdmission admission, Rounds rounds, RelayPort relay, Refusals refusals) {
+    FleetService(MemberAdmission admission, Rounds rounds, RelayPort relay, TaskNotices notices, Refusals refusals) {
         this.admission = admission;
         this.rounds = rounds;
         this.relay = relay;
+        this.notices = notices;
         this.refusals = refusals;
     }
 
@@ -118,6 +128,22 @@ final class FleetService extends FleetGrpc.FleetImplBase {
             b.setCounted(offer.counted());
             offer.refused().ifPresent(r -> b.setRefused(refuse(r.reason(), r.message())));
             offer.certificate().ifPresent(c -> b.setCertificate(certificate(c, offer.recorded().map(e -> e.seq()))));
+        }
+        out.onNext(b.build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void taskRoundOpened(TaskRoundNotice request, StreamObserver<TaskRoundNoticeResponse> out) {
+        TaskRoundNoticeResponse.Builder b = TaskRoundNoticeResponse.newBuilder();
+        Optional<String> over = FleetLimits.problem(request);
+        if (over.isPresent()) {
+            b.setRefused(refuse(FleetRefusal.OVERSIZED.name(), "task round notice: " + over.get()));
+        } else {
+            Optional<Rounds.Refused> refused = notices.noticed(RoundId.decode(request.getRoundId().toByteArray()), request.getGroupSeq(),
+                    PeerKey.MEMBER.get());
+            refused.ifPresent(r -> b.setRefused(refuse(r.reason(), r.message())));
+            b.setAccepted(refused.isEmpty());
         }
         out.onNext(b.build());
         out.onCompleted();

@@ -2,7 +2,6 @@ package org.leo.consensus.fleet;
 
 import org.leo.consensus.quorum.QuorumCollector;
 import org.leo.consensus.quorum.RoundId;
-import org.leo.consensus.quorum.VoteVerifier;
 import org.leo.consensus.sortition.Alpha;
 import org.leo.consensus.sortition.MemberSortition;
 import org.leo.consensus.sortition.Role;
@@ -13,7 +12,7 @@ import org.leo.consensus.sortition.Role;
  * alpha and the proof ({@link MemberSortition#votes}). The HPC's Pi uses it twice: before it relays
  * a verifier's challenge ({@link #check}) and in the round's quorum collector.
  */
-public final class LedgerVotes implements VoteVerifier {
+public final class LedgerVotes implements RoundCommittee {
     private final FleetLedger ledger;
     private final int expectedCommitteeSize;
 
@@ -22,6 +21,7 @@ public final class LedgerVotes implements VoteVerifier {
         this.expectedCommitteeSize = expectedCommitteeSize;
     }
 
+    @Override
     public int expectedCommitteeSize() {
         return expectedCommitteeSize;
     }
@@ -41,26 +41,5 @@ public final class LedgerVotes implements VoteVerifier {
             return (int) Math.min(Integer.MAX_VALUE, v.votes());
         }
         throw new Refused(QuorumCollector.Reason.BAD_PROOF, "the VRF proof does not verify: " + ((MemberSortition.Checked.Invalid) c).reason());
-    }
-
-    /**
-     * Checks a claim of {@code claimedVotes}: empty if it is exactly what the proof gives, else the
-     * refusal (UNKNOWN_MEMBER, BAD_PROOF, NOT_SELECTED or INFLATED_VOTES) and a sentence.
-     */
-    public java.util.Optional<Refused> check(byte[] member, byte[] vrfProof, RoundId round, long claimedVotes) {
-        int proven;
-        try {
-            proven = votes(member, vrfProof, round);
-        } catch (Refused r) {
-            return java.util.Optional.of(r);
-        }
-        if (proven == 0) {
-            return java.util.Optional.of(new Refused(QuorumCollector.Reason.NOT_SELECTED, QuorumCollector.Reason.NOT_SELECTED.sentence()));
-        }
-        if (proven != claimedVotes) {
-            return java.util.Optional.of(new Refused(QuorumCollector.Reason.INFLATED_VOTES,
-                    "the member claims " + claimedVotes + " vote(s), its VRF proof gives " + proven));
-        }
-        return java.util.Optional.empty();
     }
 }

@@ -22,7 +22,7 @@ final class OpenRound {
 
     final RoundId id;
     final Instant deadline;
-    private final LedgerVotes votes;
+    private final RoundCommittee votes;
     private QuorumCollector collector;
     final Set<String> challenged = new HashSet<>();
     /** The verdicts the journal holds for this round, in order: what the collector is rebuilt from if a journal write fails. */
@@ -35,11 +35,16 @@ final class OpenRound {
     /** When closing may be tried again; null until an attempt failed. */
     Instant retryAt;
 
-    OpenRound(RoundId id, Instant deadline, LedgerVotes votes) {
+    OpenRound(RoundId id, Instant deadline, RoundCommittee votes) {
         this.id = id;
         this.deadline = deadline;
         this.votes = votes;
         this.collector = new QuorumCollector(id, votes.expectedCommitteeSize(), votes);
+    }
+
+    /** Who may judge this round, with how many votes. */
+    RoundCommittee committee() {
+        return votes;
     }
 
     QuorumCollector collector() {

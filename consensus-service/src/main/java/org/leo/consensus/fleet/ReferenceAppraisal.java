@@ -152,6 +152,16 @@ final class ReferenceAppraisal {
         return new Golden(hpc.toString(), boot.get(), g);
     }
 
+    /** The boot nonce on the command line of answer {@code a}'s golden, if it has one (a sound answer's golden has). */
+    static Optional<String> bootNonce(RelayAnswer a) {
+        try {
+            EvidenceBody g = EvidenceBody.parseFrom(a.getGolden().getBody());
+            return new Golden("", "", g).os().filter(OsResult::getKernelCmdlineIncluded).flatMap(os -> LeoCmdline.parse(os.getKernelCmdline()).nonce());
+        } catch (InvalidProtocolBufferException e) {
+            return Optional.empty();
+        }
+    }
+
     /** What a full challenge asks that {@code c} does not, for an HPC whose golden is {@code golden}. */
     static List<String> omitted(Challenge c, Golden golden) {
         List<Check> checks = c.getChecksList();

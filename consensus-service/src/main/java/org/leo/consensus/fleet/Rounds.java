@@ -17,18 +17,26 @@ import org.leo.consensus.quorum.QuorumCollector;
 import org.leo.consensus.quorum.RoundId;
 import org.leo.consensus.quorum.Verdict;
 import org.leo.consensus.quorum.VoteVerifier;
+import org.leo.consensus.task.TaskRound;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The rounds of the HPCs this Pi serves: for each open round, who has challenged (once per member;
  * never this Pi itself, which does not judge its own HPC) and its {@link QuorumCollector} over
- * {@link LedgerVotes}. A round opens with its first challenge or verdict, if its ledger head is one
+ * {@link LedgerVotes}. A scheduled round opens with its first challenge or verdict, if its ledger head is one
  * of the ledger's last {@value FleetLedger#RECENT_HEADS} and its HPC is served here, and while fewer
  * than {@code maxOpen} rounds are open. It closes when UNTRUSTED reaches its threshold (final at
  * once) or at its deadline ({@link #closeDue}) or when asked ({@link #close}); closing appends the
  * certificate, if the counted verdicts form one, and every equivocation found to the ledger. A
  * closed round answers ROUND_CLOSED; the last {@value #CLOSED_KEPT} closed rounds are remembered.
+ *
+ * <p><b>Task rounds</b> ({@link TaskRound}: a number with bit 62 set) open only through {@link #openTask},
+ * which the executor's Pi calls ({@link TaskRounds}), with the task's monitors as committee
+ * ({@link TaskCommittee}); a challenge or a verdict never opens one (TASK_ROUND_NOT_OPEN), whatever the
+ * schedule, so nobody can take a task round's (HPC, round number) slot on the ledger with another
+ * committee. Once open, a task round is collected, closed, recorded and journaled as any round; after a
+ * restart its committee is read from the ledger again (the group entry at the round's head).
  *
  * <p><b>What survives a kill -9.</b> With a {@link RoundJournal}, a round's opening (with its
  * deadline) and each verdict that changed its collector (counted, or the second verdict of an
@@ -85,7 +93,7 @@ public final class Rounds {
 
     private final byte[] self;
     private final FleetLedger ledger;
-    private final LedgerVotes votes;
+    private final RoundCommittee votes;
     private final RelayPort relay;
     private final Duration deadline;
     private final int maxOpen;
@@ -103,12 +111,12 @@ public final class Rounds {
     private Optional<ScheduledRounds> schedule = Optional.empty();
 
     /** {@code self}: this Pi's member key; it serves the HPCs and judges none of them. Without a journal: rounds live in memory only. */
-    public Rounds(byte[] self, FleetLedger ledger, LedgerVotes votes, RelayPort relay, Duration deadline, int maxOpen, Clock clock) {
+    public Rounds(byte[] self, FleetLedger ledger, RoundCommittee votes, RelayPort relay, Duration deadline, int maxOpen, Clock clock) {
         this(self, ledger, votes, relay, deadline, maxOpen, clock, Optional.empty());
     }
 
     /** With a {@code journal}: the rounds it holds are restored now, and every change is journaled from here on. */
-    public Rounds(byte[] self, FleetLedger ledger, LedgerVotes votes, RelayPort relay, Duration deadline, int maxOpen, Clock clock,
+    public Rounds(byte[] self, FleetLedger ledger, RoundCommittee votes, RelayPort relay, Duration deadline, int maxOpen, Clock clock,
                   Optional<RoundJournal> journal) {
         this.self = self.clone();
         this.ledger = ledger;
@@ -140,11 +148,35 @@ public final class Rounds {
         RoundJournal.Contents c = j.read();
         c.closed().forEach(r -> closed.put(r.id(), new Done(null, r.ledgerSeq())));
         for (RoundJournal.OpenRow o : c.open()) {
-            OpenRound r = new OpenRound(o.id(), o.deadline(), votes);
+            Optional<RoundCommittee> committee = TaskCommittee.restored(ledger, o.id(), votes);
+            if (committee.isEmpty()) {
+                continue;
+            }
+            OpenRound r = new OpenRound(o.id(), o.deadline(), committee.get());
             r.closingFrom = o.closingFrom();
             o.verdicts().forEach(r::replay);
             open.put(o.id(), r);
             LOG.info("consensus: {} restored from the round journal: {} vote(s) counted, closes at {}", o.id(), r.collector().votes(), r.deadline);
+        }
+    }
+
+    /**
+     * Opens task round {@code id} with its task's monitors as committee ({@link TaskRounds} checked that this Pi's member is the
+     * task's executor): from now until it closes, challenges and verdicts of the monitors are taken for it. Empty if it opened
+     * (or was open already), else why not (ROUND_CLOSED, UNKNOWN_ROUND, TOO_MANY_ROUNDS, JOURNAL_FAILED).
+     */
+    public synchronized Optional<Refused> openTask(RoundId id, TaskCommittee committee) {
+        if (!TaskRound.isTaskRound(id.round())) {
+            return Optional.of(new Refused(FleetRefusal.NOT_A_TASK_ROUND.name(), id + ": " + FleetRefusal.NOT_A_TASK_ROUND.sentence()));
+        }
+        if (open.containsKey(id)) {
+            return Optional.empty();
+        }
+        try {
+            opening(id, committee);
+            return Optional.empty();
+        } catch (RefusedException e) {
+            return Optional.of(e.refused());
         }
     }
 
@@ -165,6 +197,9 @@ public final class Rounds {
         if (closed.containsKey(id)) {
             throw new RefusedException(FleetRefusal.ROUND_CLOSED.name(), id + " is closed");
         }
+        if (TaskRound.isTaskRound(id.round())) { // only the executor's Pi opens a task round (openTask), never a challenge or a verdict
+            throw new RefusedException(FleetRefusal.TASK_ROUND_NOT_OPEN.name(), id + ": " + FleetRefusal.TASK_ROUND_NOT_OPEN.sentence());
+        }
         if (!relay.serves(id.hpc()) || ledger.recent(id.ledgerHead()).isEmpty()) {
             throw new RefusedException(FleetRefusal.UNKNOWN_ROUND.name(), id + ": " + FleetRefusal.UNKNOWN_ROUND.sentence());
         }
@@ -174,12 +209,22 @@ public final class Rounds {
                 throw new RefusedException(FleetRefusal.NOT_THIS_ROUND.name(), why.get());
             }
         }
+        return opening(id, votes);
+    }
+
+    private OpenRound opening(RoundId id, RoundCommittee committee) throws RefusedException {
+        if (closed.containsKey(id)) {
+            throw new RefusedException(FleetRefusal.ROUND_CLOSED.name(), id + " is closed");
+        }
+        if (!relay.serves(id.hpc())) {
+            throw new RefusedException(FleetRefusal.UNKNOWN_ROUND.name(), id + ": " + FleetRefusal.UNKNOWN_ROUND.sentence());
+        }
         if (open.size() >= maxOpen) {
             throw new RefusedException(FleetRefusal.TOO_MANY_ROUNDS.name(), maxOpen + " rounds are open on this Pi");
         }
         Instant closes = clock.instant().plus(deadline);
         journal(j -> j.opened(id, closes));
-        r = new OpenRound(id, closes, votes);
+        OpenRound r = new OpenRound(id, closes, committee);
         open.put(id, r);
         LOG.info("consensus: {} opened, closes at {}", id, r.deadline);
         return r;
@@ -203,7 +248,11 @@ public final class Rounds {
         if (r.closing()) {
             return Optional.of(closing(id));
         }
-        Optional<VoteVerifier.Refused> bad = votes.check(member, vrfProof, id, claimedVotes);
+        if (r.committee() instanceof TaskCommittee t && !t.isMonitor(HexFormat.of().formatHex(member))) {
+            return Optional.of(new Refused(FleetRefusal.NOT_A_MONITOR.name(), "member " + HexFormat.of().formatHex(member)
+                    + " is not a monitor of task #" + t.taskSeq()));
+        }
+        Optional<VoteVerifier.Refused> bad = r.committee().check(member, vrfProof, id, claimedVotes);
         if (bad.isPresent()) {
             return Optional.of(new Refused(bad.get().reason().name(), bad.get().getMessage()));
         }

@@ -27,6 +27,8 @@ import org.leo.protocol.consensus.v1.Quote;
 import org.leo.protocol.consensus.v1.Refusal;
 import org.leo.protocol.consensus.v1.RelayAnswer;
 import org.leo.protocol.consensus.v1.RoundCertificate;
+import org.leo.protocol.consensus.v1.TaskRoundNotice;
+import org.leo.protocol.consensus.v1.TaskRoundNoticeResponse;
 import org.leo.protocol.consensus.v1.VerdictRequest;
 import org.leo.protocol.consensus.v1.VerdictResponse;
 
@@ -112,6 +114,12 @@ class FleetLimitsTest {
                         n -> FleetLimits.problem(challenge().toBuilder().setVrfProof(bytes(n)).build())),
                 cap("challenge nonce", FleetLimits.NONCE_BYTES, true, n -> FleetLimits.problem(challenge().toBuilder().setNonce(bytes(n)).build())),
                 cap("verdict", Verdict.ENCODED_BYTES, true, n -> FleetLimits.problem(VerdictRequest.newBuilder().setVerdict(bytes(n)).build())),
+                cap("task round notice round_id", RoundId.ENCODED_BYTES, true,
+                        n -> FleetLimits.problem(TaskRoundNotice.newBuilder().setRoundId(bytes(n)).setGroupSeq(1).build())),
+                cap("task round notice answer reason", FleetLimits.MAX_REASON_CHARS, false, n -> FleetLimits.problem(TaskRoundNoticeResponse
+                        .newBuilder().setRefused(Refusal.newBuilder().setReason(chars(n))).build())),
+                cap("task round notice answer message", FleetLimits.MAX_MESSAGE_CHARS, false, n -> FleetLimits.problem(TaskRoundNoticeResponse
+                        .newBuilder().setRefused(Refusal.newBuilder().setMessage(chars(n))).build())),
                 cap("join answer ledger_hash", FleetLimits.HASH_BYTES, true, n -> FleetLimits.problem(JoinResponse.newBuilder()
                         .setAdmitted(Admitted.newBuilder().setLedgerSeq(1).setLedgerHash(bytes(n))).build())),
                 cap("join answer reason", FleetLimits.MAX_REASON_CHARS, false, n -> FleetLimits.problem(JoinResponse.newBuilder()

@@ -180,6 +180,34 @@ final class LabFleet implements AutoCloseable {
                 r.agentCertificate(), new Verdict(hpc, r.verdict().challengeId(), findings), r.golden()));
     }
 
+    /**
+     * Power-cycles the HPC as its Pi does after a task: the agent stops (its in-RAM key with it), the HPC boots the same
+     * image again (a new boot nonce), a new agent enrolls with a new key and takes its baseline, and the Pi publishes the
+     * new golden as the HPC's reference values; returns that ledger entry.
+     */
+    org.leo.consensus.ledger.LedgerEntry powerCycle() throws Exception {
+        byte[] before = nodes.get(0).ledger().now().referenceValues(HPC).orElseThrow().goldenSha256();
+        agent.close();
+        agentThread.join(10_000);
+        String cmdline = TestAppliance.cmdline(appliance.boot(HPC));
+        Files.writeString(host.proc().resolve("cmdline"), cmdline + "\n");
+        CompletableFuture<Verdict> baseline = verdict(v -> v.clean() && v.challengeId() > 0);
+        agent = new Agent(appliance.agentConfig(HPC, cmdline), new HostEvidence(host, Map.of(), Optional.empty(), 1), Map.of());
+        agentThread = new Thread(agent, "agent");
+        agentThread.start();
+        baseline.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        long until = System.nanoTime() + WAIT.toNanos();
+        while (java.util.Arrays.equals(nodes.get(0).ledger().now().referenceValues(HPC).orElseThrow().goldenSha256(), before)) {
+            if (System.nanoTime() > until) {
+                throw new IllegalStateException("the new boot's reference values were not published within " + WAIT);
+            }
+            references.publishDue();
+            Thread.sleep(10);
+        }
+        return ledger.entries(1, 100_000).stream().filter(e -> e.record() instanceof org.leo.consensus.ledger.LedgerRecord.ReferenceValues)
+                .reduce((a, b) -> b).orElseThrow();
+    }
+
     /** One embedded ledger for every node: the tests'. */
     static Ledger embedded(Path dir, int node, Ledger first) throws Exception {
         return first != null ? first : EmbeddedLedger.open(dir.resolve("ledger.db"));
