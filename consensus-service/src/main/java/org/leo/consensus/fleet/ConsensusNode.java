@@ -55,6 +55,8 @@ public final class ConsensusNode implements AutoCloseable {
     private final Optional<RoundJournal> journal;
     private final Rounds rounds;
     private final FleetServer server;
+    private final FleetService service;
+    private volatile TaskService tasks;
     private final Map<String, FleetClient> clients = new ConcurrentHashMap<>();
     private final ExecutorService work = Executors.newCachedThreadPool(r -> daemon(r, "consensus-round"));
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "consensus-sweep"));
@@ -75,7 +77,8 @@ public final class ConsensusNode implements AutoCloseable {
         this.rounds = relay.map(r -> new Rounds(keys.member(), this.ledger, new LedgerVotes(this.ledger, config.expectedCommitteeSize()), r,
                 config.roundOpen(), config.maxOpenRounds(), clock, journal)).orElse(null);
         FleetTrust trust = FleetTrust.clients(m -> this.ledger.admitted(m) || this.peers.contains(m), refusals);
-        this.server = FleetServer.start(config.bind(), identity, trust, new FleetService(admission, rounds, relay.orElse(null), refusals), refusals);
+        this.service = new FleetService(admission, rounds, relay.orElse(null), refusals);
+        this.server = FleetServer.start(config.bind(), identity, trust, service, refusals);
         if (rounds != null) {
             sweeper.scheduleWithFixedDelay(rounds::closeDue, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -189,6 +192,23 @@ public final class ConsensusNode implements AutoCloseable {
             throw new IllegalStateException("this Pi serves no HPC and collects no rounds");
         }
         return rounds.close(round);
+    }
+
+    /**
+     * This Pi takes part in trusted tasks from now on ({@link TaskService}): it claims the tasks it is drawn for, collects
+     * the claims of its own tasks and records their groups, releases the keys it holds ({@code wrapped}, unwrapped by
+     * {@code tpm}) to attested executors, and serves the capsules in {@code store}.
+     */
+    public synchronized TaskService serveTasks(TaskConfig taskConfig, Tpm tpm, WrappedKeys wrapped, org.leo.consensus.capsule.CapsuleStore store) {
+        if (tasks != null) {
+            throw new IllegalStateException("this Pi serves tasks already");
+        }
+        TaskService t = new TaskService(keys, ledger, () -> this.peers, this::client, taskConfig, tpm, wrapped, store, clock, refusals, work);
+        t.tick();
+        tasks = t;
+        service.useTasks(t);
+        sweeper.scheduleWithFixedDelay(t::tick, taskConfig.poll().toMillis(), taskConfig.poll().toMillis(), TimeUnit.MILLISECONDS);
+        return t;
     }
 
     /** The channel to {@code peer}, made once. */

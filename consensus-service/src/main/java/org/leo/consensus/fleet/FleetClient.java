@@ -63,6 +63,22 @@ public final class FleetClient implements AutoCloseable {
         return checked(a, FleetLimits.problem(a));
     }
 
+    public org.leo.protocol.consensus.v1.TaskClaimResponse claimTask(org.leo.protocol.consensus.v1.TaskClaimRequest r, Duration deadline) {
+        var a = within(deadline).claimTask(r);
+        return checked(a, TaskLimits.problem(a));
+    }
+
+    public org.leo.protocol.consensus.v1.KeyReleaseResponse releaseKey(org.leo.protocol.consensus.v1.KeyReleaseRequest r, Duration deadline) {
+        var a = within(deadline).releaseKey(r);
+        return checked(a, TaskLimits.problem(a));
+    }
+
+    /** The chunks of a capsule, as they come (the caller checks each, and the whole: {@link PeerCapsuleStore}). */
+    public java.util.Iterator<org.leo.protocol.consensus.v1.CapsuleChunk> fetchCapsule(org.leo.protocol.consensus.v1.FetchCapsuleRequest r,
+                                                                                      Duration deadline) {
+        return within(deadline).fetchCapsule(r);
+    }
+
     private <T> T checked(T answer, Optional<String> problem) {
         if (problem.isPresent()) {
             throw new IllegalStateException("the answer of member " + peer.memberHex() + " is over a cap: " + problem.get());

@@ -37,10 +37,10 @@ final class FleetServer implements AutoCloseable {
         }
         // OPTIONAL: a client without a certificate hears why from PeerKey; a bad one is refused in the handshake.
         Server s = NettyServerBuilder.forAddress(bind, tls.trustManager(trust).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL).build())
-                .addService(ServerInterceptors.intercept(service, new PeerKey(refusals)))
+                .addService(ServerInterceptors.intercept(service, new MethodCaps(), new PeerKey(refusals)))
                 .addStreamTracerFactory(PeerKey.oversized(refusals))
                 .addStreamTracerFactory(new FleetTraffic(refusals.registry()))
-                .maxInboundMessageSize(FleetLimits.MAX_REQUEST_BYTES)
+                .maxInboundMessageSize(TaskLimits.MAX_RELEASE_REQUEST_BYTES)
                 .build()
                 .start();
         LOG.info("consensus: fleet port {} ({})", s.getPort(), identity.certificate().getSubjectX500Principal().getName());

@@ -29,6 +29,7 @@ final class FleetService extends FleetGrpc.FleetImplBase {
     private final Rounds rounds;
     private final RelayPort relay;
     private final Refusals refusals;
+    private volatile TaskService tasks;
 
     /** {@code rounds} and {@code relay} are null on a Pi that serves no HPC. */
     FleetService(MemberAdmission admission, Rounds rounds, RelayPort relay, Refusals refusals) {
@@ -130,5 +131,44 @@ final class FleetService extends FleetGrpc.FleetImplBase {
             b.addVerdicts(ByteString.copyFrom(v.encode()));
         }
         return b.build();
+    }
+
+    /** From now on this Pi serves ClaimTask, ReleaseKey and FetchCapsule through {@code t}; until then it refuses them (NO_TASKS). */
+    void useTasks(TaskService t) {
+        this.tasks = t;
+    }
+
+    private Refusal noTasks() {
+        return refuse(TaskRefusal.NO_TASKS.name(), TaskRefusal.NO_TASKS.sentence());
+    }
+
+    @Override
+    public void claimTask(org.leo.protocol.consensus.v1.TaskClaimRequest request,
+                          StreamObserver<org.leo.protocol.consensus.v1.TaskClaimResponse> out) {
+        TaskService t = tasks;
+        out.onNext(t == null ? org.leo.protocol.consensus.v1.TaskClaimResponse.newBuilder().setRefused(noTasks()).build()
+                : t.claimTask(request, PeerKey.MEMBER.get()));
+        out.onCompleted();
+    }
+
+    @Override
+    public void releaseKey(org.leo.protocol.consensus.v1.KeyReleaseRequest request,
+                           StreamObserver<org.leo.protocol.consensus.v1.KeyReleaseResponse> out) {
+        TaskService t = tasks;
+        out.onNext(t == null ? org.leo.protocol.consensus.v1.KeyReleaseResponse.newBuilder().setRefused(noTasks()).build()
+                : t.releaseKey(request, PeerKey.MEMBER.get()));
+        out.onCompleted();
+    }
+
+    @Override
+    public void fetchCapsule(org.leo.protocol.consensus.v1.FetchCapsuleRequest request,
+                             StreamObserver<org.leo.protocol.consensus.v1.CapsuleChunk> out) {
+        TaskService t = tasks;
+        if (t == null) {
+            noTasks();
+            out.onError(io.grpc.Status.UNIMPLEMENTED.withDescription(TaskRefusal.NO_TASKS.sentence()).asRuntimeException());
+            return;
+        }
+        t.fetchCapsule(request, PeerKey.MEMBER.get(), out);
     }
 }
