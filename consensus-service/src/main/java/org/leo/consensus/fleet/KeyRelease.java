@@ -23,6 +23,7 @@ final class KeyRelease {
     private final Tpm tpm;
     private volatile WrapKey wrapKey;
 
+    /** {@code tpm}: this Pi's TPM, or null on a Pi that holds no capsule keys (every release is refused). */
     KeyRelease(MemberKeys keys, Tpm tpm) {
         this.keys = keys;
         this.tpm = tpm;
@@ -39,6 +40,9 @@ final class KeyRelease {
             return refused(refusals, peerHex, o.reason(), o.message());
         }
         KeyReleaseCheck.Release release = o.release().get();
+        if (tpm == null) {
+            return refused(refusals, peerHex, TaskRefusal.RELEASE_FAILED.name(), "this Pi has no TPM to unwrap capsule keys with");
+        }
         byte[] key = null;
         try {
             WrapKey w = wrapKey;

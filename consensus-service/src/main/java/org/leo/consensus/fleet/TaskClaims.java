@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Never twice: the ledgers (and the contract) refuse a second GroupElected for a task, and a GroupElected on the
  * ledger closes the task's window here ({@link #groupAppeared}). Claims are held in memory only: after a restart, the
- * window of a task without a group opens again for the full window, and members whose claim was lost claim again
- * ({@code TaskService} retries until the owner's Pi answers).
+ * window of a task without a group opens again for the full window; a member retries its claim while the owner's Pi does
+ * not answer ({@code TaskService}), but a claim the owner's Pi had counted before its restart is lost, and the group is
+ * elected from the claims that reach it again.
  */
 final class TaskClaims {
     private static final Logger LOG = LoggerFactory.getLogger(TaskClaims.class);
@@ -81,9 +82,10 @@ final class TaskClaims {
         open.remove(taskSeq);
     }
 
-    /** Whether the task's window is open here. */
-    synchronized boolean isOpen(long taskSeq) {
-        return open.containsKey(taskSeq);
+    /** The claims counted for a task whose window is open here, or -1 if none is. */
+    synchronized int counted(long taskSeq) {
+        Window w = open.get(taskSeq);
+        return w == null ? -1 : w.claims.size();
     }
 
     /** Checks and counts {@code r}, sent by the TLS peer {@code peer}; the refusal, or empty if counted. */
@@ -113,9 +115,6 @@ final class TaskClaims {
             return refused(TaskRefusal.WINDOW_CLOSED, "the claim window of task #" + taskSeq + " closed at " + w.closes);
         }
         String id = hex.formatHex(peer);
-        if (w.claims.containsKey(id)) {
-            return refused(TaskRefusal.REPEATED_CLAIM, "member " + id + " already claimed for task #" + taskSeq);
-        }
         if (r.getVotes() < 1) {
             return refused(TaskRefusal.BAD_CLAIM, "a claim of task #" + taskSeq + " with no votes");
         }
@@ -125,6 +124,9 @@ final class TaskClaims {
         TaskElection.Group g = TaskElection.elect(w.task, w.at.members(), w.at.totalCredit(), List.of(c));
         if (!g.refused().isEmpty()) {
             return refused(TaskRefusal.BAD_CLAIM, "task #" + taskSeq + ": " + g.refused().get(0));
+        }
+        if (w.claims.containsKey(id)) {
+            return refused(TaskRefusal.REPEATED_CLAIM, "member " + id + " already claimed for task #" + taskSeq);
         }
         w.claims.put(id, new LedgerRecord.GroupClaim(peer, c.votes(), c.proof()));
         return Optional.empty();
