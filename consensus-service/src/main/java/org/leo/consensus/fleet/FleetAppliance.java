@@ -88,6 +88,24 @@ public final class FleetAppliance implements AutoCloseable {
         return node;
     }
 
+    /** Where a Pi keeps the wrapped keys of the capsules it releases, under its data directory ({@link WrappedKeys#directory}). */
+    public static final String CAPSULE_KEYS = "capsule-keys";
+
+    /**
+     * This Pi takes part in trusted tasks ({@link ConsensusNode#serveTasks}): its wrapped capsule keys are the key files in
+     * {@code DATA-DIR/capsule-keys/} (named {@code <capsule address>.key}, as {@code leo capsule seal --tpm} writes them),
+     * unwrapped by this Pi's TPM; it serves the capsules of {@code DATA-DIR/capsules/}. The store it returns fetches what
+     * that one lacks from the peers (what an executor's Pi loads its task's capsules with).
+     */
+    public PeerCapsuleStore serveTasks(TaskConfig taskConfig, Path dataDir) throws IOException {
+        org.leo.consensus.capsule.FileCapsuleStore local = org.leo.consensus.capsule.FileCapsuleStore.open(
+                dataDir.resolve(org.leo.consensus.capsule.FileCapsuleStore.DIR), taskConfig.maxCapsuleBytes(), node.refusals().registry());
+        node.serveTasks(taskConfig, tpm, WrappedKeys.directory(dataDir.resolve(CAPSULE_KEYS)), local);
+        LOG.info("consensus: serving tasks: claim window {} ms, key release within {} s of a certificate", taskConfig.claimWindow().toMillis(),
+                taskConfig.releaseFreshness().toSeconds());
+        return PeerCapsuleStore.of(node, local, taskConfig.maxCapsuleBytes(), java.time.Duration.ofSeconds(60));
+    }
+
     public boolean admitted() {
         return node.ledger().admitted(node.keys().memberHex());
     }
