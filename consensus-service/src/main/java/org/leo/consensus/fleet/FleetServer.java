@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * A Pi's Fleet port: gRPC over Netty with mutual TLS, the Pi's self-signed Ed25519 certificate as
  * its server certificate, {@link FleetTrust#clients} deciding which clients get through the
  * handshake, {@link PeerKey} naming the member of each call, requests capped at
- * {@link FleetLimits#MAX_REQUEST_BYTES}, and its messages and bytes counted ({@link FleetTraffic}).
+ * {@link FleetLimits#MAX_REQUEST_BYTES} (a ReleaseKey at {@link TaskLimits#MAX_RELEASE_REQUEST_BYTES}: {@link MethodCaps}),
+ * and its messages and bytes counted ({@link FleetTraffic}).
  */
 final class FleetServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetServer.class);
