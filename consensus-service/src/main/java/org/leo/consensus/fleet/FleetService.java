@@ -20,7 +20,8 @@ import org.leo.protocol.consensus.v1.VerdictResponse;
 
 /**
  * The Fleet gRPC service of one Pi: the transport around {@link MemberAdmission} (Join),
- * {@link Rounds} and the {@link RelayPort} (Challenge, Verdict on the HPC's Pi). Every refusal is
+ * {@link Rounds} and the {@link RelayPort} (Challenge, Verdict on the HPC's Pi), and, once the Pi serves tasks, the
+ * {@link TaskService} (ClaimTask, ReleaseKey, FetchCapsule; refused as NO_TASKS before). Every refusal is
  * an answer with a reason, counted in {@link Refusals}; a Pi that serves no HPC refuses Challenge
  * and Verdict as UNKNOWN_ROUND.
  */
