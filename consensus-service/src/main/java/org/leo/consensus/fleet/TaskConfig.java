@@ -13,7 +13,7 @@ import java.time.Duration;
 public record TaskConfig(Duration claimWindow, Duration releaseFreshness, Duration poll, long maxCapsuleBytes) {
     public static final Duration DEFAULT_CLAIM_WINDOW = Duration.ofSeconds(30);
     public static final Duration DEFAULT_RELEASE_FRESHNESS = Duration.ofMinutes(10);
-    public static final Duration DEFAULT_POLL = Duration.ofMillis(200);
+    public static final Duration DEFAULT_POLL = Duration.ofSeconds(1);
     public static final long DEFAULT_MAX_CAPSULE_BYTES = 64L * 1024 * 1024;
 
     public TaskConfig {

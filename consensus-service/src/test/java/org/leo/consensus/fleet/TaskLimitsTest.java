@@ -61,7 +61,7 @@ class TaskLimitsTest {
         TaskConfig d = TaskConfig.defaults();
         assertThat(d.claimWindow()).isEqualTo(Duration.ofSeconds(30));
         assertThat(d.releaseFreshness()).isEqualTo(Duration.ofMinutes(10));
-        assertThat(d.poll()).isEqualTo(Duration.ofMillis(200));
+        assertThat(d.poll()).isEqualTo(Duration.ofSeconds(1));
         assertThat(d.maxCapsuleBytes()).isEqualTo(64L * 1024 * 1024);
         assertThatThrownBy(() -> d.withClaimWindow(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> d.withReleaseFreshness(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
