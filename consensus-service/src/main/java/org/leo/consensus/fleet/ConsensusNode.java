@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.leo.boot.net.MacAddress;
+import org.leo.consensus.capsule.CapsuleStore;
 import org.leo.consensus.ledger.Ledger;
 import org.leo.consensus.quorum.RoundId;
 import org.leo.consensus.quorum.Verdict;
@@ -199,7 +200,7 @@ public final class ConsensusNode implements AutoCloseable {
      * the claims of its own tasks and records their groups, releases the keys it holds ({@code wrapped}, unwrapped by
      * {@code tpm}) to attested executors, and serves the capsules in {@code store}.
      */
-    public synchronized TaskService serveTasks(TaskConfig taskConfig, Tpm tpm, WrappedKeys wrapped, org.leo.consensus.capsule.CapsuleStore store) {
+    public synchronized TaskService serveTasks(TaskConfig taskConfig, Tpm tpm, WrappedKeys wrapped, CapsuleStore store) {
         if (tasks != null) {
             throw new IllegalStateException("this Pi serves tasks already");
         }

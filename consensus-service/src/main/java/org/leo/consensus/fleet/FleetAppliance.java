@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.leo.consensus.capsule.FileCapsuleStore;
 import org.leo.consensus.ledger.Ledger;
 import org.leo.protocol.consensus.v1.JoinResponse;
 import org.leo.protocol.tpm.Tpm;
@@ -98,12 +100,12 @@ public final class FleetAppliance implements AutoCloseable {
      * that one lacks from the peers (what an executor's Pi loads its task's capsules with).
      */
     public PeerCapsuleStore serveTasks(TaskConfig taskConfig, Path dataDir) throws IOException {
-        org.leo.consensus.capsule.FileCapsuleStore local = org.leo.consensus.capsule.FileCapsuleStore.open(
-                dataDir.resolve(org.leo.consensus.capsule.FileCapsuleStore.DIR), taskConfig.maxCapsuleBytes(), node.refusals().registry());
+        FileCapsuleStore local = FileCapsuleStore.open(dataDir.resolve(FileCapsuleStore.DIR), taskConfig.maxCapsuleBytes(),
+                node.refusals().registry());
         node.serveTasks(taskConfig, tpm, WrappedKeys.directory(dataDir.resolve(CAPSULE_KEYS)), local);
         LOG.info("consensus: serving tasks: claim window {} ms, key release within {} s of a certificate", taskConfig.claimWindow().toMillis(),
                 taskConfig.releaseFreshness().toSeconds());
-        return PeerCapsuleStore.of(node, local, taskConfig.maxCapsuleBytes(), java.time.Duration.ofSeconds(60));
+        return PeerCapsuleStore.of(node, local, taskConfig.maxCapsuleBytes(), Duration.ofSeconds(60));
     }
 
     public boolean admitted() {

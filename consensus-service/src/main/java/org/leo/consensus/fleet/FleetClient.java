@@ -5,14 +5,21 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.NettyChannelBuilder;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.leo.protocol.TlsKeyManagers;
+import org.leo.protocol.consensus.v1.CapsuleChunk;
 import org.leo.protocol.consensus.v1.ChallengeRequest;
 import org.leo.protocol.consensus.v1.ChallengeResponse;
+import org.leo.protocol.consensus.v1.FetchCapsuleRequest;
 import org.leo.protocol.consensus.v1.FleetGrpc;
 import org.leo.protocol.consensus.v1.JoinRequest;
 import org.leo.protocol.consensus.v1.JoinResponse;
+import org.leo.protocol.consensus.v1.KeyReleaseRequest;
+import org.leo.protocol.consensus.v1.KeyReleaseResponse;
+import org.leo.protocol.consensus.v1.TaskClaimRequest;
+import org.leo.protocol.consensus.v1.TaskClaimResponse;
 import org.leo.protocol.consensus.v1.VerdictRequest;
 import org.leo.protocol.consensus.v1.VerdictResponse;
 
@@ -63,18 +70,18 @@ public final class FleetClient implements AutoCloseable {
         return checked(a, FleetLimits.problem(a));
     }
 
-    public org.leo.protocol.consensus.v1.TaskClaimResponse claimTask(org.leo.protocol.consensus.v1.TaskClaimRequest r, Duration deadline) {
+    public TaskClaimResponse claimTask(TaskClaimRequest r, Duration deadline) {
         var a = within(deadline).claimTask(r);
         return checked(a, TaskLimits.problem(a));
     }
 
-    public org.leo.protocol.consensus.v1.KeyReleaseResponse releaseKey(org.leo.protocol.consensus.v1.KeyReleaseRequest r, Duration deadline) {
+    public KeyReleaseResponse releaseKey(KeyReleaseRequest r, Duration deadline) {
         var a = within(deadline).releaseKey(r);
         return checked(a, TaskLimits.problem(a));
     }
 
     /** The chunks of a capsule, as they come (the caller checks each, and the whole: {@link PeerCapsuleStore}). */
-    public java.util.Iterator<org.leo.protocol.consensus.v1.CapsuleChunk> fetchCapsule(org.leo.protocol.consensus.v1.FetchCapsuleRequest r,
+    public Iterator<CapsuleChunk> fetchCapsule(FetchCapsuleRequest r,
                                                                                       Duration deadline) {
         return within(deadline).fetchCapsule(r);
     }

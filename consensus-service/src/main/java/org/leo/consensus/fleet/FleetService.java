@@ -1,6 +1,7 @@
 package org.leo.consensus.fleet;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -8,13 +9,19 @@ import org.leo.consensus.quorum.QuorumCertificate;
 import org.leo.consensus.quorum.RoundId;
 import org.leo.consensus.quorum.Verdict;
 import org.leo.protocol.consensus.v1.Admitted;
+import org.leo.protocol.consensus.v1.CapsuleChunk;
 import org.leo.protocol.consensus.v1.ChallengeRequest;
 import org.leo.protocol.consensus.v1.ChallengeResponse;
+import org.leo.protocol.consensus.v1.FetchCapsuleRequest;
 import org.leo.protocol.consensus.v1.FleetGrpc;
 import org.leo.protocol.consensus.v1.JoinRequest;
 import org.leo.protocol.consensus.v1.JoinResponse;
+import org.leo.protocol.consensus.v1.KeyReleaseRequest;
+import org.leo.protocol.consensus.v1.KeyReleaseResponse;
 import org.leo.protocol.consensus.v1.Refusal;
 import org.leo.protocol.consensus.v1.RoundCertificate;
+import org.leo.protocol.consensus.v1.TaskClaimRequest;
+import org.leo.protocol.consensus.v1.TaskClaimResponse;
 import org.leo.protocol.consensus.v1.VerdictRequest;
 import org.leo.protocol.consensus.v1.VerdictResponse;
 
@@ -144,30 +151,30 @@ final class FleetService extends FleetGrpc.FleetImplBase {
     }
 
     @Override
-    public void claimTask(org.leo.protocol.consensus.v1.TaskClaimRequest request,
-                          StreamObserver<org.leo.protocol.consensus.v1.TaskClaimResponse> out) {
+    public void claimTask(TaskClaimRequest request,
+                          StreamObserver<TaskClaimResponse> out) {
         TaskService t = tasks;
-        out.onNext(t == null ? org.leo.protocol.consensus.v1.TaskClaimResponse.newBuilder().setRefused(noTasks()).build()
+        out.onNext(t == null ? TaskClaimResponse.newBuilder().setRefused(noTasks()).build()
                 : t.claimTask(request, PeerKey.MEMBER.get()));
         out.onCompleted();
     }
 
     @Override
-    public void releaseKey(org.leo.protocol.consensus.v1.KeyReleaseRequest request,
-                           StreamObserver<org.leo.protocol.consensus.v1.KeyReleaseResponse> out) {
+    public void releaseKey(KeyReleaseRequest request,
+                           StreamObserver<KeyReleaseResponse> out) {
         TaskService t = tasks;
-        out.onNext(t == null ? org.leo.protocol.consensus.v1.KeyReleaseResponse.newBuilder().setRefused(noTasks()).build()
+        out.onNext(t == null ? KeyReleaseResponse.newBuilder().setRefused(noTasks()).build()
                 : t.releaseKey(request, PeerKey.MEMBER.get()));
         out.onCompleted();
     }
 
     @Override
-    public void fetchCapsule(org.leo.protocol.consensus.v1.FetchCapsuleRequest request,
-                             StreamObserver<org.leo.protocol.consensus.v1.CapsuleChunk> out) {
+    public void fetchCapsule(FetchCapsuleRequest request,
+                             StreamObserver<CapsuleChunk> out) {
         TaskService t = tasks;
         if (t == null) {
             noTasks();
-            out.onError(io.grpc.Status.UNIMPLEMENTED.withDescription(TaskRefusal.NO_TASKS.sentence()).asRuntimeException());
+            out.onError(Status.UNIMPLEMENTED.withDescription(TaskRefusal.NO_TASKS.sentence()).asRuntimeException());
             return;
         }
         t.fetchCapsule(request, PeerKey.MEMBER.get(), out);
