@@ -69,6 +69,11 @@ public class FleetOptions {
             description = "How much longer this Pi keeps its HPCs' rounds open for verdicts. Default: ${DEFAULT-VALUE}.")
     double verdictGrace;
 
+    @Option(names = "--fleet-claim-window", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long after this Pi sees one of its tasks on the ledger it takes the drawn members' claims before it "
+                    + "records the task's group; the same on every Pi. Default: ${DEFAULT-VALUE}.")
+    double claimWindow;
+
     @picocli.CommandLine.Mixin
     EvmOptions evm = new EvmOptions();
 
@@ -174,6 +179,7 @@ public class FleetOptions {
             // as a verifier, this Pi appraises other Pis' HPCs with the policy its own attestation server uses (--attest-policy)
             FleetAppliance a = FleetAppliance.start(config().withVerifierPolicy(attestation.engine().policy()), dataDir.resolve(DIR), peers, ledger,
                     tpm, Optional.of(port), Optional.of(references), registry, Clock.systemUTC(), p -> { });
+            a.serveTasks(org.leo.consensus.fleet.TaskConfig.defaults().withClaimWindow(seconds(claimWindow)), dataDir);
             return new Running(a, ledger);
         } catch (IOException | RuntimeException e) {
             ledger.close();

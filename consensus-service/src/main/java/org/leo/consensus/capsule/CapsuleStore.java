@@ -11,9 +11,9 @@ import org.leo.protocol.capsule.ContentAddress;
  * itself checks only that bytes and address match (whether the capsule's signature verifies is
  * {@code CapsuleOpener}'s business, before anything relies on it).
  *
- * <p>Implementations: {@link FileCapsuleStore}, embedded on every Pi; a {@code PeerCapsuleStore}
- * that fetches what is not here from other Pis over the fleet's mutual-TLS gRPC (not built yet:
- * it wraps a local store, and {@link #get} verifies what a peer sends as it verifies a file); and,
+ * <p>Implementations: {@link FileCapsuleStore}, embedded on every Pi; {@code fleet.PeerCapsuleStore},
+ * which fetches what is not here from other Pis over the fleet's mutual-TLS gRPC (it wraps a local
+ * store, and its {@link #get} verifies what a peer sends before storing it); and,
  * where one runs, an IPFS node (docs/capsules.md: how SHA-256 addresses map to CIDs). Whatever
  * backs it, {@link #get} returns only bytes whose SHA-256 is the address asked for.
  */

@@ -13,8 +13,6 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.leo.attest.appraise.Finding;
 import org.leo.attest.appraise.Policy;
-import org.leo.attest.ca.Pem;
-import org.leo.attest.enroll.Enroller;
 import org.leo.attest.log.ChainedEntry;
 import org.leo.attest.log.LogEntry;
 import org.leo.attest.tpm.EvidenceRelay;
@@ -156,41 +154,11 @@ public final class AnswerCheck {
     }
 
     private static X509Certificate agentCertificate(RelayAnswer a, MacAddress hpc, PeerList.Peer pi, Instant now, List<String> problems) {
-        byte[] caDer = a.getCaCertificateDer().toByteArray();
-        byte[] caSha256 = Sha256.newDigest().digest(caDer);
-        if (pi.caSha256().isEmpty()) {
-            problems.add("relay.ca.unpinned: the peer list publishes no CA for Pi " + pi.memberHex());
-            return null;
+        AgentChain.Result r = AgentChain.check(a.getCaCertificateDer(), a.getAgentCertificateChainDerList(), hpc, pi, now);
+        if (!r.ok()) {
+            problems.add((r.pinned() ? "relay.agent.untrusted: " : "relay.ca.unpinned: ") + r.problem());
         }
-        if (!Arrays.equals(caSha256, pi.caSha256().get())) {
-            problems.add("relay.ca.unpinned: the answer's CA certificate has SHA-256 " + HexFormat.of().formatHex(caSha256)
-                    + ", the peer list publishes " + HexFormat.of().formatHex(pi.caSha256().get()));
-            return null;
-        }
-        if (a.getAgentCertificateChainDerCount() == 0) {
-            problems.add("relay.agent.untrusted: the answer carries no agent certificate");
-            return null;
-        }
-        try {
-            X509Certificate ca = Pem.certificate(caDer);
-            X509Certificate[] chain = new X509Certificate[a.getAgentCertificateChainDerCount()];
-            for (int i = 0; i < chain.length; i++) {
-                chain[i] = Pem.certificate(a.getAgentCertificateChainDer(i).toByteArray());
-            }
-            for (int i = 0; i < chain.length; i++) {
-                chain[i].verify((i + 1 < chain.length ? chain[i + 1] : ca).getPublicKey());
-                chain[i].checkValidity(java.util.Date.from(now));
-            }
-            String named = Enroller.hpcOf(chain[0]);
-            if (!named.equalsIgnoreCase(hpc.toString())) {
-                problems.add("relay.agent.untrusted: the agent certificate is for " + named + ", not HPC " + hpc);
-                return null;
-            }
-            return chain[0];
-        } catch (GeneralSecurityException | RuntimeException e) {
-            problems.add("relay.agent.untrusted: the agent certificate does not chain to the Pi's CA: " + e.getMessage());
-            return null;
-        }
+        return r.agent();
     }
 
     /** Checks the log segment up to the quoted head; returns the findings its relay entry records (-1 if none). */

@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.leo.boot.net.MacAddress;
+import org.leo.consensus.capsule.CapsuleStore;
 import org.leo.consensus.ledger.Ledger;
 import org.leo.consensus.quorum.RoundId;
 import org.leo.consensus.quorum.Verdict;
@@ -58,6 +59,8 @@ public final class ConsensusNode implements AutoCloseable {
     private final TaskMonitor monitor;
     private final TaskRounds taskRounds;
     private final FleetServer server;
+    private final FleetService service;
+    private volatile TaskService tasks;
     private final Map<String, FleetClient> clients = new ConcurrentHashMap<>();
     private final ExecutorService work = Executors.newCachedThreadPool(r -> daemon(r, "consensus-round"));
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "consensus-sweep"));
@@ -81,8 +84,8 @@ public final class ConsensusNode implements AutoCloseable {
         this.monitor = new TaskMonitor(this, taskAppraisal, work);
         this.taskRounds = rounds == null ? null : new TaskRounds(this, rounds, config.roundDeadline());
         FleetTrust trust = FleetTrust.clients(m -> this.ledger.admitted(m) || this.peers.contains(m), refusals);
-        this.server = FleetServer.start(config.bind(), identity, trust, new FleetService(admission, rounds, relay.orElse(null), monitor::noticed,
-                refusals), refusals);
+        this.service = new FleetService(admission, rounds, relay.orElse(null), monitor::noticed, refusals);
+        this.server = FleetServer.start(config.bind(), identity, trust, service, refusals);
         if (rounds != null) {
             sweeper.scheduleWithFixedDelay(rounds::closeDue, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -221,6 +224,23 @@ public final class ConsensusNode implements AutoCloseable {
             throw new IllegalStateException("this Pi serves no HPC and collects no rounds");
         }
         return rounds.close(round);
+    }
+
+    /**
+     * This Pi takes part in trusted tasks from now on ({@link TaskService}): it claims the tasks it is drawn for, collects
+     * the claims of its own tasks and records their groups, releases the keys it holds ({@code wrapped}, unwrapped by
+     * {@code tpm}) to attested executors, and serves the capsules in {@code store}.
+     */
+    public synchronized TaskService serveTasks(TaskConfig taskConfig, Tpm tpm, WrappedKeys wrapped, CapsuleStore store) {
+        if (tasks != null) {
+            throw new IllegalStateException("this Pi serves tasks already");
+        }
+        TaskService t = new TaskService(keys, ledger, () -> this.peers, this::client, taskConfig, tpm, wrapped, store, clock, refusals, work);
+        t.tick();
+        tasks = t;
+        service.useTasks(t);
+        sweeper.scheduleWithFixedDelay(t::tick, taskConfig.poll().toMillis(), taskConfig.poll().toMillis(), TimeUnit.MILLISECONDS);
+        return t;
     }
 
     /** The channel to {@code peer}, made once. */

@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.leo.consensus.capsule.FileCapsuleStore;
 import org.leo.consensus.ledger.Ledger;
 import org.leo.protocol.consensus.v1.JoinResponse;
 import org.leo.protocol.tpm.Tpm;
@@ -86,6 +88,24 @@ public final class FleetAppliance implements AutoCloseable {
 
     public ConsensusNode node() {
         return node;
+    }
+
+    /** Where a Pi keeps the wrapped keys of the capsules it releases, under its data directory ({@link WrappedKeys#directory}). */
+    public static final String CAPSULE_KEYS = "capsule-keys";
+
+    /**
+     * This Pi takes part in trusted tasks ({@link ConsensusNode#serveTasks}): its wrapped capsule keys are the key files in
+     * {@code DATA-DIR/capsule-keys/} (named {@code <capsule address>.key}, as {@code leo capsule seal --tpm} writes them),
+     * unwrapped by this Pi's TPM; it serves the capsules of {@code DATA-DIR/capsules/}. The store it returns fetches what
+     * that one lacks from the peers (what an executor's Pi loads its task's capsules with).
+     */
+    public PeerCapsuleStore serveTasks(TaskConfig taskConfig, Path dataDir) throws IOException {
+        FileCapsuleStore local = FileCapsuleStore.open(dataDir.resolve(FileCapsuleStore.DIR), taskConfig.maxCapsuleBytes(),
+                node.refusals().registry());
+        node.serveTasks(taskConfig, tpm, WrappedKeys.directory(dataDir.resolve(CAPSULE_KEYS)), local);
+        LOG.info("consensus: serving tasks: claim window {} ms, key release within {} s of a certificate", taskConfig.claimWindow().toMillis(),
+                taskConfig.releaseFreshness().toSeconds());
+        return PeerCapsuleStore.of(node, local, taskConfig.maxCapsuleBytes(), Duration.ofSeconds(60));
     }
 
     public boolean admitted() {

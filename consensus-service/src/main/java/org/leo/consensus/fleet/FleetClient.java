@@ -5,16 +5,23 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.NettyChannelBuilder;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.leo.protocol.TlsKeyManagers;
+import org.leo.protocol.consensus.v1.CapsuleChunk;
 import org.leo.protocol.consensus.v1.ChallengeRequest;
 import org.leo.protocol.consensus.v1.ChallengeResponse;
+import org.leo.protocol.consensus.v1.FetchCapsuleRequest;
 import org.leo.protocol.consensus.v1.FleetGrpc;
 import org.leo.protocol.consensus.v1.JoinRequest;
 import org.leo.protocol.consensus.v1.JoinResponse;
 import org.leo.protocol.consensus.v1.TaskRoundNotice;
 import org.leo.protocol.consensus.v1.TaskRoundNoticeResponse;
+import org.leo.protocol.consensus.v1.KeyReleaseRequest;
+import org.leo.protocol.consensus.v1.KeyReleaseResponse;
+import org.leo.protocol.consensus.v1.TaskClaimRequest;
+import org.leo.protocol.consensus.v1.TaskClaimResponse;
 import org.leo.protocol.consensus.v1.VerdictRequest;
 import org.leo.protocol.consensus.v1.VerdictResponse;
 
@@ -68,6 +75,22 @@ public final class FleetClient implements AutoCloseable {
     public TaskRoundNoticeResponse taskRoundOpened(TaskRoundNotice r, Duration deadline) {
         TaskRoundNoticeResponse a = within(deadline).taskRoundOpened(r);
         return checked(a, FleetLimits.problem(a));
+    }
+
+    public TaskClaimResponse claimTask(TaskClaimRequest r, Duration deadline) {
+        var a = within(deadline).claimTask(r);
+        return checked(a, TaskLimits.problem(a));
+    }
+
+    public KeyReleaseResponse releaseKey(KeyReleaseRequest r, Duration deadline) {
+        var a = within(deadline).releaseKey(r);
+        return checked(a, TaskLimits.problem(a));
+    }
+
+    /** The chunks of a capsule, as they come (the caller checks each, and the whole: {@link PeerCapsuleStore}). */
+    public Iterator<CapsuleChunk> fetchCapsule(FetchCapsuleRequest r,
+                                                                                      Duration deadline) {
+        return within(deadline).fetchCapsule(r);
     }
 
     private <T> T checked(T answer, Optional<String> problem) {

@@ -146,7 +146,7 @@ public final class FleetLimits {
     }
 
     /** The first field over its cap, in a sentence. */
-    private static final class Caps {
+    static final class Caps {
         Optional<String> first = Optional.empty();
 
         private Caps fail(String sentence) {

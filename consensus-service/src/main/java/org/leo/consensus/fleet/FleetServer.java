@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * A Pi's Fleet port: gRPC over Netty with mutual TLS, the Pi's self-signed Ed25519 certificate as
  * its server certificate, {@link FleetTrust#clients} deciding which clients get through the
  * handshake, {@link PeerKey} naming the member of each call, requests capped at
- * {@link FleetLimits#MAX_REQUEST_BYTES}, and its messages and bytes counted ({@link FleetTraffic}).
+ * {@link FleetLimits#MAX_REQUEST_BYTES} (a ReleaseKey at {@link TaskLimits#MAX_RELEASE_REQUEST_BYTES}: {@link MethodCaps}),
+ * and its messages and bytes counted ({@link FleetTraffic}).
  */
 final class FleetServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FleetServer.class);
@@ -37,10 +38,10 @@ final class FleetServer implements AutoCloseable {
         }
         // OPTIONAL: a client without a certificate hears why from PeerKey; a bad one is refused in the handshake.
         Server s = NettyServerBuilder.forAddress(bind, tls.trustManager(trust).clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL).build())
-                .addService(ServerInterceptors.intercept(service, new PeerKey(refusals)))
+                .addService(ServerInterceptors.intercept(service, new MethodCaps(), new PeerKey(refusals)))
                 .addStreamTracerFactory(PeerKey.oversized(refusals))
                 .addStreamTracerFactory(new FleetTraffic(refusals.registry()))
-                .maxInboundMessageSize(FleetLimits.MAX_REQUEST_BYTES)
+                .maxInboundMessageSize(TaskLimits.MAX_RELEASE_REQUEST_BYTES)
                 .build()
                 .start();
         LOG.info("consensus: fleet port {} ({})", s.getPort(), identity.certificate().getSubjectX500Principal().getName());

@@ -1,6 +1,7 @@
 package org.leo.consensus.fleet;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -8,21 +9,28 @@ import org.leo.consensus.quorum.QuorumCertificate;
 import org.leo.consensus.quorum.RoundId;
 import org.leo.consensus.quorum.Verdict;
 import org.leo.protocol.consensus.v1.Admitted;
+import org.leo.protocol.consensus.v1.CapsuleChunk;
 import org.leo.protocol.consensus.v1.ChallengeRequest;
 import org.leo.protocol.consensus.v1.ChallengeResponse;
+import org.leo.protocol.consensus.v1.FetchCapsuleRequest;
 import org.leo.protocol.consensus.v1.FleetGrpc;
 import org.leo.protocol.consensus.v1.JoinRequest;
 import org.leo.protocol.consensus.v1.JoinResponse;
+import org.leo.protocol.consensus.v1.KeyReleaseRequest;
+import org.leo.protocol.consensus.v1.KeyReleaseResponse;
 import org.leo.protocol.consensus.v1.Refusal;
 import org.leo.protocol.consensus.v1.RoundCertificate;
 import org.leo.protocol.consensus.v1.TaskRoundNotice;
 import org.leo.protocol.consensus.v1.TaskRoundNoticeResponse;
+import org.leo.protocol.consensus.v1.TaskClaimRequest;
+import org.leo.protocol.consensus.v1.TaskClaimResponse;
 import org.leo.protocol.consensus.v1.VerdictRequest;
 import org.leo.protocol.consensus.v1.VerdictResponse;
 
 /**
  * The Fleet gRPC service of one Pi: the transport around {@link MemberAdmission} (Join),
- * {@link Rounds} and the {@link RelayPort} (Challenge, Verdict on the HPC's Pi). Every refusal is
+ * {@link Rounds} and the {@link RelayPort} (Challenge, Verdict on the HPC's Pi), and, once the Pi serves tasks, the
+ * {@link TaskService} (ClaimTask, ReleaseKey, FetchCapsule; refused as NO_TASKS before). Every refusal is
  * an answer with a reason, counted in {@link Refusals}; a Pi that serves no HPC refuses Challenge
  * and Verdict as UNKNOWN_ROUND. TaskRoundOpened goes to the monitor's {@link TaskMonitor}.
  */
@@ -32,6 +40,7 @@ final class FleetService extends FleetGrpc.FleetImplBase {
     private final RelayPort relay;
     private final TaskNotices notices;
     private final Refusals refusals;
+    private volatile TaskService tasks;
 
     /** What a monitor does with a task round's notice ({@link TaskMonitor#noticed}): empty if it takes part, else why not. */
     @FunctionalInterface
@@ -156,5 +165,44 @@ final class FleetService extends FleetGrpc.FleetImplBase {
             b.addVerdicts(ByteString.copyFrom(v.encode()));
         }
         return b.build();
+    }
+
+    /** From now on this Pi serves ClaimTask, ReleaseKey and FetchCapsule through {@code t}; until then it refuses them (NO_TASKS). */
+    void useTasks(TaskService t) {
+        this.tasks = t;
+    }
+
+    private Refusal noTasks() {
+        return refuse(TaskRefusal.NO_TASKS.name(), TaskRefusal.NO_TASKS.sentence());
+    }
+
+    @Override
+    public void claimTask(TaskClaimRequest request,
+                          StreamObserver<TaskClaimResponse> out) {
+        TaskService t = tasks;
+        out.onNext(t == null ? TaskClaimResponse.newBuilder().setRefused(noTasks()).build()
+                : t.claimTask(request, PeerKey.MEMBER.get()));
+        out.onCompleted();
+    }
+
+    @Override
+    public void releaseKey(KeyReleaseRequest request,
+                           StreamObserver<KeyReleaseResponse> out) {
+        TaskService t = tasks;
+        out.onNext(t == null ? KeyReleaseResponse.newBuilder().setRefused(noTasks()).build()
+                : t.releaseKey(request, PeerKey.MEMBER.get()));
+        out.onCompleted();
+    }
+
+    @Override
+    public void fetchCapsule(FetchCapsuleRequest request,
+                             StreamObserver<CapsuleChunk> out) {
+        TaskService t = tasks;
+        if (t == null) {
+            noTasks();
+            out.onError(Status.UNIMPLEMENTED.withDescription(TaskRefusal.NO_TASKS.sentence()).asRuntimeException());
+            return;
+        }
+        t.fetchCapsule(request, PeerKey.MEMBER.get(), out);
     }
 }

@@ -14,7 +14,8 @@ import org.leo.protocol.consensus.v1.FleetGrpc;
  * Counts a Pi's Fleet port traffic: every message its calls receive and send, and the message's
  * serialized size (the protobuf bytes gRPC carries; HTTP/2 framing, headers and TLS records come on
  * top), in {@code consensus.fleet.messages} and {@code consensus.fleet.bytes}, tagged with the rpc
- * ({@code Join}, {@code Challenge}, {@code Verdict}; any other method name a client sends is
+ * ({@code Join}, {@code Challenge}, {@code Verdict}, {@code ClaimTask}, {@code ReleaseKey}, {@code FetchCapsule}: every rpc of the
+ * service; any other method name a client sends is
  * {@code other}, so a client cannot add meters) and the direction ({@code in}, {@code out}). The
  * counters are made once, at start: a message costs one increment of each and nothing else.
  */

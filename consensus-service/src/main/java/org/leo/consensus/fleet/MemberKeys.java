@@ -109,6 +109,17 @@ public final class MemberKeys {
         };
     }
 
+    /**
+     * The member key's signature over a task's result key ({@link ResultKey#signedBytes}: its own domain string,
+     * {@code leo-result-key-v1}, so it is never a verdict or a capsule header).
+     */
+    public byte[] signResultKey(long taskSeq, byte[] spkiDer) {
+        byte[] message = ResultKey.signedBytes(taskSeq, spkiDer);
+        byte[] sig = new byte[Ed25519.SIGNATURE_SIZE];
+        Ed25519.sign(verdictSecret, 0, message, 0, message.length, sig, 0);
+        return sig;
+    }
+
     /** The TLS identity: a certificate self-signed over the verdict key. */
     public MemberCertificate.Identity tlsIdentity(java.time.Instant now) {
         return MemberCertificate.selfSigned(verdictSecret, now);

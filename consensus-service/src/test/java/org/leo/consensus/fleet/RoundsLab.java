@@ -113,7 +113,7 @@ final class RoundsLab {
 
     /** A clock the test moves by hand. */
     static final class HandClock extends Clock {
-        private Instant now;
+        private volatile Instant now;
 
         HandClock(Instant start) {
             now = start;

@@ -1,80 +1,144 @@
 package org.leo.consensus.fleet;
 
+import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.function.Predicate;
+import org.leo.attest.ca.ApplianceCa;
+import org.leo.boot.net.MacAddress;
 import org.leo.consensus.ledger.Ledger;
 import org.leo.consensus.ledger.LedgerEntry;
 import org.leo.consensus.ledger.LedgerRecord;
+import org.leo.consensus.quorum.QuorumCertificate;
+import org.leo.consensus.quorum.RoundId;
+import org.leo.consensus.quorum.Verdict;
 import org.leo.consensus.sortition.MemberSortition;
 import org.leo.consensus.task.TaskElection;
+import org.leo.protocol.EvidenceSignature;
+import org.leo.protocol.attest.v1.Evidence;
+import org.leo.protocol.attest.v1.EvidenceBody;
+import org.leo.protocol.capsule.CapsuleKind;
+import org.leo.protocol.capsule.CapsuleSealer;
+import org.leo.protocol.capsule.Terms;
+import org.leo.protocol.capsule.TestCapsules;
 
 /**
- * A task and its execution group on a lab ledger whose members are Lab.keys(0..n-1): member 1 publishes a
- * service, member 2 submits tasks for it until the members' real draws elect a group {@code wanted} accepts
- * (the executor is member 0, the HPC's Pi, say), and the group's claims are recorded as GroupElected.
+ * The ledger side of a trusted task for tests: members with known keys, a service and a task, the honest claims of the
+ * drawn members, a task round's certificate signed by monitors, and an HPC agent certified by its Pi's appliance CA
+ * with evidence it signed.
  */
 final class TaskLab {
-    static final int GROUP_SIZE = 5;
+    static final long CREDIT = 10;
+    /** Expected votes of the group: 24 over 6 members of equal credit gives every member about 4, so nearly all are drawn. */
+    static final int GROUP = 24;
 
     private TaskLab() {
     }
 
-    /** Member {@code i}'s Ed25519 seed (its verdict key), as Lab.keys makes it. */
-    static byte[] secret(int i) {
-        return Lab.sha256("leo-lab-verdict-key-" + i);
+    static MacAddress hpc(int i) {
+        return MacAddress.parse(String.format("52:54:00:7a:00:%02x", i));
     }
 
-    /** The GroupElected entry of the first task whose group passes {@code wanted}; members 0..n-1 draw, all claim. */
-    static LedgerEntry group(Ledger ledger, int n, Predicate<TaskElection.Group> wanted) {
-        FleetLedger fleet = new FleetLedger(ledger);
-        long service = ledger.append(LedgerRecord.ServicePublished.sign(secret(1), Lab.sha256("image"), Lab.sha256("code"), 3, "grey")).seq();
-        for (int t = 0; t < 500; t++) {
-            LedgerEntry task = ledger.append(LedgerRecord.TaskSubmitted.sign(secret(2), service, List.of(Lab.sha256("data " + t)), GROUP_SIZE, 0, 0,
-                    10));
-            FleetLedger.Snapshot at = fleet.atEntry(task);
-            List<TaskElection.Claim> claims = new ArrayList<>();
-            List<LedgerRecord.GroupClaim> drawn = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                MemberKeys k = Lab.keys(i);
-                long credit = at.member(k.member()).orElseThrow().credit();
-                MemberSortition.Draw d = k.draw(TaskElection.alpha(task), credit, at.totalCredit(), GROUP_SIZE);
-                claims.add(new TaskElection.Claim(k.member(), k.vrfKey(), credit, d.proof(), d.votes()));
-                if (d.votes() > 0) {
-                    drawn.add(new LedgerRecord.GroupClaim(k.member(), d.votes(), d.proof()));
-                }
-            }
-            TaskElection.Group g = TaskElection.elect(task, at.members(), at.totalCredit(), claims);
-            if (g.canRun() && wanted.test(g)) {
-                drawn.sort((a, b) -> Arrays.compareUnsigned(a.member(), b.member()));
-                return ledger.append(new LedgerRecord.GroupElected(task.seq(), drawn));
+    static void admit(Ledger ledger, List<MemberKeys> members) {
+        for (MemberKeys k : members) {
+            ledger.append(new LedgerRecord.MemberAdmitted(k.member(), k.vrfKey(), CREDIT));
+        }
+    }
+
+    /** A capsule sealed by {@code owner}: the capsule and its AES key. */
+    static CapsuleSealer.Sealed seal(MemberKeys owner, CapsuleKind kind, String text) {
+        return new CapsuleSealer(owner.capsuleOwner(), new SecureRandom(), Clock.systemUTC())
+                .seal(text.getBytes(StandardCharsets.UTF_8), kind, TestCapsules.REQUIREMENTS, Terms.price(3), "");
+    }
+
+    static LedgerEntry service(Ledger ledger, MemberKeys author, byte[] codeAddress) {
+        return ledger.append(LedgerRecord.ServicePublished.sign(author.verdictSecret(), Lab.sha256("image"), codeAddress, 3, "grey"));
+    }
+
+    static LedgerEntry task(Ledger ledger, MemberKeys owner, long serviceSeq, List<byte[]> dataAddresses) {
+        return ledger.append(LedgerRecord.TaskSubmitted.sign(owner.verdictSecret(), serviceSeq, dataAddresses, GROUP, 0, 0, 10));
+    }
+
+    /** Member {@code k}'s own draw for the task. */
+    static MemberSortition.Draw draw(MemberKeys k, FleetLedger ledger, LedgerEntry task) {
+        FleetLedger.Snapshot at = ledger.at(task.hash()).orElseThrow();
+        return k.draw(TaskElection.alpha(task), at.member(k.member()).orElseThrow().credit(), at.totalCredit(), GROUP);
+    }
+
+    /** The honest claims of the drawn members, in ascending order of member key. */
+    static List<LedgerRecord.GroupClaim> claims(List<MemberKeys> members, FleetLedger ledger, LedgerEntry task) {
+        List<LedgerRecord.GroupClaim> claims = new ArrayList<>();
+        for (MemberKeys k : members) {
+            MemberSortition.Draw d = draw(k, ledger, task);
+            if (d.votes() > 0) {
+                claims.add(new LedgerRecord.GroupClaim(k.member(), d.votes(), d.proof()));
             }
         }
-        throw new IllegalStateException("no task of 500 elected such a group");
+        claims.sort((a, b) -> java.util.Arrays.compareUnsigned(a.member(), b.member()));
+        return claims;
     }
 
-    /** The executor is member 0 and at least two of members 1..n-1 are monitors, and at least one is not. */
-    static Predicate<TaskElection.Group> executorZeroWithOutsiders(int n) {
-        return g -> g.executor().orElseThrow().memberId().equals(Lab.keys(0).memberHex()) && g.monitors().size() >= 2 && g.monitors().size() < n - 1;
+    static TaskElection.Group group(FleetLedger ledger, LedgerEntry task, LedgerEntry group) {
+        FleetLedger.Snapshot at = ledger.at(task.hash()).orElseThrow();
+        return TaskElection.elect(task, at.members(), at.totalCredit(), (LedgerRecord.GroupElected) group.record());
     }
 
-    /** Lab member {@code i}'s verdict in task round {@code id}, with its claim's votes and proof ({@code votes}: other votes). */
-    static org.leo.consensus.quorum.Verdict verdict(TaskCommittee c, org.leo.consensus.quorum.RoundId id, int i, long votes,
-                                                    org.leo.consensus.quorum.Verdict.Outcome outcome) {
-        MemberKeys k = Lab.keys(i);
-        byte[] proof = c.proofOf(k.memberHex()).orElseThrow();
-        return k.sign(id, (int) votes, proof, outcome, Lab.sha256("evidence " + id.round() + " " + i));
+    static MemberKeys keysOf(List<MemberKeys> members, String hex) {
+        return members.stream().filter(k -> k.memberHex().equals(hex)).findFirst().orElseThrow();
     }
 
-    /** The lab members that are monitors of {@code c}, by index. */
-    static List<Integer> monitors(TaskCommittee c, int n) {
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            if (c.isMonitor(Lab.keys(i).memberHex())) {
-                out.add(i);
-            }
+    static LedgerRecord.GroupClaim claimOf(LedgerEntry group, String hex) {
+        return ((LedgerRecord.GroupElected) group.record()).claims().stream().filter(c -> HexFormat.of().formatHex(c.member()).equals(hex))
+                .findFirst().orElseThrow();
+    }
+
+    /** Verdicts of {@code outcome} by the monitors named, each with its claim's votes and proof, the first over {@code evidenceSha256}. */
+    static List<Verdict> verdicts(List<MemberKeys> members, LedgerEntry group, RoundId round, Verdict.Outcome outcome, List<String> monitors,
+                                  byte[] evidenceSha256) {
+        List<Verdict> vs = new ArrayList<>();
+        for (String m : monitors) {
+            LedgerRecord.GroupClaim c = claimOf(group, m);
+            byte[] digest = vs.isEmpty() ? evidenceSha256 : Lab.sha256("another monitor's evidence " + m);
+            vs.add(keysOf(members, m).sign(round, (int) c.votes(), c.proof(), outcome, digest));
         }
-        return out;
+        return vs;
+    }
+
+    static LedgerEntry certify(Ledger ledger, RoundId round, Verdict.Outcome outcome, List<Verdict> verdicts) {
+        return ledger.append(new LedgerRecord.CertificateRecorded(new QuorumCertificate(round, outcome, verdicts)));
+    }
+
+    /** An HPC's agent: its key pair (in RAM on the HPC), its certificate from its Pi's CA, and evidence it signed. */
+    record Agent(KeyPair keys, X509Certificate certificate, ApplianceCa ca, Evidence evidence) {
+        byte[] evidenceSha256() {
+            return Lab.sha256Bytes(evidence.getBody().toByteArray());
+        }
+
+        List<byte[]> chain() throws Exception {
+            return List.of(certificate.getEncoded());
+        }
+
+        byte[] caDer() throws Exception {
+            return ca.certificate().getEncoded();
+        }
+    }
+
+    static Agent agent(ApplianceCa ca, MacAddress hpc, String nonce) throws Exception {
+        KeyPair k = ApplianceCa.newKeyPair();
+        X509Certificate cert = ca.issueClient(k.getPublic(), hpc.toString(), Duration.ofHours(1));
+        return new Agent(k, cert, ca, evidence(k.getPrivate(), nonce));
+    }
+
+    static Evidence evidence(PrivateKey key, String nonce) throws Exception {
+        byte[] body = EvidenceBody.newBuilder().setChallengeId(7).setNonce(ByteString.copyFrom(Lab.sha256(nonce))).setSequence(1)
+                .setCollectedEpochMillis(1).build().toByteArray();
+        return Evidence.newBuilder().setBody(ByteString.copyFrom(body)).setSignature(ByteString.copyFrom(EvidenceSignature.sign(key, body))).build();
     }
 }

@@ -41,9 +41,9 @@ class TaskRoundTest {
     record TaskFleet(LabFleet f, LedgerEntry group, TaskCommittee committee, List<Integer> monitors, List<Integer> outsiders) {
         static TaskFleet start(Path tmp) throws Exception {
             LabFleet f = new LabFleet(tmp, N, FleetRoundTest.TAU, T);
-            LedgerEntry group = TaskLab.group(f.ledger, N, TaskLab.executorZeroWithOutsiders(N));
+            LedgerEntry group = TaskRoundLab.group(f.ledger, N, TaskRoundLab.executorZeroWithOutsiders(N));
             TaskCommittee c = TaskCommittee.of(f.hpcPiNode().ledger(), group);
-            List<Integer> monitors = TaskLab.monitors(c, N);
+            List<Integer> monitors = TaskRoundLab.monitors(c, N);
             List<Integer> outsiders = IntStream.range(1, N).filter(i -> !monitors.contains(i)).boxed().toList();
             System.out.println("task #" + c.taskSeq() + ": executor node 0, monitors " + monitors + " with " + c.expectedCommitteeSize()
                     + " vote(s), outsiders " + outsiders);

@@ -21,7 +21,7 @@ import org.leo.consensus.quorum.Verdict;
 import org.leo.consensus.task.TaskRound;
 
 /**
- * Task rounds in the executor's Pi's {@link Rounds}, without the network ({@link RoundsLab}, {@link TaskLab}): only
+ * Task rounds in the executor's Pi's {@link Rounds}, without the network ({@link RoundsLab}, {@link TaskRoundLab}): only
  * {@link Rounds#openTask} opens one, only the task's monitors with their claims' votes count, and what was counted
  * survives a restart and a kill -9 (the committee is read from the ledger again).
  */
@@ -37,9 +37,9 @@ class TaskRoundsJournalTest {
     void onlyOpenedTaskRoundsTakeVerdictsOnlyTheMonitorsCountAndARestartKeepsThem() throws Exception {
         try (EmbeddedLedger ledger = EmbeddedLedger.open(tmp.resolve("ledger.db"))) {
             RoundsLab lab = new RoundsLab(ledger);
-            LedgerEntry group = TaskLab.group(ledger, RoundsLab.MEMBERS, TaskLab.executorZeroWithOutsiders(RoundsLab.MEMBERS));
+            LedgerEntry group = TaskRoundLab.group(ledger, RoundsLab.MEMBERS, TaskRoundLab.executorZeroWithOutsiders(RoundsLab.MEMBERS));
             TaskCommittee c = TaskCommittee.of(new FleetLedger(ledger), group);
-            List<Integer> monitors = TaskLab.monitors(c, RoundsLab.MEMBERS);
+            List<Integer> monitors = TaskRoundLab.monitors(c, RoundsLab.MEMBERS);
             int outsider = java.util.stream.IntStream.range(1, RoundsLab.MEMBERS).filter(i -> !monitors.contains(i)).findFirst().orElseThrow();
             RoundId id = TaskRoundsJournalMain.round(group, c, 0);
             RoundsLab.HandClock clock = new RoundsLab.HandClock(Instant.parse("2026-12-07T05:00:00Z"));
@@ -48,17 +48,17 @@ class TaskRoundsJournalTest {
                 Rounds rounds = lab.rounds(clock, Optional.of(journal));
                 int first = monitors.get(0);
                 long votes = c.votesOf(Lab.keys(first).memberHex());
-                assertThat(rounds.offer(TaskLab.verdict(c, id, first, votes, Verdict.Outcome.TRUSTED).encode()).refused())
+                assertThat(rounds.offer(TaskRoundLab.verdict(c, id, first, votes, Verdict.Outcome.TRUSTED).encode()).refused())
                         .map(Rounds.Refused::reason).as("not opened").contains("TASK_ROUND_NOT_OPEN");
                 assertThat(rounds.openTask(lab.round(5), c)).map(Rounds.Refused::reason).as("a scheduled round's number").contains("NOT_A_TASK_ROUND");
                 assertThat(rounds.openTask(id, c)).isEmpty();
-                assertThat(rounds.offer(TaskLab.verdict(c, id, first, votes + 1, Verdict.Outcome.TRUSTED).encode()).refused())
+                assertThat(rounds.offer(TaskRoundLab.verdict(c, id, first, votes + 1, Verdict.Outcome.TRUSTED).encode()).refused())
                         .map(Rounds.Refused::reason).as("more votes than its claim").contains("INFLATED_VOTES");
                 Verdict stranger = Lab.keys(outsider).sign(id, (int) votes, c.proofOf(Lab.keys(first).memberHex()).orElseThrow(),
                         Verdict.Outcome.UNTRUSTED, Lab.sha256("made up"));
                 assertThat(rounds.offer(stranger.encode()).refused()).map(Rounds.Refused::reason).as("not a monitor").contains("NOT_SELECTED");
                 for (int i : monitors) {
-                    Verdict v = TaskLab.verdict(c, id, i, c.votesOf(Lab.keys(i).memberHex()), Verdict.Outcome.TRUSTED);
+                    Verdict v = TaskRoundLab.verdict(c, id, i, c.votesOf(Lab.keys(i).memberHex()), Verdict.Outcome.TRUSTED);
                     assertThat(rounds.offer(v.encode()).counted()).isTrue();
                     honest.add(v);
                 }
@@ -97,7 +97,7 @@ class TaskRoundsJournalTest {
                 int attempt = (int) (a / RoundsJournalMain.SLOTS);
                 int i = (int) (a % RoundsJournalMain.SLOTS);
                 RoundId id = TaskRoundsJournalMain.round(group, c, attempt);
-                Verdict v = TaskLab.verdict(c, id, i, c.votesOf(Lab.keys(i).memberHex()), Verdict.Outcome.TRUSTED);
+                Verdict v = TaskRoundLab.verdict(c, id, i, c.votesOf(Lab.keys(i).memberHex()), Verdict.Outcome.TRUSTED);
                 assertThat(rounds.offer(v.encode()).refused()).map(Rounds.Refused::reason).as("%s of member %d", id, i).contains("REPLAYED");
                 byAttempt.computeIfAbsent(attempt, k -> new ArrayList<>()).add(v);
             }

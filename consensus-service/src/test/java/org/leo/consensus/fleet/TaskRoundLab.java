@@ -1,0 +1,80 @@
+package org.leo.consensus.fleet;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Predicate;
+import org.leo.consensus.ledger.Ledger;
+import org.leo.consensus.ledger.LedgerEntry;
+import org.leo.consensus.ledger.LedgerRecord;
+import org.leo.consensus.sortition.MemberSortition;
+import org.leo.consensus.task.TaskElection;
+
+/**
+ * A task and its execution group on a lab ledger whose members are Lab.keys(0..n-1): member 1 publishes a
+ * service, member 2 submits tasks for it until the members' real draws elect a group {@code wanted} accepts
+ * (the executor is member 0, the HPC's Pi, say), and the group's claims are recorded as GroupElected.
+ */
+final class TaskRoundLab {
+    static final int GROUP_SIZE = 5;
+
+    private TaskRoundLab() {
+    }
+
+    /** Member {@code i}'s Ed25519 seed (its verdict key), as Lab.keys makes it. */
+    static byte[] secret(int i) {
+        return Lab.sha256("leo-lab-verdict-key-" + i);
+    }
+
+    /** The GroupElected entry of the first task whose group passes {@code wanted}; members 0..n-1 draw, all claim. */
+    static LedgerEntry group(Ledger ledger, int n, Predicate<TaskElection.Group> wanted) {
+        FleetLedger fleet = new FleetLedger(ledger);
+        long service = ledger.append(LedgerRecord.ServicePublished.sign(secret(1), Lab.sha256("image"), Lab.sha256("code"), 3, "grey")).seq();
+        for (int t = 0; t < 500; t++) {
+            LedgerEntry task = ledger.append(LedgerRecord.TaskSubmitted.sign(secret(2), service, List.of(Lab.sha256("data " + t)), GROUP_SIZE, 0, 0,
+                    10));
+            FleetLedger.Snapshot at = fleet.atEntry(task);
+            List<TaskElection.Claim> claims = new ArrayList<>();
+            List<LedgerRecord.GroupClaim> drawn = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                MemberKeys k = Lab.keys(i);
+                long credit = at.member(k.member()).orElseThrow().credit();
+                MemberSortition.Draw d = k.draw(TaskElection.alpha(task), credit, at.totalCredit(), GROUP_SIZE);
+                claims.add(new TaskElection.Claim(k.member(), k.vrfKey(), credit, d.proof(), d.votes()));
+                if (d.votes() > 0) {
+                    drawn.add(new LedgerRecord.GroupClaim(k.member(), d.votes(), d.proof()));
+                }
+            }
+            TaskElection.Group g = TaskElection.elect(task, at.members(), at.totalCredit(), claims);
+            if (g.canRun() && wanted.test(g)) {
+                drawn.sort((a, b) -> Arrays.compareUnsigned(a.member(), b.member()));
+                return ledger.append(new LedgerRecord.GroupElected(task.seq(), drawn));
+            }
+        }
+        throw new IllegalStateException("no task of 500 elected such a group");
+    }
+
+    /** The executor is member 0 and at least two of members 1..n-1 are monitors, and at least one is not. */
+    static Predicate<TaskElection.Group> executorZeroWithOutsiders(int n) {
+        return g -> g.executor().orElseThrow().memberId().equals(Lab.keys(0).memberHex()) && g.monitors().size() >= 2 && g.monitors().size() < n - 1;
+    }
+
+    /** Lab member {@code i}'s verdict in task round {@code id}, with its claim's votes and proof ({@code votes}: other votes). */
+    static org.leo.consensus.quorum.Verdict verdict(TaskCommittee c, org.leo.consensus.quorum.RoundId id, int i, long votes,
+                                                    org.leo.consensus.quorum.Verdict.Outcome outcome) {
+        MemberKeys k = Lab.keys(i);
+        byte[] proof = c.proofOf(k.memberHex()).orElseThrow();
+        return k.sign(id, (int) votes, proof, outcome, Lab.sha256("evidence " + id.round() + " " + i));
+    }
+
+    /** The lab members that are monitors of {@code c}, by index. */
+    static List<Integer> monitors(TaskCommittee c, int n) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (c.isMonitor(Lab.keys(i).memberHex())) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+}
