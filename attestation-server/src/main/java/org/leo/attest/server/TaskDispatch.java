@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * {@link #report} takes the agent's reports, refusing (counted in {@code attest.task.report.refused}, logged
  * {@code task.refused}) one for a task not assigned to that HPC or over {@link TaskReportCheck}'s caps,
  * and completes the task's future with the final one (CLEANED, merged with the DONE report's outcome, or
- * FAILED). One task per HPC at a time.
+ * FAILED) once its log entry is durable. One task per HPC at a time.
  */
 public final class TaskDispatch {
     private static final Logger LOG = LoggerFactory.getLogger(TaskDispatch.class);
@@ -191,12 +191,10 @@ public final class TaskDispatch {
                         .putAllTimingsMillis(r.getTimingsMillisMap()).build();
                 log.append(entry(hpc, r.getCleanup().getClean() ? "info" : "warning", "task.cleaned", "HPC " + hpc + ": task "
                         + Long.toUnsignedString(seq) + ": the engine is " + (r.getCleanup().getClean() ? "clean" : "not clean"),
-                        String.join("; ", r.getCleanup().getLeftoversList())));
-                finish(t, last);
+                        String.join("; ", r.getCleanup().getLeftoversList()))).whenComplete((x, e) -> finish(t, last));
             }
             case TASK_STAGE_FAILED -> {
-                refused(hpc, seq, "the agent refused or failed the task: " + r.getRefusal());
-                finish(t, r);
+                refused(hpc, seq, "the agent refused or failed the task: " + r.getRefusal()).whenComplete((x, e) -> finish(t, r));
             }
             default -> { } // RUNNING
         }
@@ -236,15 +234,15 @@ public final class TaskDispatch {
             if (t.timeout != null) {
                 t.timeout.cancel(false);
             }
-            refused(t.hpc, t.assignment.getTaskSeq(), "task failed: " + why);
-            t.done.completeExceptionally(new TaskFailedException("task " + Long.toUnsignedString(t.assignment.getTaskSeq()) + " on HPC "
-                    + t.hpc + ": " + why));
+            refused(t.hpc, t.assignment.getTaskSeq(), "task failed: " + why).whenComplete((x, e) -> t.done.completeExceptionally(
+                    new TaskFailedException("task " + Long.toUnsignedString(t.assignment.getTaskSeq()) + " on HPC " + t.hpc + ": " + why)));
         }
     }
 
-    private void refused(String hpc, long seq, String why) {
+    /** Logs a refusal; the future completes when the entry is durable (or could not be written). */
+    private CompletableFuture<?> refused(String hpc, long seq, String why) {
         LOG.warn("HPC {}: task {}: {}", hpc, Long.toUnsignedString(seq), Printable.of(why, 512));
-        log.append(entry(hpc, "warning", "task.refused", "HPC " + hpc + ": task " + Long.toUnsignedString(seq) + ": " + why, ""));
+        return log.append(entry(hpc, "warning", "task.refused", "HPC " + hpc + ": task " + Long.toUnsignedString(seq) + ": " + why, ""));
     }
 
     private LogEntry entry(String hpc, String severity, String eventId, String message, String detail) {

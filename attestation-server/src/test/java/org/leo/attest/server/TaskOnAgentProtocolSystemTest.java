@@ -333,7 +333,9 @@ class TaskOnAgentProtocolSystemTest {
         g.initialize(2048);
         byte[] piKey = g.generateKeyPair().getPublic().getEncoded();
         u.assignment.setRecipient(u.assignment.getRecipient().toBuilder().setWrapKeySpki(ByteString.copyFrom(piKey)));
-        assertRefused(u.run(), "nothing is run for it");
+        TaskReport ur = u.run();
+        assertRefused(ur, "nothing is run for it");
+        assertThat(ur.getTimingsMillisMap()).doesNotContainKeys("fetch", "load", "run");
     }
 
     @Test
