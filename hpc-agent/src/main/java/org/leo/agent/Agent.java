@@ -67,6 +67,9 @@ public final class Agent implements Runnable, AutoCloseable {
     private volatile boolean stopping;
     private volatile ManagedChannel attestChannel;
     private volatile Runnable cancelStream = () -> { };
+    private volatile org.leo.agent.task.TaskRunner tasks;
+    /** Sends on the stream open now (task reports outlive the stream their task arrived on); drops while none is. */
+    private volatile Consumer<AgentMessage> upstream = m -> { };
 
     /**
      * Enroll with a measured boot checked by this HPC's TPM (BeginEnroll/CompleteEnroll); a server
@@ -74,6 +77,15 @@ public final class Agent implements Runnable, AutoCloseable {
      */
     public Agent measuredBy(MeasuredEnrollment m) {
         this.measured = m;
+        return this;
+    }
+
+    /**
+     * Run the tasks the Pi assigns with {@code runner} (docs/tasks.md "The task on the agent's protocol");
+     * without one, every assignment is refused. Call before {@link #run}.
+     */
+    public Agent runsTasks(org.leo.agent.task.TaskRunner runner) {
+        this.tasks = runner;
         return this;
     }
 
@@ -259,6 +271,9 @@ public final class Agent implements Runnable, AutoCloseable {
                             }
                         });
                     }
+                    if (m.hasTask()) {
+                        task(m.getTask(), ch, id);
+                    }
                 }
 
                 @Override
@@ -276,6 +291,11 @@ public final class Agent implements Runnable, AutoCloseable {
             synchronized (sendLock) {
                 up[0].onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setAgentVersion(VERSION)).build());
             }
+            upstream = msg -> {
+                synchronized (sendLock) {
+                    up[0].onNext(msg);
+                }
+            };
             cancelStream = () -> up[0].onError(Status.CANCELLED.withDescription("agent stopping").asRuntimeException());
             LOG.info("attestation stream open to {}:{}", config.server(), config.attestPort());
             Instant renewAt = renewalTime();
@@ -295,8 +315,23 @@ public final class Agent implements Runnable, AutoCloseable {
             Thread.currentThread().interrupt();
             return "interrupted";
         } finally {
+            upstream = m -> { };
             ch.shutdownNow();
         }
+    }
+
+    /** Hands an assignment to the task runner (which never blocks this stream's thread), or refuses it. */
+    private void task(org.leo.protocol.attest.v1.TaskAssignment a, ManagedChannel ch, AgentIdentity id) {
+        Consumer<org.leo.protocol.attest.v1.TaskReport> reports = r -> upstream.accept(AgentMessage.newBuilder().setTaskReport(r).build());
+        org.leo.agent.task.TaskRunner runner = tasks;
+        X509Certificate[] chain = id.issued();
+        if (runner == null || chain == null) {
+            reports.accept(org.leo.protocol.attest.v1.TaskReport.newBuilder().setTaskSeq(a.getTaskSeq())
+                    .setStage(org.leo.protocol.attest.v1.TaskStage.TASK_STAGE_FAILED)
+                    .setRefusal("this HPC runs no tasks (the agent has no task engine)").build());
+            return;
+        }
+        runner.assign(a, new org.leo.agent.task.TaskRunner.Session(ch, id.privateKey(), chain[0], reports));
     }
 
     /** Two thirds into the certificate's lifetime as this agent received it. */

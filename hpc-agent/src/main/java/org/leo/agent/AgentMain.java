@@ -45,6 +45,11 @@ public final class AgentMain {
                                      a memory region the policy may name (repeatable); FILE relative to proc
               --disk-threads N       threads hashing a disk (default: the number of CPUs)
               --cmdline ARGS         the kernel command line to report (default: proc/cmdline; tests)
+              --task-engine SOCKET   run the tasks the Pi assigns on this dockerd (unix:///run/docker.sock);
+                                     without it every task is refused
+              --task-root DIR        a directory in RAM for the tasks' images and work tmpfs
+                                     (default: /run/leo/tasks)
+              --task-exec-root DIR   that dockerd's --exec-root (default: /var/run/docker)
               --help                 this text
 
             Environment and system properties:
@@ -83,7 +88,7 @@ public final class AgentMain {
             if (a.equals("--memory-region")) {
                 regions.add(v);
             } else if (List.of("--server", "--enroll-port", "--attest-port", "--ca", "--interface", "--mac", "--root", "--tpm",
-                    "--disk-threads", "--cmdline").contains(a)) {
+                    "--disk-threads", "--cmdline", "--task-engine", "--task-root", "--task-exec-root").contains(a)) {
                 o.put(a.substring(2), v);
             } else {
                 System.err.println("leo-agent: unknown option " + a + " (see --help)");
@@ -136,6 +141,12 @@ public final class AgentMain {
             Agent agent = new Agent(cfg, new HostEvidence(host, mem, tpm, threads), Map.of());
             // With a TPM the enrollment is measured: the firmware's event log proves what booted (docs/trust-model.md).
             tpm.ifPresent(t -> agent.measuredBy(new MeasuredEnrollment(t, host.sys().resolve("kernel/security/tpm0/binary_bios_measurements"))));
+            if (o.containsKey("task-engine")) {
+                Path root = Path.of(o.getOrDefault("task-root", "/run/leo/tasks"));
+                org.leo.agent.task.Sandbox sandbox = org.leo.agent.task.Sandbox.connect(new org.leo.agent.task.SandboxConfig(
+                        java.net.URI.create(o.get("task-engine")), root.resolve("work"), Path.of(o.getOrDefault("task-exec-root", "/var/run/docker"))));
+                agent.runsTasks(new org.leo.agent.task.TaskRunner(sandbox, root.resolve("images")));
+            }
             AtomicReference<AgentState> last = new AtomicReference<>();
             agent.onState(last::set);
             Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "leo-agent-stop"));
@@ -143,7 +154,7 @@ public final class AgentMain {
                     + (tpm.map(t -> " with TPM " + t).orElse(" (no TPM)")) + "; SHA-256 by " + org.leo.agent.collect.Digests.engine());
             agent.run();
             return last.get() instanceof AgentState.Failed ? 1 : 0;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | org.leo.agent.task.SandboxException e) {
             System.err.println("leo-agent: " + e.getMessage());
             return 2;
         }

@@ -31,7 +31,9 @@ public record LogEntry(Instant at, String hpc, Kind kind, String severity, Strin
         /** What the server did about it. */
         ACTION,
         /** A TPM quote over the log head was made. */
-        TPM_QUOTE
+        TPM_QUOTE,
+        /** A task assigned to the HPC, and what became of it (task.assigned, task.loaded, task.done, task.refused). */
+        TASK
     }
 
     public LogEntry {

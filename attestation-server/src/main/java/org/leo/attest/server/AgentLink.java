@@ -8,6 +8,11 @@ public interface AgentLink {
     /** Pushes a challenge; false if the stream is gone. */
     boolean send(Challenge challenge);
 
+    /** Pushes a task assignment; false if the stream is gone (or, by default, carries no tasks). */
+    default boolean send(org.leo.protocol.attest.v1.TaskAssignment task) {
+        return false;
+    }
+
     /** Ends the stream with {@code status}. */
     void close(Status status);
 

@@ -83,6 +83,7 @@ public final class AttestationEngine implements AutoCloseable {
     private final List<BiConsumer<Verdict, Duration>> answerListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Baseline>> baselineListeners = new CopyOnWriteArrayList<>();
     private final io.micrometer.core.instrument.Timer answerTimer;
+    private final TaskDispatch tasks;
 
     public AttestationEngine(Policy policy, AttestationLog log, EnrollmentStore store, ActionDispatcher actions, Clock clock,
                              MeterRegistry registry) {
@@ -106,6 +107,39 @@ public final class AttestationEngine implements AutoCloseable {
             return t;
         });
         this.liveness = new Liveness(policy, clock, timers, this::conclude);
+        this.tasks = new TaskDispatch(new TaskDispatch.Streams() {
+            @Override
+            public Optional<String> serial(String hpc) {
+                HpcSession s = sessions.get(hpc);
+                if (s == null) {
+                    return Optional.empty();
+                }
+                synchronized (s) {
+                    return s.connection instanceof HpcSession.Online on ? Optional.of(on.serial()) : Optional.empty();
+                }
+            }
+
+            @Override
+            public boolean send(String hpc, String serial, org.leo.protocol.attest.v1.TaskAssignment a) {
+                HpcSession s = sessions.get(hpc);
+                if (s == null) {
+                    return false;
+                }
+                synchronized (s) {
+                    return s.connection instanceof HpcSession.Online on && on.serial().equals(serial) && on.link().send(a);
+                }
+            }
+        }, log, registry, timers, clock);
+    }
+
+    /** The certificate of {@code hpc}'s latest stream: whose key a task's capsule keys are released to. */
+    public Optional<X509Certificate> certificate(String hpc) {
+        return Optional.ofNullable(certificates.get(hpc));
+    }
+
+    /** Tasks assigned to this Pi's HPCs (docs/tasks.md "The task on the agent's protocol"). */
+    public TaskDispatch tasks() {
+        return tasks;
     }
 
     /** The policy this engine appraises with. */

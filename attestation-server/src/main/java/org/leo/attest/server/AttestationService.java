@@ -36,6 +36,12 @@ final class AttestationService extends AttestationGrpc.AttestationImplBase {
     }
 
     @Override
+    public void fetchTaskFile(org.leo.protocol.attest.v1.TaskFileRequest request, StreamObserver<org.leo.protocol.attest.v1.TaskFileChunk> out) {
+        engine.tasks().fetch(PeerContext.CERTIFICATE.get(), request,
+                (io.grpc.stub.ServerCallStreamObserver<org.leo.protocol.attest.v1.TaskFileChunk>) out);
+    }
+
+    @Override
     public StreamObserver<AgentMessage> attest(StreamObserver<ServerMessage> out) {
         X509Certificate cert = PeerContext.CERTIFICATE.get();
         InetSocketAddress peer = PeerContext.ADDRESS.get();
@@ -57,6 +63,13 @@ final class AttestationService extends AttestationGrpc.AttestationImplBase {
                         }
                     }
                     case HEARTBEAT -> { }
+                    case TASK_REPORT -> {
+                        if (!link.opened()) {
+                            link.close(Status.FAILED_PRECONDITION.withDescription("Hello must come first"));
+                        } else {
+                            engine.tasks().report(cert, m.getTaskReport());
+                        }
+                    }
                     case KIND_NOT_SET -> link.close(Status.INVALID_ARGUMENT.withDescription("empty agent message"));
                 }
             }
@@ -89,11 +102,20 @@ final class AttestationService extends AttestationGrpc.AttestationImplBase {
         }
 
         @Override
-        public synchronized boolean send(Challenge c) {
+        public boolean send(Challenge c) {
+            return send(ServerMessage.newBuilder().setChallenge(c).build());
+        }
+
+        @Override
+        public boolean send(org.leo.protocol.attest.v1.TaskAssignment task) {
+            return send(ServerMessage.newBuilder().setTask(task).build());
+        }
+
+        private synchronized boolean send(ServerMessage m) {
             if (closed || out.isCancelled()) {
                 return false;
             }
-            out.onNext(ServerMessage.newBuilder().setChallenge(c).build());
+            out.onNext(m);
             return true;
         }
 

@@ -15,7 +15,7 @@ import org.leo.protocol.tpm.WrapKey;
 /**
  * A capsule owner's Pi answering a key release (docs/tasks.md "Key release"): when {@link KeyReleaseCheck} passes, its
  * TPM unwraps the capsule's AES key, which is sealed at once to the agent certificate's P-256 key with
- * {@link AgentKeyWrap} and the {@link ReleaseContext} (task id = the task's seq in decimal, the capsule's address, the
+ * {@link AgentKeyWrap} and the {@link ReleaseContext} (task id = {@link ReleaseContext#taskId}, "task-" and the seq, the capsule's address, the
  * agent certificate), and wiped. The answer carries this Pi's TPM wrap key, signed for the task ({@link ResultKey}).
  */
 final class KeyRelease {
@@ -31,7 +31,7 @@ final class KeyRelease {
 
     /** The ReleaseContext of a task's capsule for an agent certificate: what the agent opens the sealed key with. */
     static ReleaseContext context(long taskSeq, byte[] capsuleAddress, java.security.cert.X509Certificate agent) {
-        return ReleaseContext.of(Long.toString(taskSeq), capsuleAddress, agent);
+        return ReleaseContext.of(ReleaseContext.taskId(taskSeq), capsuleAddress, agent);
     }
 
     KeyReleaseResponse answer(KeyReleaseCheck check, KeyReleaseRequest r, byte[] peer, Instant now, Refusals refusals, String peerHex) {

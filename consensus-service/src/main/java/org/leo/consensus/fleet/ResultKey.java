@@ -1,7 +1,5 @@
 package org.leo.consensus.fleet;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
@@ -9,7 +7,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Optional;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
-import org.leo.boot.manifest.Sha256;
+import org.leo.protocol.capsule.ResultRecipientStatement;
 
 /**
  * The key a task's result is sealed to: the task owner's Pi's TPM wrap key (an RSA-2048 decryption key that only that
@@ -21,14 +19,12 @@ import org.leo.boot.manifest.Sha256;
  * the result: a key that the owner's Pi did not sign for this task is refused, so nobody between can swap in its own.
  */
 public final class ResultKey {
-    static final byte[] TAG = "leo-result-key-v1\0".getBytes(StandardCharsets.US_ASCII);
-
     private ResultKey() {
     }
 
-    /** What the owner's member key signs. */
+    /** What the owner's member key signs: {@link ResultRecipientStatement#signedBytes}, what the agent checks. */
     public static byte[] signedBytes(long taskSeq, byte[] spkiDer) {
-        return ByteBuffer.allocate(TAG.length + 8 + 32).put(TAG).putLong(taskSeq).put(Sha256.newDigest().digest(spkiDer)).array();
+        return ResultRecipientStatement.signedBytes(taskSeq, spkiDer);
     }
 
     /**

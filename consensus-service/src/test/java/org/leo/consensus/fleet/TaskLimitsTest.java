@@ -76,6 +76,7 @@ class TaskLimitsTest {
         MemberKeys owner = Lab.keys(73);
         byte[] sig = owner.signResultKey(9, spki);
         assertThat(ResultKey.verify(owner.member(), 9, spki, sig)).isPresent();
+        assertThat(org.leo.protocol.capsule.ResultRecipientStatement.verify(owner.member(), 9, spki, sig)).as("what the agent checks (JCA)").isTrue();
         assertThat(ResultKey.verify(owner.member(), 10, spki, sig)).as("another task").isEmpty();
         assertThat(ResultKey.verify(Lab.keys(74).member(), 9, spki, sig)).as("another signer").isEmpty();
         assertThat(ResultKey.verify(owner.member(), 9, spki, Lab.keys(74).signResultKey(9, spki))).isEmpty();

@@ -129,6 +129,11 @@ public final class Sandbox implements AutoCloseable {
         return images.load(() -> new ByteArrayInputStream(archive), expectedDigest);
     }
 
+    /** Removes a loaded image that will not run (its task was refused after the load); one that is gone already is fine. */
+    public void unload(LoadedImage image) {
+        images.remove(image.id());
+    }
+
     /**
      * Runs one guest of the loaded image {@code imageDigest}: {@code inputs} become {@code /work/NAME},
      * {@code command} (when not empty) replaces the image's entry point, and after the guest exits, or

@@ -42,6 +42,15 @@ public record ReleaseContext(String taskId, byte[] capsuleDigest, byte[] agentCe
         agentCertificateSha256 = checkDigest("agent certificate SHA-256", agentCertificateSha256);
     }
 
+    /**
+     * The task id of the ledger's task {@code taskSeq} in a context: "task-" and the seq in decimal. The
+     * executor's agent builds it from the seq of the task it was assigned, so a key released for one
+     * task cannot be handed to it under another.
+     */
+    public static String taskId(long taskSeq) {
+        return "task-" + Long.toUnsignedString(taskSeq);
+    }
+
     /** The context for releasing the key of capsule {@code capsuleDigest} for {@code taskId} to the holder of {@code agent}. */
     public static ReleaseContext of(String taskId, byte[] capsuleDigest, X509Certificate agent) {
         try {

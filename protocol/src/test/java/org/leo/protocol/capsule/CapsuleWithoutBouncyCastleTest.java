@@ -28,6 +28,33 @@ class CapsuleWithoutBouncyCastleTest {
         }
     }
 
+    /** The agent's side of a result capsule and the owner's (with a JCA key for the TPM) in the isolated loader. */
+    public static String resultRoundTrip() throws Exception {
+        byte[] file = ResultSealer.seal("no BouncyCastle".getBytes(java.nio.charset.StandardCharsets.US_ASCII), ResultCapsule.Part.RESULT, 3,
+                ResultKeys.RECIPIENT, ResultKeys.AGENT, ResultKeys.AGENT_KEY);
+        byte[] plain = ResultOpener.open(ResultCapsule.parse(file, 1 << 20), 3, ResultCapsule.Part.RESULT, ResultKeys.AGENT,
+                ResultKeys.RECIPIENT_SPKI, ResultKeys::unwrap);
+        for (String c : new String[] {"org.bouncycastle.jce.provider.BouncyCastleProvider", "tss.Tpm"}) {
+            try {
+                Class.forName(c);
+                return c + " is visible: the test proves nothing";
+            } catch (ClassNotFoundException expected) {
+                // as it must be
+            }
+        }
+        return new String(plain, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void resultCapsulesNeedNeitherBouncyCastleNorTssJava() throws Exception {
+        try (URLClassLoader isolated = new URLClassLoader(new URL[] {location(CapsuleOpener.class), location(CapsuleWithoutBouncyCastleTest.class),
+                location(com.google.protobuf.Message.class)}, ClassLoader.getPlatformClassLoader())) {
+            java.lang.reflect.Method m = isolated.loadClass(CapsuleWithoutBouncyCastleTest.class.getName()).getMethod("resultRoundTrip");
+            m.setAccessible(true);
+            assertThat(m.invoke(null)).isEqualTo("no BouncyCastle");
+        }
+    }
+
     @Test
     void sealAndOpenNeedNoBouncyCastle() throws Exception {
         URL classes = location(CapsuleOpener.class);
