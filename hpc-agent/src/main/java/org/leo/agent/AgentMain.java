@@ -45,6 +45,9 @@ public final class AgentMain {
                                      a memory region the policy may name (repeatable); FILE relative to proc
               --disk-threads N       threads hashing a disk (default: the number of CPUs)
               --cmdline ARGS         the kernel command line to report (default: proc/cmdline; tests)
+              --task-engine URI      the task sandbox's container engine, unix:///run/docker.sock
+                                     (default: none; the task-state check then reports no engine)
+              --task-work-root DIR   where the sandbox mounts its work tmpfs (default: /run/leo/tasks)
               --help                 this text
 
             Environment and system properties:
@@ -83,7 +86,7 @@ public final class AgentMain {
             if (a.equals("--memory-region")) {
                 regions.add(v);
             } else if (List.of("--server", "--enroll-port", "--attest-port", "--ca", "--interface", "--mac", "--root", "--tpm",
-                    "--disk-threads", "--cmdline").contains(a)) {
+                    "--disk-threads", "--cmdline", "--task-engine", "--task-work-root").contains(a)) {
                 o.put(a.substring(2), v);
             } else {
                 System.err.println("leo-agent: unknown option " + a + " (see --help)");
@@ -133,7 +136,9 @@ public final class AgentMain {
                     : Optional.empty();
             int threads = Integer.parseInt(o.getOrDefault("disk-threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
             AgentConfig cfg = new AgentConfig(server, enroll, attest, ca, mac, cmdline, Duration.ofSeconds(30));
-            Agent agent = new Agent(cfg, new HostEvidence(host, mem, tpm, threads), Map.of());
+            Agent agent = new Agent(cfg, new HostEvidence(host, mem, tpm, threads,
+                    Optional.ofNullable(o.get("task-engine")).map(java.net.URI::create),
+                    o.containsKey("task-work-root") ? Path.of(o.get("task-work-root")) : HostEvidence.DEFAULT_WORK_ROOT), Map.of());
             // With a TPM the enrollment is measured: the firmware's event log proves what booted (docs/trust-model.md).
             tpm.ifPresent(t -> agent.measuredBy(new MeasuredEnrollment(t, host.sys().resolve("kernel/security/tpm0/binary_bios_measurements"))));
             AtomicReference<AgentState> last = new AtomicReference<>();
