@@ -23,11 +23,11 @@ import java.util.Optional;
  * @param id      {@code sha256:} of the config: the digest the ledger would hold
  * @param config  the config JSON
  */
-record TestImage(byte[] archive, String id, byte[] config) {
+public record TestImage(byte[] archive, String id, byte[] config) {
     static final Path[] BUSYBOX_CANDIDATES = {Path.of("/bin/busybox"), Path.of("/usr/bin/busybox")};
 
     /** A static busybox on this machine (it must run in a root holding nothing else), or empty. */
-    static Optional<Path> staticBusybox() {
+    public static Optional<Path> staticBusybox() {
         for (Path p : BUSYBOX_CANDIDATES) {
             if (Files.isRegularFile(p) && isStaticElf(p)) {
                 return Optional.of(p);
@@ -36,7 +36,7 @@ record TestImage(byte[] archive, String id, byte[] config) {
         return Optional.empty();
     }
 
-    static String noStaticBusyboxReason() {
+    public static String noStaticBusyboxReason() {
         return "no static busybox in /bin or /usr/bin (Debian package busybox-static; scripts/install-deps test installs it)";
     }
 
@@ -64,7 +64,7 @@ record TestImage(byte[] archive, String id, byte[] config) {
     }
 
     /** The plain busybox image. */
-    static TestImage busybox(Path busybox) throws IOException {
+    public static TestImage busybox(Path busybox) throws IOException {
         return builder(busybox).build();
     }
 
