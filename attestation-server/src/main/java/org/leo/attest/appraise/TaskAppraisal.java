@@ -69,14 +69,18 @@ public final class TaskAppraisal {
 
     /** Findings on the containers; the task's container, if one is there as expected. */
     private static Optional<TaskContainer> containers(TaskStateResult got, TaskExpectation expected, Findings out) {
-        TaskContainer task = null;
+        // The task's container: of the image, the one with the work tmpfs bound at /work first (the sandbox's), else the first.
+        TaskContainer task = expected instanceof TaskExpectation.Running r ? got.getContainersList().stream()
+                .filter(c -> c.getImageId().equals(r.imageId()))
+                .min(java.util.Comparator.comparing((TaskContainer c) -> c.getMountsList().stream().noneMatch(TaskAppraisal::isWorkBind)))
+                .orElse(null) : null;
         for (TaskContainer c : got.getContainersList()) {
             String what = "container " + shortId(c.getId()) + " of image " + c.getImageId() + " (" + c.getState() + ")";
-            if (expected instanceof TaskExpectation.Running r && r.imageId().equals(c.getImageId()) && task == null) {
-                task = c;
+            if (c == task) {
+                continue;
             } else if (expected instanceof TaskExpectation.Running r) {
                 out.add(COMPONENT, "task.unexpected-container", "one container of " + r.imageId(), what,
-                        what + " is in the engine beside " + (task == null ? "the task's" : "the task's container " + shortId(task.getId())));
+                        what + " is in the engine beside the task's container " + shortId(task == null ? "" : task.getId()));
             } else {
                 out.add(COMPONENT, "task.unexpected-container", "no container", what, what + " is in the engine while no task is expected");
             }
@@ -155,12 +159,16 @@ public final class TaskAppraisal {
         if (m.getFsType().equals("tmpfs") && m.getSource().equals(WORK_SOURCE) && !workRoot.isEmpty()
                 && m.getMountPoint().startsWith(workRoot.endsWith("/") ? workRoot : workRoot + "/")) {
             for (ContainerMount b : t.getMountsList()) {
-                if (b.getType().equals("bind") && b.getDestination().equals("/work") && b.getSource().equals(m.getMountPoint())) {
+                if (isWorkBind(b) && b.getSource().equals(m.getMountPoint())) {
                     return Optional.of("its work tmpfs");
                 }
             }
         }
         return Optional.empty();
+    }
+
+    private static boolean isWorkBind(ContainerMount b) {
+        return b.getType().equals("bind") && b.getDestination().equals("/work");
     }
 
     private static Map<String, List<MountEntry>> byKey(List<MountEntry> mounts) {

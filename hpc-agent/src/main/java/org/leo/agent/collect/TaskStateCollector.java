@@ -65,7 +65,7 @@ public final class TaskStateCollector {
             }
             Optional<Long> ns = namespaceOf(pid);
             if (ns.isEmpty()) {
-                unreadable += Files.isDirectory(host.proc().resolve(pid).resolve("ns")) ? 1 : 0;
+                unreadable += alive(pid) ? 1 : 0;
                 continue;
             }
             pidsByNamespace.merge(ns.get(), 1, Integer::sum);
@@ -122,6 +122,16 @@ public final class TaskStateCollector {
             return link.length() > MAX_LINK ? Optional.empty() : Optional.of(NetDev.namespaceInode(link, "net"));
         } catch (IOException | UnsupportedOperationException | SecurityException | ProcFormatException e) {
             return Optional.empty();
+        }
+    }
+
+    /** Whether {@code proc/PID} is a process that has namespaces: not gone, not a zombie (whose ns links read nothing). */
+    private boolean alive(String pid) {
+        Optional<String> stat = BoundedFiles.readValue(host.proc().resolve(pid).resolve("stat"), ProcStat.MAX_LINE_LENGTH);
+        try {
+            return stat.isPresent() && ProcStat.parse(stat.get()).state() != 'Z';
+        } catch (ProcFormatException e) {
+            return true;
         }
     }
 

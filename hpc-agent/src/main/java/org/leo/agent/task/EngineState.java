@@ -1,17 +1,19 @@
 package org.leo.agent.task;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.GraphDriver;
-import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Image;
+import com.github.dockerjava.transport.DockerHttpClient;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
+import java.util.Optional;
 import org.leo.protocol.attest.v1.ContainerMount;
 import org.leo.protocol.attest.v1.TaskContainer;
 
@@ -33,27 +35,30 @@ public record EngineState(List<TaskContainer> containers, List<String> imageIds,
     public static final int MAX_IMAGES = 64;
     public static final int MAX_CONTAINER_MOUNTS = 16;
     static final int MAX_TEXT = 1024;
+    /** An inspect answer is a few KiB; a container with many mounts or labels tens. */
+    static final int MAX_INSPECT_BYTES = 1 << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** An engine that takes longer to list its state is a problem, not a stuck challenge (the deadline is 30 s). */
     static final java.time.Duration RESPONSE_TIMEOUT = java.time.Duration.ofSeconds(10);
 
     /** Reads the engine at {@code dockerHost} (a {@code unix://} socket); an engine that does not answer is one problem. */
     public static EngineState read(URI dockerHost) {
+        DockerHttpClient http;
         DockerClient docker;
         try {
-            docker = Sandbox.client(dockerHost, RESPONSE_TIMEOUT);
+            http = Sandbox.http(dockerHost, RESPONSE_TIMEOUT);
+            docker = Sandbox.client(dockerHost, http);
         } catch (RuntimeException e) {
             return new EngineState(List.of(), List.of(), 0, List.of("no engine at " + dockerHost + ": " + e.getMessage()));
         }
-        try (docker) {
-            return read(docker);
-        } catch (RuntimeException e) {
+        try (docker; http) {
+            return read(docker, http);
+        } catch (RuntimeException | IOException e) {
             return new EngineState(List.of(), List.of(), 0, List.of("the engine at " + dockerHost + " did not answer: " + e.getMessage()));
-        } catch (java.io.IOException e) {
-            return new EngineState(List.of(), List.of(), 0, List.of("the engine client did not close: " + e.getMessage()));
         }
     }
 
-    static EngineState read(DockerClient docker) {
+    static EngineState read(DockerClient docker, DockerHttpClient http) throws IOException {
         List<String> problems = new ArrayList<>();
         List<Container> listed = docker.listContainersCmd().withShowAll(true).exec();
         List<TaskContainer> containers = new ArrayList<>();
@@ -62,11 +67,7 @@ public record EngineState(List<TaskContainer> containers, List<String> imageIds,
                 problems.add("the engine has " + listed.size() + " containers, only the first " + MAX_CONTAINERS + " are reported");
                 break;
             }
-            try {
-                containers.add(container(docker.inspectContainerCmd(c.getId()).exec(), problems));
-            } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
-                // removed between the list and the inspect
-            }
+            inspect(http, c.getId(), problems).ifPresent(containers::add);
         }
         List<String> images = new ArrayList<>();
         List<Image> listedImages = docker.listImagesCmd().withShowAll(true).exec();
@@ -81,36 +82,50 @@ public record EngineState(List<TaskContainer> containers, List<String> imageIds,
         return new EngineState(List.copyOf(containers), List.copyOf(images), volumes == null ? 0 : volumes.size(), List.copyOf(problems));
     }
 
-    private static TaskContainer container(InspectContainerResponse i, List<String> problems) {
-        InspectContainerResponse.ContainerState s = i.getState();
-        TaskContainer.Builder b = TaskContainer.newBuilder().setId(clip(i.getId())).setImageId(clip(i.getImageId()))
-                .setState(clip(s == null || s.getStatus() == null ? "" : s.getStatus()));
-        Long pid = s == null ? null : s.getPidLong();
-        if (pid != null && pid > 0 && pid <= Integer.MAX_VALUE) {
-            b.setPid(pid.intValue());
+    /**
+     * {@code GET /containers/ID/json} read as JSON: docker-java's model leaves out {@code GraphDriver.Data.MergedDir} and
+     * {@code Mounts[].Type}. Empty if the container has gone meanwhile.
+     */
+    private static Optional<TaskContainer> inspect(DockerHttpClient http, String id, List<String> problems) throws IOException {
+        if (!id.matches("[0-9a-f]{1,64}")) {
+            problems.add("the engine lists a container with id '" + clip(id) + "'");
+            return Optional.empty();
         }
-        GraphDriver g = i.getGraphDriver();
-        Object merged = g == null || g.getData() == null ? null : g.getData().getRawValues().get("MergedDir");
-        if (merged instanceof String m) {
-            b.setRootfs(clip(m));
+        DockerHttpClient.Request request = DockerHttpClient.Request.builder().method(DockerHttpClient.Request.Method.GET)
+                .path("/v" + Sandbox.API.getVersion() + "/containers/" + id + "/json").build();
+        JsonNode i;
+        try (DockerHttpClient.Response r = http.execute(request); InputStream body = r.getBody()) {
+            if (r.getStatusCode() == 404) {
+                return Optional.empty();
+            }
+            byte[] bytes = body.readNBytes(MAX_INSPECT_BYTES + 1);
+            if (r.getStatusCode() != 200 || bytes.length > MAX_INSPECT_BYTES) {
+                problems.add("the engine's inspect of container " + CleanCheck.shortId(id) + " answered " + r.getStatusCode()
+                        + (bytes.length > MAX_INSPECT_BYTES ? " with more than " + MAX_INSPECT_BYTES + " bytes" : ""));
+                return Optional.empty();
+            }
+            i = JSON.readTree(bytes);
         }
-        if (i.getNetworkSettings() != null && i.getNetworkSettings().getSandboxKey() != null) {
-            b.setSandboxKey(clip(i.getNetworkSettings().getSandboxKey()));
+        JsonNode state = i.path("State");
+        TaskContainer.Builder b = TaskContainer.newBuilder().setId(clip(i.path("Id").asText())).setImageId(clip(i.path("Image").asText()))
+                .setState(clip(state.path("Status").asText()))
+                .setRootfs(clip(i.path("GraphDriver").path("Data").path("MergedDir").asText()))
+                .setSandboxKey(clip(i.path("NetworkSettings").path("SandboxKey").asText()));
+        long pid = state.path("Pid").asLong();
+        if (pid > 0 && pid <= Integer.MAX_VALUE) {
+            b.setPid((int) pid);
         }
-        List<InspectContainerResponse.Mount> mounts = i.getMounts() == null ? List.of() : i.getMounts();
-        for (InspectContainerResponse.Mount m : mounts) {
+        JsonNode mounts = i.path("Mounts");
+        for (JsonNode m : mounts) {
             if (b.getMountsCount() >= MAX_CONTAINER_MOUNTS) {
-                problems.add("container " + CleanCheck.shortId(i.getId()) + " has " + mounts.size() + " mounts, only the first "
+                problems.add("container " + CleanCheck.shortId(id) + " has " + mounts.size() + " mounts, only the first "
                         + MAX_CONTAINER_MOUNTS + " are reported");
                 break;
             }
-            Map<String, Object> raw = m.getRawValues();
-            b.addMounts(ContainerMount.newBuilder().setType(clip(Objects.toString(raw.get("Type"), "")))
-                    .setSource(clip(Objects.toString(m.getSource(), "")))
-                    .setDestination(clip(m.getDestination() == null ? "" : m.getDestination().getPath()))
-                    .setReadWrite(Boolean.TRUE.equals(m.getRW())));
+            b.addMounts(ContainerMount.newBuilder().setType(clip(m.path("Type").asText())).setSource(clip(m.path("Source").asText()))
+                    .setDestination(clip(m.path("Destination").asText())).setReadWrite(m.path("RW").asBoolean()));
         }
-        return b.build();
+        return Optional.of(b.build());
     }
 
     private static String clip(String s) {

@@ -78,7 +78,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     static DockerClient checkedClient(SandboxConfig config) throws SandboxException {
-        DockerClient docker = client(config.dockerHost(), null);
+        DockerClient docker = client(config.dockerHost(), (Duration) null);
         List<String> problems;
         try {
             docker.pingCmd().exec();
@@ -98,9 +98,17 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** A client of the engine at {@code dockerHost}, not yet connected; {@code responseTimeout} null: none (attach and wait stream). */
-    static DockerClient client(java.net.URI dockerHost, Duration responseTimeout) {
+    public static DockerClient client(java.net.URI dockerHost, Duration responseTimeout) {
+        return client(dockerHost, http(dockerHost, responseTimeout));
+    }
+
+    /** The HTTP transport to the engine at {@code dockerHost}; {@code responseTimeout} null: none. */
+    static DockerHttpClient http(java.net.URI dockerHost, Duration responseTimeout) {
         ZerodepDockerHttpClient.Builder builder = new ZerodepDockerHttpClient.Builder().dockerHost(dockerHost).connectionTimeout(CONNECT_TIMEOUT);
-        DockerHttpClient http = (responseTimeout == null ? builder : builder.responseTimeout(responseTimeout)).build();
+        return (responseTimeout == null ? builder : builder.responseTimeout(responseTimeout)).build();
+    }
+
+    static DockerClient client(java.net.URI dockerHost, DockerHttpClient http) {
         // A bare builder: the agent's engine is its configuration alone, not DOCKER_* variables or ~/.docker-java.properties.
         return DockerClientImpl.getInstance(new DefaultDockerClientConfig.Builder()
                 .withDockerHost(dockerHost.toString()).withDockerTlsVerify(false).withApiVersion(API).build(), http);
