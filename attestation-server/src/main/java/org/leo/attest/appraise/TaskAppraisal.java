@@ -79,8 +79,8 @@ public final class TaskAppraisal {
             if (c == task) {
                 continue;
             } else if (expected instanceof TaskExpectation.Running r) {
-                out.add(COMPONENT, "task.unexpected-container", "one container of " + r.imageId(), what,
-                        what + " is in the engine beside the task's container " + shortId(task == null ? "" : task.getId()));
+                out.add(COMPONENT, "task.unexpected-container", "one container of " + r.imageId(), what, what + " is in the engine "
+                        + (task == null ? "instead of the task's, of image " + r.imageId() : "beside the task's container " + shortId(task.getId())));
             } else {
                 out.add(COMPONENT, "task.unexpected-container", "no container", what, what + " is in the engine while no task is expected");
             }

@@ -76,6 +76,16 @@ class TaskAppraisalTest {
     }
 
     @Test
+    void aContainerOfAnotherImageInsteadOfTheTasksIsFound() {
+        TaskStateResult r = RUNNING.toBuilder().setContainers(0, GUEST.toBuilder().setImageId(OTHER)).setImageIds(0, OTHER).build();
+        List<Finding> f = appraise(r, Optional.of(BASELINE), new TaskExpectation.Running(IMAGE));
+        assertThat(f).extracting(Finding::eventId).containsExactly("task.unexpected-container", "task.container-missing",
+                "task.unexpected-image", "task.unexpected-netns", "task.new-mount", "task.new-mount");
+        assertThat(f.get(0).sentence()).isEqualTo("HPC " + HPC + ": container cccccccccccc of image " + OTHER
+                + " (running) is in the engine instead of the task's, of image " + IMAGE);
+    }
+
+    @Test
     void anInterfaceInAnyForeignNamespaceIsCritical() {
         TaskStateResult r = RUNNING.toBuilder().setNetNamespaces(0, NetNamespace.newBuilder().setInode(4026532178L).setPids(1)
                 .addInterfaces("eth0").addInterfaces("lo")).build();
@@ -151,6 +161,16 @@ class TaskAppraisalTest {
         }
         Policy never = Policy.of(java.util.Map.of("check.task-state.probability", "0"));
         assertThat(new ChallengeFactory(never, new SecureRandom(), 0).baseline().getChecksList()).noneMatch(Check::hasTaskState);
+    }
+
+    @Test
+    void whatTheAgentCouldNotReadDoesNotRefuseABaseline() {
+        GoldenCheck check = new GoldenCheck(Policy.defaults(), new ReferenceRoots());
+        org.leo.protocol.attest.v1.Challenge c = org.leo.protocol.attest.v1.Challenge.newBuilder()
+                .addChecks(Check.newBuilder().setTaskState(org.leo.protocol.attest.v1.TaskStateCheck.getDefaultInstance())).build();
+        EvidenceBody body = EvidenceBody.newBuilder().addResults(CheckResult.newBuilder().setTaskState(BASELINE.toBuilder()
+                .addErrors(CheckError.newBuilder().setCheck("task_state").setMessage("1 processes' network namespaces could not be read")))).build();
+        assertThat(check.problems(c, body, "n")).isEmpty();
     }
 
     @Test

@@ -55,7 +55,7 @@ public final class TaskStateCollector {
         Map<Long, Integer> pidsByNamespace = new TreeMap<>();
         Map<Long, String> onePid = new TreeMap<>();
         Optional<Long> own = namespaceOf("self");
-        if (own.isEmpty() && Files.isDirectory(host.proc().resolve("self"))) {
+        if (own.isEmpty() && Files.isDirectory(host.proc().resolve("self").resolve("ns"))) {
             errors.add("cannot read the agent's own network namespace (proc/self/ns/net)");
         }
         int unreadable = 0;
@@ -65,7 +65,8 @@ public final class TaskStateCollector {
             }
             Optional<Long> ns = namespaceOf(pid);
             if (ns.isEmpty()) {
-                unreadable += alive(pid) ? 1 : 0;
+                // A process without ns/ (a crafted /proc) has nothing to read; a zombie's ns/ reads nothing.
+                unreadable += Files.isDirectory(host.proc().resolve(pid).resolve("ns")) && alive(pid) ? 1 : 0;
                 continue;
             }
             pidsByNamespace.merge(ns.get(), 1, Integer::sum);
