@@ -44,12 +44,14 @@ public final class MountInfo {
         if (!point.startsWith("/")) {
             throw new ProcFormatException("a mount point is an absolute path, got '" + Text.printable(point, 64) + "'");
         }
-        if (f[dash + 1].isEmpty()) {
+        // Checked as kept: printable() strips blanks, and Java counts the control characters 0x1c-0x1f as blanks.
+        String type = Text.printable(unescape(f[dash + 1]), MAX_FIELD);
+        if (type.isEmpty()) {
             throw new ProcFormatException("a mountinfo line names its file system type");
         }
         return MountEntry.newBuilder()
                 .setMountPoint(Text.printable(point, MAX_FIELD))
-                .setFsType(Text.printable(unescape(f[dash + 1]), MAX_FIELD))
+                .setFsType(type)
                 .setSource(Text.printable(unescape(f[dash + 2]), MAX_FIELD))
                 .setOptions(Text.printable(unescape(f[5]) + "," + unescape(f[dash + 3]), MAX_FIELD))
                 .build();

@@ -49,6 +49,13 @@ class TaskParsersTest {
     }
 
     @Test
+    void aFileSystemTypeOfControlCharactersIsRefusedFoundByJazzer() {
+        // Java's strip() takes 0x1c-0x1f for blanks: the type was empty only after it was made printable.
+        assertThatThrownBy(() -> MountInfo.parse("633 5 98:0 /mnt1 /mnt rw shared:2 - \u001d\u001d /m x")).isInstanceOf(ProcFormatException.class)
+                .hasMessage("a mountinfo line names its file system type");
+    }
+
+    @Test
     void parseAllKeepsOrderAndCountsMalformedLines() {
         int[] bad = {0};
         List<MountEntry> all = MountInfo.parseAll(List.of("1 0 0:1 / / rw - ext4 /dev/vda rw", "junk", "2 1 0:2 / /proc rw - proc proc rw"), bad);
