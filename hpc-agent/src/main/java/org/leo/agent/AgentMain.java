@@ -138,7 +138,9 @@ public final class AgentMain {
                     : Optional.empty();
             int threads = Integer.parseInt(o.getOrDefault("disk-threads", String.valueOf(Runtime.getRuntime().availableProcessors())));
             AgentConfig cfg = new AgentConfig(server, enroll, attest, ca, mac, cmdline, Duration.ofSeconds(30));
-            Agent agent = new Agent(cfg, new HostEvidence(host, mem, tpm, threads), Map.of());
+            Agent agent = new Agent(cfg, new HostEvidence(host, mem, tpm, threads,
+                    Optional.ofNullable(o.get("task-engine")).map(java.net.URI::create),
+                    Path.of(o.getOrDefault("task-root", "/run/leo/tasks")).resolve("work")), Map.of());
             // With a TPM the enrollment is measured: the firmware's event log proves what booted (docs/trust-model.md).
             tpm.ifPresent(t -> agent.measuredBy(new MeasuredEnrollment(t, host.sys().resolve("kernel/security/tpm0/binary_bios_measurements"))));
             if (o.containsKey("task-engine")) {

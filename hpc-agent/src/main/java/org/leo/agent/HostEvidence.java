@@ -13,6 +13,7 @@ import org.leo.agent.collect.MemoryCollector;
 import org.leo.agent.collect.MemoryRegion;
 import org.leo.agent.collect.NetworkCollector;
 import org.leo.agent.collect.OsCollector;
+import org.leo.agent.collect.TaskStateCollector;
 import org.leo.protocol.attest.v1.Check;
 import org.leo.protocol.attest.v1.CheckResult;
 import org.leo.protocol.attest.v1.TpmQuoteResult;
@@ -27,6 +28,8 @@ import org.leo.protocol.tpm.TpmQuote;
  * check that cannot run becomes a {@code CheckError} result with a sentence, never an exception.
  */
 public final class HostEvidence implements EvidenceSource {
+    /** Where the sandbox mounts its work tmpfs on the HPC (a directory of its RAM root). */
+    public static final Path DEFAULT_WORK_ROOT = Path.of("/run/leo/tasks/work");
     private final HostPaths host;
     private final OsCollector os;
     private final HardwareCollector hardware;
@@ -34,8 +37,19 @@ public final class HostEvidence implements EvidenceSource {
     private final MemoryCollector memory;
     private final DiskFingerprinter disks;
     private final Optional<TpmEndpoint> tpm;
+    private final TaskStateCollector taskState;
 
+    /** Evidence from an HPC without the task sandbox (no container engine). */
     public HostEvidence(HostPaths host, Map<String, MemoryRegion> regions, Optional<TpmEndpoint> tpm, int diskThreads) {
+        this(host, regions, tpm, diskThreads, Optional.empty(), DEFAULT_WORK_ROOT);
+    }
+
+    /**
+     * @param engine   the task engine's socket, empty on an HPC without the sandbox
+     * @param workRoot where the task sandbox mounts its work tmpfs
+     */
+    public HostEvidence(HostPaths host, Map<String, MemoryRegion> regions, Optional<TpmEndpoint> tpm, int diskThreads,
+                        Optional<java.net.URI> engine, Path workRoot) {
         this.host = host;
         this.os = new OsCollector(host);
         this.hardware = new HardwareCollector(host);
@@ -43,6 +57,7 @@ public final class HostEvidence implements EvidenceSource {
         this.memory = new MemoryCollector(host, regions);
         this.disks = new DiskFingerprinter(host, diskThreads, (target, done, total) -> { });
         this.tpm = tpm;
+        this.taskState = new TaskStateCollector(host, engine, workRoot);
     }
 
     @Override
@@ -60,6 +75,7 @@ public final class HostEvidence implements EvidenceSource {
                         resolve(check.getDiskSpot().getTarget()), chunkSize(check.getDiskSpot().getChunkSize()), nonce,
                         check.getDiskSpot().getChunkIndicesList().stream().mapToLong(Long::longValue).toArray())).build();
                 case TPM_QUOTE -> CheckResult.newBuilder().setTpmQuote(quote(nonce, check.getTpmQuote().getPcrsList())).build();
+                case TASK_STATE -> CheckResult.newBuilder().setTaskState(taskState.collect()).build();
                 case KIND_NOT_SET -> CheckResults.error("empty", new IllegalArgumentException("the check names nothing to do"));
             };
         } catch (Exception e) {

@@ -25,9 +25,14 @@ public final class Appraiser {
      * code did not foresee) is itself a finding, {@code appraisal.failed}, never an exception.
      */
     public Verdict appraise(String hpc, Challenge challenge, EvidenceBody body, Golden golden) {
+        return appraise(hpc, challenge, body, golden, TaskExpectation.NONE);
+    }
+
+    /** As {@link #appraise(String, Challenge, EvidenceBody, Golden)}, the task-state check against {@code task}. */
+    public Verdict appraise(String hpc, Challenge challenge, EvidenceBody body, Golden golden, TaskExpectation task) {
         Findings out = new Findings(hpc, policy);
         try {
-            appraiseAll(challenge, body, golden, out);
+            appraiseAll(challenge, body, golden, task, out);
         } catch (RuntimeException e) {
             out.add("appraiser", "appraisal.failed", "a verdict", e.getClass().getSimpleName(),
                     "the answer to challenge " + Long.toUnsignedString(challenge.getChallengeId()) + " could not be appraised: " + e);
@@ -35,7 +40,7 @@ public final class Appraiser {
         return new Verdict(hpc, challenge.getChallengeId(), out.list());
     }
 
-    private void appraiseAll(Challenge challenge, EvidenceBody body, Golden golden, Findings out) {
+    private void appraiseAll(Challenge challenge, EvidenceBody body, Golden golden, TaskExpectation task, Findings out) {
         List<Check> asked = challenge.getChecksList();
         List<CheckResult> got = body.getResultsList();
         if (got.size() != asked.size()) {
@@ -44,11 +49,11 @@ public final class Appraiser {
                             + asked.size() + " checks");
         }
         for (int i = 0; i < Math.min(asked.size(), got.size()); i++) {
-            appraiseOne(asked.get(i), got.get(i), challenge, golden, out);
+            appraiseOne(asked.get(i), got.get(i), challenge, golden, task, out);
         }
     }
 
-    private void appraiseOne(Check check, CheckResult result, Challenge challenge, Golden golden, Findings out) {
+    private void appraiseOne(Check check, CheckResult result, Challenge challenge, Golden golden, TaskExpectation task, Findings out) {
         if (result.hasError()) {
             out.add("agent", "check.error", "", result.getError().getMessage(),
                     "the agent could not run check " + result.getError().getCheck() + ": " + result.getError().getMessage());
@@ -114,6 +119,13 @@ public final class Appraiser {
                     out.add("evidence", "evidence.mismatched", check.getKindCase().name(), result.getKindCase().name(), mismatch);
                 } else {
                     TpmAppraisal.appraise(check.getTpmQuote().getPcrsList(), result.getTpmQuote(), challenge.getNonce().toByteArray(), golden, out);
+                }
+            }
+            case TASK_STATE -> {
+                if (!result.hasTaskState()) {
+                    out.add("evidence", "evidence.mismatched", check.getKindCase().name(), result.getKindCase().name(), mismatch);
+                } else {
+                    TaskAppraisal.appraise(result.getTaskState(), golden.taskState(), task, out);
                 }
             }
             case KIND_NOT_SET -> out.add("evidence", "evidence.mismatched", "a check", "nothing", "challenge had an empty check");

@@ -30,7 +30,10 @@ public final class FindingIds {
             "stream.dropped", "stream.restored", "stream.superseded", "stream.reconnect_storm",
             "evidence.bad_signature", "evidence.malformed", "evidence.oversized", "evidence.replayed",
             "evidence.stale", "evidence.wrong_nonce", "evidence.incomplete", "evidence.mismatched",
-            "check.error", "findings.overflow", "appraisal.failed", "log.throttled");
+            "check.error", "findings.overflow", "appraisal.failed", "log.throttled",
+            "task.unexpected-container", "task.container-missing", "task.unexpected-image", "task.unexpected-volume",
+            "task.engine-missing", "task.netns-interface", "task.unexpected-netns", "task.netns-shared",
+            "task.new-mount", "task.mount-gone", "task.mount-changed", "task.collect-error");
 
     private static final Set<String> ALL;
     private static final Set<String> PREFIXES;

@@ -10,6 +10,7 @@ import org.leo.protocol.attest.v1.EvidenceBody;
 import org.leo.protocol.attest.v1.HardwareResult;
 import org.leo.protocol.attest.v1.NetworkResult;
 import org.leo.protocol.attest.v1.OsResult;
+import org.leo.protocol.attest.v1.TaskStateResult;
 import org.leo.protocol.attest.v1.TpmQuoteResult;
 
 /**
@@ -42,6 +43,11 @@ public record Golden(String hpc, String bootNonce, EvidenceBody baseline) {
 
     public Optional<TpmQuoteResult> tpmQuote() {
         return baseline.getResultsList().stream().filter(CheckResult::hasTpmQuote).map(CheckResult::getTpmQuote).findFirst();
+    }
+
+    /** The task state at the baseline (empty for a golden taken before the task-state check existed). */
+    public Optional<TaskStateResult> taskState() {
+        return baseline.getResultsList().stream().filter(CheckResult::hasTaskState).map(CheckResult::getTaskState).findFirst();
     }
 
     /** Disk roots by target path. */

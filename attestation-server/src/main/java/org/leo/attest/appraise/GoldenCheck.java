@@ -67,6 +67,7 @@ public final class GoldenCheck {
                 case HARDWARE -> r.getHardware().getDevicesList().stream().map(d -> d.getBus()).filter(b -> !FindingIds.BUSES.contains(b))
                         .findFirst().ifPresent(b -> problems.add("a device on unknown bus '" + Printable.of(b, 32) + "'"));
                 case DISK_ROOT -> disk(c.getDiskRoot().getTarget(), r.getDiskRoot(), problems);
+                case TASK_STATE -> taskState(r.getTaskState(), problems);
                 case TPM_QUOTE -> tpm(c.getTpmQuote().getPcrsList(), challenge.getNonce().toByteArray(), r.getTpmQuote(), problems);
                 default -> { }
             }
@@ -108,6 +109,17 @@ public final class GoldenCheck {
                 problems.add(name + ": the reference copy " + t.reference() + " cannot be read: " + e.getMessage());
             }
         }
+    }
+
+    /**
+     * A baseline's task state is of an idle HPC: what runs at the baseline would be "as booted" for good. What the agent
+     * could not read ({@code task.collect-error}) does not refuse it: every later answer reports it again.
+     */
+    private static void taskState(org.leo.protocol.attest.v1.TaskStateResult t, List<String> problems) {
+        Findings f = new Findings("-", Policy.defaults());
+        TaskAppraisal.appraise(t, java.util.Optional.empty(), TaskExpectation.NONE, f);
+        f.list().stream().filter(x -> !x.eventId().equals("task.collect-error"))
+                .forEach(x -> problems.add("task state: " + x.sentence().substring("HPC -: ".length())));
     }
 
     private static void tpm(List<Integer> pcrs, byte[] nonce, TpmQuoteResult q, List<String> problems) {

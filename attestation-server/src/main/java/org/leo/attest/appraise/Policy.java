@@ -52,6 +52,7 @@ public final class Policy {
         DEFAULTS.put("check.memory.probability", "0.5");
         DEFAULTS.put("check.tpm.probability", "0.0");
         DEFAULTS.put("check.rootfs.probability", "0.3");
+        DEFAULTS.put("check.task-state.probability", "1.0");
         DEFAULTS.put("tpm.pcrs", "0,1,2,3,4,5,6,7");
         DEFAULTS.put("tpm.required", "true");
         DEFAULTS.put("ignore.process.comm", "");
@@ -77,6 +78,11 @@ public final class Policy {
         DEFAULTS.put("severity.appraisal.failed", "critical");
         DEFAULTS.put("severity.log.throttled", "warning");
         DEFAULTS.put("severity.check.error", "warning");
+        DEFAULTS.put("severity.task", "error");
+        DEFAULTS.put("severity.task.netns-interface", "critical");
+        DEFAULTS.put("severity.task.netns-shared", "critical");
+        DEFAULTS.put("severity.task.container-missing", "warning");
+        DEFAULTS.put("severity.task.collect-error", "warning");
         DEFAULTS.put("action.info", "record");
         DEFAULTS.put("action.warning", "record,alert");
         DEFAULTS.put("action.error", "record,alert,stop-task");

@@ -18,15 +18,19 @@ import org.leo.protocol.attest.v1.MemoryCheck;
 import org.leo.protocol.attest.v1.MemoryRegionRead;
 import org.leo.protocol.attest.v1.NetworkCheck;
 import org.leo.protocol.attest.v1.OsCheck;
+import org.leo.protocol.attest.v1.TaskStateCheck;
 import org.leo.protocol.attest.v1.TpmQuoteCheck;
 
 /**
  * Makes challenges: a fresh 32-byte nonce each, and a random choice of checks (each kind with the
  * policy's probability, at least one), with random disk chunks and memory offsets. The baseline
- * challenge, sent right after enrollment, asks for everything: its answer becomes the golden.
+ * challenge, sent right after enrollment, asks for everything: its answer becomes the golden. The
+ * task-state check is in every full challenge (the baseline and the relayed ones, so verifiers see it)
+ * while {@code check.task-state.probability} is above 0, and in every random one while a task runs.
  */
 public final class ChallengeFactory {
     public static final int NONCE_BYTES = 32;
+    private static final Check TASK_STATE = Check.newBuilder().setTaskState(TaskStateCheck.getDefaultInstance()).build();
 
     private final Policy policy;
     private final SecureRandom random;
@@ -51,11 +55,22 @@ public final class ChallengeFactory {
         if (policy.probability("check.tpm.probability") > 0) {
             checks.add(Check.newBuilder().setTpmQuote(TpmQuoteCheck.newBuilder().addAllPcrs(policy.tpmPcrs())).build());
         }
+        if (policy.probability("check.task-state.probability") > 0) {
+            checks.add(TASK_STATE);
+        }
         return challenge(checks);
     }
 
-    /** A random challenge for an HPC whose golden is {@code golden}. */
+    /** A random challenge for an HPC whose golden is {@code golden} and that runs no task. */
     public Challenge random(Golden golden) {
+        return random(golden, false);
+    }
+
+    /**
+     * A random challenge for an HPC whose golden is {@code golden}; while a task runs ({@code taskRunning}) it always
+     * has the task-state check. A golden without a task state (taken before the check existed) is never asked for it.
+     */
+    public Challenge random(Golden golden, boolean taskRunning) {
         List<Check> checks = new ArrayList<>();
         while (checks.isEmpty()) {
             if (chance("check.os.probability")) {
@@ -96,6 +111,9 @@ public final class ChallengeFactory {
             if (chance("check.tpm.probability")) {
                 checks.add(Check.newBuilder().setTpmQuote(TpmQuoteCheck.newBuilder().addAllPcrs(policy.tpmPcrs())).build());
             }
+        }
+        if (golden.taskState().isPresent() && (taskRunning || chance("check.task-state.probability"))) {
+            checks.add(TASK_STATE);
         }
         return challenge(checks);
     }

@@ -27,6 +27,7 @@ import org.leo.attest.appraise.Golden;
 import org.leo.attest.appraise.GoldenCheck;
 import org.leo.attest.appraise.Policy;
 import org.leo.attest.appraise.ReferenceRoots;
+import org.leo.attest.appraise.TaskExpectation;
 import org.leo.attest.appraise.Verdict;
 import org.leo.attest.enroll.Enroller;
 import org.leo.attest.enroll.EnrollmentStore;
@@ -394,7 +395,7 @@ public final class AttestationEngine implements AutoCloseable {
                     taken = new Baseline(s.hpc, s.bootNonce, evidence);
                     sink.record(s.hpc, org.leo.attest.log.LogEntry.Kind.VERDICT, "info", "baseline.taken", "HPC " + s.hpc + ": golden baseline taken from challenge "
                             + Long.toUnsignedString(id) + " (" + yes.body().getResultsCount() + " results)", "challenge=" + Long.toUnsignedString(id));
-                    verdict = appraiser.appraise(s.hpc, challenge, yes.body(), g);
+                    verdict = appraiser.appraise(s.hpc, challenge, yes.body(), g, s.task);
                 } else {
                     Findings f = new Findings(s.hpc, policy);
                     f.add("baseline", "baseline.invalid", "a baseline fit to compare with", problems.size() + " problem(s)",
@@ -407,7 +408,7 @@ public final class AttestationEngine implements AutoCloseable {
                         + " was answered before any baseline was taken");
                 verdict = new Verdict(s.hpc, id, f.list());
             } else {
-                verdict = appraiser.appraise(s.hpc, challenge, yes.body(), s.golden());
+                verdict = appraiser.appraise(s.hpc, challenge, yes.body(), s.golden(), s.task);
             }
             relay = relays.remove(id);
             golden = s.phase instanceof HpcSession.Attested a ? a.signed() : Optional.empty();
@@ -442,7 +443,7 @@ public final class AttestationEngine implements AutoCloseable {
             return; // offline for long: the silence timer speaks for it
         }
         Golden golden = s.golden();
-        Challenge c = golden == null ? factory.baseline() : factory.random(golden);
+        Challenge c = golden == null ? factory.baseline() : factory.random(golden, s.task instanceof TaskExpectation.Running);
         if (golden == null && s.phase instanceof HpcSession.Baselining b) {
             s.phase = new HpcSession.Baselining(b.baselinesIssued() + 1);
         }
@@ -526,6 +527,34 @@ public final class AttestationEngine implements AutoCloseable {
             send(s, c, false);
         }
         return done;
+    }
+
+    /**
+     * What {@code hpc}'s current boot should run from now on (docs/tasks.md "Task checks during the run"): the task of one
+     * image while it runs, none before and after. Answers appraised from now on are appraised against it; a new boot starts
+     * with none. False if the HPC has no session here.
+     */
+    public boolean expectTask(String hpc, TaskExpectation task) {
+        HpcSession s = sessions.get(hpc);
+        if (s == null) {
+            return false;
+        }
+        synchronized (s) {
+            s.task = java.util.Objects.requireNonNull(task, "task");
+        }
+        LOG.info("HPC {}: task expectation now {}", hpc, task);
+        return true;
+    }
+
+    /** What the Pi expects {@code hpc}'s task engine to hold, if the HPC has a session here. */
+    public Optional<TaskExpectation> taskExpectation(String hpc) {
+        HpcSession s = sessions.get(hpc);
+        if (s == null) {
+            return Optional.empty();
+        }
+        synchronized (s) {
+            return Optional.of(s.task);
+        }
     }
 
     /** A snapshot for the dashboard and tests. */

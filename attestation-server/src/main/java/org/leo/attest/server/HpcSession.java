@@ -79,6 +79,8 @@ final class HpcSession {
     Instant lastVerdictAt;
     String lastVerdict = "";
     boolean ended;
+    /** What the Pi expects the HPC's task engine to hold; a new boot starts with none. */
+    org.leo.attest.appraise.TaskExpectation task = org.leo.attest.appraise.TaskExpectation.NONE;
 
     HpcSession(String hpc, String bootNonce, Instant start) {
         this.hpc = hpc;

@@ -22,6 +22,13 @@ public final class Limits {
     /** A Merkle audit path over 2^64 leaves has at most 64 hashes. */
     static final int MAX_AUDIT_PATH = 64;
     static final int MAX_MEMORY_DIGESTS = 64;
+    static final int MAX_TASK_CONTAINERS = 64;
+    static final int MAX_TASK_IMAGES = 64;
+    static final int MAX_NET_NAMESPACES = 256;
+    static final int MAX_NAMESPACE_INTERFACES = 64;
+    static final int MAX_MOUNTS = 1_024;
+    static final int MAX_TASK_ERRORS = 64;
+    static final int MAX_CONTAINER_MOUNTS = 16;
 
     private Limits() {
     }
@@ -47,6 +54,7 @@ public final class Limits {
                     yield c;
                 }
                 case MEMORY -> check("memory digests", r.getMemory().getDigestsCount(), MAX_MEMORY_DIGESTS);
+                case TASK_STATE -> taskState(r.getTaskState());
                 default -> Optional.empty();
             };
             if (p.isPresent()) {
@@ -54,6 +62,20 @@ public final class Limits {
             }
         }
         return Optional.empty();
+    }
+
+    private static Optional<String> taskState(org.leo.protocol.attest.v1.TaskStateResult t) {
+        Optional<String> c = first(check("containers", t.getContainersCount(), MAX_TASK_CONTAINERS),
+                first(check("image ids", t.getImageIdsCount(), MAX_TASK_IMAGES),
+                        first(check("network namespaces", t.getNetNamespacesCount(), MAX_NET_NAMESPACES),
+                                first(check("mounts", t.getMountsCount(), MAX_MOUNTS), check("task-state errors", t.getErrorsCount(), MAX_TASK_ERRORS)))));
+        for (var ns : t.getNetNamespacesList()) {
+            c = first(c, check("interfaces in a network namespace", ns.getInterfacesCount(), MAX_NAMESPACE_INTERFACES));
+        }
+        for (var container : t.getContainersList()) {
+            c = first(c, check("mounts of a container", container.getMountsCount(), MAX_CONTAINER_MOUNTS));
+        }
+        return c;
     }
 
     private static Optional<String> check(String what, int n, int max) {

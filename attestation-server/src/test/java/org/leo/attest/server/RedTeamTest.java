@@ -273,11 +273,11 @@ class RedTeamTest {
 
     @Test
     void anAnswerOfAnotherKindThanItsCheckIsFound() throws Exception {
-        // The random challenges of this policy are [OS, HARDWARE, NETWORK]; the answer swaps the first two.
+        // The random challenges of this policy are [OS, HARDWARE, NETWORK, TASK_STATE]; the answer swaps the first two.
         Session s = baselined();
         Challenge c = s.raw.nextChallenge();
         assertThat(c.getChecksList()).extracting(Check::getKindCase)
-                .containsExactly(Check.KindCase.OS, Check.KindCase.HARDWARE, Check.KindCase.NETWORK);
+                .containsExactly(Check.KindCase.OS, Check.KindCase.HARDWARE, Check.KindCase.NETWORK, Check.KindCase.TASK_STATE);
         EvidenceBody honest = s.body(c);
         EvidenceBody swapped = honest.toBuilder().setResults(0, honest.getResults(1)).setResults(1, honest.getResults(0)).build();
         s.raw.send(RawAgent.signed(swapped, s.key()));

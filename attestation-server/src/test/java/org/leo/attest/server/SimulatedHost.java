@@ -29,6 +29,8 @@ final class SimulatedHost implements EvidenceSource {
     final List<Socket> sockets = new CopyOnWriteArrayList<>(List.of(
             Socket.newBuilder().setProtocol("tcp").setLocal("10.77.0.10:40000").setRemote("10.77.0.1:7444").setState("ESTABLISHED").build()));
     volatile boolean silent;
+    /** An HPC without a task engine, its mount table empty, until a test gives it another. */
+    volatile org.leo.protocol.attest.v1.TaskStateResult taskState = org.leo.protocol.attest.v1.TaskStateResult.getDefaultInstance();
 
     SimulatedHost(String cmdline) {
         this.cmdline = cmdline;
@@ -58,6 +60,7 @@ final class SimulatedHost implements EvidenceSource {
                     .setRootFilesystemFiles(check.getOs().getRootFilesystem() ? 120 : 0)).build();
             case HARDWARE -> CheckResult.newBuilder().setHardware(HardwareResult.newBuilder().addAllDevices(devices)).build();
             case NETWORK -> CheckResult.newBuilder().setNetwork(NetworkResult.newBuilder().addAllSockets(sockets)).build();
+            case TASK_STATE -> CheckResult.newBuilder().setTaskState(taskState).build();
             default -> CheckResult.newBuilder().setError(org.leo.protocol.attest.v1.CheckError.newBuilder()
                     .setCheck(check.getKindCase().name()).setMessage("not simulated")).build();
         };

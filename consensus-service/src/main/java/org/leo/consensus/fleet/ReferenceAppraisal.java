@@ -41,8 +41,8 @@ import org.leo.protocol.consensus.v1.RelayAnswer;
  * <li>{@code relay.challenge.wrong_nonce}: the relayed challenge does not carry the verifier's nonce;</li>
  * <li>{@code relay.challenge.mismatched}: the evidence answers another challenge;</li>
  * <li>{@code relay.challenge.incomplete}: the challenge does not ask for a full check: the OS with all
- *     four parts, the hardware, the network, and each disk root and the TPM quote the golden has (a Pi
- *     could otherwise leave out the check that would find the change);</li>
+ *     four parts, the hardware, the network, and each disk root, the TPM quote and the task state the golden
+ *     has (a Pi could otherwise leave out the check that would find the change);</li>
  * <li>{@code relay.oversized}: the evidence is over the attestation server's caps.</li>
  * </ol>
  * Only an answer with no problem, here or in the relay's own checks ({@link AnswerCheck}), is
@@ -179,6 +179,9 @@ final class ReferenceAppraisal {
             if (checks.stream().noneMatch(k -> k.hasDiskRoot() && k.getDiskRoot().getTarget().equals(target))) {
                 left.add("the root of disk " + target);
             }
+        }
+        if (golden.taskState().isPresent() && checks.stream().noneMatch(Check::hasTaskState)) {
+            left.add("the task state");
         }
         golden.tpmQuote().ifPresent(q -> {
             if (checks.stream().noneMatch(k -> k.hasTpmQuote() && k.getTpmQuote().getPcrsList().equals(q.getPcrsList()))) {

@@ -156,6 +156,10 @@ class AnswerCheckTest {
                     .addAllChecks(a.getChallenge().getChecksList().stream().filter(c -> !c.hasHardware()).toList()).build();
             found(a, nonce, LabFleet.HPC, pi, published, now, "a challenge that leaves out the hardware", b -> b.setChallenge(noHardware),
                     "relay.challenge.incomplete: the relayed challenge does not ask for the hardware");
+            Challenge noTaskState = a.getChallenge().toBuilder().clearChecks()
+                    .addAllChecks(a.getChallenge().getChecksList().stream().filter(c -> !c.hasTaskState()).toList()).build();
+            found(a, nonce, LabFleet.HPC, pi, published, now, "a challenge that leaves out the task state", b -> b.setChallenge(noTaskState),
+                    "relay.challenge.incomplete: the relayed challenge does not ask for the task state");
             found(a, nonce, LabFleet.HPC, pi, published, now, "a golden over its cap", b -> b.setGolden(a.getGolden().toBuilder()
                     .setBody(ByteString.copyFrom(new byte[FleetLimits.MAX_EVIDENCE_BODY_BYTES + 1]))), "relay.oversized: golden.body: ");
         }

@@ -78,10 +78,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     static DockerClient checkedClient(SandboxConfig config) throws SandboxException {
-        DockerHttpClient http = new ZerodepDockerHttpClient.Builder().dockerHost(config.dockerHost()).connectionTimeout(CONNECT_TIMEOUT).build();
-        // A bare builder: the agent's engine is its configuration alone, not DOCKER_* variables or ~/.docker-java.properties.
-        DockerClient docker = DockerClientImpl.getInstance(new DefaultDockerClientConfig.Builder()
-                .withDockerHost(config.dockerHost().toString()).withDockerTlsVerify(false).withApiVersion(API).build(), http);
+        DockerClient docker = client(config.dockerHost(), (Duration) null);
         List<String> problems;
         try {
             docker.pingCmd().exec();
@@ -98,6 +95,23 @@ public final class Sandbox implements AutoCloseable {
             throw new SandboxException("the engine at " + config.dockerHost() + " cannot confine a guest: " + String.join("; ", problems));
         }
         return docker;
+    }
+
+    /** A client of the engine at {@code dockerHost}, not yet connected; {@code responseTimeout} null: none (attach and wait stream). */
+    public static DockerClient client(java.net.URI dockerHost, Duration responseTimeout) {
+        return client(dockerHost, http(dockerHost, responseTimeout));
+    }
+
+    /** The HTTP transport to the engine at {@code dockerHost}; {@code responseTimeout} null: none. */
+    static DockerHttpClient http(java.net.URI dockerHost, Duration responseTimeout) {
+        ZerodepDockerHttpClient.Builder builder = new ZerodepDockerHttpClient.Builder().dockerHost(dockerHost).connectionTimeout(CONNECT_TIMEOUT);
+        return (responseTimeout == null ? builder : builder.responseTimeout(responseTimeout)).build();
+    }
+
+    static DockerClient client(java.net.URI dockerHost, DockerHttpClient http) {
+        // A bare builder: the agent's engine is its configuration alone, not DOCKER_* variables or ~/.docker-java.properties.
+        return DockerClientImpl.getInstance(new DefaultDockerClientConfig.Builder()
+                .withDockerHost(dockerHost.toString()).withDockerTlsVerify(false).withApiVersion(API).build(), http);
     }
 
     /** What the engine lacks to enforce the guest's limits and its seccomp filter (it would ignore them with a warning). */
