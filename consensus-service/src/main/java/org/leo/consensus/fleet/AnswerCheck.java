@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.leo.attest.appraise.Finding;
 import org.leo.attest.appraise.Policy;
+import org.leo.attest.appraise.TaskExpectation;
 import org.leo.attest.log.ChainedEntry;
 import org.leo.attest.log.LogEntry;
 import org.leo.attest.tpm.EvidenceRelay;
@@ -81,6 +82,16 @@ public final class AnswerCheck {
     private AnswerCheck() {
     }
 
+    /**
+     * What a verifier expects of {@code hpc}'s task engine at a head: the task of the service's image between the task's TRUSTED
+     * ATTEST and CLEANUP certificates (LedgerRules.TaskOnHpc), else none. So a scheduled round during a task does not take
+     * the task's own container for an intruder, and any other container, image or namespace is still found.
+     */
+    public static TaskExpectation expectation(FleetLedger.Snapshot at, MacAddress hpc) {
+        return at.taskOn(hpc).<TaskExpectation>map(t -> new TaskExpectation.Running("sha256:" + HexFormat.of().formatHex(t.imageId())))
+                .orElse(TaskExpectation.NONE);
+    }
+
     /** No usable answer (refused, failed, or none before the round's deadline): UNTRUSTED. */
     public static Appraisal noAnswer(String why) {
         return new Appraisal(Verdict.Outcome.UNTRUSTED, NO_EVIDENCE, List.of("relay.no_answer: " + why), List.of(), "no answer: " + why);
@@ -92,6 +103,15 @@ public final class AnswerCheck {
      */
     public static Appraisal of(RelayAnswer a, byte[] nonce, MacAddress hpc, PeerList.Peer pi, Optional<LedgerRecord.ReferenceValues> published,
                                Policy policy, Instant now) {
+        return of(a, nonce, hpc, pi, published, TaskExpectation.NONE, policy, now);
+    }
+
+    /**
+     * As {@link #of(RelayAnswer, byte[], MacAddress, PeerList.Peer, Optional, Policy, Instant)}, the HPC's task state appraised
+     * against {@code task}: what the ledger says the HPC may hold at the round's head ({@link #expectation}).
+     */
+    public static Appraisal of(RelayAnswer a, byte[] nonce, MacAddress hpc, PeerList.Peer pi, Optional<LedgerRecord.ReferenceValues> published,
+                               TaskExpectation task, Policy policy, Instant now) {
         Optional<String> over = FleetLimits.problem(a);
         if (over.isPresent()) {
             return new Appraisal(Verdict.Outcome.UNTRUSTED, NO_EVIDENCE, List.of("relay.oversized: " + over.get()), List.of(), over.get());
@@ -140,7 +160,7 @@ public final class AnswerCheck {
             return new Appraisal(Verdict.Outcome.UNTRUSTED, bodySha256, problems, List.of(),
                     problems.get(0) + (problems.size() > 1 ? " (and more)" : ""));
         }
-        List<Finding> own = ReferenceAppraisal.findings(a, parsed, hpc, policy); // every check passed: parsed and the golden are sound
+        List<Finding> own = ReferenceAppraisal.findings(a, parsed, hpc, task, policy); // every check passed: parsed and the golden are sound
         List<String> findings = own.stream().map(f -> f.eventId() + ": " + f.sentence()).toList();
         if (findings.isEmpty() && piFindings == 0) {
             return new Appraisal(Verdict.Outcome.TRUSTED, bodySha256, List.of(), List.of(),

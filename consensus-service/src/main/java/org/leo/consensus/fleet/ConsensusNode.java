@@ -209,7 +209,7 @@ public final class ConsensusNode implements AutoCloseable {
         return monitor.part(round);
     }
 
-    /** On a monitor: what a CLEANUP round's evidence must also show ({@link CleanupEvidenceCheck}; NONE by default). */
+    /** On a monitor: what a CLEANUP round's evidence must also show ({@link CleanupEvidenceCheck}; {@link CleanupEvidenceCheck#TASK_STATE} by default). */
     public void useCleanupCheck(CleanupEvidenceCheck check) {
         taskAppraisal.useCleanupCheck(check);
     }
@@ -267,7 +267,8 @@ public final class ConsensusNode implements AutoCloseable {
         random.nextBytes(nonce);
         Optional<org.leo.consensus.ledger.LedgerRecord.ReferenceValues> published = at.referenceValues(round.hpc());
         AnswerCheck.Appraisal appraisal = challenge(pi, round, draw.votes(), draw.proof(), nonce,
-                a -> AnswerCheck.of(a, nonce, round.hpc(), pi, published, config.verifierPolicy(), clock.instant()));
+                a -> AnswerCheck.of(a, nonce, round.hpc(), pi, published, AnswerCheck.expectation(at, round.hpc()), config.verifierPolicy(),
+                        clock.instant()));
         Verdict v = keys.sign(round, (int) draw.votes(), draw.proof(), appraisal.outcome(), appraisal.evidenceSha256());
         return new Participation(round, draw.votes(), Optional.of(appraisal), Optional.of(v), Optional.of(offer(pi, v)));
     }

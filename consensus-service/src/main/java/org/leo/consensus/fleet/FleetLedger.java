@@ -58,6 +58,11 @@ public final class FleetLedger {
         public Optional<LedgerRecord.ReferenceValues> referenceValues(MacAddress hpc) {
             return rules.referenceValues(hpc);
         }
+
+        /** The task {@code hpc} may hold at this head (LedgerRules.TaskOnHpc): what its task state is appraised against. */
+        public Optional<LedgerRules.TaskOnHpc> taskOn(MacAddress hpc) {
+            return rules.taskOn(hpc);
+        }
     }
 
     private static final Snapshot GENESIS = Snapshot.of(0, Ledger.GENESIS, new LedgerRules());

@@ -11,6 +11,7 @@ import org.leo.attest.appraise.Appraiser;
 import org.leo.attest.appraise.Finding;
 import org.leo.attest.appraise.Golden;
 import org.leo.attest.appraise.Policy;
+import org.leo.attest.appraise.TaskExpectation;
 import org.leo.attest.server.Limits;
 import org.leo.boot.manifest.Sha256;
 import org.leo.boot.net.MacAddress;
@@ -110,13 +111,13 @@ final class ReferenceAppraisal {
      * answer without a problem (every check above and the relay's own passed): the golden and the challenge are then
      * the published ones for this nonce.
      */
-    static List<Finding> findings(RelayAnswer a, EvidenceBody body, MacAddress hpc, Policy policy) {
+    static List<Finding> findings(RelayAnswer a, EvidenceBody body, MacAddress hpc, TaskExpectation task, Policy policy) {
         List<String> problems = new ArrayList<>();
         Golden golden = golden(hpc, a.getGolden().getBody().toByteArray(), problems);
         if (golden == null) {
             throw new IllegalStateException("appraising against a golden with problems: " + problems);
         }
-        return new Appraiser(policy).appraise(hpc.toString(), a.getChallenge(), body, golden).findings();
+        return new Appraiser(policy).appraise(hpc.toString(), a.getChallenge(), body, golden, task).findings();
     }
 
     /** The golden as the appraiser takes it, its boot nonce from its own command line; null (and a problem) if it is not one. */

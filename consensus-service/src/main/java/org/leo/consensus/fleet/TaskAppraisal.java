@@ -50,7 +50,7 @@ final class TaskAppraisal {
 
     private final FleetLedger ledger;
     private final Policy policy;
-    private volatile CleanupEvidenceCheck cleanup = CleanupEvidenceCheck.NONE;
+    private volatile CleanupEvidenceCheck cleanup = CleanupEvidenceCheck.TASK_STATE;
     /** What this monitor saw of the boot it appraised TRUSTED in an ATTEST round: the agent certificate's SHA-256, the golden's boot nonce. */
     private record Seen(byte[] agentSha256, String bootNonce) { }
 

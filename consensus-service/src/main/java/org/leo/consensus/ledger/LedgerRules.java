@@ -7,8 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.leo.consensus.quorum.QuorumCertificate;
 import org.leo.consensus.quorum.RoundId;
 import org.leo.consensus.quorum.Verdict;
+import org.leo.consensus.task.TaskRound;
 
 /**
  * What a record may do to the fleet's state, and what it does: the rules both ledgers apply on every
@@ -92,6 +94,27 @@ public final class LedgerRules {
     private final Set<EquivocationKey> equivocations = new HashSet<>();
     /** Each HPC's latest ReferenceValues (a publication refuses nothing and replaces the one before). */
     private final Map<org.leo.boot.net.MacAddress, LedgerRecord.ReferenceValues> references = new HashMap<>();
+    /** The image id of each published service, and the service of each task, by entry seq. */
+    private final Map<Long, byte[]> serviceImages = new HashMap<>();
+    private final Map<Long, Long> taskServices = new HashMap<>();
+    /** The task each HPC runs: from its task's TRUSTED ATTEST certificate to its TRUSTED CLEANUP certificate. */
+    private final Map<org.leo.boot.net.MacAddress, TaskOnHpc> tasksOnHpcs = new HashMap<>();
+
+    /**
+     * The task an HPC may hold now, as the ledger says: task {@code taskSeq} of the service whose image is {@code imageId}
+     * (the SHA-256 of its config), between the task's TRUSTED ATTEST certificate (its keys may be released) and its TRUSTED
+     * CLEANUP certificate (the HPC booted again, clean). A verifier appraises the HPC's task state against it.
+     */
+    public record TaskOnHpc(long taskSeq, byte[] imageId) {
+        public TaskOnHpc {
+            imageId = imageId.clone();
+        }
+
+        @Override
+        public byte[] imageId() {
+            return imageId.clone();
+        }
+    }
 
     private record EquivocationKey(String member, RoundId round) {
     }
@@ -111,6 +134,9 @@ public final class LedgerRules {
         r.groups.addAll(groups);
         r.equivocations.addAll(equivocations);
         r.references.putAll(references);
+        r.serviceImages.putAll(serviceImages);
+        r.taskServices.putAll(taskServices);
+        r.tasksOnHpcs.putAll(tasksOnHpcs);
         return r;
     }
 
@@ -220,14 +246,17 @@ public final class LedgerRules {
                 Member m = members.get(v.memberHex());
                 m.credit = Math.addExact(m.credit, 1);
             }
+            trackTask(c.certificate());
         } else if (record instanceof LedgerRecord.EquivocationRecorded e) {
             equivocations.add(equivocationKey(e));
             Member m = members.get(e.evidence().memberHex());
             m.credit = Math.max(0, m.credit - Math.max(m.credit / 2, EQUIVOCATION_MIN_PENALTY));
         } else if (record instanceof LedgerRecord.ServicePublished p) {
             servicePrices.put(seq, p.price());
-        } else if (record instanceof LedgerRecord.TaskSubmitted) {
+            serviceImages.put(seq, p.imageSha256());
+        } else if (record instanceof LedgerRecord.TaskSubmitted t) {
             tasks.add(seq);
+            taskServices.put(seq, t.serviceSeq());
         } else if (record instanceof LedgerRecord.GroupElected g) {
             groups.add(g.taskSeq());
         } else if (record instanceof LedgerRecord.CreditChanged c) {
@@ -237,6 +266,32 @@ public final class LedgerRules {
         } else if (record instanceof LedgerRecord.ReferenceValues r) {
             references.put(r.hpc(), r);
         }
+    }
+
+    private void trackTask(QuorumCertificate certificate) {
+        RoundId id = certificate.round();
+        Optional<TaskRound> round = TaskRound.of(id.round());
+        if (round.isEmpty() || certificate.outcome() != Verdict.Outcome.TRUSTED) {
+            return;
+        }
+        long task = round.get().taskSeq();
+        if (round.get().phase() == TaskRound.Phase.ATTEST) {
+            Long service = taskServices.get(task);
+            byte[] image = service == null ? null : serviceImages.get(service);
+            if (image != null) {
+                tasksOnHpcs.put(id.hpc(), new TaskOnHpc(task, image));
+            }
+        } else {
+            TaskOnHpc on = tasksOnHpcs.get(id.hpc());
+            if (on != null && on.taskSeq() == task) {
+                tasksOnHpcs.remove(id.hpc());
+            }
+        }
+    }
+
+    /** The task {@code hpc} may hold now ({@link TaskOnHpc}), if any. */
+    public Optional<TaskOnHpc> taskOn(org.leo.boot.net.MacAddress hpc) {
+        return Optional.ofNullable(tasksOnHpcs.get(hpc));
     }
 
     /** The latest reference values published for {@code hpc}, if any. */
