@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
 /** {@code leo image}: the HPC boot image. */
 @Command(name = "image",
         mixinStandardHelpOptions = true,
-        subcommands = {ImageCommand.BuildHpc.class, ImageVerifyCommand.class},
-        description = {"The HPC boot image: a reproducible kernel and initramfs holding the agent, and its signed manifest."})
+        subcommands = {ImageCommand.BuildHpc.class, ImageVerifyCommand.class, ImageBuildServiceCommand.class},
+        description = {"The HPC boot image: a reproducible kernel and initramfs holding the agent, and its signed manifest; "
+                + "and the service images tasks run in, built from pinned Debian packages."})
 public class ImageCommand {
     /** The inputs both build-hpc and verify take. Defaults are the repository's paths (run from its root). */
     static class Inputs {
