@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@code leo-hpc.efi}, which UEFI HPCs boot, measured) and its expected measurements
  * ({@code leo-hpc.efi.measurements}). Then the iPXE script template the server renders per boot
  * ({@code boot.ipxe.template}: the UKI on UEFI, kernel and initrd on BIOS), and the signed boot
- * manifest over them all, when a key is given.
+ * manifest over them all, when a key is given. The variant with the task engine ({@code withDocker},
+ * {@code leo image build-hpc --with-docker}) adds dockerd, containerd and runc ({@link DockerEngine}).
  *
  * <p>One architecture per build, the lock's: amd64 ({@code os-image/inputs.lock}) or arm64
  * ({@code os-image/inputs-arm64.lock}); the jmods come from the lock's JDK package of that
