@@ -57,6 +57,9 @@ public final class AgentMain {
                                      who computes the SHA-256 of disks and files: OpenSSL's libcrypto
                                      when it loads (auto, the default), or the JDK. The JVM options the
                                      HPC image runs the agent with are in hpc-agent/jvm.options.
+              leo.task.engine, leo.task.root, leo.task.exec-root
+                                     the defaults of --task-engine, --task-root and --task-exec-root
+                                     (the argument file of leo image build-hpc --with-docker sets them)
 
             Exit status:
               0  stopped by SIGTERM or SIGINT
@@ -93,6 +96,12 @@ public final class AgentMain {
             } else {
                 System.err.println("leo-agent: unknown option " + a + " (see --help)");
                 return 2;
+            }
+        }
+        for (String[] d : new String[][] {{"task-engine", "leo.task.engine"}, {"task-root", "leo.task.root"}, {"task-exec-root", "leo.task.exec-root"}}) {
+            String v = System.getProperty(d[1]);
+            if (v != null && !o.containsKey(d[0])) {
+                o.put(d[0], v); // the image's argument file (leo image build-hpc --with-docker) names its engine
             }
         }
         try {

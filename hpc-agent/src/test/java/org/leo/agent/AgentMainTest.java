@@ -77,4 +77,20 @@ class AgentMainTest {
         assertThat(AgentMain.stripPort("10.0.0.1:8443")).isEqualTo("10.0.0.1");
         assertThat(AgentMain.stripPort("fe80::1")).isEqualTo("fe80::1");
     }
+
+    @Test
+    void theImagesPropertiesNameTheTaskEngineWhenNoOptionDoes() {
+        HostPaths host = CraftedHost.copyTo(tmp.resolve("h"));
+        String socket = "unix://" + tmp.resolve("no-engine.sock");
+        System.setProperty("leo.task.engine", socket);
+        try {
+            int[] rc = new int[1];
+            String[] out = capture(() -> rc[0] = AgentMain.run(new String[] {"--server", "10.0.0.1", "--ca", "00".repeat(32), "--mac",
+                    "52:54:00:00:00:01", "--cmdline", "x", "--root", host.proc().getParent().toString(), "--task-root", tmp.resolve("tasks").toString()}));
+            assertThat(rc[0]).as(out[1]).isEqualTo(2);
+            assertThat(out[1]).contains("leo-agent: no engine at " + socket);
+        } finally {
+            System.clearProperty("leo.task.engine");
+        }
+    }
 }

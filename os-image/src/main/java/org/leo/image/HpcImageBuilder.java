@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@code leo-hpc.efi}, which UEFI HPCs boot, measured) and its expected measurements
  * ({@code leo-hpc.efi.measurements}). Then the iPXE script template the server renders per boot
  * ({@code boot.ipxe.template}: the UKI on UEFI, kernel and initrd on BIOS), and the signed boot
- * manifest over them all, when a key is given.
+ * manifest over them all, when a key is given. The variant with the task engine ({@code withDocker},
+ * {@code leo image build-hpc --with-docker}) adds dockerd, containerd and runc ({@link DockerEngine}).
  *
  * <p>One architecture per build, the lock's: amd64 ({@code os-image/inputs.lock}) or arm64
  * ({@code os-image/inputs-arm64.lock}); the jmods come from the lock's JDK package of that
@@ -79,6 +80,14 @@ public final class HpcImageBuilder {
         return "console=tty0 console=" + serial + ",115200 panic=10 quiet loglevel=4";
     }
 
+    /**
+     * The kernel arguments of the image or of its variant with the task engine, which adds
+     * {@value DockerEngine#KERNEL_ARGUMENT} ({@link DockerEngine#KERNEL_ARGUMENT}'s reason).
+     */
+    public static String kernelArguments(String arch, boolean withDocker) {
+        return kernelArguments(arch) + (withDocker ? " " + DockerEngine.KERNEL_ARGUMENT : "");
+    }
+
     /** The drivers of {@code arch}, in load order. */
     public static List<String> driverModules(String arch) {
         return switch (arch) {
@@ -99,9 +108,15 @@ public final class HpcImageBuilder {
      * @param jdkHome        a JDK 17 to run jlink from (it links the lock's JDK package's jmods)
      * @param sourceDateEpoch the time stamped on every entry and on the manifest
      * @param manifestKey    the appliance's Ed25519 key to sign the boot manifest with, or null
+     * @param withDocker     the variant with the task engine ({@link DockerEngine}: dockerd, containerd, runc)
      */
     public record Config(InputsLock lock, Path cacheDir, List<Path> agentJars, Path jvmOptions, Path jdkHome, Path outDir,
-            long sourceDateEpoch, String imageId, Path manifestKey) {
+            long sourceDateEpoch, String imageId, Path manifestKey, boolean withDocker) {
+        /** The image without the task engine. */
+        public Config(InputsLock lock, Path cacheDir, List<Path> agentJars, Path jvmOptions, Path jdkHome, Path outDir,
+                long sourceDateEpoch, String imageId, Path manifestKey) {
+            this(lock, cacheDir, agentJars, jvmOptions, jdkHome, outDir, sourceDateEpoch, imageId, manifestKey, false);
+        }
     }
 
     /** What was built: the files, their sizes, the kernel version and how long each step took. */
@@ -161,15 +176,20 @@ public final class HpcImageBuilder {
         tree.file("etc/hosts", 0644, "127.0.0.1 localhost\n::1 localhost\n".getBytes(StandardCharsets.US_ASCII));
         tree.file("etc/nsswitch.conf", 0644, "passwd: files\ngroup: files\nhosts: files dns\n".getBytes(StandardCharsets.US_ASCII));
         for (Path lib : libs) {
-            // shared objects only: no documentation, no locale conversion modules, no audit libraries
-            tree.copyTree(lib, "", rel -> (rel.startsWith("lib") || rel.startsWith("usr")) && !rel.startsWith("usr/share")
-                    && !rel.contains("/gconv") && !rel.contains("/audit") && !rel.startsWith(".leo"));
+            tree.copyTree(lib, "", HpcImageBuilder::sharedObjects);
+        }
+        if (c.withDocker()) {
+            DockerEngine.addTo(tree, c.lock(), cache);
         }
         StringBuilder order = new StringBuilder();
         Path moddir = kroot.resolve("lib/modules").resolve(kver);
         Map<String, Path> modules = moduleFiles(moddir);
         String builtin = Files.readString(moddir.resolve("modules.builtin"));
-        for (String m : driverModules(c.lock().arch())) {
+        List<String> loaded = new ArrayList<>(driverModules(c.lock().arch()));
+        if (c.withDocker()) {
+            loaded.addAll(DockerEngine.MODULES);
+        }
+        for (String m : loaded) {
             Path ko = modules.get(m);
             if (ko == null) {
                 if (builtin.contains("/" + m + ".ko\n")) {
@@ -181,7 +201,7 @@ public final class HpcImageBuilder {
             order.append(m).append('\n');
         }
         tree.file("lib/modules/load-order", 0644, order.toString().getBytes(StandardCharsets.US_ASCII));
-        t = step(steps, "busybox, libraries, driver modules", t);
+        t = step(steps, "busybox, libraries, driver modules" + (c.withDocker() ? ", the task engine (dockerd, containerd, runc)" : ""), t);
 
         Path work = Files.createTempDirectory("leo-image-");
         try {
@@ -202,7 +222,7 @@ public final class HpcImageBuilder {
         tree.file("opt/leo/jvm.options", 0644, options.getBytes(StandardCharsets.UTF_8));
         // An argument file cannot include another: the options are repeated, then the class path and main class.
         String args = "# written by leo image build-hpc from hpc-agent/jvm.options\n" + options
-                + "-Djava.io.tmpdir=/tmp\n-cp " + cp + "\norg.leo.agent.AgentMain\n";
+                + "-Djava.io.tmpdir=/tmp\n" + (c.withDocker() ? DockerEngine.agentProperties() : "") + "-cp " + cp + "\norg.leo.agent.AgentMain\n";
         tree.file("opt/leo/agent.args", 0644, args.getBytes(StandardCharsets.UTF_8));
 
         Files.createDirectories(c.outDir());
@@ -223,7 +243,7 @@ public final class HpcImageBuilder {
         java.util.Optional<InputsLock.Deb> stubDeb = c.lock().deb(HpcUki.STUB_PACKAGE);
         if (stubDeb.isPresent()) {
             uki = java.util.Optional.of(HpcUki.build(cache.unpacked(stubDeb.get()), c.lock().arch(), vmlinuz, initrd, c.imageId(),
-                    kernelArguments(c.lock().arch()), c.outDir()));
+                    kernelArguments(c.lock().arch(), c.withDocker()), c.outDir()));
             t = step(steps, "unified kernel image " + IpxeTemplate.UKI + " (" + stubDeb.get() + ")", t);
         } else {
             LOG.warn("{}: no {} (the {} lock pins no {}{}): UEFI HPCs boot vmlinuz and initrd.img, unmeasured, as BIOS ones do",
@@ -232,7 +252,7 @@ public final class HpcImageBuilder {
         }
         Path template = c.outDir().resolve(IpxeTemplate.FILE);
         Files.writeString(template, IpxeTemplate.forImage(c.imageId(), c.lock().arch(), "vmlinuz", "initrd.img",
-                uki.isPresent() ? IpxeTemplate.UKI : null, kernelArguments(c.lock().arch())), StandardCharsets.US_ASCII);
+                uki.isPresent() ? IpxeTemplate.UKI : null, kernelArguments(c.lock().arch(), c.withDocker())), StandardCharsets.US_ASCII);
         Path manifest = null;
         if (c.manifestKey() != null) {
             manifest = c.outDir().resolve("boot-manifest");
@@ -244,6 +264,12 @@ public final class HpcImageBuilder {
                 Files.size(vmlinuz), size, uncompressed, entries.size(),
                 uki.map(u -> ", " + IpxeTemplate.UKI + " " + u.bytes() + " bytes").orElse(", no UKI"));
         return new Result(vmlinuz, initrd, template, manifest, kver, size, uncompressed, entries.size(), steps, uki);
+    }
+
+    /** Shared objects only: no documentation, no locale conversion modules, no audit libraries. */
+    static boolean sharedObjects(String rel) {
+        return (rel.startsWith("lib") || rel.startsWith("usr")) && !rel.startsWith("usr/share") && !rel.contains("/gconv")
+                && !rel.contains("/audit") && !rel.startsWith(".leo");
     }
 
     private static Instant step(Map<String, Duration> steps, String name, Instant since) {

@@ -50,7 +50,7 @@ public final class ImageVerifier {
         try {
             HpcImageBuilder.Result r = HpcImageBuilder.build(new HpcImageBuilder.Config(inputs.lock(), inputs.cacheDir(),
                     inputs.agentJars(), inputs.jvmOptions(), inputs.jdkHome(), out, manifest.manifest().createdAt().getEpochSecond(),
-                    manifest.manifest().imageId(), null));
+                    manifest.manifest().imageId(), null, inputs.withDocker()));
             List<Comparison> result = new ArrayList<>();
             for (Path built : r.outputs()) {
                 String name = built.getFileName().toString();

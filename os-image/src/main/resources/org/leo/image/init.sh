@@ -7,12 +7,14 @@
 #   2. loads the NIC, disk and USB drivers in dependency order (/lib/modules/load-order; insmod,
 #      no modprobe), none of which mounts anything;
 #   3. takes an address from the Pi by DHCP (busybox udhcpc; the hook sets address and route);
-#   4. starts the agent (/opt/leo/agent.args), which reads leo.server=, leo.ca=, leo.attest= and
+#   4. in the --with-docker image only: starts the task engine (/bin/leo-dockerd: dockerd with its containerd,
+#      data in RAM, no network plugins);
+#   5. starts the agent (/opt/leo/agent.args), which reads leo.server=, leo.ca=, leo.attest= and
 #      leo.nonce= from the kernel command line, enrolls and attests;
-#   5. if the agent ends, reboots: a new boot is the only way to enroll again.
+#   6. if the agent ends, reboots: a new boot is the only way to enroll again.
 # Serial lines a test harness can match: LEO-IMAGE-INIT, LEO-BOOT (the command line, the size
 # of the TPM event log and PCR 11, to compare with leo-hpc.efi.measurements; "none" without a TPM), LEO-DHCP-OK / LEO-DHCP-FAIL,
-# LEO-AGENT-START, LEO-AGENT-EXIT rc=N.
+# LEO-DOCKERD-START and LEO-DOCKERD-READY / LEO-DOCKERD-FAIL (with the engine), LEO-AGENT-START, LEO-AGENT-EXIT rc=N.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -45,6 +47,9 @@ else
   else
     echo "LEO-DHCP-FAIL iface=$IF uptime=$(up)"; cat /tmp/udhcpc.log
   fi
+fi
+if [ -x /bin/leo-dockerd ]; then
+  /bin/leo-dockerd
 fi
 echo "LEO-AGENT-START uptime=$(up)"
 MALLOC_ARENA_MAX=2 HOME=/root /opt/leo/jre/bin/java @/opt/leo/agent.args

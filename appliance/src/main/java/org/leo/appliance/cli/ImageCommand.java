@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
 /** {@code leo image}: the HPC boot image. */
 @Command(name = "image",
         mixinStandardHelpOptions = true,
-        subcommands = {ImageCommand.BuildHpc.class, ImageVerifyCommand.class},
-        description = {"The HPC boot image: a reproducible kernel and initramfs holding the agent, and its signed manifest."})
+        subcommands = {ImageCommand.BuildHpc.class, ImageVerifyCommand.class, ImageBuildServiceCommand.class},
+        description = {"The HPC boot image: a reproducible kernel and initramfs holding the agent, and its signed manifest; "
+                + "and the service images tasks run in, built from pinned Debian packages."})
 public class ImageCommand {
     /** The inputs both build-hpc and verify take. Defaults are the repository's paths (run from its root). */
     static class Inputs {
@@ -48,6 +49,13 @@ public class ImageCommand {
                         + "not depend on which. Default: this JVM's.")
         Path jdk;
 
+        @Option(names = "--with-docker",
+                description = "The variant with the task engine: dockerd, containerd and runc (pinned in the lock) started by /init "
+                        + "after the network and before the agent, its data in RAM, no bridge, iptables or IP forwarding, and the "
+                        + "agent told its socket (docs/booting.md \"The image with the task engine\"). 'leo image verify' of such an "
+                        + "image needs it too.")
+        boolean withDocker;
+
         HpcImageBuilder.Config config(Path out, long epoch, String imageId, Path key) throws IOException {
             if (lock == null) {
                 lock = InputsLock.fileFor(Path.of("os-image"), arch == null ? "amd64" : arch);
@@ -62,7 +70,7 @@ public class ImageCommand {
                 throw new IOException(lock + " pins " + pinned.arch() + " packages, not " + arch);
             }
             return new HpcImageBuilder.Config(pinned, cache, HpcImageBuilder.agentJars(agentJar, agentLib), jvmOptions,
-                    jdk != null ? jdk : Path.of(System.getProperty("java.home")), out, epoch, imageId, key);
+                    jdk != null ? jdk : Path.of(System.getProperty("java.home")), out, epoch, imageId, key, withDocker);
         }
     }
 

@@ -77,4 +77,25 @@ class ImageCommandTest {
         assertThat(f.status()).isEqualTo(1);
         assertThat(f.out()).contains("signature: BAD");
     }
+
+    /** build-service prints the image id alone on stdout (for scripts), the same for two builds; a malformed spec exits 2. */
+    @Test
+    void buildServicePrintsTheSameImageIdTwice() throws Exception {
+        String spec = REPO.resolve("os-image/services/common-names.service").toString();
+        AttestCommandTest.Run one = AttestCommandTest.leo("image", "build-service", "--spec", spec, "--out", dir.resolve("a.tar").toString(),
+                "--cache", CACHE);
+        assertThat(one.status()).as(one.err()).isZero();
+        assertThat(one.out()).matches("sha256:[0-9a-f]{64}\n");
+        assertThat(one.err()).contains("built service image common-names (amd64)");
+        AttestCommandTest.Run two = AttestCommandTest.leo("image", "build-service", "--spec", spec, "--out", dir.resolve("b.tar").toString(),
+                "--cache", CACHE);
+        assertThat(two.out()).isEqualTo(one.out());
+        assertThat(Files.readAllBytes(dir.resolve("b.tar"))).isEqualTo(Files.readAllBytes(dir.resolve("a.tar")));
+
+        Path bad = dir.resolve("bad.service");
+        Files.writeString(bad, "service grey\nrun /bin/sh\n");
+        AttestCommandTest.Run b = AttestCommandTest.leo("image", "build-service", "--spec", bad.toString(), "--out", dir.resolve("c.tar").toString());
+        assertThat(b.status()).isEqualTo(2);
+        assertThat(b.err()).contains("bad.service line 2: expected service, deb, only or busybox, got: run /bin/sh");
+    }
 }

@@ -55,6 +55,17 @@ public final class QemuVm implements AutoCloseable {
         return new Builder(hpc, tap, runDir);
     }
 
+    /**
+     * A VM without a NIC that boots {@code kernel} and {@code initrd} directly (QEMU's {@code -kernel},
+     * {@code -initrd}, {@code -append}), without firmware boot menus or PXE: for tests of the image
+     * itself, not of its network boot.
+     */
+    public static Builder directBoot(Path kernel, Path initrd, String append, Path runDir) {
+        Builder b = new Builder(runDir);
+        b.direct = List.of("-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", append);
+        return b;
+    }
+
     /** Configures and starts a VM. Defaults: BIOS, 256 MiB, machine pc, virtio-net-pci bootindex 1. */
     public static final class Builder {
         private final NetNsHost hpc;
@@ -68,10 +79,18 @@ public final class QemuVm implements AutoCloseable {
         private String machine = "pc";
         private boolean noReboot = true;
         private final List<String> extraArgs = new ArrayList<>();
+        /** -kernel, -initrd, -append of a direct boot (no NIC), or empty. */
+        private List<String> direct = List.of();
 
         private Builder(NetNsHost hpc, String tap, Path runDir) {
             this.hpc = Objects.requireNonNull(hpc);
             this.tap = Objects.requireNonNull(tap);
+            this.runDir = Objects.requireNonNull(runDir);
+        }
+
+        private Builder(Path runDir) {
+            this.hpc = null;
+            this.tap = null;
             this.runDir = Objects.requireNonNull(runDir);
         }
 
@@ -125,8 +144,10 @@ public final class QemuVm implements AutoCloseable {
         public List<String> command() {
             List<String> a = new ArrayList<>(List.of(QEMU, "-name", "leo-test-vm", "-accel", "tcg",
                     "-machine", machine, "-m", Integer.toString(memoryMiB), "-nodefaults", "-nographic",
-                    "-serial", "stdio", "-monitor", "unix:" + runDir.resolve("monitor.sock") + ",server=on,wait=off",
-                    "-boot", "n"));
+                    "-serial", "stdio", "-monitor", "unix:" + runDir.resolve("monitor.sock") + ",server=on,wait=off"));
+            if (direct.isEmpty()) {
+                a.addAll(List.of("-boot", "n"));
+            }
             if (noReboot) {
                 a.add("-no-reboot");
             }
@@ -134,8 +155,15 @@ public final class QemuVm implements AutoCloseable {
                 a.addAll(List.of("-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + Firmware.OVMF_CODE,
                         "-drive", "if=pflash,format=raw,unit=1,file=" + runDir.resolve("ovmf-vars.fd")));
             }
+            if (hpc == null) {
+                a.addAll(List.of("-nic", "none"));
+                a.addAll(direct);
+                a.addAll(extraArgs);
+                return a;
+            }
             a.addAll(List.of("-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
                     "-device", nicModel + ",netdev=n0,mac=" + mac + ",bootindex=" + bootIndex));
+            a.addAll(direct);
             a.addAll(extraArgs);
             return hpc.command(a.toArray(String[]::new));
         }
