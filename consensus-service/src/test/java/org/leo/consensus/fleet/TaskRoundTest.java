@@ -210,10 +210,16 @@ class TaskRoundTest {
             t.closeAndCheck(id, Verdict.Outcome.TRUSTED);
             assertThat(monitor.client(f.hpcPi()).challenge(challenge(id, monitor, votes, proof), T).getRefused().getReason())
                     .as("a closed task round").isEqualTo("ROUND_CLOSED");
+            // Scheduled rounds go on, and now appraise the HPC's task state against the ledger: from the task's TRUSTED ATTEST
+            // certificate to its CLEANUP one the HPC may hold the task's image and container. This lab HPC's agent has no
+            // engine at all, which for an HPC that was given a task is itself a finding: every verifier reports it.
+            assertThat(pi.ledger().now().taskOn(LabFleet.HPC)).as("the ledger says the HPC holds the task").isPresent();
             RoundId afterwards = f.roundWhere(v -> LabFleet.sum(v, 1, N) >= FleetRoundTest.TRUSTED);
-            f.run(afterwards, f.nodes);
-            assertThat(pi.closeRound(afterwards).certificate().orElseThrow().outcome()).as("scheduled rounds run as before")
-                    .isEqualTo(Verdict.Outcome.TRUSTED);
+            List<Participation> during = f.run(afterwards, f.nodes);
+            assertThat(pi.closeRound(afterwards).certificate().orElseThrow().outcome()).as("a scheduled round during the task")
+                    .isEqualTo(Verdict.Outcome.UNTRUSTED);
+            assertThat(during).filteredOn(p -> p.appraisal().isPresent()).isNotEmpty()
+                    .allSatisfy(p -> assertThat(p.appraisal().orElseThrow().findings()).anyMatch(x -> x.startsWith("task.engine-missing")));
         }
     }
 }
