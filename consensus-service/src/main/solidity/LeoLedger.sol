@@ -22,6 +22,11 @@ pragma solidity 0.8.37;
 /// append(), where a certificate adds 1 to each member that signed it, recorded equivocation takes half
 /// (at least 10), and a credit change may only take 1 for a verdict against a recorded certificate.
 ///
+/// Tokens (docs/tasks.md "Settlement on the ledgers") are another thing: balances per member key, apart from
+/// credit, that only deposit() (payable, 1 token = 1 gwei), withdraw() (by the member's account) and the task records
+/// move: TaskSubmitted escrows the payment, TaskSettled pays it out by Settlement.split only with the task's TRUSTED
+/// clean-up certificate, TaskExpired refunds it less the burn. Burned tokens stay in the contract; nothing moves them.
+///
 /// Not checked here: Ed25519 signatures and VRF proofs (the EVM has no Ed25519 precompile). A verifier
 /// re-verifies every certificate and every piece of evidence from the event data; this contract checks
 /// the structure of each record, so every accepted body decodes in Java (LedgerCodec).
@@ -239,6 +244,7 @@ contract LeoLedger {
             "LeoLedger: deposit a whole, positive number of tokens (1 token = 1 gwei)");
         require(members[memberKey].admitted, "LeoLedger: deposit for a non-member");
         uint64 amount = uint64(msg.value / TOKEN_WEI);
+        require(uint256(deposited) + amount < 1 << 63, "LeoLedger: fewer than 2^63 tokens in all");
         if (accountOf[memberKey] == address(0) && admitted[msg.sender]) {
             accountOf[memberKey] = msg.sender;
         }

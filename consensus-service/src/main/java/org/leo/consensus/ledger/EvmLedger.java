@@ -145,10 +145,13 @@ public final class EvmLedger implements Ledger {
         return contract.append(record.type(), record.body());
     }
 
-    /** The account a deposit for the member names: its account, or this one's (the contract binds an unbound member to an admitted depositor). */
+    /** The account a deposit for the member names: its account, else this one's if admitted (the contract binds an unbound member to an admitted depositor). */
     private byte[] depositAccount(String member) {
         byte[] bound = replay.rules.account(member);
-        return Arrays.equals(bound, new byte[LedgerRecord.ACCOUNT_BYTES]) ? accountBytes() : bound;
+        if (!Arrays.equals(bound, TaskBook.NO_ACCOUNT)) {
+            return bound;
+        }
+        return contract.admitted(account.address(), account.blockNumber()) ? accountBytes() : TaskBook.NO_ACCOUNT.clone();
     }
 
     private byte[] accountBytes() {

@@ -177,6 +177,12 @@ final class LeoLedgerContract {
         return Numeric.hexStringToByteArray(Numeric.toHexStringNoPrefixZeroPadded(Numeric.toBigInt(a), 40));
     }
 
+    /** Whether {@code appliance} is an admitted appliance account as of block {@code block}. */
+    boolean admitted(String appliance, long block) {
+        return (Boolean) view("admitted", block, List.of(new Address(appliance)), TypeReference.create(org.web3j.abi.datatypes.Bool.class)).get(0)
+                .getValue();
+    }
+
     /** The wei the contract holds as of block {@code block}. */
     BigInteger weiHeld(long block) {
         return account.weiBalance(address, block);

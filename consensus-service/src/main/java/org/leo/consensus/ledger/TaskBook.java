@@ -24,6 +24,8 @@ import org.leo.consensus.task.TaskRound;
 final class TaskBook {
     /** No EVM account: the embedded ledger's deposits, and a member the contract has not bound. */
     static final byte[] NO_ACCOUNT = new byte[LedgerRecord.ACCOUNT_BYTES];
+    /** All deposits together stay below this, so no balance or total overflows (the contract's uint64 as Java's long). */
+    static final long MAX_TOKENS = Long.MAX_VALUE;
 
     private enum State { OPEN, SETTLED, EXPIRED }
 
@@ -118,6 +120,9 @@ final class TaskBook {
             String m = hex(d.member());
             if (!isMember.test(m)) {
                 return Optional.of("a deposit for " + m + ", who is not a member");
+            }
+            if (d.amount() >= MAX_TOKENS - deposited) {
+                return Optional.of("a deposit of " + d.amount() + ": the ledger holds fewer than 2^63 tokens in all, " + deposited + " deposited");
             }
             byte[] bound = accounts.get(m);
             return bound != null && !Arrays.equals(bound, d.account()) ? Optional.of("a deposit naming account 0x" + hex(d.account())

@@ -302,6 +302,8 @@ final class TestFleet {
                         "LeoLedger: the task is closed"),
                 new Refused("a deposit for a non-member", deposit(3, 5), "who is not a member",
                         "LeoLedger: tokens move only by deposit() and withdraw()"),
+                new Refused("a deposit that would overflow the totals", deposit(1, Long.MAX_VALUE - 100), "the ledger holds fewer than 2^63 tokens",
+                        "LeoLedger: tokens move only by deposit() and withdraw()"),
                 new Refused("a withdrawal to an account that is not the member's", new LedgerRecord.TokensWithdrawn(member(1), 1,
                         java.util.Arrays.copyOf(sha256("stranger"), 20)), "a withdrawal to account 0x",
                         "LeoLedger: tokens move only by deposit() and withdraw()"),
