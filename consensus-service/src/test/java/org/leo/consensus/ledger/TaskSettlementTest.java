@@ -171,6 +171,8 @@ class TaskSettlementTest {
                 assertThatThrownBy(() -> asOwner.withdraw(TestFleet.member(0), 1)).as("no account yet").hasMessageContaining("LeoLedger: not the member's account");
                 evm.deposit(TestFleet.member(0), 5); // the appliance's deposit binds member 0 to the owner account
                 assertThat(asOwner.accountOf(TestFleet.member(0), owner.blockNumber())).isEqualTo(TestFleet.OWNER_ACCOUNT);
+                assertThatThrownBy(() -> asStranger.withdraw(TestFleet.member(0), 1)).as("a stranger's account")
+                        .hasMessageContaining("LeoLedger: not the member's account");
                 evm.admitAccount(stranger.address());
                 assertThatThrownBy(() -> asStranger.withdraw(TestFleet.member(0), 1)).as("an admitted appliance account that is not the member's")
                         .hasMessageContaining("LeoLedger: not the member's account");
@@ -196,7 +198,7 @@ class TaskSettlementTest {
     @Test
     void randomSequencesConserveTokensAndTheContractAcceptsExactlyWhatTheRulesAccept() throws Exception {
         assumeTrue(evm(), "anvil or the compiled contract is missing (node and npm?)");
-        long seed = 20261207;
+        long seed = Long.getLong("leo.settlement.seed", 20261207L); // -Dleo.settlement.seed=N to walk another sequence
         int steps = 160;
         try (AnvilProcess anvil = AnvilProcess.start(); EmbeddedLedger embedded = EmbeddedLedger.open(tmp.resolve("ledger.db"));
              EvmAccount owner = EvmAccount.connect(anvil.rpc(), CHAIN, OWNER, EvmLedgerConfig.DEFAULT_RECEIPT_TIMEOUT)) {
@@ -206,6 +208,7 @@ class TaskSettlementTest {
             int accepted = random.run(steps);
             System.out.println("seed " + seed + ": " + accepted + " of " + steps + " random records accepted by both; " + embedded.tokens());
             assertThat(accepted).isGreaterThan(steps / 3);
+            assumeTrue(seed == 20261207L, "another seed: the walk agreed; which kinds it reached is its own");
             assertThat(random.kinds()).as("every kind of token record was accepted at least once")
                     .contains("TokensDeposited", "TokensWithdrawn", "TaskSubmitted", "GroupElected", "TaskSettled", "TaskExpired", "CreditChanged");
             try (EvmLedger evm = EvmLedger.open(config)) {
