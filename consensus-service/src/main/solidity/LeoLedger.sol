@@ -22,6 +22,11 @@ pragma solidity 0.8.37;
 /// append(), where a certificate adds 1 to each member that signed it, recorded equivocation takes half
 /// (at least 10), and a credit change may only take 1 for a verdict against a recorded certificate.
 ///
+/// Tokens (docs/tasks.md "Settlement on the ledgers") are another thing: balances per member key, apart from
+/// credit, that only deposit() (payable, 1 token = 1 gwei), withdraw() (by the member's account) and the task records
+/// move: TaskSubmitted escrows the payment, TaskSettled pays it out by Settlement.split only with the task's TRUSTED
+/// clean-up certificate, TaskExpired refunds it less the burn. Burned tokens stay in the contract; nothing moves them.
+///
 /// Not checked here: Ed25519 signatures and VRF proofs (the EVM has no Ed25519 precompile). A verifier
 /// re-verifies every certificate and every piece of evidence from the event data; this contract checks
 /// the structure of each record, so every accepted body decodes in Java (LedgerCodec).
@@ -41,7 +46,26 @@ contract LeoLedger {
     uint8 internal constant SERVICE_PUBLISHED = 6;
     uint8 internal constant TASK_SUBMITTED = 7;
     uint8 internal constant GROUP_ELECTED = 8;
+    uint8 internal constant TOKENS_DEPOSITED = 9;
+    uint8 internal constant TOKENS_WITHDRAWN = 10;
+    uint8 internal constant TASK_SETTLED = 11;
+    uint8 internal constant TASK_EXPIRED = 12;
     uint256 internal constant CLAIM_BYTES = 32 + 4 + 80;
+    uint256 internal constant SHARE_BYTES = 32 + 1;
+    uint256 internal constant MAX_GROUP_CLAIMS = MAX_TASK_GROUP * 4;
+    uint256 internal constant MAX_TASK_EXPIRY = 1 << 24;
+    /// Wei per token: deposits are whole tokens, withdrawals pay tokens x TOKEN_WEI.
+    uint256 public constant TOKEN_WEI = 1e9;
+    uint256 internal constant BURN_DIVISOR = 10;
+    /// A task round's number: 2^62 | task seq << 12 | phase << 8 | attempt (TaskRound.java).
+    uint64 internal constant TASK_ROUND_MARK = 1 << 62;
+    uint8 internal constant PHASE_ATTEST = 1;
+    uint8 internal constant PHASE_CLEANUP = 2;
+    uint8 internal constant TRUSTED = 1;
+    uint8 internal constant UNTRUSTED = 2;
+    uint8 internal constant TASK_OPEN = 1;
+    uint8 internal constant TASK_SETTLED_STATE = 2;
+    uint8 internal constant TASK_EXPIRED_STATE = 3;
     uint256 internal constant MAX_SERVICE_NAME = 64;
     uint256 internal constant MAX_TASK_CAPSULES = 16;
     uint256 internal constant MAX_TASK_GROUP = 1000;
@@ -95,10 +119,47 @@ contract LeoLedger {
     mapping(bytes32 => uint64) public certificateOfRound;
     /// bit (seq % 256) of word (seq / 256) is set if entry seq is a certificate
     mapping(uint256 => uint256) internal certificateBits;
-    /// seq of a ServicePublished entry => its price + 1 (0: no service there)
-    mapping(uint64 => uint256) internal servicePricePlusOne;
-    /// seq of a TaskSubmitted entry => 1 a task, 2 a task whose group is recorded
-    mapping(uint64 => uint8) internal taskState;
+    struct Service {
+        bytes32 author;
+        uint64 price;
+        bool published;
+    }
+
+    /// A task (docs/tasks.md "Settlement on the ledgers"): what its settlement or its expiry needs.
+    struct Task {
+        bytes32 owner;
+        uint64 payment;
+        uint64 service;
+        uint64 expiresAt;
+        /// the entry of its first TRUSTED clean-up certificate, 0 if none
+        uint64 cleanUp;
+        uint8 state;
+        /// an UNTRUSTED certificate of one of its rounds is recorded
+        bool executorCaught;
+        bytes32 executor;
+        /// keccak256 of the group's member keys in the GroupElected record's order; 0 before it
+        bytes32 groupKeys;
+        /// the GroupElected entry's hash: the ledger head its rounds are drawn at
+        bytes32 groupHash;
+    }
+
+    /// seq of a ServicePublished entry => its author and price
+    mapping(uint64 => Service) internal services;
+    /// seq of a TaskSubmitted entry => the task
+    mapping(uint64 => Task) internal tasks;
+    /// seq of a certificate of a task's round drawn at its group's entry => task seq << 16 | phase << 8 | outcome
+    mapping(uint64 => uint256) internal taskCertificates;
+    /// keccak256(task seq, member) => a credit change took credit from it for a verdict against one of the task's certificates
+    mapping(bytes32 => bool) internal againstTask;
+
+    /// Tokens per member key, apart from credit; and the totals: deposited = balances + escrowed + burned + withdrawn.
+    mapping(bytes32 => uint64) public balanceOf;
+    /// The account a member withdraws to: the first admitted appliance account that deposited for it.
+    mapping(bytes32 => address) public accountOf;
+    uint64 public deposited;
+    uint64 public escrowed;
+    uint64 public burned;
+    uint64 public withdrawn;
     /// keccak256(member, round) => its equivocation in that round is recorded (and punished)
     mapping(bytes32 => bool) internal equivocations;
 
@@ -130,6 +191,10 @@ contract LeoLedger {
     /// recorded.
     function append(uint8 recordType, bytes calldata body) external returns (uint64 s, bytes32 hash) {
         require(admitted[msg.sender], "LeoLedger: not an admitted appliance account");
+        return appendAs(recordType, body);
+    }
+
+    function appendAs(uint8 recordType, bytes calldata body) internal returns (uint64 s, bytes32 hash) {
         s = seq + 1;
         require(body.length > 0 && body.length <= MAX_BODY_BYTES, "LeoLedger: body length out of bounds");
         if (recordType == MEMBER_ADMITTED) {
@@ -148,13 +213,57 @@ contract LeoLedger {
             submitTask(s, body);
         } else if (recordType == GROUP_ELECTED) {
             electGroup(body);
+        } else if (recordType == TASK_SETTLED) {
+            settleTask(body);
+        } else if (recordType == TASK_EXPIRED) {
+            expireTask(s, body);
+        } else if (recordType == TOKENS_DEPOSITED || recordType == TOKENS_WITHDRAWN) {
+            revert("LeoLedger: tokens move only by deposit() and withdraw()");
         } else {
             revert("LeoLedger: unknown record type");
         }
+        hash = chain(s, recordType, body);
+        if (recordType == GROUP_ELECTED) {
+            tasks[uint64(bytes8(body[0:8]))].groupHash = hash;
+        }
+    }
+
+    function chain(uint64 s, uint8 recordType, bytes memory body) internal returns (bytes32 hash) {
+        // entry s: its hash chains from the head, and it becomes the head
         hash = sha256(abi.encodePacked(VERSION, s, recordType, uint32(body.length), body, head));
         seq = s;
         head = hash;
         emit Appended(s, recordType, body, hash);
+    }
+
+    /// Credits msg.value / TOKEN_WEI tokens to a member's balance and appends TokensDeposited (member 32 | amount 8 |
+    /// account 20). Anyone may fund a member; the first admitted appliance account to deposit for it becomes the account
+    /// it withdraws to, named in the record.
+    function deposit(bytes32 memberKey) external payable returns (uint64 s, bytes32 hash) {
+        require(msg.value > 0 && msg.value % TOKEN_WEI == 0 && msg.value / TOKEN_WEI < 1 << 63,
+            "LeoLedger: deposit a whole, positive number of tokens (1 token = 1 gwei)");
+        require(members[memberKey].admitted, "LeoLedger: deposit for a non-member");
+        uint64 amount = uint64(msg.value / TOKEN_WEI);
+        require(uint256(deposited) + amount < 1 << 63, "LeoLedger: fewer than 2^63 tokens in all");
+        if (accountOf[memberKey] == address(0) && admitted[msg.sender]) {
+            accountOf[memberKey] = msg.sender;
+        }
+        balanceOf[memberKey] += amount;
+        deposited += amount;
+        s = seq + 1;
+        hash = chain(s, TOKENS_DEPOSITED, abi.encodePacked(memberKey, amount, accountOf[memberKey]));
+    }
+
+    /// Pays amount tokens of a member's balance to its account, which alone may call this, and appends TokensWithdrawn.
+    function withdraw(bytes32 memberKey, uint64 amount) external returns (uint64 s, bytes32 hash) {
+        require(accountOf[memberKey] == msg.sender && admitted[msg.sender], "LeoLedger: not the member's account");
+        require(amount > 0 && amount <= balanceOf[memberKey], "LeoLedger: the balance does not cover the withdrawal");
+        balanceOf[memberKey] -= amount;
+        withdrawn += amount;
+        s = seq + 1;
+        hash = chain(s, TOKENS_WITHDRAWN, abi.encodePacked(memberKey, amount, msg.sender));
+        (bool paid, ) = payable(msg.sender).call{value: uint256(amount) * TOKEN_WEI}("");
+        require(paid, "LeoLedger: the account refused the payment");
     }
 
     // ServicePublished: author 32 | image sha256 32 | code capsule sha256 32 | price int64 >= 0 | name length 1 | name | signature 64;
@@ -167,50 +276,179 @@ contract LeoLedger {
         require(members[bytes32(body[0:32])].admitted, "LeoLedger: service by a non-member");
         uint64 price = uint64(bytes8(body[96:104]));
         require(price < 1 << 63, "LeoLedger: negative price");
-        servicePricePlusOne[s] = uint256(price) + 1;
+        services[s] = Service(bytes32(body[0:32]), price, true);
     }
 
     // TaskSubmitted: owner 32 | service seq 8 | group 2 | min executor credit 8 | min monitor credit 8 | payment 8 |
-    // capsule count 1 | capsule sha256 32 each | signature 64; the owner is a member, the service is published, and the
-    // payment covers the burn (a tenth, at least 1) and the service's price
+    // expires after 4 | capsule count 1 | capsule sha256 32 each | signature 64; the owner is a member, the service is
+    // published, the payment covers the burn (a tenth, at least 1) and the service's price, and the owner's balance covers
+    // the payment, which goes into the task's escrow
     function submitTask(uint64 s, bytes calldata body) internal {
-        require(body.length >= 131, "LeoLedger: truncated record");
-        uint256 n = uint8(body[66]);
-        require(n > 0 && n <= MAX_TASK_CAPSULES && body.length == 131 + 32 * n, "LeoLedger: malformed task");
-        require(members[bytes32(body[0:32])].admitted, "LeoLedger: task by a non-member");
+        require(body.length >= 135, "LeoLedger: truncated record");
+        uint256 n = uint8(body[70]);
+        require(n > 0 && n <= MAX_TASK_CAPSULES && body.length == 135 + 32 * n, "LeoLedger: malformed task");
+        bytes32 owner_ = bytes32(body[0:32]);
+        require(members[owner_].admitted, "LeoLedger: task by a non-member");
         uint256 group = uint16(bytes2(body[40:42]));
         require(group > 0 && group <= MAX_TASK_GROUP, "LeoLedger: malformed task");
         uint64 minExecutor = uint64(bytes8(body[42:50]));
         uint64 minMonitor = uint64(bytes8(body[50:58]));
         uint64 payment = uint64(bytes8(body[58:66]));
-        require(minExecutor < 1 << 63 && minMonitor < 1 << 63 && payment < 1 << 63, "LeoLedger: malformed task");
-        uint256 pricePlusOne = servicePricePlusOne[uint64(bytes8(body[32:40]))];
-        require(pricePlusOne != 0, "LeoLedger: not a published service");
-        uint256 burn = payment == 0 ? 0 : (payment / 10 == 0 ? 1 : payment / 10);
-        require(uint256(payment) >= burn + pricePlusOne - 1, "LeoLedger: the payment does not cover the burn and the price");
-        taskState[s] = 1;
+        uint32 expiresAfter = uint32(bytes4(body[66:70]));
+        require(minExecutor < 1 << 63 && minMonitor < 1 << 63 && payment < 1 << 63 && expiresAfter > 0
+            && expiresAfter <= MAX_TASK_EXPIRY, "LeoLedger: malformed task");
+        uint64 serviceSeq = uint64(bytes8(body[32:40]));
+        Service storage service = services[serviceSeq];
+        require(service.published, "LeoLedger: not a published service");
+        require(uint256(payment) >= burnOf(payment) + service.price, "LeoLedger: the payment does not cover the burn and the price");
+        require(balanceOf[owner_] >= payment, "LeoLedger: the owner's balance does not cover the payment");
+        balanceOf[owner_] -= payment;
+        escrowed += payment;
+        Task storage t = tasks[s];
+        t.owner = owner_;
+        t.payment = payment;
+        t.service = serviceSeq;
+        t.expiresAt = s + expiresAfter;
+        t.state = TASK_OPEN;
     }
 
-    // GroupElected: task seq 8 | claim count 2 | (member 32 | votes uint32 | VRF proof 80)* in ascending member order; once
-    // per task, every claimant a member (the proofs are a reader's to check, as certificates' signatures)
+    function burnOf(uint64 payment) internal pure returns (uint64) {
+        return payment == 0 ? 0 : (payment / BURN_DIVISOR == 0 ? 1 : uint64(payment / BURN_DIVISOR));
+    }
+
+    // GroupElected: task seq 8 | executor 32 | claim count 2 | (member 32 | votes uint32 | VRF proof 80)* in ascending member
+    // order; once per open task, every claimant a member, the executor among them, at least one monitor (the proofs, and
+    // that this is the elected group, are a reader's to check, as certificates' signatures)
     function electGroup(bytes calldata body) internal {
-        require(body.length >= 10, "LeoLedger: truncated record");
+        require(body.length >= 42, "LeoLedger: truncated record");
         uint64 task = uint64(bytes8(body[0:8]));
-        uint256 n = uint16(bytes2(body[8:10]));
-        require(n > 0 && n <= MAX_TASK_GROUP * 4 && body.length == 10 + n * CLAIM_BYTES, "LeoLedger: malformed group");
-        require(taskState[task] != 0, "LeoLedger: not a task");
-        require(taskState[task] == 1, "LeoLedger: the task already has its group");
+        bytes32 executor = bytes32(body[8:40]);
+        uint256 n = uint16(bytes2(body[40:42]));
+        require(n >= 2 && n <= MAX_GROUP_CLAIMS && body.length == 42 + n * CLAIM_BYTES, "LeoLedger: malformed group");
+        Task storage t = tasks[task];
+        require(t.state != 0, "LeoLedger: not a task");
+        require(t.groupKeys == 0, "LeoLedger: the task already has its group");
+        require(t.state == TASK_OPEN, "LeoLedger: the task is closed");
+        bytes memory keys = new bytes(32 * n);
         bytes32 previous;
+        bool executorClaimed;
         for (uint256 i = 0; i < n; ++i) {
-            uint256 p = 10 + i * CLAIM_BYTES;
+            uint256 p = 42 + i * CLAIM_BYTES;
             bytes32 claimant = bytes32(body[p:p + 32]);
             require(i == 0 || uint256(claimant) > uint256(previous), "LeoLedger: claims out of order");
             uint32 votes = uint32(bytes4(body[p + 32:p + 36]));
             require(votes > 0 && votes < 1 << 31, "LeoLedger: votes out of range");
             require(members[claimant].admitted, "LeoLedger: a claim by a non-member");
+            executorClaimed = executorClaimed || claimant == executor;
+            assembly {
+                mstore(add(add(keys, 32), mul(i, 32)), claimant)
+            }
             previous = claimant;
         }
-        taskState[task] = 2;
+        require(executorClaimed, "LeoLedger: malformed group");
+        t.executor = executor;
+        t.groupKeys = keccak256(keys);
+    }
+
+    // TaskSettled: task seq 8 | certificate seq 8 | count 2 | (member 32 | penalised 1)*: the group again, in its record's
+    // order. Once per open task with a group; the certificate is a TRUSTED certificate of the task's clean-up round drawn at
+    // its group's entry; the penalised are exactly those with a verdict against one of the task's certificates, and the
+    // executor if one of its rounds was UNTRUSTED. Pays by Settlement.split; a penalised share is burned.
+    function settleTask(bytes calldata body) internal {
+        require(body.length >= 18, "LeoLedger: truncated record");
+        uint64 task = uint64(bytes8(body[0:8]));
+        uint64 certificate = uint64(bytes8(body[8:16]));
+        uint256 n = uint16(bytes2(body[16:18]));
+        require(n >= 2 && n <= MAX_GROUP_CLAIMS && body.length == 18 + n * SHARE_BYTES, "LeoLedger: malformed settlement");
+        Task storage t = requireOpen(task);
+        require(t.groupKeys != 0, "LeoLedger: the task has no group yet");
+        uint256 c = taskCertificates[certificate];
+        require(c >> 16 == task, "LeoLedger: not a certificate of the task's rounds");
+        require((c >> 8) & 0xff == PHASE_CLEANUP, "LeoLedger: not a clean-up certificate");
+        require(c & 0xff == TRUSTED, "LeoLedger: the clean-up certificate is not TRUSTED");
+        Service storage service = services[t.service];
+        Split memory sp;
+        sp.burn = burnOf(t.payment);
+        uint64 rest = t.payment - sp.burn - service.price;
+        sp.pool = rest / 2;
+        sp.executorShare = rest - sp.pool;
+        sp.each = sp.pool / uint64(n - 1);
+        sp.extra = sp.pool % uint64(n - 1);
+        require(payShares(task, t, service.author, body[18:], n, sp) == t.groupKeys, "LeoLedger: not the task's group");
+        if (sp.authorPenalised) {
+            sp.burn += service.price;
+        } else {
+            balanceOf[service.author] += service.price;
+        }
+        burned += sp.burn;
+        escrowed -= t.payment;
+        t.state = TASK_SETTLED_STATE;
+        if (t.executorCaught) {
+            halve(members[t.executor]);
+        }
+    }
+
+    /// Settlement.split's figures as they are paid out: the burn grows by each penalised share.
+    struct Split {
+        uint64 burn;
+        uint64 pool;
+        uint64 executorShare;
+        uint64 each;
+        uint64 extra;
+        uint64 monitor;
+        bool authorPenalised;
+    }
+
+    /// Pays each share of the group (or burns it, if its member is penalised, which must be exactly as the flags say);
+    /// returns the keccak256 of the group's keys, to compare with the recorded group's.
+    function payShares(uint64 task, Task storage t, bytes32 author, bytes calldata shares, uint256 n, Split memory sp)
+        internal returns (bytes32)
+    {
+        bytes memory keys = new bytes(32 * n);
+        for (uint256 i = 0; i < n; ++i) {
+            bytes32 m = bytes32(shares[i * SHARE_BYTES:i * SHARE_BYTES + 32]);
+            bool isExecutor = m == t.executor;
+            bool due = againstTask[keccak256(abi.encodePacked(task, m))] || (isExecutor && t.executorCaught);
+            require(uint8(shares[i * SHARE_BYTES + 32]) == (due ? 1 : 0), "LeoLedger: the penalties are not the task's");
+            assembly {
+                mstore(add(add(keys, 32), mul(i, 32)), m)
+            }
+            sp.authorPenalised = sp.authorPenalised || (due && m == author);
+            uint64 share;
+            if (isExecutor) {
+                share = sp.executorShare;
+            } else {
+                share = sp.each + (sp.monitor < sp.extra ? 1 : 0);
+                ++sp.monitor;
+            }
+            if (due) {
+                sp.burn += share;
+            } else {
+                balanceOf[m] += share;
+            }
+        }
+        return keccak256(keys);
+    }
+
+    // TaskExpired: task seq 8; an open task past its expiry without a clean-up certificate: the owner gets the payment back
+    // less the burn, nobody else anything
+    function expireTask(uint64 s, bytes calldata body) internal {
+        require(body.length == 8, "LeoLedger: malformed expiry");
+        uint64 task = uint64(bytes8(body[0:8]));
+        Task storage t = requireOpen(task);
+        require(s > t.expiresAt, "LeoLedger: the task has not expired yet");
+        require(t.cleanUp == 0, "LeoLedger: the task has its clean-up certificate");
+        uint64 burn = burnOf(t.payment);
+        balanceOf[t.owner] += t.payment - burn;
+        burned += burn;
+        escrowed -= t.payment;
+        t.state = TASK_EXPIRED_STATE;
+    }
+
+    function requireOpen(uint64 task) internal view returns (Task storage t) {
+        t = tasks[task];
+        require(t.state != 0, "LeoLedger: not a task");
+        require(t.state == TASK_OPEN, "LeoLedger: the task is closed");
     }
 
     // MemberAdmitted: member key 32 | VRF key 32 | credit int64 >= 0
@@ -267,6 +505,31 @@ contract LeoLedger {
         require(offset == body.length, "LeoLedger: trailing bytes");
         certificateOfRound[slot] = s;
         certificateBits[s >> 8] |= 1 << (s & 255);
+        // the round of the first verdict: head 32 | HPC 6 | round number 8, after its 2-byte length
+        taskRoundCertificate(s, bytes32(body[4:36]), uint64(bytes8(body[4 + 32 + MAC_BYTES:4 + ROUND_BYTES])), outcome);
+    }
+
+    /// A certificate of a task's round (TaskRound.java) drawn at the task's group entry, while the task is open, belongs to
+    /// the task: an UNTRUSTED one catches its executor, the first TRUSTED clean-up one lets it be settled.
+    function taskRoundCertificate(uint64 s, bytes32 roundHead, uint64 number, uint8 outcome) internal {
+        if (number >> 62 != 1) {
+            return;
+        }
+        uint8 phase = uint8((number >> 8) & 0xf);
+        if (phase != PHASE_ATTEST && phase != PHASE_CLEANUP) {
+            return;
+        }
+        uint64 task = (number & ~TASK_ROUND_MARK) >> 12;
+        Task storage t = tasks[task];
+        if (t.state != TASK_OPEN || t.groupKeys == 0 || t.groupHash != roundHead) {
+            return;
+        }
+        taskCertificates[s] = uint256(task) << 16 | uint256(phase) << 8 | outcome;
+        if (outcome == UNTRUSTED) {
+            t.executorCaught = true;
+        } else if (phase == PHASE_CLEANUP && t.cleanUp == 0) {
+            t.cleanUp = s;
+        }
     }
 
     // EquivocationRecorded: count 2 (= 2) | two verdicts of one member and round that differ
@@ -281,6 +544,11 @@ contract LeoLedger {
         bytes32 key = keccak256(abi.encodePacked(a.member, a.round));
         require(!equivocations[key], "LeoLedger: equivocation already recorded");
         equivocations[key] = true;
+        halve(m);
+    }
+
+    /// Half its credit, at least 10: for equivocating, and for an executor caught tampering with a task.
+    function halve(Member storage m) internal {
         uint64 half = m.credit / 2;
         uint64 penalty = half > EQUIVOCATION_MIN_PENALTY ? half : EQUIVOCATION_MIN_PENALTY;
         m.credit = m.credit > penalty ? m.credit - penalty : 0;
@@ -302,6 +570,10 @@ contract LeoLedger {
         m.lastPenalty = because;
         if (m.credit > 0) {
             m.credit -= 1;
+        }
+        uint256 c = taskCertificates[because];
+        if (c != 0) {
+            againstTask[keccak256(abi.encodePacked(uint64(c >> 16), bytes32(body[0:32])))] = true;
         }
     }
 
@@ -344,13 +616,22 @@ contract LeoLedger {
 
     /// Up to limit members from index from on, in admission order, with their credit.
     function credits(uint256 from, uint256 limit) external view returns (bytes32[] memory keys, uint64[] memory amounts) {
+        return perMember(from, limit, false);
+    }
+
+    /// Up to limit members from index from on, in admission order, with their token balance.
+    function balances(uint256 from, uint256 limit) external view returns (bytes32[] memory keys, uint64[] memory amounts) {
+        return perMember(from, limit, true);
+    }
+
+    function perMember(uint256 from, uint256 limit, bool tokens) internal view returns (bytes32[] memory keys, uint64[] memory amounts) {
         uint256 end = from + limit < memberKeys.length ? from + limit : memberKeys.length;
         uint256 n = end > from ? end - from : 0;
         keys = new bytes32[](n);
         amounts = new uint64[](n);
         for (uint256 i = 0; i < n; ++i) {
             keys[i] = memberKeys[from + i];
-            amounts[i] = members[keys[i]].credit;
+            amounts[i] = tokens ? balanceOf[keys[i]] : members[keys[i]].credit;
         }
     }
 

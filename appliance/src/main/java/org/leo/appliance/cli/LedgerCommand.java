@@ -13,13 +13,14 @@ import org.leo.consensus.ledger.LedgerEntry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code leo ledger show|verify}: the fleet's ledger of attestation records. */
+/** {@code leo ledger show|verify|deploy|admit-account|deposit|withdraw}: the fleet's ledger of attestation records and tokens. */
 @Command(name = "ledger",
         mixinStandardHelpOptions = true,
-        subcommands = {LedgerCommand.Show.class, LedgerCommand.Verify.class, LedgerCommand.Deploy.class, LedgerCommand.AdmitAccount.class},
+        subcommands = {LedgerCommand.Show.class, LedgerCommand.Verify.class, LedgerCommand.Deploy.class, LedgerCommand.AdmitAccount.class,
+            LedgerCommand.Deposit.class, LedgerCommand.Withdraw.class},
         description = {
             "The fleet's ledger: members and their keys, reference values, quorum certificates, equivocation evidence and "
-                + "credit. It holds attestation records only, never task data. Every entry is chained to the one before by "
+                + "credit; services, tasks and their tokens (docs/tasks.md). It holds hashes and terms only, never task data. Every entry is chained to the one before by "
                 + "SHA-256 (docs/consensus.md)."})
 public class LedgerCommand {
     static final String FILE = "consensus/ledger.db";
@@ -49,8 +50,13 @@ public class LedgerCommand {
 
         /** Opens it, or prints why not and returns empty. */
         Optional<Ledger> open(String command) {
+            return open(command, false);
+        }
+
+        /** Opens it ({@code appends}: with this appliance account's key on the EVM ledger), or prints why not and returns empty. */
+        Optional<Ledger> open(String command, boolean appends) {
             if (evm.enabled()) {
-                Optional<String> problem = evm.problem(false, true);
+                Optional<String> problem = evm.problem(appends, true);
                 if (problem.isPresent()) {
                     System.err.println(command + ": " + problem.get());
                     return Optional.empty();
@@ -115,6 +121,12 @@ public class LedgerCommand {
                 for (Map.Entry<String, Long> c : new java.util.TreeMap<>(l.credits()).entrySet()) {
                     System.out.println("credit " + c.getKey() + " " + c.getValue());
                 }
+                for (Map.Entry<String, Long> b : new java.util.TreeMap<>(l.balances()).entrySet()) {
+                    System.out.println("tokens " + b.getKey() + " " + b.getValue());
+                }
+                var t = l.tokens();
+                System.out.println("tokens deposited " + t.deposited() + ", in balances " + t.balances() + ", in escrow " + t.escrowed()
+                        + ", burned " + t.burned() + ", withdrawn " + t.withdrawn());
             }
             return 0;
         }
@@ -245,6 +257,93 @@ public class LedgerCommand {
                 System.err.println("leo ledger admit-account: " + e.getMessage());
                 return 2;
             }
+        }
+    }
+
+    /** {@code deposit} and {@code withdraw}: a member and a number of tokens. */
+    abstract static class TokenMove implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Location location;
+
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "MEMBER", description = "The member's key (64 hex digits, as 'leo ledger show' prints it).")
+        String member;
+
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "TOKENS", description = "Whole tokens, at least 1 (on the EVM ledger 1 token = 1 gwei).")
+        long tokens;
+
+        abstract String name();
+
+        abstract LedgerEntry move(Ledger l, byte[] member, long tokens);
+
+        @Override
+        public Integer call() {
+            String command = "leo ledger " + name();
+            if (!member.matches("[0-9a-fA-F]{64}") || tokens < 1) {
+                System.err.println(command + ": MEMBER is 64 hex digits and TOKENS at least 1");
+                return 2;
+            }
+            Optional<Ledger> opened = location.open(command, true);
+            if (opened.isEmpty()) {
+                return 2;
+            }
+            try (Ledger l = opened.get()) {
+                System.out.println(move(l, HexFormat.of().parseHex(member), tokens));
+                System.out.println("tokens " + member.toLowerCase(java.util.Locale.ROOT) + " "
+                        + l.balances().getOrDefault(member.toLowerCase(java.util.Locale.ROOT), 0L));
+                return 0;
+            } catch (RuntimeException e) {
+                System.err.println(command + ": " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "deposit",
+            mixinStandardHelpOptions = true,
+            headerHeading = "%n",
+            header = "Credit tokens to a member's balance (docs/tasks.md \"Settlement on the ledgers\").",
+            descriptionHeading = "%nDescription:%n",
+            description = {
+                "On the EVM ledger this appliance account sends TOKENS gwei to the contract's deposit(), which appends the entry; the "
+                    + "first admitted appliance account to deposit for a member becomes the account it withdraws to. On the embedded "
+                    + "ledger the entry is the operator's bookkeeping: nothing backs the tokens but the operator's word."},
+            exitCodeListHeading = "%nExit status:%n",
+            exitCodeList = {"0:deposited", "1:refused (a non-member, another member's account)", "2:invalid options, or the ledger cannot be opened"},
+            footerHeading = "%nExamples:%n",
+            footer = {"  leo ledger deposit --data-dir /var/lib/leo 3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29 1000"})
+    static class Deposit extends TokenMove {
+        @Override
+        String name() {
+            return "deposit";
+        }
+
+        @Override
+        LedgerEntry move(Ledger l, byte[] member, long tokens) {
+            return l.deposit(member, tokens);
+        }
+    }
+
+    @Command(name = "withdraw",
+            mixinStandardHelpOptions = true,
+            headerHeading = "%n",
+            header = "Pay tokens of a member's balance out to its account.",
+            descriptionHeading = "%nDescription:%n",
+            description = {
+                "On the EVM ledger only the member's account (the first admitted appliance account that deposited for it) may: the "
+                    + "contract appends the entry and sends TOKENS gwei. On the embedded ledger the entry records what the operator paid out."},
+            exitCodeListHeading = "%nExit status:%n",
+            exitCodeList = {"0:withdrawn", "1:refused (not the member's account, more than its balance)", "2:invalid options, or the ledger cannot be opened"},
+            footerHeading = "%nExamples:%n",
+            footer = {"  leo ledger withdraw --data-dir /var/lib/leo 3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29 100"})
+    static class Withdraw extends TokenMove {
+        @Override
+        String name() {
+            return "withdraw";
+        }
+
+        @Override
+        LedgerEntry move(Ledger l, byte[] member, long tokens) {
+            return l.withdraw(member, tokens);
         }
     }
 }

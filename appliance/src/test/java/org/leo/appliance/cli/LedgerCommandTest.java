@@ -49,6 +49,19 @@ class LedgerCommandTest {
                 .contains("credit " + java.util.HexFormat.of().formatHex(dissenter) + " 99");
         assertThat(AttestCommandTest.leo("ledger", "verify", "--ledger", file.toString()).out()).contains("chain intact, 4 entries");
 
+        String memberHex = java.util.HexFormat.of().formatHex(member);
+        AttestCommandTest.Run deposit = AttestCommandTest.leo("ledger", "deposit", "--data-dir", dir.toString(), memberHex, "50");
+        assertThat(deposit.status()).as(deposit.err()).isZero();
+        assertThat(deposit.out()).contains("#5 ").contains("50 token(s) deposited for member ").contains("tokens " + memberHex + " 50");
+        AttestCommandTest.Run over = AttestCommandTest.leo("ledger", "withdraw", "--data-dir", dir.toString(), memberHex, "51");
+        assertThat(over.status()).isEqualTo(1);
+        assertThat(over.err()).contains("a withdrawal of 51 by member " + memberHex + ", whose balance is 50");
+        assertThat(AttestCommandTest.leo("ledger", "withdraw", "--data-dir", dir.toString(), memberHex, "20").status()).isZero();
+        assertThat(AttestCommandTest.leo("ledger", "deposit", "--data-dir", dir.toString(), "00".repeat(32), "5").err())
+                .contains("who is not a member");
+        assertThat(AttestCommandTest.leo("ledger", "show", "--data-dir", dir.toString()).out()).contains("tokens " + memberHex + " 30")
+                .contains("tokens deposited 50, in balances 30, in escrow 0, burned 0, withdrawn 20");
+
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
             st.executeUpdate("UPDATE ledger SET body = x'00' WHERE seq = 3");
         }

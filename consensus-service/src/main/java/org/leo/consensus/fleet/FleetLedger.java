@@ -154,7 +154,7 @@ public final class FleetLedger {
             if (page.isEmpty()) {
                 break;
             }
-            page.forEach(e -> rules.apply(e.seq(), e.record()));
+            page.forEach(rules::apply);
             from = page.get(page.size() - 1).seq() + 1;
         }
         Snapshot s = Snapshot.of(seq, head, rules);

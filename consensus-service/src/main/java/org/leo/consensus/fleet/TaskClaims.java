@@ -1,5 +1,6 @@
 package org.leo.consensus.fleet;
 
+import org.leo.consensus.ledger.LedgerRules;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -136,6 +137,32 @@ final class TaskClaims {
         return Optional.of(new Refused(reason.name(), message));
     }
 
+    /**
+     * The group of a closed window: the executor and the monitors {@link TaskElection} elects from its claims (each claim was
+     * checked as it came), in ascending order of member key, the executor named; empty (logged) if they elect no executor
+     * or no monitor.
+     */
+    private static Optional<LedgerRecord.GroupElected> group(Window w) {
+        HexFormat hex = HexFormat.of();
+        List<TaskElection.Claim> claims = new ArrayList<>();
+        for (LedgerRecord.GroupClaim c : w.claims.values()) {
+            LedgerRules.MemberState m = w.at.member(c.member()).orElseThrow();
+            claims.add(new TaskElection.Claim(c.member(), m.vrfKey(), m.credit(), c.proof(), c.votes()));
+        }
+        TaskElection.Group g = TaskElection.elect(w.task, w.at.members(), w.at.totalCredit(), claims);
+        if (!g.canRun()) {
+            LOG.warn("tasks: the {} claim(s) of task #{} elect {}: it has no group and cannot run", claims.size(), w.task.seq(),
+                    g.executor().isEmpty() ? "no executor with the task's executor credit" : "no monitor with the task's monitor credit");
+            return Optional.empty();
+        }
+        java.util.Set<String> elected = new java.util.HashSet<>();
+        elected.add(g.executor().get().memberId());
+        g.monitors().forEach(m -> elected.add(m.memberId()));
+        List<LedgerRecord.GroupClaim> kept = w.claims.values().stream().filter(c -> elected.contains(hex.formatHex(c.member())))
+                .sorted((a, b) -> java.util.Arrays.compareUnsigned(a.member(), b.member())).toList();
+        return Optional.of(new LedgerRecord.GroupElected(w.task.seq(), hex.parseHex(g.executor().get().memberId()), kept));
+    }
+
     /** Appends GroupElected for every window that is over and has claims; returns the entries appended. */
     List<LedgerEntry> closeDue() {
         List<Window> due = new ArrayList<>();
@@ -155,8 +182,12 @@ final class TaskClaims {
                 LOG.warn("tasks: no member claimed task #{} in its window: it has no group and cannot run", w.task.seq());
                 continue;
             }
+            Optional<LedgerRecord.GroupElected> group = group(w);
+            if (group.isEmpty()) {
+                continue;
+            }
             try {
-                appended.add(ledger.ledger().append(new LedgerRecord.GroupElected(w.task.seq(), List.copyOf(w.claims.values()))));
+                appended.add(ledger.ledger().append(group.get()));
             } catch (IllegalArgumentException e) {
                 LOG.warn("tasks: the group of task #{} was not appended: {}", w.task.seq(), e.getMessage());
             }

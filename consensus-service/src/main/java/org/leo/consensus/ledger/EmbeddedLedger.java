@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The embedded ledger: one SQLite table, append-only, each entry hash-chained to the one before
  * ({@link LedgerEntry}), written with synchronous=FULL so an acknowledged append survives a kill -9
- * or a power cut. Credit is derived state: replayed from the records by {@link LedgerRules} when the
- * ledger opens and kept up to date on each append, so it can never disagree with the chain; a record
+ * or a power cut. Credit, token balances and escrow are derived state: replayed from the records by
+ * {@link LedgerRules} when the ledger opens and kept up to date on each append, so it can never disagree with the chain; a record
  * the rules refuse is never written, and a ledger holding one refuses to open.
  */
 public final class EmbeddedLedger implements Ledger {
@@ -91,7 +91,7 @@ public final class EmbeddedLedger implements Ledger {
     }
 
     private void apply(LedgerEntry e) {
-        rules.apply(e.seq(), e.record());
+        rules.apply(e);
         head = e;
     }
 
@@ -120,6 +120,28 @@ public final class EmbeddedLedger implements Ledger {
     @Override
     public synchronized Map<String, Long> credits() {
         return rules.credits();
+    }
+
+    @Override
+    public synchronized Map<String, Long> balances() {
+        return rules.balances();
+    }
+
+    @Override
+    public synchronized LedgerRules.Tokens tokens() {
+        return rules.tokens();
+    }
+
+    /** The operator's bookkeeping: tokens credited to the member, named to its account if it has one. */
+    @Override
+    public synchronized LedgerEntry deposit(byte[] member, long amount) {
+        return append(new LedgerRecord.TokensDeposited(member, amount, rules.account(HexFormat.of().formatHex(member))));
+    }
+
+    /** The operator's bookkeeping: tokens the operator paid the member out of the ledger. */
+    @Override
+    public synchronized LedgerEntry withdraw(byte[] member, long amount) {
+        return append(new LedgerRecord.TokensWithdrawn(member, amount, rules.account(HexFormat.of().formatHex(member))));
     }
 
     @Override

@@ -76,9 +76,14 @@ final class EvmAccount implements AutoCloseable {
 
     /** Sends a transaction ({@code to == null}: a contract creation) and returns its receipt once it is mined. */
     TransactionReceipt send(String to, String data) {
+        return send(to, data, BigInteger.ZERO);
+    }
+
+    /** {@link #send(String, String)} with {@code wei} attached. */
+    TransactionReceipt send(String to, String data, BigInteger wei) {
         try {
             Transaction probe = to == null ? Transaction.createContractTransaction(address(), null, null, data)
-                    : Transaction.createFunctionCallTransaction(address(), null, null, null, to, data);
+                    : Transaction.createFunctionCallTransaction(address(), null, null, null, to, wei, data);
             EthEstimateGas estimate = web3j.ethEstimateGas(probe).send();
             if (estimate.hasError()) {
                 throw new IllegalArgumentException(reason(estimate.getError()));
@@ -86,7 +91,7 @@ final class EvmAccount implements AutoCloseable {
             BigInteger gas = estimate.getAmountUsed();
             BigInteger gasPrice = check(web3j.ethGasPrice().send(), "eth_gasPrice").getGasPrice();
             EthSendTransaction sent = transactions.sendTransaction(gasPrice, gas.add(gas.divide(BigInteger.valueOf(5))), to, data,
-                    BigInteger.ZERO, to == null);
+                    wei, to == null);
             if (sent.hasError()) {
                 throw new IllegalStateException("the node refused the transaction: " + sent.getError().getMessage());
             }
@@ -145,6 +150,15 @@ final class EvmAccount implements AutoCloseable {
             return r.getLogs().stream().map(l -> (Log) l.get()).toList();
         } catch (IOException e) {
             throw new IllegalStateException("eth_getLogs " + from + ".." + to + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The wei held by {@code address} as of block {@code block}. */
+    BigInteger weiBalance(String address, long block) {
+        try {
+            return check(web3j.ethGetBalance(address, block(block)).send(), "eth_getBalance").getBalance();
+        } catch (IOException e) {
+            throw new IllegalStateException("eth_getBalance failed: " + e.getMessage(), e);
         }
     }
 

@@ -116,7 +116,7 @@ public final class EvmLedger implements Ledger {
         });
         TransactionReceipt receipt;
         try {
-            receipt = contract.append(record.type(), body);
+            receipt = send(record);
         } catch (IllegalArgumentException refused) {
             throw new IllegalArgumentException("ledger append after #" + head + " refused by the contract: " + refused.getMessage(), refused);
         }
@@ -124,6 +124,59 @@ public final class EvmLedger implements Ledger {
         lastGasUsed = receipt.getGasUsed().longValueExact();
         LOG.info("ledger: {} (block {}, {} gas)", e, receipt.getBlockNumber(), lastGasUsed);
         return e;
+    }
+
+    /** Token records are the contract's deposit() and withdraw(), which append them; every other record is an append(). */
+    private TransactionReceipt send(LedgerRecord record) {
+        if (record instanceof LedgerRecord.TokensDeposited d) {
+            byte[] expected = depositAccount(HexFormat.of().formatHex(d.member()));
+            if (!Arrays.equals(d.account(), expected)) {
+                throw new IllegalArgumentException("the contract names account 0x" + HexFormat.of().formatHex(expected) + " in this deposit, not 0x"
+                        + HexFormat.of().formatHex(d.account()));
+            }
+            return contract.deposit(d.member(), d.amount());
+        }
+        if (record instanceof LedgerRecord.TokensWithdrawn w) {
+            if (!Arrays.equals(w.account(), accountBytes())) {
+                throw new IllegalArgumentException("only the member's account withdraws: this appliance's account is " + account.address());
+            }
+            return contract.withdraw(w.member(), w.amount());
+        }
+        return contract.append(record.type(), record.body());
+    }
+
+    /** The account a deposit for the member names: its account, else this one's if admitted (the contract binds an unbound member to an admitted depositor). */
+    private byte[] depositAccount(String member) {
+        byte[] bound = replay.rules.account(member);
+        if (!Arrays.equals(bound, TaskBook.NO_ACCOUNT)) {
+            return bound;
+        }
+        return contract.admitted(account.address(), account.blockNumber()) ? accountBytes() : TaskBook.NO_ACCOUNT.clone();
+    }
+
+    private byte[] accountBytes() {
+        return HexFormat.of().parseHex(account.address().substring(2));
+    }
+
+    @Override
+    public synchronized LedgerEntry deposit(byte[] member, long amount) {
+        sync();
+        return append(new LedgerRecord.TokensDeposited(member, amount, depositAccount(HexFormat.of().formatHex(member))));
+    }
+
+    @Override
+    public synchronized LedgerEntry withdraw(byte[] member, long amount) {
+        return append(new LedgerRecord.TokensWithdrawn(member, amount, accountBytes()));
+    }
+
+    @Override
+    public synchronized Map<String, Long> balances() {
+        return contract.balances(account.blockNumber());
+    }
+
+    @Override
+    public synchronized LedgerRules.Tokens tokens() {
+        return contract.tokens(account.blockNumber());
     }
 
     /**
@@ -298,14 +351,14 @@ public final class EvmLedger implements Ledger {
                 throw new IllegalStateException("entry #" + a.seq() + " hashes to " + HexFormat.of().formatHex(hash) + ", the contract recorded "
                         + HexFormat.of().formatHex(a.hash()));
             }
-            LedgerRecord record;
+            LedgerEntry entry;
             try {
-                record = LedgerCodec.decode(a.type(), a.body());
-                rules.apply(a.seq(), record);
+                entry = new LedgerEntry(a.seq(), LedgerCodec.decode(a.type(), a.body()), prev, hash);
+                rules.apply(entry);
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException("entry #" + a.seq() + " is not a valid record: " + e.getMessage(), e);
             }
-            head = new LedgerEntry(a.seq(), record, prev, hash);
+            head = entry;
         }
 
         /** How the contract's seq and head (as of {@code block}) differ from this replay's, or empty. */
@@ -329,8 +382,22 @@ public final class EvmLedger implements Ledger {
             }
             Map<String, Long> onChain = contract.credits(block);
             Map<String, Long> replayed = rules.credits();
-            return onChain.equals(replayed) ? Optional.empty()
-                    : Optional.of("the contract's credit " + onChain + " differs from the records' " + replayed);
+            if (!onChain.equals(replayed)) {
+                return Optional.of("the contract's credit " + onChain + " differs from the records' " + replayed);
+            }
+            Map<String, Long> balances = contract.balances(block);
+            if (!balances.equals(rules.balances())) {
+                return Optional.of("the contract's token balances " + balances + " differ from the records' " + rules.balances());
+            }
+            LedgerRules.Tokens tokens = contract.tokens(block);
+            if (!tokens.equals(rules.tokens())) {
+                return Optional.of("the contract's token totals " + tokens + " differ from the records' " + rules.tokens());
+            }
+            java.math.BigInteger held = contract.weiHeld(block);
+            java.math.BigInteger owed = java.math.BigInteger.valueOf(tokens.deposited() - tokens.withdrawn())
+                    .multiply(java.math.BigInteger.valueOf(LedgerRecord.TOKEN_WEI));
+            return held.equals(owed) ? Optional.empty()
+                    : Optional.of("the contract holds " + held + " wei, its deposits less its withdrawals are " + owed + " wei");
         }
     }
 }

@@ -61,22 +61,42 @@ final class LedgerCodec {
                     long minExecutor = b.getLong();
                     long minMonitor = b.getLong();
                     long payment = b.getLong();
+                    int expiresAfter = b.getInt();
                     int n = Byte.toUnsignedInt(b.get());
                     List<byte[]> capsules = new ArrayList<>();
                     for (int i = 0; i < n; i++) {
                         capsules.add(take(b, 32));
                     }
-                    yield new LedgerRecord.TaskSubmitted(owner, service, capsules, group, minExecutor, minMonitor, payment, take(b, 64));
+                    yield new LedgerRecord.TaskSubmitted(owner, service, capsules, group, minExecutor, minMonitor, payment, expiresAfter, take(b, 64));
                 }
                 case 8 -> {
                     long task = b.getLong();
+                    byte[] executor = take(b, 32);
                     int n = Short.toUnsignedInt(b.getShort());
                     List<LedgerRecord.GroupClaim> claims = new ArrayList<>();
                     for (int i = 0; i < n; i++) {
                         claims.add(new LedgerRecord.GroupClaim(take(b, 32), Integer.toUnsignedLong(b.getInt()), take(b, 80)));
                     }
-                    yield new LedgerRecord.GroupElected(task, claims);
+                    yield new LedgerRecord.GroupElected(task, executor, claims);
                 }
+                case 9 -> new LedgerRecord.TokensDeposited(take(b, 32), b.getLong(), take(b, LedgerRecord.ACCOUNT_BYTES));
+                case 10 -> new LedgerRecord.TokensWithdrawn(take(b, 32), b.getLong(), take(b, LedgerRecord.ACCOUNT_BYTES));
+                case 11 -> {
+                    long task = b.getLong();
+                    long certificate = b.getLong();
+                    int n = Short.toUnsignedInt(b.getShort());
+                    List<LedgerRecord.Share> group = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        byte[] member = take(b, 32);
+                        int flag = b.get();
+                        if (flag != 0 && flag != 1) {
+                            throw new IllegalArgumentException("settlement: a penalty flag of " + flag + ", expected 0 or 1");
+                        }
+                        group.add(new LedgerRecord.Share(member, flag == 1));
+                    }
+                    yield new LedgerRecord.TaskSettled(task, certificate, group);
+                }
+                case 12 -> new LedgerRecord.TaskExpired(b.getLong());
                 default -> throw new IllegalArgumentException("unknown ledger record type " + type);
             };
             if (b.hasRemaining()) {

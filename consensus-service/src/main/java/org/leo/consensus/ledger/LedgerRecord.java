@@ -151,6 +151,12 @@ public sealed interface LedgerRecord {
     int MAX_TASK_CAPSULES = 16;
     /** The largest expected execution group of a task. */
     int MAX_TASK_GROUP = 1000;
+    /** The most claims a recorded group has (sortition may draw more than expected). */
+    int MAX_GROUP_CLAIMS = MAX_TASK_GROUP * 4;
+    /** The latest a task may expire: this many entries after its own. */
+    int MAX_TASK_EXPIRY = 1 << 24;
+    /** An EVM account's address: 20 bytes (all zero: none). */
+    int ACCOUNT_BYTES = 20;
 
     /**
      * A service (docs/tasks.md): its author's member key, the Docker image it runs in (the SHA-256 of the image's
@@ -215,11 +221,12 @@ public sealed interface LedgerRecord {
     /**
      * A task (docs/tasks.md): its owner's member key, the service it uses (the seq of its ServicePublished entry), the
      * content addresses of its data capsules, the expected size of its execution group, the least credit of its executor
-     * and of its monitors, and its payment in token units; signed by the owner (Ed25519 over "leo-task-v1\0" and the
+     * and of its monitors, its payment in token units (escrowed from the owner's balance) and how many entries after its
+     * own it expires if no clean-up certificate is recorded by then; signed by the owner (Ed25519 over "leo-task-v1\0" and the
      * body without the signature). Its id is the seq of its entry.
      */
     record TaskSubmitted(byte[] owner, long serviceSeq, java.util.List<byte[]> dataCapsules, int groupSize, long minExecutorCredit,
-                         long minMonitorCredit, long payment, byte[] signature) implements LedgerRecord {
+                         long minMonitorCredit, long payment, int expiresAfter, byte[] signature) implements LedgerRecord {
         static final byte[] TAG = "leo-task-v1\0".getBytes(StandardCharsets.US_ASCII);
 
         public TaskSubmitted {
@@ -234,6 +241,9 @@ public sealed interface LedgerRecord {
                 throw new IllegalArgumentException("task: 1.." + MAX_TASK_CAPSULES + " data capsules, a group of 1.." + MAX_TASK_GROUP
                         + ", a service entry and credits and payment of at least 0");
             }
+            if (expiresAfter < 1 || expiresAfter > MAX_TASK_EXPIRY) {
+                throw new IllegalArgumentException("task: it expires 1.." + MAX_TASK_EXPIRY + " entries after its own, not " + expiresAfter);
+            }
         }
 
         @Override
@@ -243,18 +253,18 @@ public sealed interface LedgerRecord {
 
         /** Signed by {@code ownerSecret} (the owner's Ed25519 verdict secret). */
         public static TaskSubmitted sign(byte[] ownerSecret, long serviceSeq, java.util.List<byte[]> dataCapsules, int groupSize,
-                                         long minExecutorCredit, long minMonitorCredit, long payment) {
+                                         long minExecutorCredit, long minMonitorCredit, long payment, int expiresAfter) {
             byte[] owner = new byte[32];
             org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(ownerSecret, 0, owner, 0);
             TaskSubmitted unsigned = new TaskSubmitted(owner, serviceSeq, dataCapsules, groupSize, minExecutorCredit, minMonitorCredit, payment,
-                    new byte[64]);
-            return new TaskSubmitted(owner, serviceSeq, dataCapsules, groupSize, minExecutorCredit, minMonitorCredit, payment,
+                    expiresAfter, new byte[64]);
+            return new TaskSubmitted(owner, serviceSeq, dataCapsules, groupSize, minExecutorCredit, minMonitorCredit, payment, expiresAfter,
                     ed25519(ownerSecret, TAG, unsigned.terms()));
         }
 
         byte[] terms() {
-            ByteBuffer b = ByteBuffer.allocate(32 + 8 + 2 + 8 * 3 + 1 + 32 * dataCapsules.size()).put(owner).putLong(serviceSeq)
-                    .putShort((short) groupSize).putLong(minExecutorCredit).putLong(minMonitorCredit).putLong(payment)
+            ByteBuffer b = ByteBuffer.allocate(32 + 8 + 2 + 8 * 3 + 4 + 1 + 32 * dataCapsules.size()).put(owner).putLong(serviceSeq)
+                    .putShort((short) groupSize).putLong(minExecutorCredit).putLong(minMonitorCredit).putLong(payment).putInt(expiresAfter)
                     .put((byte) dataCapsules.size());
             dataCapsules.forEach(b::put);
             return b.array();
@@ -277,7 +287,8 @@ public sealed interface LedgerRecord {
         @Override
         public String describe() {
             return "task by member " + hex(owner) + " for service #" + serviceSeq + ": " + dataCapsules.size() + " data capsule(s), a group of "
-                    + groupSize + ", executor credit >= " + minExecutorCredit + ", monitor credit >= " + minMonitorCredit + ", payment " + payment;
+                    + groupSize + ", executor credit >= " + minExecutorCredit + ", monitor credit >= " + minMonitorCredit + ", payment " + payment
+                    + ", expires " + expiresAfter + " entries on";
         }
     }
 
@@ -303,21 +314,39 @@ public sealed interface LedgerRecord {
     }
 
     /**
-     * A task's execution group (docs/tasks.md): the claims the task owner's Pi collected in the election window, in
-     * ascending order of member key. Anyone re-runs the election over them ({@code TaskElection}) with the members'
-     * keys and credit as of the task's entry: the rules check the structure, a reader the VRF proofs.
+     * A task's execution group (docs/tasks.md): its executor, and the claims the task owner's Pi collected in the election
+     * window, in ascending order of member key, the executor's among them; the other claimants are the monitors. Anyone
+     * re-runs the election over them ({@code TaskElection.recordedGroupProblem}) with the members' keys and credit as of
+     * the task's entry: the rules check the structure, a reader the VRF proofs and that the group is the elected one. The
+     * executor is named because the contract cannot verify VRF proofs, and the settlement pays by it.
      */
-    record GroupElected(long taskSeq, java.util.List<GroupClaim> claims) implements LedgerRecord {
+    record GroupElected(long taskSeq, byte[] executor, java.util.List<GroupClaim> claims) implements LedgerRecord {
         public GroupElected {
+            executor = executor.clone();
             claims = java.util.List.copyOf(claims);
-            if (taskSeq < 1 || claims.isEmpty() || claims.size() > MAX_TASK_GROUP * 4) {
-                throw new IllegalArgumentException("group: a task entry and 1.." + MAX_TASK_GROUP * 4 + " claims");
+            if (taskSeq < 1 || claims.size() < 2 || claims.size() > MAX_GROUP_CLAIMS || executor.length != 32) {
+                throw new IllegalArgumentException("group: a task entry, a 32-byte executor key and 2.." + MAX_GROUP_CLAIMS
+                        + " claims (the executor and at least one monitor)");
             }
             for (int i = 1; i < claims.size(); i++) {
                 if (java.util.Arrays.compareUnsigned(claims.get(i - 1).member(), claims.get(i).member()) >= 0) {
                     throw new IllegalArgumentException("group: the claims are in ascending order of member key, each member once");
                 }
             }
+            byte[] e = executor;
+            if (claims.stream().noneMatch(c -> java.util.Arrays.equals(c.member(), e))) {
+                throw new IllegalArgumentException("group: the executor is one of the claimants");
+            }
+        }
+
+        @Override
+        public byte[] executor() {
+            return executor.clone();
+        }
+
+        /** The claimants' member keys, in the record's (ascending) order. */
+        public java.util.List<byte[]> members() {
+            return claims.stream().map(GroupClaim::member).toList();
         }
 
         @Override
@@ -327,17 +356,166 @@ public sealed interface LedgerRecord {
 
         @Override
         public byte[] body() {
-            ByteBuffer b = ByteBuffer.allocate(8 + 2 + claims.size() * (32 + 4 + 80)).putLong(taskSeq).putShort((short) claims.size());
+            ByteBuffer b = ByteBuffer.allocate(8 + 32 + 2 + claims.size() * (32 + 4 + 80)).putLong(taskSeq).put(executor)
+                    .putShort((short) claims.size());
             claims.forEach(c -> b.put(c.member()).putInt((int) c.votes()).put(c.proof()));
             return b.array();
         }
 
         @Override
         public String describe() {
-            return "group of task #" + taskSeq + ": " + claims.size() + " drawn member(s), "
+            return "group of task #" + taskSeq + ": executor " + hex(executor) + ", " + (claims.size() - 1) + " monitor(s), "
                     + claims.stream().mapToLong(GroupClaim::votes).sum() + " vote(s)";
         }
     }
+
+    /**
+     * Tokens credited to a member's balance (docs/tasks.md "Settlement on the ledgers"): on the EVM ledger the contract's
+     * {@code deposit(member)} appends it for the ether sent (1 token = {@value #TOKEN_WEI} wei); on the embedded ledger the
+     * operator appends it, and the tokens are that operator's bookkeeping. {@code account} is the member's withdrawal
+     * account once the deposit is made (the EVM account the contract bound it to; all zero if none).
+     */
+    record TokensDeposited(byte[] member, long amount, byte[] account) implements TokenMove {
+        public TokensDeposited {
+            member = member.clone();
+            account = account.clone();
+            TokenMove.check(member, amount, account);
+        }
+
+        @Override
+        public int type() {
+            return 9;
+        }
+
+        @Override
+        public String describe() {
+            return amount + " token(s) deposited for member " + hex(member) + TokenMove.accountText(account);
+        }
+    }
+
+    /** Tokens paid out of a member's balance to its account: by the contract's {@code withdraw}, or by the embedded ledger's operator. */
+    record TokensWithdrawn(byte[] member, long amount, byte[] account) implements TokenMove {
+        public TokensWithdrawn {
+            member = member.clone();
+            account = account.clone();
+            TokenMove.check(member, amount, account);
+        }
+
+        @Override
+        public int type() {
+            return 10;
+        }
+
+        @Override
+        public String describe() {
+            return amount + " token(s) withdrawn by member " + hex(member) + TokenMove.accountText(account);
+        }
+    }
+
+    /** A deposit or a withdrawal: member 32 | amount 8 | account 20. */
+    sealed interface TokenMove extends LedgerRecord permits TokensDeposited, TokensWithdrawn {
+        byte[] member();
+
+        long amount();
+
+        byte[] account();
+
+        @Override
+        default byte[] body() {
+            return ByteBuffer.allocate(32 + 8 + ACCOUNT_BYTES).put(member()).putLong(amount()).put(account()).array();
+        }
+
+        private static void check(byte[] member, long amount, byte[] account) {
+            if (member.length != 32 || account.length != ACCOUNT_BYTES || amount < 1) {
+                throw new IllegalArgumentException("tokens: a 32-byte member key, at least 1 token and a 20-byte account");
+            }
+        }
+
+        private static String accountText(byte[] account) {
+            return java.util.Arrays.equals(account, new byte[ACCOUNT_BYTES]) ? "" : ", account 0x" + HexFormat.of().formatHex(account);
+        }
+    }
+
+    /** One member of a settled task's group, and whether its share is burned instead of paid. */
+    record Share(byte[] member, boolean penalised) {
+        public Share {
+            member = member.clone();
+            if (member.length != 32) {
+                throw new IllegalArgumentException("share: a 32-byte member key");
+            }
+        }
+
+        @Override
+        public byte[] member() {
+            return member.clone();
+        }
+    }
+
+    /**
+     * A task paid out (docs/tasks.md "Settlement on the ledgers"): its seq, the entry of its TRUSTED clean-up certificate,
+     * and its group again (in the GroupElected record's order, so the contract need not store it), each member marked if
+     * penalised. The ledgers pay by {@code Settlement.split}.
+     */
+    record TaskSettled(long taskSeq, long certificateSeq, java.util.List<Share> group) implements LedgerRecord {
+        public TaskSettled {
+            group = java.util.List.copyOf(group);
+            if (taskSeq < 1 || certificateSeq < 1 || group.size() < 2 || group.size() > MAX_GROUP_CLAIMS) {
+                throw new IllegalArgumentException("settlement: a task entry, a certificate entry and a group of 2.." + MAX_GROUP_CLAIMS);
+            }
+        }
+
+        /** The penalised members' keys (hex). */
+        public java.util.Set<String> penalised() {
+            java.util.Set<String> out = new java.util.TreeSet<>();
+            group.stream().filter(Share::penalised).forEach(s -> out.add(HexFormat.of().formatHex(s.member())));
+            return out;
+        }
+
+        @Override
+        public int type() {
+            return 11;
+        }
+
+        @Override
+        public byte[] body() {
+            ByteBuffer b = ByteBuffer.allocate(8 + 8 + 2 + group.size() * 33).putLong(taskSeq).putLong(certificateSeq).putShort((short) group.size());
+            group.forEach(s -> b.put(s.member()).put((byte) (s.penalised() ? 1 : 0)));
+            return b.array();
+        }
+
+        @Override
+        public String describe() {
+            return "task #" + taskSeq + " settled by clean-up certificate #" + certificateSeq + ", group of " + group.size()
+                    + (penalised().isEmpty() ? "" : ", " + penalised().size() + " penalised");
+        }
+    }
+
+    /** A task without a clean-up certificate past its expiry: its owner is refunded the payment less the burn, nobody is paid. */
+    record TaskExpired(long taskSeq) implements LedgerRecord {
+        public TaskExpired {
+            if (taskSeq < 1) {
+                throw new IllegalArgumentException("expiry: a task entry");
+            }
+        }
+
+        @Override
+        public int type() {
+            return 12;
+        }
+
+        @Override
+        public byte[] body() {
+            return ByteBuffer.allocate(8).putLong(taskSeq).array();
+        }
+
+        @Override
+        public String describe() {
+            return "task #" + taskSeq + " expired, its owner refunded less the burn";
+        }
+    }
+
+    /** Wei per token on the EVM ledger: 1 gwei. */
+    long TOKEN_WEI = 1_000_000_000L;
 
     /** The body of a signed record: its terms, then the signature over them. */
     private static byte[] signed(byte[] terms, byte[] signature) {

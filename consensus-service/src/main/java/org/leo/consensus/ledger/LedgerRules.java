@@ -29,9 +29,13 @@ import org.leo.consensus.task.TaskRound;
  * <li>{@code ReferenceValues}: always accepted; the latest per HPC is what a verifier appraises against.
  * <li>{@code ServicePublished}: by an admitted member; its entry's seq is the service's id.
  * <li>{@code TaskSubmitted}: by an admitted member, for a published service, with a payment that covers the
- *     burn and the service's price ({@code Settlement.paymentProblem}).
- * <li>{@code GroupElected}: once per task, every claim by an admitted member (the claims' proofs are a
- *     reader's to check, as a certificate's signatures).
+ *     burn and the service's price ({@code Settlement.paymentProblem}) and that its balance covers: the payment
+ *     goes into the task's escrow.
+ * <li>{@code GroupElected}: once per open task, every claim by an admitted member, the executor among them (the
+ *     claims' proofs are a reader's to check, as a certificate's signatures).
+ * <li>{@code TokensDeposited}, {@code TokensWithdrawn}, {@code TaskSettled}, {@code TaskExpired}: tokens and
+ *     the task's end ({@link TaskBook}); a settlement that finds the executor caught takes its credit as an
+ *     equivocation does.
  * </ul>
  * Credit never goes below zero and is never transferred. Signatures are not checked here (the
  * certificate's {@code problem()} does that); these rules are what the contract can check without them.
@@ -75,13 +79,17 @@ public final class LedgerRules {
         }
     }
 
+    /** The token totals of a ledger. */
+    public record Tokens(long deposited, long balances, long escrowed, long burned, long withdrawn) {
+        /** Nothing made, nothing lost: every deposited token is in a balance, in escrow, burned or withdrawn. */
+        public boolean conserved() {
+            return deposited == balances + escrowed + burned + withdrawn;
+        }
+    }
+
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final Set<Long> certificates = new HashSet<>();
-    /** The seqs of the tasks, and of the tasks whose group is recorded. */
-    private final Set<Long> tasks = new HashSet<>();
-    private final Set<Long> groups = new HashSet<>();
-    /** The price of each published service, by the seq of its entry. */
-    private final Map<Long, Long> servicePrices = new HashMap<>();
+    private TaskBook book = new TaskBook();
     /** The seq of each round's certificate, by HPC and round number: one whatever head the round was drawn at. */
     private final Map<Slot, Long> certificateOfRound = new HashMap<>();
 
@@ -97,7 +105,10 @@ public final class LedgerRules {
     /** The image id of each published service, and the service of each task, by entry seq. */
     private final Map<Long, byte[]> serviceImages = new HashMap<>();
     private final Map<Long, Long> taskServices = new HashMap<>();
-    /** The task each HPC runs: from its task's TRUSTED ATTEST certificate to its TRUSTED CLEANUP certificate. */
+    /**
+     * The task each HPC runs: from the task's TRUSTED ATTEST certificate to its TRUSTED CLEANUP certificate or its expiry (only
+     * certificates that belong to the task, drawn at its group's entry while it is open: TaskBook).
+     */
     private final Map<org.leo.boot.net.MacAddress, TaskOnHpc> tasksOnHpcs = new HashMap<>();
 
     /**
@@ -129,9 +140,7 @@ public final class LedgerRules {
         members.forEach((k, m) -> r.members.put(k, m.copy()));
         r.certificates.addAll(certificates);
         r.certificateOfRound.putAll(certificateOfRound);
-        r.servicePrices.putAll(servicePrices);
-        r.tasks.addAll(tasks);
-        r.groups.addAll(groups);
+        r.book = book.copy();
         r.equivocations.addAll(equivocations);
         r.references.putAll(references);
         r.serviceImages.putAll(serviceImages);
@@ -165,31 +174,7 @@ public final class LedgerRules {
         if (record instanceof LedgerRecord.CreditChanged c) {
             return creditChangeRefusal(seq, c);
         }
-        if (record instanceof LedgerRecord.ServicePublished p) {
-            return members.containsKey(hex(p.author())) ? Optional.empty()
-                    : Optional.of("service by " + hex(p.author()) + ", who is not a member");
-        }
-        if (record instanceof LedgerRecord.GroupElected g) {
-            if (!tasks.contains(g.taskSeq())) {
-                return Optional.of("group of task #" + g.taskSeq() + ", which is not a task");
-            }
-            if (groups.contains(g.taskSeq())) {
-                return Optional.of("task #" + g.taskSeq() + " already has its group");
-            }
-            return g.claims().stream().filter(c -> !members.containsKey(hex(c.member()))).findFirst()
-                    .map(c -> "group of task #" + g.taskSeq() + ": a claim by " + hex(c.member()) + ", who is not a member");
-        }
-        if (record instanceof LedgerRecord.TaskSubmitted t) {
-            if (!members.containsKey(hex(t.owner()))) {
-                return Optional.of("task by " + hex(t.owner()) + ", who is not a member");
-            }
-            Long price = servicePrices.get(t.serviceSeq());
-            if (price == null) {
-                return Optional.of("task for service #" + t.serviceSeq() + ", which is not a published service");
-            }
-            return Optional.ofNullable(org.leo.consensus.task.Settlement.paymentProblem(t.payment(), price));
-        }
-        return Optional.empty();
+        return book.refusal(seq, record, members::containsKey);
     }
 
     private Optional<String> certificateRefusal(LedgerRecord.CertificateRecorded c) {
@@ -232,8 +217,10 @@ public final class LedgerRules {
         return Optional.empty();
     }
 
-    /** Applies entry {@code seq}'s record; an IllegalArgumentException with the reason if the rules refuse it. */
-    public void apply(long seq, LedgerRecord record) {
+    /** Applies the entry's record; an IllegalArgumentException with the reason if the rules refuse it. */
+    public void apply(LedgerEntry entry) {
+        long seq = entry.seq();
+        LedgerRecord record = entry.record();
         refusal(seq, record).ifPresent(reason -> {
             throw new IllegalArgumentException(reason);
         });
@@ -246,19 +233,13 @@ public final class LedgerRules {
                 Member m = members.get(v.memberHex());
                 m.credit = Math.addExact(m.credit, 1);
             }
-            trackTask(c.certificate());
         } else if (record instanceof LedgerRecord.EquivocationRecorded e) {
             equivocations.add(equivocationKey(e));
-            Member m = members.get(e.evidence().memberHex());
-            m.credit = Math.max(0, m.credit - Math.max(m.credit / 2, EQUIVOCATION_MIN_PENALTY));
+            halve(members.get(e.evidence().memberHex()));
         } else if (record instanceof LedgerRecord.ServicePublished p) {
-            servicePrices.put(seq, p.price());
             serviceImages.put(seq, p.imageSha256());
         } else if (record instanceof LedgerRecord.TaskSubmitted t) {
-            tasks.add(seq);
             taskServices.put(seq, t.serviceSeq());
-        } else if (record instanceof LedgerRecord.GroupElected g) {
-            groups.add(g.taskSeq());
         } else if (record instanceof LedgerRecord.CreditChanged c) {
             Member m = members.get(hex(c.member()));
             m.lastPenalty = c.becauseOfSeq();
@@ -266,6 +247,32 @@ public final class LedgerRules {
         } else if (record instanceof LedgerRecord.ReferenceValues r) {
             references.put(r.hpc(), r);
         }
+        book.apply(entry).ifPresent(caught -> halve(members.get(caught)));
+        if (record instanceof LedgerRecord.CertificateRecorded c && book.isTaskCertificate(seq)) {
+            trackTask(c.certificate());
+        } else if (record instanceof LedgerRecord.TaskExpired x) {
+            tasksOnHpcs.values().removeIf(on -> on.taskSeq() == x.taskSeq());
+        }
+    }
+
+    /** Half its credit, at least {@link #EQUIVOCATION_MIN_PENALTY}: for equivocating, and for tampering with a task. */
+    private static void halve(Member m) {
+        m.credit = Math.max(0, m.credit - Math.max(m.credit / 2, EQUIVOCATION_MIN_PENALTY));
+    }
+
+    /** Every member's token balance (members that never held a token are absent), by member key (hex). */
+    public Map<String, Long> balances() {
+        return book.balances();
+    }
+
+    /** The token totals. */
+    public Tokens tokens() {
+        return book.tokens();
+    }
+
+    /** The EVM account member {@code memberHex} withdraws to, 20 zero bytes if none. */
+    public byte[] account(String memberHex) {
+        return book.account(memberHex);
     }
 
     private void trackTask(QuorumCertificate certificate) {

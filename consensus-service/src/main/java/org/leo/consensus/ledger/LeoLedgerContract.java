@@ -32,7 +32,7 @@ import org.web3j.utils.Numeric;
 
 /**
  * The ABI of {@code src/main/solidity/LeoLedger.sol}, written by hand over web3j's encoders (the contract
- * has nine functions and one event we read; a generated wrapper would be larger than this file).
+ * has about twenty functions and one event we read; a generated wrapper would be larger than this file).
  * The build compiles the contract into {@code LeoLedger.bin} beside this class; {@link #deploy} sends it.
  */
 final class LeoLedgerContract {
@@ -107,6 +107,17 @@ final class LeoLedgerContract {
         return account.send(address, FunctionEncoder.encode(new Function("append", List.of(new Uint8(type), new DynamicBytes(body)), List.of())));
     }
 
+    /** Deposits {@code tokens} for {@code member} ({@code tokens} x {@link LedgerRecord#TOKEN_WEI} wei): the contract appends TokensDeposited. */
+    TransactionReceipt deposit(byte[] member, long tokens) {
+        return account.send(address, FunctionEncoder.encode(new Function("deposit", List.of(new Bytes32(member)), List.of())),
+                BigInteger.valueOf(tokens).multiply(BigInteger.valueOf(LedgerRecord.TOKEN_WEI)));
+    }
+
+    /** Withdraws {@code tokens} of {@code member}'s balance to this account (the member's): the contract appends TokensWithdrawn. */
+    TransactionReceipt withdraw(byte[] member, long tokens) {
+        return account.send(address, FunctionEncoder.encode(new Function("withdraw", List.of(new Bytes32(member), new Uint64(tokens)), List.of())));
+    }
+
     /** Owner only: lets {@code appliance} append. */
     TransactionReceipt admitAccount(String appliance) {
         return account.send(address, FunctionEncoder.encode(new Function("admitAccount", List.of(new Address(appliance)), List.of())));
@@ -139,9 +150,48 @@ final class LeoLedgerContract {
 
     /** Every member's credit as the contract holds it in block {@code block}, by member key (hex). */
     Map<String, Long> credits(long block) {
+        return perMember("credits", block);
+    }
+
+    /** Every member's token balance that is not zero, as the contract holds it in block {@code block}, by member key (hex). */
+    Map<String, Long> balances(long block) {
+        Map<String, Long> out = perMember("balances", block);
+        out.values().removeIf(v -> v == 0);
+        return out;
+    }
+
+    /** The token totals as the contract holds them in block {@code block} (balances: the sum of {@link #balances}). */
+    LedgerRules.Tokens tokens(long block) {
+        long[] t = new long[4];
+        String[] names = {"deposited", "escrowed", "burned", "withdrawn"};
+        for (int i = 0; i < names.length; i++) {
+            t[i] = ((BigInteger) view(names[i], block, List.of(), TypeReference.create(Uint64.class)).get(0).getValue()).longValueExact();
+        }
+        long balances = balances(block).values().stream().mapToLong(Long::longValue).sum();
+        return new LedgerRules.Tokens(t[0], balances, t[1], t[2], t[3]);
+    }
+
+    /** The EVM account {@code member} withdraws to, 20 zero bytes if none, as of block {@code block}. */
+    byte[] accountOf(byte[] member, long block) {
+        String a = (String) view("accountOf", block, List.of(new Bytes32(member)), TypeReference.create(Address.class)).get(0).getValue();
+        return Numeric.hexStringToByteArray(Numeric.toHexStringNoPrefixZeroPadded(Numeric.toBigInt(a), 40));
+    }
+
+    /** Whether {@code appliance} is an admitted appliance account as of block {@code block}. */
+    boolean admitted(String appliance, long block) {
+        return (Boolean) view("admitted", block, List.of(new Address(appliance)), TypeReference.create(org.web3j.abi.datatypes.Bool.class)).get(0)
+                .getValue();
+    }
+
+    /** The wei the contract holds as of block {@code block}. */
+    BigInteger weiHeld(long block) {
+        return account.weiBalance(address, block);
+    }
+
+    private Map<String, Long> perMember(String function, long block) {
         Map<String, Long> out = new HashMap<>();
         for (long from = 0; ; from += CREDIT_PAGE) {
-            List<Type<?>> r = view("credits", block, List.of(new Uint256(from), new Uint256(CREDIT_PAGE)), new TypeReference<DynamicArray<Bytes32>>() {
+            List<Type<?>> r = view(function, block, List.of(new Uint256(from), new Uint256(CREDIT_PAGE)), new TypeReference<DynamicArray<Bytes32>>() {
             }, new TypeReference<DynamicArray<Uint64>>() {
             });
             List<?> keys = ((DynamicArray<?>) r.get(0)).getValue();

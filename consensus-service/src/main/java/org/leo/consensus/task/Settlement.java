@@ -31,7 +31,8 @@ import java.util.TreeSet;
  */
 public final class Settlement {
     public static final int BURN_DIVISOR = 10;
-    public static final int MAX_MONITORS = 1000;
+    /** As many as a recorded group has claims, less its executor. */
+    public static final int MAX_MONITORS = org.leo.consensus.ledger.LedgerRecord.MAX_GROUP_CLAIMS - 1;
 
     /** Who gets what: the burned amount, and the token units of each member key (hex). */
     public record Split(long burned, Map<String, Long> paid) {

@@ -26,8 +26,8 @@ import org.leo.consensus.sortition.Role;
  *     {@link ExecutorElection}) among those with at least the task's executor credit; the monitors are
  *     the other drawn members with at least its monitor credit.</li>
  * </ul>
- * A task with no eligible executor or no monitor has no group: it cannot run, and its owner is refunded
- * (the settlement records: next).
+ * A task with no eligible executor or no monitor has no group: it cannot run, and its owner is refunded at
+ * its expiry ({@code TaskExpired}, docs/tasks.md "Settlement on the ledgers").
  */
 public final class TaskElection {
     /** No HPC: a task's alpha names the task by its seq, in the round field. */
@@ -85,6 +85,33 @@ public final class TaskElection {
             claims.add(new Claim(c.member(), m == null ? new byte[32] : m.vrfKey(), m == null ? -1 : m.credit(), c.proof(), c.votes()));
         }
         return elect(task, members, totalCredit, claims);
+    }
+
+    /**
+     * Why a {@code GroupElected} record is not the task's elected group, or empty: every claim valid, the executor it names
+     * the one its claims elect, every other claimant a monitor. The ledgers pay by the record (the contract cannot verify VRF
+     * proofs); this is the reader's check that the record is honest, as a certificate's signatures are.
+     */
+    public static Optional<String> recordedGroupProblem(LedgerEntry task, java.util.Map<String, LedgerRules.MemberState> members,
+                                                        long totalCredit, LedgerRecord.GroupElected recorded) {
+        Group g = elect(task, members, totalCredit, recorded);
+        if (!g.refused().isEmpty()) {
+            return Optional.of("the group's claims are refused: " + g.refused());
+        }
+        String named = HexFormat.of().formatHex(recorded.executor());
+        String elected = g.executor().map(ExecutorElection.Candidate::memberId).orElse("nobody");
+        if (!elected.equals(named)) {
+            return Optional.of("the group names executor " + named + ", its claims elect " + elected);
+        }
+        java.util.Set<String> monitors = new java.util.HashSet<>();
+        g.monitors().forEach(m -> monitors.add(m.memberId()));
+        for (byte[] m : recorded.members()) {
+            String id = HexFormat.of().formatHex(m);
+            if (!id.equals(named) && !monitors.contains(id)) {
+                return Optional.of("claimant " + id + " is not a monitor (it lacks the task's monitor credit)");
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -92,6 +92,26 @@ final class FlakyLedger implements Ledger {
     }
 
     @Override
+    public Map<String, Long> balances() {
+        return inner.balances();
+    }
+
+    @Override
+    public org.leo.consensus.ledger.LedgerRules.Tokens tokens() {
+        return inner.tokens();
+    }
+
+    @Override
+    public LedgerEntry deposit(byte[] member, long amount) {
+        return inner.deposit(member, amount);
+    }
+
+    @Override
+    public LedgerEntry withdraw(byte[] member, long amount) {
+        return inner.withdraw(member, amount);
+    }
+
+    @Override
     public Optional<String> verifyChain() {
         return inner.verifyChain();
     }

@@ -58,7 +58,7 @@ class KeyReleaseCheckFuzzTest {
         byte[] data = Lab.sha256("data capsule");
         LedgerEntry service = TaskLab.service(ledger, keys.get(0), Lab.sha256("code capsule"));
         LedgerEntry task = TaskLab.task(ledger, keys.get(0), service.seq(), List.of(data));
-        LedgerEntry group = ledger.append(new LedgerRecord.GroupElected(task.seq(), TaskLab.claims(keys, fleet, task)));
+        LedgerEntry group = ledger.append(TaskLab.groupRecord(keys, fleet, task));
         TaskElection.Group g = TaskLab.group(fleet, task, group);
         String exec = g.executor().orElseThrow().memberId();
         executor = TaskLab.keysOf(keys, exec).member();

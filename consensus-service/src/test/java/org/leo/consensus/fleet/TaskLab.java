@@ -63,7 +63,8 @@ final class TaskLab {
     }
 
     static LedgerEntry task(Ledger ledger, MemberKeys owner, long serviceSeq, List<byte[]> dataAddresses) {
-        return ledger.append(LedgerRecord.TaskSubmitted.sign(owner.verdictSecret(), serviceSeq, dataAddresses, GROUP, 0, 0, 10));
+        ledger.deposit(owner.member(), 10); // the payment it escrows
+        return ledger.append(LedgerRecord.TaskSubmitted.sign(owner.verdictSecret(), serviceSeq, dataAddresses, GROUP, 0, 0, 10, 10_000));
     }
 
     /** Member {@code k}'s own draw for the task. */
@@ -83,6 +84,19 @@ final class TaskLab {
         }
         claims.sort((a, b) -> java.util.Arrays.compareUnsigned(a.member(), b.member()));
         return claims;
+    }
+
+    /** The GroupElected record of the drawn members' honest claims: the executor TaskElection elects, named. */
+    static LedgerRecord.GroupElected groupRecord(List<MemberKeys> members, FleetLedger ledger, LedgerEntry task) {
+        List<LedgerRecord.GroupClaim> claims = claims(members, ledger, task);
+        FleetLedger.Snapshot at = ledger.at(task.hash()).orElseThrow();
+        List<TaskElection.Claim> all = new ArrayList<>();
+        for (LedgerRecord.GroupClaim c : claims) {
+            var m = at.member(c.member()).orElseThrow();
+            all.add(new TaskElection.Claim(c.member(), m.vrfKey(), m.credit(), c.proof(), c.votes()));
+        }
+        String executor = TaskElection.elect(task, at.members(), at.totalCredit(), all).executor().orElseThrow().memberId();
+        return new LedgerRecord.GroupElected(task.seq(), HexFormat.of().parseHex(executor), claims);
     }
 
     static TaskElection.Group group(FleetLedger ledger, LedgerEntry task, LedgerEntry group) {

@@ -2,6 +2,7 @@ package org.leo.consensus.fleet;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Predicate;
 import org.leo.consensus.ledger.Ledger;
@@ -31,8 +32,9 @@ final class TaskRoundLab {
         FleetLedger fleet = new FleetLedger(ledger);
         long service = ledger.append(LedgerRecord.ServicePublished.sign(secret(1), Lab.sha256("image"), Lab.sha256("code"), 3, "grey")).seq();
         for (int t = 0; t < 500; t++) {
+            ledger.deposit(Lab.keys(2).member(), 10); // the payment the task escrows
             LedgerEntry task = ledger.append(LedgerRecord.TaskSubmitted.sign(secret(2), service, List.of(Lab.sha256("data " + t)), GROUP_SIZE, 0, 0,
-                    10));
+                    10, 100_000));
             FleetLedger.Snapshot at = fleet.atEntry(task);
             List<TaskElection.Claim> claims = new ArrayList<>();
             List<LedgerRecord.GroupClaim> drawn = new ArrayList<>();
@@ -48,7 +50,7 @@ final class TaskRoundLab {
             TaskElection.Group g = TaskElection.elect(task, at.members(), at.totalCredit(), claims);
             if (g.canRun() && wanted.test(g)) {
                 drawn.sort((a, b) -> Arrays.compareUnsigned(a.member(), b.member()));
-                return ledger.append(new LedgerRecord.GroupElected(task.seq(), drawn));
+                return ledger.append(new LedgerRecord.GroupElected(task.seq(), HexFormat.of().parseHex(g.executor().orElseThrow().memberId()), drawn));
             }
         }
         throw new IllegalStateException("no task of 500 elected such a group");

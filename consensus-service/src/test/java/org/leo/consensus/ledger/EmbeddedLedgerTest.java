@@ -100,10 +100,14 @@ class EmbeddedLedgerTest {
         try (EmbeddedLedger l = EmbeddedLedger.open(tmp.resolve("rules.db"))) {
             TestFleet.PREFIX.forEach(l::append);
             Map<String, Long> before = l.credits();
+            Map<String, Long> balances = l.balances();
+            int n = TestFleet.PREFIX.size();
             assertThatThrownBy(() -> l.append(refused.record())).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageStartingWith("ledger append #8 refused: ").hasMessageContaining(refused.javaReason());
-            assertThat(l.head().orElseThrow().seq()).isEqualTo(7);
+                    .hasMessageStartingWith("ledger append #" + (n + 1) + " refused: ").hasMessageContaining(refused.javaReason());
+            assertThat(l.head().orElseThrow().seq()).isEqualTo(n);
             assertThat(l.credits()).isEqualTo(before);
+            assertThat(l.balances()).isEqualTo(balances).containsEntry(TestFleet.memberHex(1), 70L);
+            assertThat(l.tokens()).isEqualTo(new LedgerRules.Tokens(100, 79, 20, 1, 0));
         }
     }
 
@@ -206,7 +210,11 @@ class EmbeddedLedgerTest {
             long head = l.head().orElseThrow().seq();
             assertThat(head).isGreaterThanOrEqualTo(acked.get(acked.size() - 1));
             assertThat(l.entries(1, 10_000).stream().map(LedgerEntry::seq).toList()).containsAll(acked);
-            assertThat(l.credits()).as("+1 for each certificate").containsEntry(HexFormat.of().formatHex(LedgerAppenderMain.member()), 100L + head - 1);
+            String member = HexFormat.of().formatHex(LedgerAppenderMain.member());
+            long certificates = head / 2; // entries 2, 4, 6, ...; deposits 3, 5, ...
+            assertThat(l.credits()).as("+1 for each certificate").containsEntry(member, 100L + certificates);
+            assertThat(l.balances()).as("+1 token for each deposit, replayed from the records").isEqualTo(Map.of(member, head - 1 - certificates));
+            assertThat(l.tokens().conserved()).isTrue();
             System.out.println("kill -9: the child acknowledged " + acked.size() + " appends; the ledger holds " + head + " entries and verifies");
         }
     }

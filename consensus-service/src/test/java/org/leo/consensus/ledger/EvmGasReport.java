@@ -50,16 +50,40 @@ final class EvmGasReport {
             append(ledger, TestFleet.equivocation(0, TestFleet.round(round)), "EquivocationRecorded", rows);
             append(ledger, TestFleet.service(0, 3), "ServicePublished (a 4-character name)", rows);
             long service = ledger.head().orElseThrow().seq();
-            append(ledger, TestFleet.task(1, service, 10), "TaskSubmitted (2 data capsules)", rows);
+            append(ledger, TestFleet.deposit(1, 1000), "TokensDeposited (deposit(), a member's first)", rows);
+            append(ledger, TestFleet.deposit(1, 1000), "TokensDeposited (deposit(), a later one)", rows);
+            settle(ledger, service, 3, rows);
+            settle(ledger, service, 10, rows);
+            long task = append(ledger, TestFleet.task(1, service, 10, 1), null, rows).seq();
+            append(ledger, TestFleet.referenceValues(), null, rows);
+            append(ledger, new LedgerRecord.TaskExpired(task), "TaskExpired (the owner refunded less the burn)", rows);
+            ledger.withdraw(TestFleet.member(1), 100);
+            rows.add(new Row("TokensWithdrawn (withdraw(), paid out in wei)", 60, ledger.lastAppendGasUsed()));
         }
         return rows;
     }
 
-    private static void append(EvmLedger ledger, LedgerRecord record, String label, List<Row> rows) {
-        ledger.append(record);
+    /** A task of member 1 with a group of {@code size} (executor 2, monitors 3..), its clean-up certificate and its settlement. */
+    private static void settle(EvmLedger ledger, long service, int size, List<Row> rows) {
+        boolean first = size == 3;
+        long task = append(ledger, TestFleet.task(1, service, 100), first ? "TaskSubmitted (2 data capsules; escrows the payment)" : null, rows).seq();
+        int[] monitors = new int[size - 1];
+        for (int i = 0; i < monitors.length; i++) {
+            monitors[i] = 3 + i;
+        }
+        LedgerRecord.GroupElected group = TestFleet.group(task, 2, monitors);
+        byte[] head = append(ledger, group, "GroupElected (executor and " + (size - 1) + " monitors)", rows).hash();
+        long certificate = append(ledger, TestFleet.taskCertificate(task, head, org.leo.consensus.task.TaskRound.Phase.CLEANUP, 0, Outcome.TRUSTED,
+                monitors), first ? "CertificateRecorded, a task's clean-up round, 2 verdicts" : null, rows).seq();
+        append(ledger, TestFleet.settled(group, certificate), "TaskSettled (executor and " + (size - 1) + " monitors paid)", rows);
+    }
+
+    private static LedgerEntry append(EvmLedger ledger, LedgerRecord record, String label, List<Row> rows) {
+        LedgerEntry e = ledger.append(record);
         if (label != null) {
             rows.add(new Row(label, record.body().length, ledger.lastAppendGasUsed()));
         }
+        return e;
     }
 
     static long gas(List<Row> rows, String record) {

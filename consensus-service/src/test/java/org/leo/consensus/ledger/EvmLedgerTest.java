@@ -63,8 +63,9 @@ class EvmLedgerTest {
         records.add(TestFleet.equivocation(4, TestFleet.round(1)));
         records.add(TestFleet.certificate(TestFleet.round(2), Outcome.UNTRUSTED, 0, 2));
         records.add(TestFleet.service(0, 3)); // #12
-        records.add(TestFleet.task(1, 12, 10)); // #13
-        records.add(TestFleet.group(13, 0, 2, 3));
+        records.add(TestFleet.deposit(1, 10)); // #13
+        records.add(TestFleet.task(1, 12, 10)); // #14
+        records.add(TestFleet.group(14, 0, 2, 3));
         Map<String, Long> expected = Map.of(TestFleet.memberHex(0), 102L, TestFleet.memberHex(1), 102L, TestFleet.memberHex(2), 101L,
                 TestFleet.memberHex(3), 101L, TestFleet.memberHex(4), 51L, TestFleet.memberHex(5), 99L);
 
@@ -109,13 +110,16 @@ class EvmLedgerTest {
             try (EvmLedger evm = EvmLedger.open(config); EvmAccount owner = EvmAccount.connect(anvil.rpc(), CHAIN, OWNER, config.receiptTimeout())) {
                 TestFleet.PREFIX.forEach(evm::append);
                 Map<String, Long> before = evm.credits();
+                Map<String, Long> balances = evm.balances();
                 assertThatThrownBy(() -> evm.append(refused.record())).isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining(refused.javaReason());
                 LeoLedgerContract contract = LeoLedgerContract.at(owner, config.contract());
                 assertThatThrownBy(() -> contract.append(refused.record().type(), refused.record().body()))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(refused.contractReason());
-                assertThat(evm.head().orElseThrow().seq()).isEqualTo(7);
+                assertThat(evm.head().orElseThrow().seq()).isEqualTo(TestFleet.PREFIX.size());
                 assertThat(evm.credits()).isEqualTo(before);
+                assertThat(evm.balances()).isEqualTo(balances).containsEntry(TestFleet.memberHex(1), 70L);
+                assertThat(evm.tokens()).isEqualTo(new LedgerRules.Tokens(100, 79, 20, 1, 0));
                 assertThat(evm.verifyChain()).isEmpty();
             }
         }
@@ -141,7 +145,7 @@ class EvmLedgerTest {
                 assertThatThrownBy(() -> asStranger.append(penalty.type(), penalty.body()))
                         .as("a direct call to change credit from a non-admitted account").hasMessageContaining("LeoLedger: not an admitted appliance account");
                 assertThatThrownBy(() -> asStranger.admitAccount(stranger.address())).hasMessageContaining("LeoLedger: only the owner admits accounts");
-                assertThatThrownBy(() -> asOwner.append(9, next.body())).hasMessageContaining("LeoLedger: unknown record type");
+                assertThatThrownBy(() -> asOwner.append(13, next.body())).hasMessageContaining("LeoLedger: unknown record type");
                 byte[] cut = java.util.Arrays.copyOf(next.body(), next.body().length - 1);
                 assertThatThrownBy(() -> asOwner.append(next.type(), cut)).hasMessageContaining("LeoLedger: malformed reference values");
                 assertThatThrownBy(() -> asOwner.append(next.type(), new byte[0])).hasMessageContaining("LeoLedger: body length out of bounds");

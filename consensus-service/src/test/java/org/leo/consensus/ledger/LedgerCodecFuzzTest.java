@@ -9,7 +9,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 class LedgerCodecFuzzTest {
     @FuzzTest(maxDuration = "30s")
     void fuzzDecode(FuzzedDataProvider data) {
-        int type = data.consumeInt(0, 6);
+        int type = data.consumeInt(0, 13);
         byte[] body = data.consumeRemainingAsBytes();
         LedgerRecord r;
         try {

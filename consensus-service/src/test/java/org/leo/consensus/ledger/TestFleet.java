@@ -88,20 +88,63 @@ final class TestFleet {
         return LedgerRecord.ServicePublished.sign(secret(i), sha256("image"), sha256("code capsule", i), price, "grey");
     }
 
-    /** Member {@code i}'s task for the service at entry {@code serviceSeq}, paying {@code payment}. */
+    /** The account of anvil's first dev account, which deploys the test contracts and deposits. */
+    static final byte[] OWNER_ACCOUNT = HexFormat.of().parseHex(
+            org.web3j.crypto.Credentials.create(AnvilProcess.DEV_KEYS.get(0)).getAddress().substring(2));
+
+    /** Member {@code i}'s task for the service at entry {@code serviceSeq}, paying {@code payment}, expiring 100 entries on. */
     static LedgerRecord.TaskSubmitted task(int i, long serviceSeq, long payment) {
-        return LedgerRecord.TaskSubmitted.sign(secret(i), serviceSeq, List.of(sha256("data capsule", i, 0), sha256("data capsule", i, 1)), 10, 5,
-                5, payment);
+        return task(i, serviceSeq, payment, 100);
     }
 
-    /** The group of the task at entry {@code taskSeq}: claims by the members {@code who} (one vote each, made-up proofs). */
-    static LedgerRecord.GroupElected group(long taskSeq, int... who) {
+    static LedgerRecord.TaskSubmitted task(int i, long serviceSeq, long payment, int expiresAfter) {
+        return LedgerRecord.TaskSubmitted.sign(secret(i), serviceSeq, List.of(sha256("data capsule", i, 0), sha256("data capsule", i, 1)), 10, 5,
+                5, payment, expiresAfter);
+    }
+
+    /** {@code amount} tokens for member {@code i}, deposited by {@link #OWNER_ACCOUNT} (bound to it), as the contract records it. */
+    static LedgerRecord.TokensDeposited deposit(int i, long amount) {
+        return new LedgerRecord.TokensDeposited(member(i), amount, OWNER_ACCOUNT);
+    }
+
+    /**
+     * The group of the task at entry {@code taskSeq}: executor {@code executor} and monitors {@code monitors}, one vote
+     * each, made-up proofs.
+     */
+    static LedgerRecord.GroupElected group(long taskSeq, int executor, int... monitors) {
+        return new LedgerRecord.GroupElected(taskSeq, member(executor), claims(executor, monitors));
+    }
+
+    /** The claims of {@code executor} and {@code monitors} in ascending order of member key. */
+    static List<LedgerRecord.GroupClaim> claims(int executor, int... monitors) {
         List<LedgerRecord.GroupClaim> claims = new ArrayList<>();
-        for (int i : who) {
+        claims.add(new LedgerRecord.GroupClaim(member(executor), 1, proof(executor)));
+        for (int i : monitors) {
             claims.add(new LedgerRecord.GroupClaim(member(i), 1, proof(i)));
         }
         claims.sort((a, b) -> java.util.Arrays.compareUnsigned(a.member(), b.member()));
-        return new LedgerRecord.GroupElected(taskSeq, claims);
+        return claims;
+    }
+
+    /** A certificate of task {@code taskSeq}'s round (phase, attempt 0) drawn at its group's entry {@code groupHash}, signed by {@code signers}. */
+    static LedgerRecord.CertificateRecorded taskCertificate(long taskSeq, byte[] groupHash, org.leo.consensus.task.TaskRound.Phase phase,
+                                                            int attempt, Outcome outcome, int... signers) {
+        RoundId r = new org.leo.consensus.task.TaskRound(taskSeq, phase, attempt).roundId(groupHash, HPC);
+        List<Verdict> vs = new ArrayList<>();
+        for (int i : signers) {
+            vs.add(verdict(i, r, outcome));
+        }
+        return certificate(r, outcome, vs);
+    }
+
+    /** The settlement of {@code group}'s task by certificate {@code certificateSeq}, members {@code penalised} penalised. */
+    static LedgerRecord.TaskSettled settled(LedgerRecord.GroupElected group, long certificateSeq, int... penalised) {
+        java.util.Set<String> p = new java.util.HashSet<>();
+        for (int i : penalised) {
+            p.add(memberHex(i));
+        }
+        return new LedgerRecord.TaskSettled(group.taskSeq(), certificateSeq, group.members().stream()
+                .map(m -> new LedgerRecord.Share(m, p.contains(HexFormat.of().formatHex(m)))).toList());
     }
 
     static LedgerRecord.ReferenceValues referenceValues() {
@@ -146,12 +189,46 @@ final class TestFleet {
         }
     }
 
+    /** Records with their entries' hashes as they chain from genesis. */
+    private static final class Chain {
+        final List<LedgerRecord> records = new ArrayList<>();
+        byte[] head = Ledger.GENESIS;
+
+        byte[] add(LedgerRecord r) {
+            records.add(r);
+            head = LedgerEntry.chain(records.size(), r, head).hash();
+            return head;
+        }
+    }
+
+    /** Task A (#9): a group (#10), a TRUSTED attest certificate (#11), an UNTRUSTED clean-up certificate (#17). */
+    static final LedgerRecord.GroupElected GROUP_A = group(9, 2, 0, 1);
+    /** Task B (#12): settled (#15) by its TRUSTED clean-up certificate (#14). */
+    static final LedgerRecord.GroupElected GROUP_B = group(12, 2, 0);
+
     /**
      * Members 0..2 with 100 credit, a certificate by 0 and 1 (#4), 1's equivocation (#5), 2 against the certificate (#6),
-     * 0's service at price 3 (#7).
+     * 0's service at price 3 (#7), 100 tokens for member 1 (#8), and three tasks of member 1 paying 10 each: A (#9) with
+     * its group (#10, executor 2, monitors 0 and 1) and a TRUSTED attest certificate (#11); B (#12) with its group (#13, executor 2,
+     * monitor 0), a TRUSTED clean-up certificate (#14) and its settlement (#15); C (#16) without a group; then A's UNTRUSTED clean-up
+     * certificate (#17).
      */
-    static final List<LedgerRecord> PREFIX = List.of(admission(0, 100), admission(1, 100), admission(2, 100),
-            certificate(round(1), Outcome.TRUSTED, 0, 2), equivocation(1, round(1)), againstCertificate(2, 4), service(0, 3));
+    static final List<LedgerRecord> PREFIX;
+
+    static {
+        Chain c = new Chain();
+        List.of(admission(0, 100), admission(1, 100), admission(2, 100), certificate(round(1), Outcome.TRUSTED, 0, 2), equivocation(1, round(1)),
+                againstCertificate(2, 4), service(0, 3), deposit(1, 100), task(1, 7, 10)).forEach(c::add);
+        byte[] a = c.add(GROUP_A);
+        c.add(taskCertificate(9, a, org.leo.consensus.task.TaskRound.Phase.ATTEST, 0, Outcome.TRUSTED, 0, 1));
+        c.add(task(1, 7, 10));
+        byte[] b = c.add(GROUP_B);
+        c.add(taskCertificate(12, b, org.leo.consensus.task.TaskRound.Phase.CLEANUP, 0, Outcome.TRUSTED, 0));
+        c.add(settled(GROUP_B, 14));
+        c.add(task(1, 7, 10));
+        c.add(taskCertificate(9, a, org.leo.consensus.task.TaskRound.Phase.CLEANUP, 0, Outcome.UNTRUSTED, 0, 1));
+        PREFIX = List.copyOf(c.records);
+    }
 
     static List<Refused> refused() {
         RoundId r = round(2);
@@ -198,6 +275,41 @@ final class TestFleet {
                         "LeoLedger: not a published service"),
                 new Refused("a group for an entry that is not a task", group(7, 0, 1), "group of task #7, which is not a task",
                         "LeoLedger: not a task"),
+                new Refused("a second group for a task", group(9, 0, 1, 2), "task #9 already has its group",
+                        "LeoLedger: the task already has its group"),
+                new Refused("a task submitted without the funds (3 of 10)", task(2, 7, 10), "paying 10, whose balance is 3",
+                        "LeoLedger: the owner's balance does not cover the payment"),
+                new Refused("a task that costs more than its owner's balance", task(1, 7, 71), "paying 71, whose balance is 70",
+                        "LeoLedger: the owner's balance does not cover the payment"),
+                new Refused("settling a task twice", settled(GROUP_B, 14), "task #12 is already settled", "LeoLedger: the task is closed"),
+                new Refused("settling without a clean-up certificate (the group's entry)", settled(GROUP_A, 10),
+                        "entry #10 is not a certificate of a round of task #9", "LeoLedger: not a certificate of the task's rounds"),
+                new Refused("settling with a scheduled round's certificate", settled(GROUP_A, 4),
+                        "entry #4 is not a certificate of a round of task #9", "LeoLedger: not a certificate of the task's rounds"),
+                new Refused("settling with another task's clean-up certificate", settled(GROUP_A, 14),
+                        "entry #14 is not a certificate of a round of task #9", "LeoLedger: not a certificate of the task's rounds"),
+                new Refused("settling with an attest-phase certificate", settled(GROUP_A, 11),
+                        "certificate #11 is of task #9's attest round, not of its clean-up round", "LeoLedger: not a clean-up certificate"),
+                new Refused("settling with an UNTRUSTED clean-up certificate", settled(GROUP_A, 17, 2),
+                        "clean-up certificate #17 is UNTRUSTED, not TRUSTED", "LeoLedger: the clean-up certificate is not TRUSTED"),
+                new Refused("settling before the group is elected", new LedgerRecord.TaskSettled(16, 14, settled(GROUP_B, 14).group()),
+                        "task #16 has no group yet", "LeoLedger: the task has no group yet"),
+                new Refused("settling an entry that is not a task", new LedgerRecord.TaskSettled(7, 14, settled(GROUP_B, 14).group()),
+                        "settlement of task #7, which is not a task", "LeoLedger: not a task"),
+                new Refused("an expiry before the task's deadline", new LedgerRecord.TaskExpired(9), "task #9 expires after entry #109, not at #18",
+                        "LeoLedger: the task has not expired yet"),
+                new Refused("an expiry of a settled task", new LedgerRecord.TaskExpired(12), "task #12 is already settled",
+                        "LeoLedger: the task is closed"),
+                new Refused("a deposit for a non-member", deposit(3, 5), "who is not a member",
+                        "LeoLedger: tokens move only by deposit() and withdraw()"),
+                new Refused("a deposit that would overflow the totals", deposit(1, Long.MAX_VALUE - 100), "the ledger holds fewer than 2^63 tokens",
+                        "LeoLedger: tokens move only by deposit() and withdraw()"),
+                new Refused("a withdrawal to an account that is not the member's", new LedgerRecord.TokensWithdrawn(member(1), 1,
+                        java.util.Arrays.copyOf(sha256("stranger"), 20)), "a withdrawal to account 0x",
+                        "LeoLedger: tokens move only by deposit() and withdraw()"),
+                new Refused("a withdrawal beyond the balance", new LedgerRecord.TokensWithdrawn(member(1), 71, OWNER_ACCOUNT),
+                        "a withdrawal of 71 by member " + memberHex(1) + ", whose balance is 70",
+                        "LeoLedger: tokens move only by deposit() and withdraw()"),
                 new Refused("a task that does not pay the burn and the price", task(1, 7, 3),
                         "a payment of 3 does not cover the burn (1) and the service's price (3)",
                         "LeoLedger: the payment does not cover the burn and the price"));

@@ -87,7 +87,7 @@ class SettlementTest {
         assertThat(Settlement.paymentProblem(3, 3)).isEqualTo("a payment of 3 does not cover the burn (1) and the service's price (3)");
         assertThat(Settlement.paymentProblem(4, 3)).isNull();
         assertThatThrownBy(() -> Settlement.split(10, 3, AUTHOR, EXECUTOR, List.of(), Set.of()))
-                .hasMessageContaining("a settled task has 1 to 1000 monitors");
+                .hasMessageContaining("a settled task has 1 to 3999 monitors");
         assertThatThrownBy(() -> Settlement.split(10, 3, AUTHOR, EXECUTOR, List.of(key(1), key(1)), Set.of()))
                 .hasMessage("monitors are distinct 32-byte member keys, none the executor's");
         assertThatThrownBy(() -> Settlement.split(10, 3, AUTHOR, EXECUTOR, List.of(EXECUTOR), Set.of()))

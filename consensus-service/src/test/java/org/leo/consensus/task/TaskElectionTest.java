@@ -44,7 +44,8 @@ class TaskElectionTest {
                 ledger.append(new LedgerRecord.MemberAdmitted(member(i), Ecvrf.publicKey(seed("vrf", i)), 10 + i));
             }
             long service = ledger.append(LedgerRecord.ServicePublished.sign(seed("verdict", 0), seed("image", 0), seed("code", 0), 3, "grey")).seq();
-            LedgerEntry task = ledger.append(LedgerRecord.TaskSubmitted.sign(seed("verdict", 1), service, List.of(seed("data", 0)), 8, 15, 12, 10));
+            ledger.deposit(member(1), 10);
+            LedgerEntry task = ledger.append(LedgerRecord.TaskSubmitted.sign(seed("verdict", 1), service, List.of(seed("data", 0)), 8, 15, 12, 10, 100));
             FleetLedger.Snapshot at = new FleetLedger(ledger).at(task.hash()).orElseThrow();
             Map<String, LedgerRules.MemberState> members = at.members();
 
@@ -72,15 +73,33 @@ class TaskElectionTest {
             assertThat(again.executor()).isEqualTo(group.executor());
             assertThat(again.monitors()).isEqualTo(group.monitors());
 
-            // the owner's Pi records the drawn members' claims; every reader re-elects the same group from the ledger
+            // the owner's Pi records the group's claims (the executor's and the monitors'); every reader re-elects the same group
+            java.util.Set<String> inGroup = new java.util.HashSet<>();
+            inGroup.add(group.executor().orElseThrow().memberId());
+            group.monitors().forEach(m -> inGroup.add(m.memberId()));
             List<LedgerRecord.GroupClaim> drawn = new ArrayList<>();
+            List<LedgerRecord.GroupClaim> everyDrawn = new ArrayList<>();
             for (TaskElection.Claim c : claims) {
                 if (c.votes() > 0) {
-                    drawn.add(new LedgerRecord.GroupClaim(c.member(), c.votes(), c.proof()));
+                    everyDrawn.add(new LedgerRecord.GroupClaim(c.member(), c.votes(), c.proof()));
+                    if (inGroup.contains(HexFormat.of().formatHex(c.member()))) {
+                        drawn.add(everyDrawn.get(everyDrawn.size() - 1));
+                    }
                 }
             }
             drawn.sort((a, b) -> java.util.Arrays.compareUnsigned(a.member(), b.member()));
-            LedgerEntry groupEntry = ledger.append(new LedgerRecord.GroupElected(task.seq(), drawn));
+            everyDrawn.sort((a, b) -> java.util.Arrays.compareUnsigned(a.member(), b.member()));
+            byte[] executorKey = HexFormat.of().parseHex(group.executor().orElseThrow().memberId());
+            LedgerRecord.GroupElected recorded = new LedgerRecord.GroupElected(task.seq(), executorKey, drawn);
+            assertThat(TaskElection.recordedGroupProblem(task, members, at.totalCredit(), recorded)).isEmpty();
+            if (everyDrawn.size() > drawn.size()) {
+                assertThat(TaskElection.recordedGroupProblem(task, members, at.totalCredit(), new LedgerRecord.GroupElected(task.seq(), executorKey,
+                        everyDrawn))).as("a drawn member under the monitor credit is no monitor").get().asString().contains("is not a monitor");
+            }
+            String otherId = group.monitors().get(0).memberId();
+            assertThat(TaskElection.recordedGroupProblem(task, members, at.totalCredit(), new LedgerRecord.GroupElected(task.seq(),
+                    HexFormat.of().parseHex(otherId), drawn))).get().asString().contains("names executor " + otherId);
+            LedgerEntry groupEntry = ledger.append(recorded);
             TaskElection.Group fromLedger = TaskElection.elect(task, members, at.totalCredit(), (LedgerRecord.GroupElected) groupEntry.record());
             assertThat(fromLedger.executor()).isEqualTo(group.executor());
             assertThat(fromLedger.monitors()).isEqualTo(group.monitors());
