@@ -77,6 +77,70 @@ public class CapsuleCommand {
         return null;
     }
 
+    /** Whether {@code in} is too large to seal (then said on standard error). */
+    static boolean tooLarge(String command, Path in) throws IOException {
+        long max = CapsuleLimits.DEFAULT_MAX_PAYLOAD_BYTES - CapsuleOpener.TAG_BYTES;
+        if (Files.size(in) > max) {
+            System.err.println(command + ": " + in + " has " + Files.size(in) + " bytes; a capsule holds " + max + " at most");
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Seals {@code plaintext} as this Pi's capsule and writes its key file (mode 0600, never over an existing file) where
+     * {@code keyFileOf} says for the capsule: with {@code tpm}, the AES key wrapped by that TPM ('wrap-key' and
+     * 'wrapped-key' lines, what the key-release code reads); without, the key in hex. The capsule, or null after saying
+     * why not on standard error (the TPM cannot wrap). The AES key is wiped either way.
+     */
+    static Capsule sealWithKey(String command, MemberKeys keys, byte[] plaintext, CapsuleKind kind, Requirements requirements, Terms terms,
+                               String label, String tpm, java.util.function.Function<Capsule, Path> keyFileOf) throws IOException {
+        CapsuleSealer.Sealed sealed = new CapsuleSealer(keys.capsuleOwner(), new SecureRandom(), Clock.systemUTC())
+                .seal(plaintext, kind, requirements, terms, label);
+        byte[] key = sealed.aesKey();
+        try {
+            String keyText;
+            if (tpm != null) {
+                try (org.leo.protocol.tpm.Tpm piTpm = org.leo.protocol.tpm.Tpm.open(org.leo.protocol.tpm.TpmEndpoint.parse(tpm))) {
+                    org.leo.protocol.tpm.WrapKey w = piTpm.wrapKeyPublic();
+                    keyText = "wrap-key " + w.fingerprint() + "\nwrapped-key " + HexFormat.of().formatHex(w.wrap(key)) + "\n";
+                } catch (org.leo.protocol.tpm.TpmException | IllegalArgumentException e) {
+                    System.err.println(command + ": the TPM " + tpm + " cannot wrap the key: " + e.getMessage());
+                    return null;
+                }
+            } else {
+                keyText = HexFormat.of().formatHex(key) + "\n";
+            }
+            DurableFiles.create(keyFileOf.apply(sealed.capsule()), SECRET, List.of(ByteBuffer.wrap(keyText.getBytes(StandardCharsets.US_ASCII))));
+            return sealed.capsule();
+        } finally {
+            java.util.Arrays.fill(key, (byte) 0);
+            sealed.wipe();
+        }
+    }
+
+    /**
+     * Seals {@code in} for a service or a task ({@code leo service publish}, {@code leo task submit}): the capsule into this
+     * Pi's store (DATA-DIR/capsules), its key file into DATA-DIR/capsule-keys/CAPSULE-ID.key, where the key-release code
+     * reads the keys this Pi may release. The capsule's id, or null after saying why not on standard error.
+     */
+    static org.leo.protocol.capsule.ContentAddress sealIntoStore(String command, MemberKeys keys, Path dataDir, Path in, CapsuleKind kind,
+                                                                 Requirements requirements, Terms terms, String label, String tpm)
+            throws IOException {
+        if (tooLarge(command, in)) {
+            return null;
+        }
+        Path keyDir = dataDir.resolve(org.leo.consensus.fleet.FleetAppliance.CAPSULE_KEYS);
+        Files.createDirectories(keyDir);
+        Capsule capsule = sealWithKey(command, keys, Files.readAllBytes(in), kind, requirements, terms, label, tpm,
+                c -> keyDir.resolve(CapsuleFile.id(c).hex() + ".key"));
+        if (capsule == null) {
+            return null;
+        }
+        FileCapsuleStore store = FileCapsuleStore.open(dataDir.resolve(FileCapsuleStore.DIR), new SimpleMeterRegistry());
+        return store.put(CapsuleFile.encode(capsule));
+    }
+
     @Command(name = "seal",
             mixinStandardHelpOptions = true,
             headerHeading = "%n",
@@ -177,10 +241,8 @@ public class CapsuleCommand {
                 throw new ParameterException(spec.commandLine(), "--" + labelProblem);
             }
             Path keyFile = keyOut != null ? keyOut : out.resolveSibling(out.getFileName() + ".key");
-            long max = CapsuleLimits.DEFAULT_MAX_PAYLOAD_BYTES - CapsuleOpener.TAG_BYTES;
             try {
-                if (Files.size(in) > max) {
-                    System.err.println(command + ": " + in + " has " + Files.size(in) + " bytes; a capsule holds " + max + " at most");
+                if (tooLarge(command, in)) {
                     return 1;
                 }
                 if (Files.exists(keyFile)) {
@@ -189,34 +251,18 @@ public class CapsuleCommand {
                     return 1;
                 }
                 MemberKeys keys = MemberKeyFile.loadOrCreate(dataDir.resolve(FleetOptions.DIR), new SecureRandom());
-                CapsuleSealer.Sealed sealed = new CapsuleSealer(keys.capsuleOwner(), new SecureRandom(), Clock.systemUTC())
-                        .seal(Files.readAllBytes(in), k, requirements, t, label);
-                byte[] key = sealed.aesKey();
-                String keyText;
-                if (tpm != null) {
-                    try (org.leo.protocol.tpm.Tpm piTpm = org.leo.protocol.tpm.Tpm.open(org.leo.protocol.tpm.TpmEndpoint.parse(tpm))) {
-                        org.leo.protocol.tpm.WrapKey w = piTpm.wrapKeyPublic();
-                        keyText = "wrap-key " + w.fingerprint() + "\nwrapped-key " + HexFormat.of().formatHex(w.wrap(key)) + "\n";
-                    } catch (org.leo.protocol.tpm.TpmException | IllegalArgumentException e) {
-                        java.util.Arrays.fill(key, (byte) 0);
-                        sealed.wipe();
-                        System.err.println(command + ": the TPM " + tpm + " cannot wrap the key: " + e.getMessage());
-                        return 1;
-                    }
-                } else {
-                    keyText = HexFormat.of().formatHex(key) + "\n";
+                Capsule capsule = sealWithKey(command, keys, Files.readAllBytes(in), k, requirements, t, label, tpm, c -> keyFile);
+                if (capsule == null) {
+                    return 1;
                 }
-                DurableFiles.create(keyFile, SECRET, List.of(ByteBuffer.wrap(keyText.getBytes(StandardCharsets.US_ASCII))));
-                java.util.Arrays.fill(key, (byte) 0);
-                sealed.wipe();
-                CapsuleFile.write(out, sealed.capsule());
-                System.out.println("capsule-id " + CapsuleFile.id(sealed.capsule()).hex());
+                CapsuleFile.write(out, capsule);
+                System.out.println("capsule-id " + CapsuleFile.id(capsule).hex());
                 System.out.println("owner " + keys.memberHex());
                 System.out.println("capsule " + out);
                 System.out.println("key " + keyFile);
                 if (!noStore) {
                     FileCapsuleStore store = FileCapsuleStore.open(dataDir.resolve(FileCapsuleStore.DIR), new SimpleMeterRegistry());
-                    System.out.println("stored " + store.file(store.put(CapsuleFile.encode(sealed.capsule()))));
+                    System.out.println("stored " + store.file(store.put(CapsuleFile.encode(capsule))));
                 }
                 if (tpm == null) {
                     System.err.println(command + ": the AES key is in " + keyFile + " in clear (mode 0600; give --tpm to have the TPM wrap "

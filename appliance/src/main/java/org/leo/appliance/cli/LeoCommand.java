@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         subcommands = {PxeCommand.class, AttestCommand.class, ImageCommand.class, VrfCommand.class, LedgerCommand.class, FleetCommand.class,
-                CapsuleCommand.class},
+                CapsuleCommand.class, ServiceCommand.class, TaskCommand.class},
         description = {
                 "The Leo trusted-compute appliance.",
                 "",

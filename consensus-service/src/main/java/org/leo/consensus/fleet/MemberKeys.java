@@ -120,6 +120,23 @@ public final class MemberKeys {
         return sig;
     }
 
+    /**
+     * This member's service ({@code leo service publish}): the ServicePublished record signed with its verdict key (its own
+     * domain string, {@code leo-service-v1}).
+     */
+    public org.leo.consensus.ledger.LedgerRecord.ServicePublished signService(byte[] imageSha256, byte[] codeCapsuleSha256, long price,
+                                                                               String name) {
+        return org.leo.consensus.ledger.LedgerRecord.ServicePublished.sign(verdictSecret, imageSha256, codeCapsuleSha256, price, name);
+    }
+
+    /** This member's task ({@code leo task submit}): the TaskSubmitted record signed with its verdict key ({@code leo-task-v1}). */
+    public org.leo.consensus.ledger.LedgerRecord.TaskSubmitted signTask(long serviceSeq, java.util.List<byte[]> dataCapsules, int groupSize,
+                                                                         long minExecutorCredit, long minMonitorCredit, long payment,
+                                                                         int expiresAfter) {
+        return org.leo.consensus.ledger.LedgerRecord.TaskSubmitted.sign(verdictSecret, serviceSeq, dataCapsules, groupSize, minExecutorCredit,
+                minMonitorCredit, payment, expiresAfter);
+    }
+
     /** The TLS identity: a certificate self-signed over the verdict key. */
     public MemberCertificate.Identity tlsIdentity(java.time.Instant now) {
         return MemberCertificate.selfSigned(verdictSecret, now);

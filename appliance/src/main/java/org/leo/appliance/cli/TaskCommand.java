@@ -1,0 +1,333 @@
+package org.leo.appliance.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.leo.consensus.fleet.FleetLedger;
+import org.leo.consensus.fleet.MemberKeys;
+import org.leo.consensus.ledger.Ledger;
+import org.leo.consensus.ledger.LedgerEntry;
+import org.leo.consensus.ledger.LedgerRecord;
+import org.leo.consensus.quorum.QuorumCertificate;
+import org.leo.consensus.task.Settlement;
+import org.leo.consensus.task.TaskElection;
+import org.leo.consensus.task.TaskRound;
+import org.leo.protocol.capsule.CapsuleKind;
+import org.leo.protocol.capsule.ContentAddress;
+import org.leo.protocol.capsule.Requirements;
+import org.leo.protocol.capsule.Terms;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code leo task submit|status}: trusted tasks on the fleet's ledger, their groups, rounds and payments (docs/tasks.md). */
+@Command(name = "task",
+        mixinStandardHelpOptions = true,
+        subcommands = {TaskCommand.Submit.class, TaskCommand.Status.class},
+        description = {
+            "Trusted tasks (docs/tasks.md): a member's data capsules for a published service, with a payment escrowed from its "
+                + "token balance. The fleet elects the task's group (an executor and monitors) by sortition from the task's entry, "
+                + "the monitors certify the executor's HPC before the keys are released and after its clean-up, and the clean-up "
+                + "certificate settles the payment: the service's author, the executor and the monitors are paid, a tenth is burned."},
+        footerHeading = "%nSee also:%n",
+        footer = {"  leo service publish   a service to submit tasks for",
+            "  leo ledger deposit    tokens for the payment",
+            "  docs/tasks.md         the records, the election, the rounds, the settlement"})
+public class TaskCommand {
+    /** The entry {@code seq} of {@code ledger}, if there is one. */
+    static Optional<LedgerEntry> entry(Ledger ledger, long seq) {
+        if (seq < 1) {
+            return Optional.empty();
+        }
+        List<LedgerEntry> e = ledger.entries(seq, 1);
+        return e.isEmpty() || e.get(0).seq() != seq ? Optional.empty() : Optional.of(e.get(0));
+    }
+
+    @Command(name = "submit",
+            mixinStandardHelpOptions = true,
+            headerHeading = "%n",
+            header = "Submit a task: seal its data for a service's image and append it, its payment escrowed, to the ledger.",
+            descriptionHeading = "%nDescription:%n",
+            description = {
+                "Reads the service (the ServicePublished entry --service) for its image and price and checks, before sealing "
+                    + "anything, that this Pi is a member, that --payment covers the burn (a tenth) and the service's price, and "
+                    + "that this Pi's token balance covers --payment (else: run 'leo ledger deposit' first). Seals each --data file "
+                    + "into a data capsule for the service's image with the task's least credits (as 'leo capsule seal --kind data "
+                    + "--budget PAYMENT', signed by this Pi's member key), puts it into this Pi's capsule store (DATA-DIR/capsules) "
+                    + "and its key file into DATA-DIR/capsule-keys/CAPSULE-ID.key, where this Pi releases it from to the task's "
+                    + "executor. Then appends the TaskSubmitted entry, signed by the member key, which moves the payment from "
+                    + "the balance into the task's escrow, and prints 'task SEQ' (the task's id) and a 'data-capsule HEX' line "
+                    + "for each file.",
+                "",
+                "The key files: with --tpm, each AES key wrapped by the Pi's TPM; without, in clear (mode 0600, never released). "
+                    + "If no clean-up certificate of the task is recorded within --expires-after entries, the task expires and "
+                    + "its owner is refunded the payment less the burn ('leo task status')."},
+            exitCodeListHeading = "%nExit status:%n",
+            exitCodeList = {"0:submitted",
+                "1:refused: not a service, not a member, a payment the balance does not cover or that does not cover the burn and "
+                    + "the price, the TPM cannot wrap a key, the ledger refuses the entry, or a file cannot be read or written",
+                "2:invalid options, or the ledger cannot be opened"},
+            footerHeading = "%nExamples:%n",
+            footer = {"  leo task submit --service 12 --data genome.tar --payment 1000 --tpm device:/dev/tpmrm0",
+                "  leo task submit --service 12 --data a.csv --data b.csv --payment 1000 --group-size 7 --min-executor-credit 100 \\",
+                "      --min-monitor-credit 10 --expires-after 5000 --data-dir /var/lib/leo"})
+    static class Submit implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Mixin
+        LedgerCommand.Location location;
+
+        @Option(names = "--service", paramLabel = "SEQ", required = true, description = "The service: the seq of its ServicePublished entry.")
+        long service;
+
+        @Option(names = "--data", paramLabel = "FILE", required = true, arity = "1..*",
+                description = "The task's data files, each sealed into a data capsule (1..16).")
+        List<Path> data;
+
+        @Option(names = "--payment", paramLabel = "N", required = true,
+                description = "What the task pays, in token units, escrowed from this Pi's balance: at least the service's price and the burn.")
+        long payment;
+
+        @Option(names = "--group-size", paramLabel = "N", defaultValue = "5",
+                description = "The expected size of the task's execution group (sortition draws about as many). Default: ${DEFAULT-VALUE}.")
+        int groupSize;
+
+        @Option(names = "--min-executor-credit", paramLabel = "N", defaultValue = "0",
+                description = "The least ledger credit of the executor. Default: ${DEFAULT-VALUE}.")
+        long minExecutorCredit;
+
+        @Option(names = "--min-monitor-credit", paramLabel = "N", defaultValue = "0",
+                description = "The least ledger credit of each monitor. Default: ${DEFAULT-VALUE}.")
+        long minMonitorCredit;
+
+        @Option(names = "--expires-after", paramLabel = "ENTRIES", defaultValue = "10000",
+                description = "The task expires if no clean-up certificate of it is on the ledger this many entries after its own "
+                        + "(1..2^24). Default: ${DEFAULT-VALUE}.")
+        int expiresAfter;
+
+        @Option(names = "--tpm", paramLabel = "ENDPOINT",
+                description = "The Pi's TPM (device:/dev/tpmrm0, or swtpm:HOST:PORT), which wraps the data capsules' keys. "
+                        + "Default: none (the keys in clear, never released).")
+        String tpm;
+
+        @Override
+        public Integer call() {
+            String command = "leo task submit";
+            if (data.size() > LedgerRecord.MAX_TASK_CAPSULES || groupSize < 1 || groupSize > LedgerRecord.MAX_TASK_GROUP || payment < 0
+                    || minExecutorCredit < 0 || minMonitorCredit < 0 || expiresAfter < 1 || expiresAfter > LedgerRecord.MAX_TASK_EXPIRY) {
+                throw new ParameterException(spec.commandLine(), "1.." + LedgerRecord.MAX_TASK_CAPSULES + " --data files, --group-size 1.."
+                        + LedgerRecord.MAX_TASK_GROUP + ", --payment and credits at least 0, --expires-after 1.." + LedgerRecord.MAX_TASK_EXPIRY);
+            }
+            Optional<Ledger> opened = location.open(command, true);
+            if (opened.isEmpty()) {
+                return 2;
+            }
+            Path dataDir = location.dataDir;
+            try (Ledger l = opened.get()) {
+                Optional<LedgerRecord.ServicePublished> s = entry(l, service).map(LedgerEntry::record)
+                        .filter(LedgerRecord.ServicePublished.class::isInstance).map(LedgerRecord.ServicePublished.class::cast);
+                if (s.isEmpty()) {
+                    System.err.println(command + ": entry #" + service + " is not a service on " + location.describe());
+                    return 1;
+                }
+                Optional<MemberKeys> keys = ServiceCommand.member(command, dataDir, l);
+                if (keys.isEmpty()) {
+                    return 1;
+                }
+                String problem = Settlement.paymentProblem(payment, s.get().price());
+                if (problem != null) {
+                    System.err.println(command + ": " + problem);
+                    return 1;
+                }
+                String me = keys.get().memberHex();
+                long balance = l.balances().getOrDefault(me, 0L);
+                if (balance < payment) {
+                    System.err.println(command + ": member " + me + " has " + balance + " token(s), the task pays " + payment
+                            + ": run 'leo ledger deposit " + me + " " + (payment - balance) + "' first");
+                    return 1;
+                }
+                String image = "sha256:" + HexFormat.of().formatHex(s.get().imageSha256());
+                Requirements requirements = Requirements.of(image, minExecutorCredit, minMonitorCredit);
+                List<ContentAddress> capsules = new ArrayList<>();
+                for (Path f : data) {
+                    String label = f.getFileName().toString();
+                    ContentAddress c = CapsuleCommand.sealIntoStore(command, keys.get(), dataDir, f, CapsuleKind.DATA, requirements,
+                            Terms.budget(payment), org.leo.protocol.capsule.CapsuleHeader.labelProblem(label) == null ? label : "", tpm);
+                    if (c == null) {
+                        return 1;
+                    }
+                    capsules.add(c);
+                }
+                LedgerEntry e = l.append(keys.get().signTask(service, capsules.stream().map(ContentAddress::bytes).toList(), groupSize,
+                        minExecutorCredit, minMonitorCredit, payment, expiresAfter));
+                System.out.println("task " + e.seq());
+                capsules.forEach(c -> System.out.println("data-capsule " + c.hex()));
+                System.out.println("escrowed " + payment + "; expires after entry #" + (e.seq() + expiresAfter));
+                return 0;
+            } catch (IOException e) {
+                System.err.println(command + ": " + e);
+                return 1;
+            } catch (RuntimeException e) {
+                System.err.println(command + ": the ledger refuses the task: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "status",
+            mixinStandardHelpOptions = true,
+            headerHeading = "%n",
+            header = "Print a task's terms, group, round certificates and payments, as the ledger records them.",
+            descriptionHeading = "%nDescription:%n",
+            description = {
+                "Reads the ledger from the task's entry on. Prints the task's terms ('task', 'service', 'data-capsule', 'terms' "
+                    + "lines); its group ('group #SEQ', 'executor MEMBER votes N', 'monitor MEMBER votes N' lines, or 'group none "
+                    + "yet'), re-elected from the group's claims with the members' VRF keys and credit as of the task's entry "
+                    + "('election' line: 'the record is the elected group', or what is wrong with it: the ledgers pay by the "
+                    + "record, a reader checks it); each certificate of a round of the task drawn at its group's entry "
+                    + "('certificate #SEQ PHASE attempt N OUTCOME, V verdict(s)'); and how it ended: 'settled #SEQ by clean-up "
+                    + "certificate #C' with a 'paid MEMBER N (ROLE)' line for each party and 'burned N' (the Settlement split), "
+                    + "'expired #SEQ' with the owner's refund and the burn, or 'open' with the entry it expires after."},
+            exitCodeListHeading = "%nExit status:%n",
+            exitCodeList = {"0:shown", "1:SEQ is not a task on the ledger", "2:the ledger cannot be read"},
+            footerHeading = "%nExamples:%n",
+            footer = {"  leo task status 13",
+                "  leo task status 13 --evm-rpc http://10.78.0.254:8545 --evm-chain-id 31337 --evm-contract 0x5FbDB2315678afecb367f032d93F642f64180aa3"})
+    static class Status implements Callable<Integer> {
+        /** Entries read per page. */
+        static final int PAGE = 500;
+
+        @picocli.CommandLine.Mixin
+        LedgerCommand.Location location;
+
+        @Parameters(paramLabel = "SEQ", description = "The task: the seq of its TaskSubmitted entry ('leo task submit' prints it).")
+        long seq;
+
+        @Override
+        public Integer call() {
+            String command = "leo task status";
+            Optional<Ledger> opened = location.open(command);
+            if (opened.isEmpty()) {
+                return 2;
+            }
+            try (Ledger l = opened.get()) {
+                Optional<LedgerEntry> taskEntry = entry(l, seq).filter(e -> e.record() instanceof LedgerRecord.TaskSubmitted);
+                if (taskEntry.isEmpty()) {
+                    System.err.println(command + ": entry #" + seq + " is not a task on " + location.describe());
+                    return 1;
+                }
+                print(l, taskEntry.get());
+                return 0;
+            } catch (RuntimeException e) {
+                System.err.println(command + ": " + location.describe() + ": " + e.getMessage());
+                return 2;
+            }
+        }
+
+        private void print(Ledger l, LedgerEntry taskEntry) {
+            HexFormat hex = HexFormat.of();
+            LedgerRecord.TaskSubmitted t = (LedgerRecord.TaskSubmitted) taskEntry.record();
+            Optional<LedgerRecord.ServicePublished> service = entry(l, t.serviceSeq()).map(LedgerEntry::record)
+                    .filter(LedgerRecord.ServicePublished.class::isInstance).map(LedgerRecord.ServicePublished.class::cast);
+            System.out.println("task #" + seq + " by member " + hex.formatHex(t.owner()) + (t.signatureValid() ? "" : " (its signature does not verify)"));
+            System.out.println("service #" + t.serviceSeq() + service.map(s -> " '" + s.name() + "' by member " + hex.formatHex(s.author())
+                    + ", image sha256:" + hex.formatHex(s.imageSha256()) + ", price " + s.price()).orElse(" (not a service)"));
+            t.dataCapsules().forEach(c -> System.out.println("data-capsule " + hex.formatHex(c)));
+            System.out.println("terms payment " + t.payment() + ", group of " + t.groupSize() + ", executor credit >= " + t.minExecutorCredit()
+                    + ", monitor credit >= " + t.minMonitorCredit() + ", expires after entry #" + (seq + t.expiresAfter()));
+            LedgerEntry group = null;
+            List<String> certificates = new ArrayList<>();
+            String end = null;
+            for (long from = seq + 1; end == null; ) {
+                List<LedgerEntry> page = l.entries(from, PAGE);
+                for (LedgerEntry e : page) {
+                    LedgerRecord r = e.record();
+                    if (group == null && r instanceof LedgerRecord.GroupElected g && g.taskSeq() == seq) {
+                        group = e;
+                        printGroup(l, taskEntry, e);
+                    } else if (group != null && r instanceof LedgerRecord.CertificateRecorded c && ours(c.certificate(), group)) {
+                        TaskRound round = TaskRound.of(c.certificate().round().round()).orElseThrow();
+                        certificates.add("certificate #" + e.seq() + " " + round.phase() + " attempt " + round.attempt() + " "
+                                + c.certificate().outcome() + ", " + c.certificate().verdicts().size() + " verdict(s)");
+                    } else if (r instanceof LedgerRecord.TaskSettled s && s.taskSeq() == seq) {
+                        end = settled(e, s, t, service, group);
+                    } else if (r instanceof LedgerRecord.TaskExpired x && x.taskSeq() == seq) {
+                        long burn = Settlement.burn(t.payment());
+                        end = "expired #" + e.seq() + ": owner " + hex.formatHex(t.owner()) + " refunded " + (t.payment() - burn) + "\nburned " + burn;
+                    }
+                    if (end != null) {
+                        break;
+                    }
+                }
+                if (page.size() < PAGE) {
+                    break;
+                }
+                from = page.get(page.size() - 1).seq() + 1;
+            }
+            if (group == null) {
+                System.out.println("group none yet");
+            }
+            certificates.forEach(System.out::println);
+            System.out.println(end != null ? end : "open: " + t.payment() + " token(s) in escrow; no settlement yet, expires after entry #"
+                    + (seq + t.expiresAfter()));
+        }
+
+        /** A certificate of a round of this task drawn at its group's entry: the ledgers' rule for a task's certificate. */
+        private boolean ours(QuorumCertificate c, LedgerEntry group) {
+            return TaskRound.of(c.round().round()).filter(r -> r.taskSeq() == seq).isPresent()
+                    && java.util.Arrays.equals(c.round().ledgerHead(), group.hash());
+        }
+
+        private void printGroup(Ledger l, LedgerEntry taskEntry, LedgerEntry groupEntry) {
+            HexFormat hex = HexFormat.of();
+            LedgerRecord.GroupElected g = (LedgerRecord.GroupElected) groupEntry.record();
+            System.out.println("group #" + groupEntry.seq() + " of " + g.claims().size() + " member(s)");
+            for (LedgerRecord.GroupClaim c : g.claims()) {
+                boolean executor = java.util.Arrays.equals(c.member(), g.executor());
+                System.out.println((executor ? "executor " : "monitor ") + hex.formatHex(c.member()) + " votes " + c.votes());
+            }
+            FleetLedger.Snapshot at = new FleetLedger(l).atEntry(taskEntry);
+            Optional<String> problem = TaskElection.recordedGroupProblem(taskEntry, at.members(), at.totalCredit(), g);
+            System.out.println("election " + problem.map(p -> "does not re-elect the record: " + p).orElse("the record is the elected group"));
+        }
+
+        private String settled(LedgerEntry e, LedgerRecord.TaskSettled s, LedgerRecord.TaskSubmitted t,
+                               Optional<LedgerRecord.ServicePublished> service, LedgerEntry group) {
+            HexFormat hex = HexFormat.of();
+            StringBuilder out = new StringBuilder("settled #" + e.seq() + " by clean-up certificate #" + s.certificateSeq());
+            if (service.isEmpty() || group == null) {
+                return out.append(" (no service or group to split by)").toString();
+            }
+            LedgerRecord.GroupElected g = (LedgerRecord.GroupElected) group.record();
+            List<byte[]> monitors = g.members().stream().filter(m -> !java.util.Arrays.equals(m, g.executor())).toList();
+            Settlement.Split split = Settlement.split(t.payment(), service.get().price(), service.get().author(), g.executor(), monitors,
+                    s.penalised());
+            String author = hex.formatHex(service.get().author());
+            String executor = hex.formatHex(g.executor());
+            for (Map.Entry<String, Long> p : split.paid().entrySet()) {
+                List<String> roles = new ArrayList<>();
+                if (p.getKey().equals(author)) {
+                    roles.add("author");
+                }
+                if (p.getKey().equals(executor)) {
+                    roles.add("executor");
+                }
+                if (monitors.stream().anyMatch(m -> hex.formatHex(m).equals(p.getKey()))) {
+                    roles.add("monitor");
+                }
+                out.append("\npaid ").append(p.getKey()).append(' ').append(p.getValue()).append(" (").append(String.join(", ", roles)).append(')');
+            }
+            s.penalised().forEach(p -> out.append("\npenalised ").append(p).append(" (its share burned)"));
+            return out.append("\nburned ").append(split.burned()).toString();
+        }
+    }
+}
