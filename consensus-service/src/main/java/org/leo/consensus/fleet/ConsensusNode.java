@@ -285,6 +285,21 @@ public final class ConsensusNode implements AutoCloseable {
 
     private volatile TaskExecutions executions;
 
+    /**
+     * A restart of the executor's coordinator as a restart of the Pi does it (tests): the running executions stop where
+     * they are (their threads interrupted, nothing more written), the journal is closed, and a new coordinator over the
+     * same data dir resumes the unfinished tasks of the journal.
+     */
+    synchronized TaskExecutions restartExecutions(org.leo.consensus.task.HpcTasks hpcs, org.leo.consensus.task.Settler settler,
+                                                  TaskExecutions.Config executionConfig, Path dataDir, CapsuleStore capsules) throws IOException {
+        TaskExecutions old = executions;
+        executions = null;
+        if (old != null) {
+            old.close();
+        }
+        return executeTasks(hpcs, settler, executionConfig, dataDir, capsules);
+    }
+
     /** The channel to {@code peer}, made once. */
     public FleetClient client(PeerList.Peer peer) {
         return clients.computeIfAbsent(peer.memberHex(), k -> new FleetClient(peer, identity, refusals));

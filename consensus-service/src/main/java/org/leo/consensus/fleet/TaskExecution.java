@@ -40,10 +40,11 @@ final class TaskExecution implements Runnable {
 
     /** A task's stage on the executor's Pi, in order. */
     enum Stage {
-        ELECTED, ATTEST, KEY_RELEASE, LOAD, RUN, POWER_CYCLE, CLEANUP, SETTLED, GAVE_UP;
+        ELECTED, ATTEST, KEY_RELEASE, LOAD, RUN, POWER_CYCLE, CLEANUP, SETTLED, CLEANED_UP, GAVE_UP;
 
+        /** SETTLED: clean-up certificate and the settler called; CLEANED_UP: clean-up certificate, no result (not settled). */
         boolean finished() {
-            return this == SETTLED || this == GAVE_UP;
+            return this == SETTLED || this == CLEANED_UP || this == GAVE_UP;
         }
 
         /** At or past the key release: keys may be out, so the HPC is power-cycled before anything else. */
@@ -278,11 +279,12 @@ final class TaskExecution implements Runnable {
         if (result && row.attestSeq() > 0) {
             ctx.settler().settle(taskSeq, group.seq(), row.attestSeq(), cleanup.seq());
             LOG.info("task #{}: settled with the ATTEST certificate #{} and the clean-up certificate #{}", taskSeq, row.attestSeq(), cleanup.seq());
+            mark("settled");
+            journal(row.with(Stage.SETTLED));
         } else {
             LOG.warn("task #{}: cleaned up (certificate #{}) without a result: not settled", taskSeq, cleanup.seq());
+            journal(row.with(Stage.CLEANED_UP));
         }
-        mark("settled");
-        journal(row.with(Stage.SETTLED));
     }
 
     private static QuorumCertificate certificate(LedgerEntry e) {

@@ -312,6 +312,11 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
     @Override
     public void close() {
         work.shutdownNow();
+        try {
+            work.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         journal.close();
     }
 }

@@ -231,6 +231,13 @@ public final class TaskService implements TaskWatch.Listener {
     }
 
     KeyReleaseResponse releaseKey(KeyReleaseRequest r, byte[] peer) {
+        // the executor asks as soon as its certificate is recorded, often before this Pi's next poll: read the new entries
+        // first, or a certificate this Pi has not read yet would be refused as one it never saw appear
+        try {
+            watch.poll(this);
+        } catch (RuntimeException e) {
+            LOG.warn("tasks: reading the ledger failed: {}", e.toString());
+        }
         Instant now = clock.instant();
         KeyReleaseCheck check = new KeyReleaseCheck(keys.member(), ledger, peers.get(), wrapped, watch::seen, config.releaseFreshness());
         return release.answer(check, r, peer, now, refusals, HexFormat.of().formatHex(peer));

@@ -64,6 +64,18 @@ class KeyReleaseTest {
     @TempDir
     Path tmp;
 
+    /** Whether {@code condition} came true within the bound. */
+    static boolean await(BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + T.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
     static void await(BooleanSupplier condition, String what) throws InterruptedException {
         long end = System.nanoTime() + T.toNanos();
         while (!condition.getAsBoolean()) {
