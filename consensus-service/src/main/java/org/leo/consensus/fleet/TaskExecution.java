@@ -95,6 +95,7 @@ final class TaskExecution implements Runnable {
                 return;
             }
             if (row.stage().keysOut()) {
+                ctx.take(MacAddress.parse(row.hpc()), taskSeq);
                 LOG.warn("task #{}: found at stage {} after a restart: HPC {} is power-cycled and cleaned up, never run again with the keys"
                         + " released before", taskSeq, row.stage(), row.hpc());
             } else {
@@ -111,6 +112,9 @@ final class TaskExecution implements Runnable {
         } catch (RuntimeException e) {
             LOG.error("task #{}: failed at stage {}: {}", taskSeq, row.stage(), e.toString(), e);
         } finally {
+            if (row.stage().finished()) {
+                ctx.free(taskSeq);
+            }
             LOG.info("{} (stage {})", timeline, row.stage());
         }
     }
@@ -118,6 +122,9 @@ final class TaskExecution implements Runnable {
     /** An idle HPC of this Pi, and a TRUSTED ATTEST certificate of it; empty if none within the attempts (given up). */
     private Optional<QuorumCertificate> attest() throws InterruptedException {
         MacAddress hpc = row.hpc().isEmpty() ? chooseHpc().orElse(null) : MacAddress.parse(row.hpc());
+        if (hpc != null && !ctx.take(hpc, taskSeq)) {
+            hpc = null; // a resumed task whose HPC another task took meanwhile: it is given up rather than share the HPC
+        }
         if (hpc == null) {
             giveUp("no HPC of this Pi is ready");
             return Optional.empty();
@@ -142,7 +149,7 @@ final class TaskExecution implements Runnable {
 
     private Optional<MacAddress> chooseHpc() throws InterruptedException {
         List<MacAddress> mine = ctx.node().peers().member(ctx.node().keys().member()).map(PeerList.Peer::hpcs).orElse(List.of());
-        return poll(() -> mine.stream().filter(ctx.hpcs()::ready).findFirst(), ctx.config().certificateWait());
+        return poll(() -> mine.stream().filter(h -> ctx.hpcs().ready(h) && ctx.take(h, taskSeq)).findFirst(), ctx.config().certificateWait());
     }
 
     /** Opens {@code round} of {@code hpc} and awaits its certificate on the ledger (bounded); empty if none came. */

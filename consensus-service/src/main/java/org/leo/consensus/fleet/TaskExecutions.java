@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.leo.boot.net.MacAddress;
 import org.leo.consensus.capsule.CapsuleStore;
 import org.leo.consensus.ledger.LedgerEntry;
 import org.leo.consensus.ledger.LedgerRecord;
@@ -141,6 +142,19 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
         }
         LOG.info("task #{}: this Pi's member is the executor of group #{}", taskSeq, group.seq());
         start(new TaskExecution(this, group, new TaskJournal.Row(taskSeq, group.seq(), "", TaskExecution.Stage.ELECTED, 0, 0, 0, 0), clock.instant()));
+    }
+
+    /** The HPCs taken by a task here (an HPC runs one task at a time: a power-cycle ends whatever else runs on it). */
+    private final Map<MacAddress, Long> taken = new java.util.HashMap<>();
+
+    /** Takes {@code hpc} for {@code taskSeq} if it is free (or already this task's). */
+    synchronized boolean take(MacAddress hpc, long taskSeq) {
+        return taken.putIfAbsent(hpc, taskSeq) == null || taken.get(hpc) == taskSeq;
+    }
+
+    /** Task {@code taskSeq} is over: its HPC is free again. */
+    synchronized void free(long taskSeq) {
+        taken.values().removeIf(t -> t == taskSeq);
     }
 
     private void start(TaskExecution e) {
