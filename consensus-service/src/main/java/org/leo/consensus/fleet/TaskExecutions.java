@@ -24,6 +24,7 @@ import org.leo.consensus.task.HpcTasks;
 import org.leo.consensus.task.Settler;
 import org.leo.consensus.task.TaskElection;
 import org.leo.consensus.task.TaskOrder;
+import org.leo.consensus.task.TaskRound;
 import org.leo.consensus.task.TaskTimeline;
 import org.leo.protocol.consensus.v1.CapsuleChunk;
 import org.leo.protocol.consensus.v1.FetchImageRequest;
@@ -54,6 +55,20 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
      */
     public record Config(int maxAttempts, Duration certificateWait, Duration baselineWait, Duration poll, Duration rpcDeadline,
                          TaskOrder.Limits limits, Duration timeout, long maxResultBytes, long maxImageBytes) {
+        public Config {
+            if (maxAttempts < 1 || maxAttempts > TaskRound.MAX_ATTEMPT + 1) {
+                throw new IllegalArgumentException("maxAttempts " + maxAttempts + ": 1 to " + (TaskRound.MAX_ATTEMPT + 1));
+            }
+            for (Duration d : new Duration[] {certificateWait, baselineWait, poll, rpcDeadline, timeout}) {
+                if (d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("every duration of the executor's configuration is positive, not " + d);
+                }
+            }
+            if (maxResultBytes < 1 || maxImageBytes < 1) {
+                throw new IllegalArgumentException("the result and image caps are positive");
+            }
+        }
+
         public static Config defaults() {
             return new Config(3, Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMillis(200), Duration.ofSeconds(30), TaskOrder.Limits.DEFAULT,
                     Duration.ofMinutes(10), 32L * 1024 * 1024, ImageStore.DEFAULT_MAX_BYTES);
