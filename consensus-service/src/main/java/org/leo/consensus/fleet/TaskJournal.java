@@ -55,8 +55,10 @@ final class TaskJournal implements AutoCloseable {
 
     /** Writes {@code r} (replacing the task's row); on disk when it returns. */
     synchronized void write(Row r) {
+        // finished: the order in which tasks finished (1, 2, ...: a counter in the file, not a clock), NULL while unfinished
         try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO task (seq, group_seq, hpc, stage, attest_attempt, cleanup_attempt,"
-                + " attest_seq, cleanup_seq, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " attest_seq, cleanup_seq, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN (SELECT COALESCE(MAX(finished), 0) + 1 FROM task)"
+                + " ELSE NULL END)")) {
             ps.setLong(1, r.taskSeq());
             ps.setLong(2, r.groupSeq());
             ps.setString(3, r.hpc());
@@ -65,11 +67,7 @@ final class TaskJournal implements AutoCloseable {
             ps.setInt(6, r.cleanupAttempt());
             ps.setLong(7, r.attestSeq());
             ps.setLong(8, r.cleanupSeq());
-            if (r.stage().finished()) {
-                ps.setLong(9, System.nanoTime());
-            } else {
-                ps.setNull(9, java.sql.Types.INTEGER);
-            }
+            ps.setBoolean(9, r.stage().finished());
             ps.executeUpdate();
             if (r.stage().finished()) {
                 try (Statement st = db.createStatement()) {
