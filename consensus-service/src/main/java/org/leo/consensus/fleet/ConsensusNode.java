@@ -218,6 +218,11 @@ public final class ConsensusNode implements AutoCloseable {
         return clock;
     }
 
+    /** Whether a round this Pi collects has every vote of its committee counted (the executor's coordinator closes it then). */
+    boolean allVotesIn(RoundId round) {
+        return rounds != null && rounds.allVotesIn(round);
+    }
+
     /** Closes a round this Pi collects now (the deadline does it otherwise): its certificate is recorded, if it has one. */
     public Rounds.Closed closeRound(RoundId round) {
         if (rounds == null) {

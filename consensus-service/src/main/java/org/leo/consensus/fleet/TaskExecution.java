@@ -161,8 +161,16 @@ final class TaskExecution implements Runnable {
             LOG.warn("task #{}: {} did not open: {}", taskSeq, round, e.getMessage());
             return Optional.empty();
         }
-        Optional<LedgerEntry> cert = poll(() -> find(group.seq() + 1, e -> e.record() instanceof LedgerRecord.CertificateRecorded c
-                && c.certificate().round().equals(id)), ctx.config().certificateWait());
+        Optional<LedgerEntry> cert = poll(() -> {
+            if (ctx.node().allVotesIn(id)) { // every monitor has signed: nothing can change the round, so it closes now
+                try {
+                    ctx.node().closeRound(id);
+                } catch (IllegalStateException e) {
+                    LOG.warn("task #{}: {} did not close yet: {}", taskSeq, round, e.getMessage());
+                }
+            }
+            return find(group.seq() + 1, e -> e.record() instanceof LedgerRecord.CertificateRecorded c && c.certificate().round().equals(id));
+        }, ctx.config().certificateWait());
         if (cert.isEmpty()) {
             LOG.warn("task #{}: {} of HPC {}: no certificate on the ledger within {} s", taskSeq, round, hpc, ctx.config().certificateWait().toSeconds());
             return cert;
