@@ -218,6 +218,11 @@ public final class ConsensusNode implements AutoCloseable {
         return clock;
     }
 
+    /** Whether a round this Pi collects has every vote of its committee counted (the executor's coordinator closes it then). */
+    boolean allVotesIn(RoundId round) {
+        return rounds != null && rounds.allVotesIn(round);
+    }
+
     /** Closes a round this Pi collects now (the deadline does it otherwise): its certificate is recorded, if it has one. */
     public Rounds.Closed closeRound(RoundId round) {
         if (rounds == null) {
@@ -235,12 +240,69 @@ public final class ConsensusNode implements AutoCloseable {
         if (tasks != null) {
             throw new IllegalStateException("this Pi serves tasks already");
         }
+        return startTasks(taskConfig, tpm, wrapped, store);
+    }
+
+    private TaskService startTasks(TaskConfig taskConfig, Tpm tpm, WrappedKeys wrapped, CapsuleStore store) {
         TaskService t = new TaskService(keys, ledger, () -> this.peers, this::client, taskConfig, tpm, wrapped, store, clock, refusals, work);
         t.tick();
         tasks = t;
         service.useTasks(t);
-        sweeper.scheduleWithFixedDelay(t::tick, taskConfig.poll().toMillis(), taskConfig.poll().toMillis(), TimeUnit.MILLISECONDS);
+        taskTicks = sweeper.scheduleWithFixedDelay(t::tick, taskConfig.poll().toMillis(), taskConfig.poll().toMillis(), TimeUnit.MILLISECONDS);
         return t;
+    }
+
+    private java.util.concurrent.ScheduledFuture<?> taskTicks;
+
+    /**
+     * A restart of the task service as a restart of the Pi does it: everything it held in memory (claim windows and the
+     * claims counted in them, the instants it saw entries) is lost, and a new one reads the ledger from the start (tests).
+     */
+    synchronized TaskService restartTasks(TaskConfig taskConfig, Tpm tpm, WrappedKeys wrapped, CapsuleStore store) {
+        if (tasks == null) {
+            throw new IllegalStateException("this Pi serves no tasks");
+        }
+        taskTicks.cancel(false);
+        return startTasks(taskConfig, tpm, wrapped, store);
+    }
+
+    /**
+     * This Pi executes the tasks its member is elected executor of from now on ({@link TaskExecutions}; after
+     * {@link #serveTasks}): through {@code hpcs}, with its journal, images and results under {@code dataDir}, capsules from
+     * {@code capsules} (a {@link PeerCapsuleStore}), and {@code settler} called at each clean-up certificate. Unfinished
+     * tasks of the journal are resumed now.
+     */
+    public synchronized TaskExecutions executeTasks(org.leo.consensus.task.HpcTasks hpcs, org.leo.consensus.task.Settler settler,
+                                                    TaskExecutions.Config executionConfig, Path dataDir, CapsuleStore capsules) throws IOException {
+        if (tasks == null) {
+            throw new IllegalStateException("serveTasks first: the executor follows the ledger through the task service");
+        }
+        if (executions != null) {
+            throw new IllegalStateException("this Pi executes tasks already");
+        }
+        TaskExecutions e = new TaskExecutions(this, hpcs, settler, executionConfig, dataDir, capsules, service.relayed());
+        executions = e;
+        service.useExecutions(e);
+        tasks.onGroup(e);
+        e.resume();
+        return e;
+    }
+
+    private volatile TaskExecutions executions;
+
+    /**
+     * A restart of the executor's coordinator as a restart of the Pi does it (tests): the running executions stop where
+     * they are (their threads interrupted, nothing more written), the journal is closed, and a new coordinator over the
+     * same data dir resumes the unfinished tasks of the journal.
+     */
+    synchronized TaskExecutions restartExecutions(org.leo.consensus.task.HpcTasks hpcs, org.leo.consensus.task.Settler settler,
+                                                  TaskExecutions.Config executionConfig, Path dataDir, CapsuleStore capsules) throws IOException {
+        TaskExecutions old = executions;
+        executions = null;
+        if (old != null) {
+            old.close();
+        }
+        return executeTasks(hpcs, settler, executionConfig, dataDir, capsules);
     }
 
     /** The channel to {@code peer}, made once. */
@@ -315,6 +377,9 @@ public final class ConsensusNode implements AutoCloseable {
             c.close();
         }
         server.close();
+        if (executions != null) {
+            executions.close();
+        }
         sweeper.awaitTermination(SWEEP.toMillis() * 10, TimeUnit.MILLISECONDS);
         journal.ifPresent(RoundJournal::close);
     }

@@ -93,6 +93,14 @@ public final class FleetClient implements AutoCloseable {
         return within(deadline).fetchCapsule(r);
     }
 
+    public Iterator<CapsuleChunk> fetchResult(org.leo.protocol.consensus.v1.FetchResultRequest r, Duration deadline) {
+        return within(deadline).fetchResult(r);
+    }
+
+    public Iterator<CapsuleChunk> fetchImage(org.leo.protocol.consensus.v1.FetchImageRequest r, Duration deadline) {
+        return within(deadline).fetchImage(r);
+    }
+
     private <T> T checked(T answer, Optional<String> problem) {
         if (problem.isPresent()) {
             throw new IllegalStateException("the answer of member " + peer.memberHex() + " is over a cap: " + problem.get());

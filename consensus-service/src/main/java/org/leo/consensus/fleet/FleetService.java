@@ -41,6 +41,7 @@ final class FleetService extends FleetGrpc.FleetImplBase {
     private final TaskNotices notices;
     private final Refusals refusals;
     private volatile TaskService tasks;
+    private final RelayedAnswers relayed = new RelayedAnswers();
 
     /** What a monitor does with a task round's notice ({@link TaskMonitor#noticed}): empty if it takes part, else why not. */
     @FunctionalInterface
@@ -95,6 +96,9 @@ final class FleetService extends FleetGrpc.FleetImplBase {
         }
         RoundId round = RoundId.decode(request.getRoundId().toByteArray());
         relay.relay(round.hpc(), request.getNonce().toByteArray()).whenComplete((answer, failure) -> {
+            if (failure == null) {
+                relayed.relayed(round, answer);
+            }
             ChallengeResponse r = failure == null ? ChallengeResponse.newBuilder().setAnswer(answer).build()
                     : ChallengeResponse.newBuilder().setFailed(cut("the HPC's Pi could not relay the challenge: "
                             + (failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage()))).build();
@@ -168,8 +172,17 @@ final class FleetService extends FleetGrpc.FleetImplBase {
     }
 
     /** From now on this Pi serves ClaimTask, ReleaseKey and FetchCapsule through {@code t}; until then it refuses them (NO_TASKS). */
+    RelayedAnswers relayed() {
+        return relayed;
+    }
+
     void useTasks(TaskService t) {
         this.tasks = t;
+    }
+
+    private void noTasks(StreamObserver<CapsuleChunk> out) {
+        noTasks();
+        out.onError(Status.UNIMPLEMENTED.withDescription(TaskRefusal.NO_TASKS.sentence()).asRuntimeException());
     }
 
     private Refusal noTasks() {
@@ -199,10 +212,36 @@ final class FleetService extends FleetGrpc.FleetImplBase {
                              StreamObserver<CapsuleChunk> out) {
         TaskService t = tasks;
         if (t == null) {
-            noTasks();
-            out.onError(Status.UNIMPLEMENTED.withDescription(TaskRefusal.NO_TASKS.sentence()).asRuntimeException());
+            noTasks(out);
             return;
         }
         t.fetchCapsule(request, PeerKey.MEMBER.get(), out);
+    }
+
+    /** From now on this Pi serves FetchResult and FetchImage through {@code e}; until then it refuses them (NO_TASKS). */
+    void useExecutions(TaskExecutions e) {
+        this.executions = e;
+    }
+
+    private volatile TaskExecutions executions;
+
+    @Override
+    public void fetchResult(org.leo.protocol.consensus.v1.FetchResultRequest request, StreamObserver<CapsuleChunk> out) {
+        TaskExecutions e = executions;
+        if (e == null) {
+            noTasks(out);
+            return;
+        }
+        e.serveResult(request, PeerKey.MEMBER.get(), out);
+    }
+
+    @Override
+    public void fetchImage(org.leo.protocol.consensus.v1.FetchImageRequest request, StreamObserver<CapsuleChunk> out) {
+        TaskExecutions e = executions;
+        if (e == null) {
+            noTasks(out);
+            return;
+        }
+        e.serveImage(request, PeerKey.MEMBER.get(), out);
     }
 }

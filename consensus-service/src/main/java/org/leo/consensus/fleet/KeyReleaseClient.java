@@ -26,7 +26,7 @@ public final class KeyReleaseClient {
      * task's result key with its signature checked (a service author's Pi signs its own wrap key, which is not the task's
      * result key).
      */
-    public record Released(byte[] sealedKey, Optional<RSAPublicKey> resultKey) {
+    public record Released(byte[] sealedKey, Optional<RSAPublicKey> resultKey, Optional<org.leo.consensus.task.TaskOrder.ResultRecipient> recipient) {
     }
 
     /** A task's GroupElected entry and its latest ATTEST certificate entry. */
@@ -83,6 +83,8 @@ public final class KeyReleaseClient {
         }
         Optional<RSAPublicKey> resultKey = ResultKey.verify(taskOwner, r.getTaskSeq(), a.getReleased().getResultKeySpkiDer().toByteArray(),
                 a.getReleased().getResultKeySignature().toByteArray());
-        return new Released(a.getReleased().getSealedKey().toByteArray(), resultKey);
+        byte[] spki = a.getReleased().getResultKeySpkiDer().toByteArray();
+        return new Released(a.getReleased().getSealedKey().toByteArray(), resultKey, resultKey.map(k -> new org.leo.consensus.task.TaskOrder.ResultRecipient(
+                spki, taskOwner, a.getReleased().getResultKeySignature().toByteArray())));
     }
 }

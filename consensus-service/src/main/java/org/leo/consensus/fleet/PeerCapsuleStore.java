@@ -89,13 +89,9 @@ public final class PeerCapsuleStore implements CapsuleStore {
         try {
             Iterator<CapsuleChunk> chunks = clients.apply(p).fetchCapsule(FetchCapsuleRequest.newBuilder()
                     .setAddress(com.google.protobuf.ByteString.copyFrom(address.bytes())).build(), deadline);
-            while (chunks.hasNext()) {
-                CapsuleChunk c = chunks.next();
-                Optional<String> over = TaskLimits.problem(c);
-                if (over.isPresent() || bytes.size() + (long) c.getData().size() > maxBytes || c.getTotalBytes() > maxBytes) {
-                    return refuse(p, address, over.orElse("more than the " + maxBytes + " bytes this Pi fetches"));
-                }
-                c.getData().writeTo(bytes);
+            Optional<String> over = Chunks.receive(chunks, maxBytes, bytes);
+            if (over.isPresent()) {
+                return refuse(p, address, over.get());
             }
         } catch (StatusRuntimeException e) {
             LOG.debug("capsule store: {} has no capsule {}: {}", p.memberHex(), address.hex(), e.getStatus());

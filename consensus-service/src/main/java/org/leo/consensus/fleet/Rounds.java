@@ -314,6 +314,12 @@ public final class Rounds {
      * (it cannot open later). An IllegalStateException if the ledger failed: the round stays open and {@link #closeDue}
      * tries again.
      */
+    /** Whether round {@code id} is open here with every vote of its committee counted: no verdict can change it any more. */
+    public synchronized boolean allVotesIn(RoundId id) {
+        OpenRound r = open.get(id);
+        return r != null && !r.closing() && r.collector().votes() >= r.committee().expectedCommitteeSize();
+    }
+
     public synchronized Closed close(RoundId id) {
         Done done = closed.get(id);
         if (done != null) {

@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Never twice: the ledgers (and the contract) refuse a second GroupElected for a task, and a GroupElected on the
  * ledger closes the task's window here ({@link #groupAppeared}). Claims are held in memory only: after a restart, the
- * window of a task without a group opens again for the full window; a member retries its claim while the owner's Pi does
- * not answer ({@code TaskService}), but a claim the owner's Pi had counted before its restart is lost, and the group is
- * elected from the claims that reach it again.
+ * window of a task without a group opens again for the full window; a member re-sends its claim at every poll until the
+ * task's group is on the ledger or its window has passed ({@code TaskService}), and the same claim again is accepted
+ * (counted once), so a claim counted before a restart reaches the restarted Pi again.
  */
 final class TaskClaims {
     private static final Logger LOG = LoggerFactory.getLogger(TaskClaims.class);
@@ -126,8 +126,12 @@ final class TaskClaims {
         if (!g.refused().isEmpty()) {
             return refused(TaskRefusal.BAD_CLAIM, "task #" + taskSeq + ": " + g.refused().get(0));
         }
-        if (w.claims.containsKey(id)) {
-            return refused(TaskRefusal.REPEATED_CLAIM, "member " + id + " already claimed for task #" + taskSeq);
+        LedgerRecord.GroupClaim before = w.claims.get(id);
+        if (before != null) {
+            // a member re-sends its claim each poll until the group is on the ledger: the same claim again is accepted
+            // (idempotent), another one is refused
+            return before.votes() == c.votes() && Arrays.equals(before.proof(), c.proof()) ? Optional.empty()
+                    : refused(TaskRefusal.REPEATED_CLAIM, "member " + id + " already claimed for task #" + taskSeq + " with another claim");
         }
         w.claims.put(id, new LedgerRecord.GroupClaim(peer, c.votes(), c.proof()));
         return Optional.empty();

@@ -57,6 +57,10 @@ public final class TaskLimits {
         return new FleetLimits.Caps().exact("address", r.getAddress(), FleetLimits.HASH_BYTES).first;
     }
 
+    public static Optional<String> problem(org.leo.protocol.consensus.v1.FetchImageRequest r) {
+        return new FleetLimits.Caps().exact("image_id", r.getImageId(), FleetLimits.HASH_BYTES).first;
+    }
+
     public static Optional<String> problem(CapsuleChunk c) {
         return new FleetLimits.Caps().atMost("data", c.getData(), CAPSULE_CHUNK_BYTES).first;
     }

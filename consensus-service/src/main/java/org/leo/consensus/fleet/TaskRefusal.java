@@ -36,6 +36,12 @@ public enum TaskRefusal {
     RELEASE_FAILED("this Pi could not unwrap or seal the key"),
     /** Fetch: this Pi's store has no capsule at the address. */
     NO_CAPSULE("this Pi's store has no capsule at that address"),
+    /** FetchResult: the TLS peer is not the task's owner. */
+    NOT_RESULT_OWNER("only the task's owner may fetch its result"),
+    /** FetchResult: this Pi holds no result of the task. */
+    NO_RESULT("this Pi holds no result of that task"),
+    /** FetchImage: this Pi keeps no archive of the image. */
+    NO_IMAGE("this Pi keeps no archive of that image"),
     /** Claim, release or fetch on a Pi that does not serve tasks. */
     NO_TASKS("this Pi does not serve tasks");
 

@@ -36,8 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TaskService implements TaskWatch.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(TaskService.class);
-    /** How often a member tries to hand its claim to the owner's Pi before it gives up (the owner's Pi may be restarting). */
-    static final int CLAIM_ATTEMPTS = 10;
 
     private final MemberKeys keys;
     private final FleetLedger ledger;
@@ -81,6 +79,13 @@ public final class TaskService implements TaskWatch.Listener {
     void tick() {
         try {
             watch.poll(this);
+            for (LedgerEntry t : ownAtStart) {
+                if (claims.counted(t.seq()) >= 0) {
+                    work.execute(() -> claimIfDrawn(t));
+                }
+            }
+            ownAtStart.clear();
+            resendClaims();
             claims.closeDue().forEach(e -> LOG.info("tasks: appended {}", e));
         } catch (RuntimeException e) {
             LOG.warn("tasks: reading the ledger failed: {}", e.toString());
@@ -100,12 +105,43 @@ public final class TaskService implements TaskWatch.Listener {
         claims.taskAppeared(task);
         if (!atStart) {
             work.execute(() -> claimIfDrawn(task));
+        } else if (java.util.Arrays.equals(((LedgerRecord.TaskSubmitted) task.record()).owner(), keys.member())) {
+            ownAtStart.add(task); // its window reopened: this Pi's own claim is counted again once the first poll has read the groups
         }
     }
 
+    /** This Pi's own tasks read at the first poll, whose windows may be open again (a restart in a window). */
+    private final java.util.List<LedgerEntry> ownAtStart = new java.util.ArrayList<>();
+
     @Override
     public void group(LedgerEntry group, boolean atStart) {
-        claims.groupAppeared(((LedgerRecord.GroupElected) group.record()).taskSeq());
+        long taskSeq = ((LedgerRecord.GroupElected) group.record()).taskSeq();
+        claims.groupAppeared(taskSeq);
+        synchronized (pending) {
+            pending.remove(taskSeq);
+        }
+        GroupListener l = groups;
+        if (l != null) {
+            l.group(group, atStart);
+        }
+    }
+
+    /** Told of each GroupElected entry this Pi's watch reads (the executor's coordinator, {@link TaskExecutions}). */
+    interface GroupListener {
+        void group(LedgerEntry group, boolean atStart);
+    }
+
+    private volatile GroupListener groups;
+
+    void onGroup(GroupListener l) {
+        this.groups = l;
+    }
+
+    /** Claims this member still re-sends (tests). */
+    int pendingClaims() {
+        synchronized (pending) {
+            return pending.size();
+        }
     }
 
     /** This member's draw for {@code task}, sent to the owner's Pi if it has votes. */
@@ -122,32 +158,69 @@ public final class TaskService implements TaskWatch.Listener {
         }
         TaskClaimRequest r = TaskClaimRequest.newBuilder().setTaskSeq(task.seq()).setMemberKey(ByteString.copyFrom(keys.member()))
                 .setVotes((int) d.votes()).setVrfProof(ByteString.copyFrom(d.proof())).build();
-        if (java.util.Arrays.equals(t.owner(), keys.member())) {
-            claims.claim(r, keys.member()).ifPresent(x -> LOG.warn("tasks: own claim for task #{} refused: {}", task.seq(), x.message()));
-            return;
-        }
         Optional<PeerList.Peer> owner = peers.get().member(t.owner());
         if (owner.isEmpty()) {
             LOG.warn("tasks: drawn for task #{}, but its owner {} is not in the peer list", task.seq(), HexFormat.of().formatHex(t.owner()));
             return;
         }
-        for (int attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
-            try {
-                TaskClaimResponse a = clients.apply(owner.get()).claimTask(r, config.claimWindow());
-                if (a.hasRefused()) {
-                    LOG.warn("tasks: the owner's Pi refused the claim for task #{} ({}): {}", task.seq(), a.getRefused().getReason(),
-                            a.getRefused().getMessage());
-                }
+        // sent now and again at every poll until the group is on the ledger or the window has passed (the owner's Pi keeps
+        // claims in memory: one restarted in the window has them again from the re-sends)
+        Pending p = new Pending(task.seq(), r, owner.get(), clock.instant().plus(config.claimWindow()).plus(config.poll()));
+        synchronized (pending) {
+            if (pending.size() >= TaskClaims.MAX_OPEN_WINDOWS) {
+                LOG.warn("tasks: {} claims pending, the most kept: the claim for task #{} is sent once", pending.size(), task.seq());
+                send(p);
                 return;
-            } catch (RuntimeException e) {
-                LOG.info("tasks: claim for task #{} not delivered (attempt {}): {}", task.seq(), attempt, e.toString());
-                try {
-                    Thread.sleep(config.claimWindow().toMillis() / (2L * CLAIM_ATTEMPTS) + 1);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
             }
+            pending.put(task.seq(), p);
+        }
+        send(p);
+    }
+
+    /** A claim this member re-sends until its task's group is on the ledger or {@code until}. */
+    private record Pending(long taskSeq, TaskClaimRequest request, PeerList.Peer owner, Instant until) {
+    }
+
+    private final java.util.Map<Long, Pending> pending = new java.util.LinkedHashMap<>();
+    private final java.util.Set<Long> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Re-sends the pending claims (one at a time per task), dropping those whose window has passed. */
+    private void resendClaims() {
+        Instant now = clock.instant();
+        java.util.List<Pending> due;
+        synchronized (pending) {
+            pending.values().removeIf(p -> now.isAfter(p.until()));
+            due = java.util.List.copyOf(pending.values());
+        }
+        for (Pending p : due) {
+            if (sending.add(p.taskSeq())) {
+                work.execute(() -> {
+                    try {
+                        send(p);
+                    } finally {
+                        sending.remove(p.taskSeq());
+                    }
+                });
+            }
+        }
+    }
+
+    /** Sends one claim; a refusal that no re-send can change ends the re-sending. */
+    private void send(Pending p) {
+        try {
+            TaskClaimResponse a = java.util.Arrays.equals(p.owner().member(), keys.member()) ? claimTask(p.request(), keys.member()) // its own task
+                    : clients.apply(p.owner()).claimTask(p.request(), config.claimWindow());
+            if (a.hasRefused()) {
+                String reason = a.getRefused().getReason();
+                if (!TaskRefusal.NO_TASKS.name().equals(reason)) { // NO_TASKS: the owner's Pi is starting; any other answer is final
+                    synchronized (pending) {
+                        pending.remove(p.taskSeq());
+                    }
+                }
+                LOG.warn("tasks: the owner's Pi refused the claim for task #{} ({}): {}", p.taskSeq(), reason, a.getRefused().getMessage());
+            }
+        } catch (RuntimeException e) {
+            LOG.info("tasks: claim for task #{} not delivered (sent again at the next poll): {}", p.taskSeq(), e.toString());
         }
     }
 
@@ -158,6 +231,13 @@ public final class TaskService implements TaskWatch.Listener {
     }
 
     KeyReleaseResponse releaseKey(KeyReleaseRequest r, byte[] peer) {
+        // the executor asks as soon as its certificate is recorded, often before this Pi's next poll: read the new entries
+        // first, or a certificate this Pi has not read yet would be refused as one it never saw appear
+        try {
+            watch.poll(this);
+        } catch (RuntimeException e) {
+            LOG.warn("tasks: reading the ledger failed: {}", e.toString());
+        }
         Instant now = clock.instant();
         KeyReleaseCheck check = new KeyReleaseCheck(keys.member(), ledger, peers.get(), wrapped, watch::seen, config.releaseFreshness());
         return release.answer(check, r, peer, now, refusals, HexFormat.of().formatHex(peer));
@@ -167,8 +247,7 @@ public final class TaskService implements TaskWatch.Listener {
         String who = HexFormat.of().formatHex(peer);
         Optional<String> over = TaskLimits.problem(r);
         if (over.isPresent()) {
-            refusals.refused(FleetRefusal.OVERSIZED, who, "fetch: " + over.get());
-            out.onError(Status.INVALID_ARGUMENT.withDescription(over.get()).asRuntimeException());
+            Chunks.refuse(refusals, who, FleetRefusal.OVERSIZED.name(), "fetch: " + over.get(), Status.INVALID_ARGUMENT, over.get(), out);
             return;
         }
         ContentAddress address = ContentAddress.ofDigest(r.getAddress().toByteArray());
@@ -179,22 +258,10 @@ public final class TaskService implements TaskWatch.Listener {
             bytes = Optional.empty(); // a damaged entry is never served (the store counted it)
         }
         if (bytes.isEmpty()) {
-            refusals.refused(TaskRefusal.NO_CAPSULE.name(), who, "no capsule " + address.hex() + " in this Pi's store");
-            out.onError(Status.NOT_FOUND.withDescription("no capsule " + address.hex()).asRuntimeException());
+            Chunks.refuse(refusals, who, TaskRefusal.NO_CAPSULE.name(), "no capsule " + address.hex() + " in this Pi's store", Status.NOT_FOUND,
+                    "no capsule " + address.hex(), out);
             return;
         }
-        byte[] b = bytes.get();
-        for (int off = 0; off < b.length || off == 0; off += TaskLimits.CAPSULE_CHUNK_BYTES) {
-            int n = Math.min(TaskLimits.CAPSULE_CHUNK_BYTES, b.length - off);
-            CapsuleChunk.Builder c = CapsuleChunk.newBuilder().setData(ByteString.copyFrom(b, off, n));
-            if (off == 0) {
-                c.setTotalBytes(b.length);
-            }
-            out.onNext(c.build());
-            if (b.length == 0) {
-                break;
-            }
-        }
-        out.onCompleted();
+        Chunks.send(bytes.get(), out);
     }
 }

@@ -64,6 +64,18 @@ class KeyReleaseTest {
     @TempDir
     Path tmp;
 
+    /** Whether {@code condition} came true within the bound. */
+    static boolean await(BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + T.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
     static void await(BooleanSupplier condition, String what) throws InterruptedException {
         long end = System.nanoTime() + T.toNanos();
         while (!condition.getAsBoolean()) {
@@ -221,7 +233,9 @@ class KeyReleaseTest {
             w.claimRefused(drawn, claim(task.seq(), drawn.keys().member(), d.votes() + 1, d.proof()), "BAD_CLAIM", "votes-mismatch");
             w.claimRefused(w.stranger, claim(task.seq(), w.stranger.keys().member(), 3, od.proof()), "BAD_CLAIM",
                     "not a member with that VRF key and credit at task #" + task.seq());
-            w.claimRefused(drawn, claim(task.seq(), drawn.keys().member(), d.votes(), d.proof()), "REPEATED_CLAIM", "already claimed");
+            TaskClaimResponse sameAgain = drawn.client(w.ownerPeer()).claimTask(claim(task.seq(), drawn.keys().member(), d.votes(), d.proof()), T);
+            assertThat(sameAgain.getAccepted()).as("the same claim again is accepted (members re-send until the group is recorded)").isTrue();
+            assertThat(w.tasks.get(0).claims().counted(task.seq())).as("and counted once").isEqualTo(honest.size());
             w.claimRefused(drawn, claim(task.seq() + 500, drawn.keys().member(), d.votes(), d.proof()), "UNKNOWN_TASK", "is not a task");
             long oversized = w.owner().refusals().count("OVERSIZED");
             assertThatThrownBy(() -> drawn.client(w.ownerPeer()).claimTask(claim(task.seq(), drawn.keys().member(), 1, new byte[70_000]), T))
@@ -391,5 +405,32 @@ class KeyReleaseTest {
 
     static void assertBadVerdicts(World w, ConsensusNode executor, KeyReleaseRequest request, LedgerEntry cert, String sentence) {
         w.refused(executor, with(request).setCertificateEntrySeq(cert.seq()).build(), "BAD_VERDICTS", sentence);
+    }
+
+    /** Regression: claims were held only in the owner Pi's memory, so a restart in the window lost every acknowledged claim. */
+    @Test
+    void aRestartOfTheOwnersPiInTheClaimWindowLosesNoClaim() throws Exception {
+        try (SwtpmProcess sw = SwtpmProcess.start(); Tpm tpm = Tpm.open(sw.endpoint()); World w = new World(tpm)) {
+            MemberKeys owner = w.keys.get(0);
+            LedgerEntry service = TaskLab.service(w.ledger, owner, Lab.sha256("code"));
+            LedgerEntry task = TaskLab.task(w.ledger, owner, service.seq(), List.of(Lab.sha256("data")));
+            List<LedgerRecord.GroupClaim> honest = TaskLab.claims(w.keys, w.fleetLedger, task);
+            assumeThat(honest.size()).as("at least an executor and a monitor drawn").isGreaterThanOrEqualTo(2);
+            await(() -> w.tasks.get(0).claims().counted(task.seq()) == honest.size(), "the drawn members' claims are counted");
+
+            TaskService restarted = w.owner().restartTasks(TaskConfig.defaults(), tpm, WrappedKeys.directory(tmp.resolve("keys-0")),
+                    FileCapsuleStore.open(tmp.resolve("store-0"), new SimpleMeterRegistry()));
+            // the restarted Pi reopened the window with nothing in memory (its first count races the first re-sends, so it is not asserted)
+            assertThat(restarted).isNotSameAs(w.tasks.get(0));
+            await(() -> restarted.claims().counted(task.seq()) == honest.size(), "the members' re-sent claims are counted again");
+            assertThat(w.owner().refusals().count("REPEATED_CLAIM")).as("a re-sent claim is no repeated claim").isZero();
+
+            w.clock.advance(TaskConfig.DEFAULT_CLAIM_WINDOW.plusSeconds(1));
+            await(() -> groupOf(w, task.seq()).isPresent(), "GroupElected is appended");
+            assertThat(((LedgerRecord.GroupElected) groupOf(w, task.seq()).orElseThrow().record()).claims())
+                    .usingRecursiveFieldByFieldElementComparator().as("every claim counted before the restart is in the group").isEqualTo(honest);
+            await(() -> restarted.pendingClaims() == 0 && w.tasks.subList(1, PIS).stream().allMatch(t -> t.pendingClaims() == 0),
+                    "the members stop re-sending once the group is on the ledger");
+        }
     }
 }

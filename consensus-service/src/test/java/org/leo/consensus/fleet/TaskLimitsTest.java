@@ -69,6 +69,22 @@ class TaskLimitsTest {
     }
 
     @Test
+    void theExecutorsDefaultsArePinnedAndNonsenseRefused() {
+        TaskExecutions.Config d = TaskExecutions.Config.defaults();
+        assertThat(d.maxAttempts()).isEqualTo(3);
+        assertThat(d.certificateWait()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(d.baselineWait()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(d.poll()).isEqualTo(Duration.ofMillis(200));
+        assertThat(d.rpcDeadline()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(d.limits()).isEqualTo(new org.leo.consensus.task.TaskOrder.Limits(256L * 1024 * 1024, 1.0, 64));
+        assertThat(d.timeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(d.maxResultBytes()).isEqualTo(32L * 1024 * 1024);
+        assertThat(d.maxImageBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
+        assertThatThrownBy(() -> d.withMaxAttempts(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.withCertificateWait(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aResultKeyIsTakenOnlyWithTheOwnersSignatureForThatTask() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);

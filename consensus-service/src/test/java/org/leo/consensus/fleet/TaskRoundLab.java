@@ -29,12 +29,24 @@ final class TaskRoundLab {
 
     /** The GroupElected entry of the first task whose group passes {@code wanted}; members 0..n-1 draw, all claim. */
     static LedgerEntry group(Ledger ledger, int n, Predicate<TaskElection.Group> wanted) {
-        FleetLedger fleet = new FleetLedger(ledger);
         long service = ledger.append(LedgerRecord.ServicePublished.sign(secret(1), Lab.sha256("image"), Lab.sha256("code"), 3, "grey")).seq();
+        return ledger.append(electable(ledger, n, wanted, service, t -> List.of(Lab.sha256("data " + t))).group());
+    }
+
+    /** A task on the ledger and the group its members' real draws elect, not yet recorded. */
+    record Electable(LedgerEntry task, LedgerRecord.GroupElected group) {
+    }
+
+    /**
+     * Member 2 submits tasks of {@code service} (the {@code t}-th with the data capsules {@code data(t)}) until the
+     * members' real draws elect a group {@code wanted} accepts; the task and that group, which the caller records.
+     */
+    static Electable electable(Ledger ledger, int n, Predicate<TaskElection.Group> wanted, long service,
+                               java.util.function.IntFunction<List<byte[]>> data) {
+        FleetLedger fleet = new FleetLedger(ledger);
         for (int t = 0; t < 500; t++) {
             ledger.deposit(Lab.keys(2).member(), 10); // the payment the task escrows
-            LedgerEntry task = ledger.append(LedgerRecord.TaskSubmitted.sign(secret(2), service, List.of(Lab.sha256("data " + t)), GROUP_SIZE, 0, 0,
-                    10, 100_000));
+            LedgerEntry task = ledger.append(LedgerRecord.TaskSubmitted.sign(secret(2), service, data.apply(t), GROUP_SIZE, 0, 0, 10, 100_000));
             FleetLedger.Snapshot at = fleet.atEntry(task);
             List<TaskElection.Claim> claims = new ArrayList<>();
             List<LedgerRecord.GroupClaim> drawn = new ArrayList<>();
@@ -50,7 +62,8 @@ final class TaskRoundLab {
             TaskElection.Group g = TaskElection.elect(task, at.members(), at.totalCredit(), claims);
             if (g.canRun() && wanted.test(g)) {
                 drawn.sort((a, b) -> Arrays.compareUnsigned(a.member(), b.member()));
-                return ledger.append(new LedgerRecord.GroupElected(task.seq(), HexFormat.of().parseHex(g.executor().orElseThrow().memberId()), drawn));
+                return new Electable(task, new LedgerRecord.GroupElected(task.seq(), HexFormat.of().parseHex(g.executor().orElseThrow().memberId()),
+                        drawn));
             }
         }
         throw new IllegalStateException("no task of 500 elected such a group");
