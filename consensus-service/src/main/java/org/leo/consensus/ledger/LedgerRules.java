@@ -296,6 +296,15 @@ public final class LedgerRules {
         }
     }
 
+    /**
+     * The TaskSettled record these rules accept for task {@code taskSeq} now: the task open, its group recorded, its first TRUSTED
+     * clean-up certificate on the ledger, the group in its GroupElected order with each member penalised as the records say
+     * (a verdict against one of the task's certificates; the executor caught). Empty if the task cannot be settled now.
+     */
+    public Optional<LedgerRecord.TaskSettled> settlement(long taskSeq) {
+        return book.settlement(taskSeq);
+    }
+
     /** The task {@code hpc} may hold now ({@link TaskOnHpc}), if any. */
     public Optional<TaskOnHpc> taskOn(org.leo.boot.net.MacAddress hpc) {
         return Optional.ofNullable(tasksOnHpcs.get(hpc));

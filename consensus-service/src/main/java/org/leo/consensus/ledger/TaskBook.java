@@ -233,6 +233,21 @@ final class TaskBook {
                 : Optional.of("the settlement penalises " + s.penalised() + ", the records of task #" + s.taskSeq() + " penalise " + due);
     }
 
+    /**
+     * The settlement these records call for now: task {@code taskSeq} open, with its group and its first TRUSTED clean-up
+     * certificate; its group in the GroupElected order, each member flagged as the records penalise it. Empty otherwise.
+     */
+    Optional<LedgerRecord.TaskSettled> settlement(long taskSeq) {
+        Task t = tasks.get(taskSeq);
+        if (t == null || t.state != State.OPEN || t.group == null || t.cleanUp == 0) {
+            return Optional.empty();
+        }
+        Set<String> due = penalised(t);
+        HexFormat hex = HexFormat.of();
+        return Optional.of(new LedgerRecord.TaskSettled(taskSeq, t.cleanUp,
+                t.group.stream().map(m -> new LedgerRecord.Share(hex.parseHex(m), due.contains(m))).toList()));
+    }
+
     /** Who of the task's group is penalised: each with a verdict against one of its certificates, and its executor if caught. */
     private static Set<String> penalised(Task t) {
         Set<String> due = new TreeSet<>();

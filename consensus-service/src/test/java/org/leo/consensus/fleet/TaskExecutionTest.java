@@ -96,7 +96,7 @@ class TaskExecutionTest {
                 PrivateKey agentKey = agentKey(f);
                 StringBuilder plain = new StringBuilder();
                 for (TaskOrder.Capsule c : order.capsules()) {
-                    byte[] aes = AgentKeyWrap.open(agentKey, c.sealedKey(), new ReleaseContext(Long.toString(order.taskSeq()), c.address().bytes(),
+                    byte[] aes = AgentKeyWrap.open(agentKey, c.sealedKey(), new ReleaseContext(ReleaseContext.taskId(order.taskSeq()), c.address().bytes(),
                             c.agentCertificateSha256()).encode());
                     String text = new String(CapsuleOpener.open(CapsuleFile.parse(c.file(), CapsuleLimits.DEFAULT), aes), StandardCharsets.UTF_8);
                     opened.add(text);
@@ -129,13 +129,15 @@ class TaskExecutionTest {
         }
     }
 
-    /** A settler that records what it was called with. */
+    /** A settler that records what it was called with, then settles on the ledger as the appliance does (LedgerSettler). */
     static final class Settled implements org.leo.consensus.task.Settler {
         final Map<Long, long[]> calls = new ConcurrentHashMap<>();
+        volatile org.leo.consensus.task.Settler ledger = org.leo.consensus.task.Settler.NONE;
 
         @Override
         public void settle(long taskSeq, long groupSeq, long attestSeq, long cleanupSeq) {
             calls.put(taskSeq, new long[] {groupSeq, attestSeq, cleanupSeq});
+            ledger.settle(taskSeq, groupSeq, attestSeq, cleanupSeq);
         }
     }
 
@@ -151,6 +153,7 @@ class TaskExecutionTest {
         World(LabFleet.Setup setup) throws Exception {
             f = new LabFleet(tmp, N, FleetRoundTest.TAU, Duration.ofSeconds(6), setup);
             hpc = new StandInHpc(f);
+            settled.ledger = new LedgerSettler(f.hpcPiNode().ledger());
             CapsuleSealer.Sealed data = TaskLab.seal(Lab.keys(2), CapsuleKind.DATA, "Alice's colour picture");
             CapsuleSealer.Sealed code = TaskLab.seal(Lab.keys(1), CapsuleKind.CODE, "Bob's grey filter");
             ContentAddress dataAddress = hold(f.tpm, 2, data);
@@ -247,6 +250,13 @@ class TaskExecutionTest {
             assertThat(attest.certificate().outcome()).isEqualTo(Verdict.Outcome.TRUSTED);
             assertThat(TaskRound.of(cleanup.certificate().round().round()).orElseThrow().phase()).isEqualTo(TaskRound.Phase.CLEANUP);
             assertThat(cleanup.certificate().outcome()).isEqualTo(Verdict.Outcome.TRUSTED);
+            LedgerRecord.TaskSettled paid = w.f.ledger.entries(0, Integer.MAX_VALUE).stream().map(LedgerEntry::record)
+                    .filter(r -> r instanceof LedgerRecord.TaskSettled t && t.taskSeq() == w.taskSeq()).map(r -> (LedgerRecord.TaskSettled) r)
+                    .findFirst().orElseThrow(() -> new AssertionError("no TaskSettled of task #" + w.taskSeq() + " on the ledger"));
+            assertThat(paid.certificateSeq()).as("settled by the clean-up certificate").isEqualTo(s[2]);
+            assertThat(paid.penalised()).as("nobody penalised").isEmpty();
+            assertThat(w.f.ledger.balances().get(Lab.keys(0).memberHex())).as("the executor was paid").isPositive();
+            assertThat(w.f.ledger.balances().get(Lab.keys(1).memberHex())).as("the service's author was paid its price").isGreaterThanOrEqualTo(3);
             assertThat(w.hpc.opened).as("the agent's key opened both capsules").containsExactly("Alice's colour picture", "Bob's grey filter");
             assertThat(w.hpc.powerCycles.get()).isEqualTo(1);
             assertThat(w.exec.get(0).imageStore().kept(IMAGE)).as("the image came from node 3 and is kept once the agent took it").isPresent();

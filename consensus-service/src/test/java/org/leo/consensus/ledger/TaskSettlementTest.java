@@ -50,11 +50,7 @@ class TaskSettlementTest {
      * UNTRUSTED attest round, the third expired and refunded less the burn; then member 1 withdraws 100.
      */
     private static Expected scenario(Ledger l) {
-        for (int i = 0; i < 5; i++) {
-            l.append(TestFleet.admission(i, 100));
-        }
-        long service = l.append(TestFleet.service(0, 3)).seq();
-        l.append(TestFleet.deposit(1, 1000));
+        long service = TestFleet.market(l);
 
         long t1 = l.append(TestFleet.task(1, service, 100, 50)).seq();
         LedgerRecord.GroupElected g1 = TestFleet.group(t1, 2, 3, 4);

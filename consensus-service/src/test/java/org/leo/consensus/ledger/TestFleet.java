@@ -147,6 +147,16 @@ final class TestFleet {
                 .map(m -> new LedgerRecord.Share(m, p.contains(HexFormat.of().formatHex(m)))).toList());
     }
 
+    /** Five members of credit 100, member 0's service of price 3, member 1's deposit of 1000 tokens; the service's seq. */
+    static long market(Ledger l) {
+        for (int i = 0; i < 5; i++) {
+            l.append(admission(i, 100));
+        }
+        long service = l.append(service(0, 3)).seq();
+        l.append(deposit(1, 1000));
+        return service;
+    }
+
     static LedgerRecord.ReferenceValues referenceValues() {
         return new LedgerRecord.ReferenceValues(HPC, sha256("manifest"), sha256("measured boot"), sha256("golden"));
     }
