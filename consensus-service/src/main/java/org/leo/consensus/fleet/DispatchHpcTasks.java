@@ -54,6 +54,7 @@ import org.slf4j.LoggerFactory;
  * ends, whatever its end), sets the engine's expectation to the task's image before assigning (answers during the run are
  * appraised against it), and maps the agent's final report to an {@link HpcOutcome}; {@link #powerCycle} sets the
  * expectation back to none and cuts the power through {@code power} (HpcControls.power() as the appliance configures it).
+ * The expectation set for a run stays until that power-cycle, which the coordinator does after every run, failed or not.
  * <p>
  * Capsule names in the guest's {@code /work}: the code capsule (header kind CODE) is {@code code}; a data capsule is named
  * by its header's label when that is a plain file name (what {@code leo task submit} sets: the file's name) other than
