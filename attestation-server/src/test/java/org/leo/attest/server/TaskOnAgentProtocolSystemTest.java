@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,12 +87,8 @@ class TaskOnAgentProtocolSystemTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Optional<String> why = DockerdProcess.unavailableReason();
-        assumeTrue(why.isEmpty(), () -> why.orElse(""));
-        Optional<Path> bb = TestImage.staticBusybox();
-        assumeTrue(bb.isPresent(), TestImage::noStaticBusyboxReason);
         assumeTrue(SwtpmProcess.installed(), "swtpm is not installed");
-        image = TestImage.busybox(bb.get());
+        image = TestImage.assumeBusyboxOnDockerd();
         imageFile = Files.write(tmp.resolve("image.tar"), image.archive());
         dockerd = DockerdProcess.start();
         swtpm = SwtpmProcess.start();

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A service image for tests, built without a registry: one layer holding a static busybox and a link
@@ -61,6 +62,18 @@ public record TestImage(byte[] archive, String id, byte[] config) {
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    /**
+     * The plain busybox image, for a test that runs it on a private dockerd: skips the calling test (a JUnit assumption,
+     * with the reason) unless {@link DockerdProcess} can start here and a static busybox is installed.
+     */
+    public static TestImage assumeBusyboxOnDockerd() throws IOException {
+        Optional<String> why = DockerdProcess.unavailableReason();
+        Assumptions.assumeTrue(why.isEmpty(), () -> why.orElse(""));
+        Optional<Path> bb = staticBusybox();
+        Assumptions.assumeTrue(bb.isPresent(), TestImage::noStaticBusyboxReason);
+        return busybox(bb.get());
     }
 
     /** The plain busybox image. */
