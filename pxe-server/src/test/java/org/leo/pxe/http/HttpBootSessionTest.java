@@ -46,7 +46,9 @@ class HttpBootSessionTest {
             fx.nextFinished();
             BootSession s = log.latestBoot(HttpFixture.MAC).orElseThrow();
             assertThat(s.nonce()).isEqualTo(kernel.group(2));
-            assertThat(s.servedFiles()).containsExactly(
+            // each "finished" is recorded once its last byte is flushed, on the transfer's channel: the client may have read
+            // both files before the first is recorded, so the two can be recorded in either order
+            assertThat(s.servedFiles()).containsOnly(
                     Map.entry("vmlinuz", fx.sha("vmlinuz")), Map.entry("initrd.img", fx.sha("initrd.img")));
             assertThat(s.refusals()).isEmpty();
             assertThat(s.events()).allSatisfy(e -> assertThat(e.event().bootNonce()).isEqualTo(s.nonce()));
