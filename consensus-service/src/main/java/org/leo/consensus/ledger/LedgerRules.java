@@ -7,10 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.leo.consensus.quorum.QuorumCertificate;
 import org.leo.consensus.quorum.RoundId;
 import org.leo.consensus.quorum.Verdict;
-import org.leo.consensus.task.TaskRound;
 
 /**
  * What a record may do to the fleet's state, and what it does: the rules both ledgers apply on every
@@ -102,14 +100,6 @@ public final class LedgerRules {
     private final Set<EquivocationKey> equivocations = new HashSet<>();
     /** Each HPC's latest ReferenceValues (a publication refuses nothing and replaces the one before). */
     private final Map<org.leo.boot.net.MacAddress, LedgerRecord.ReferenceValues> references = new HashMap<>();
-    /** The image id of each published service, and the service of each task, by entry seq. */
-    private final Map<Long, byte[]> serviceImages = new HashMap<>();
-    private final Map<Long, Long> taskServices = new HashMap<>();
-    /**
-     * The task each HPC runs: from the task's TRUSTED ATTEST certificate to its TRUSTED CLEANUP certificate or its expiry (only
-     * certificates that belong to the task, drawn at its group's entry while it is open: TaskBook).
-     */
-    private final Map<org.leo.boot.net.MacAddress, TaskOnHpc> tasksOnHpcs = new HashMap<>();
 
     /**
      * The task an HPC may hold now, as the ledger says: task {@code taskSeq} of the service whose image is {@code imageId}
@@ -143,9 +133,6 @@ public final class LedgerRules {
         r.book = book.copy();
         r.equivocations.addAll(equivocations);
         r.references.putAll(references);
-        r.serviceImages.putAll(serviceImages);
-        r.taskServices.putAll(taskServices);
-        r.tasksOnHpcs.putAll(tasksOnHpcs);
         return r;
     }
 
@@ -236,10 +223,6 @@ public final class LedgerRules {
         } else if (record instanceof LedgerRecord.EquivocationRecorded e) {
             equivocations.add(equivocationKey(e));
             halve(members.get(e.evidence().memberHex()));
-        } else if (record instanceof LedgerRecord.ServicePublished p) {
-            serviceImages.put(seq, p.imageSha256());
-        } else if (record instanceof LedgerRecord.TaskSubmitted t) {
-            taskServices.put(seq, t.serviceSeq());
         } else if (record instanceof LedgerRecord.CreditChanged c) {
             Member m = members.get(hex(c.member()));
             m.lastPenalty = c.becauseOfSeq();
@@ -248,11 +231,6 @@ public final class LedgerRules {
             references.put(r.hpc(), r);
         }
         book.apply(entry).ifPresent(caught -> halve(members.get(caught)));
-        if (record instanceof LedgerRecord.CertificateRecorded c && book.isTaskCertificate(seq)) {
-            trackTask(c.certificate());
-        } else if (record instanceof LedgerRecord.TaskExpired x) {
-            tasksOnHpcs.values().removeIf(on -> on.taskSeq() == x.taskSeq());
-        }
     }
 
     /** Half its credit, at least {@link #EQUIVOCATION_MIN_PENALTY}: for equivocating, and for tampering with a task. */
@@ -275,27 +253,6 @@ public final class LedgerRules {
         return book.account(memberHex);
     }
 
-    private void trackTask(QuorumCertificate certificate) {
-        RoundId id = certificate.round();
-        Optional<TaskRound> round = TaskRound.of(id.round());
-        if (round.isEmpty() || certificate.outcome() != Verdict.Outcome.TRUSTED) {
-            return;
-        }
-        long task = round.get().taskSeq();
-        if (round.get().phase() == TaskRound.Phase.ATTEST) {
-            Long service = taskServices.get(task);
-            byte[] image = service == null ? null : serviceImages.get(service);
-            if (image != null) {
-                tasksOnHpcs.put(id.hpc(), new TaskOnHpc(task, image));
-            }
-        } else {
-            TaskOnHpc on = tasksOnHpcs.get(id.hpc());
-            if (on != null && on.taskSeq() == task) {
-                tasksOnHpcs.remove(id.hpc());
-            }
-        }
-    }
-
     /**
      * The TaskSettled record these rules accept for task {@code taskSeq} now: the task open, its group recorded, its first TRUSTED
      * clean-up certificate on the ledger, the group in its GroupElected order with each member penalised as the records say
@@ -307,7 +264,7 @@ public final class LedgerRules {
 
     /** The task {@code hpc} may hold now ({@link TaskOnHpc}), if any. */
     public Optional<TaskOnHpc> taskOn(org.leo.boot.net.MacAddress hpc) {
-        return Optional.ofNullable(tasksOnHpcs.get(hpc));
+        return book.taskOn(hpc);
     }
 
     /** The latest reference values published for {@code hpc}, if any. */

@@ -71,7 +71,7 @@ final class TaskBook {
     private record TaskCertificate(long taskSeq, TaskRound.Phase phase, Outcome outcome) {
     }
 
-    private record Service(String author, long price) {
+    private record Service(String author, long price, byte[] imageId) {
     }
 
     private final Map<Long, Service> services = new HashMap<>();
@@ -79,6 +79,8 @@ final class TaskBook {
     private final Map<Long, TaskCertificate> taskCertificates = new HashMap<>();
     private final Map<String, Long> balances = new HashMap<>();
     private final Map<String, byte[]> accounts = new HashMap<>();
+    /** The task each HPC may hold: from the task's TRUSTED ATTEST certificate to its TRUSTED CLEANUP certificate or its expiry. */
+    private final Map<org.leo.boot.net.MacAddress, LedgerRules.TaskOnHpc> onHpcs = new HashMap<>();
     private long deposited;
     private long escrowed;
     private long burned;
@@ -91,6 +93,7 @@ final class TaskBook {
         b.taskCertificates.putAll(taskCertificates);
         b.balances.putAll(balances);
         b.accounts.putAll(accounts);
+        b.onHpcs.putAll(onHpcs);
         b.deposited = deposited;
         b.escrowed = escrowed;
         b.burned = burned;
@@ -277,7 +280,7 @@ final class TaskBook {
             balances.merge(hex(w.member()), -w.amount(), Math::addExact);
             withdrawn = Math.addExact(withdrawn, w.amount());
         } else if (record instanceof LedgerRecord.ServicePublished p) {
-            services.put(seq, new Service(hex(p.author()), p.price()));
+            services.put(seq, new Service(hex(p.author()), p.price(), p.imageSha256()));
         } else if (record instanceof LedgerRecord.TaskSubmitted t) {
             balances.merge(hex(t.owner()), -t.payment(), Math::addExact);
             escrowed = Math.addExact(escrowed, t.payment());
@@ -303,13 +306,14 @@ final class TaskBook {
             burned += burn;
             escrowed -= t.payment;
             t.state = State.EXPIRED;
+            onHpcs.values().removeIf(on -> on.taskSeq() == x.taskSeq());
         }
         return Optional.empty();
     }
 
-    /** True if entry {@code seq} is a certificate that belongs to a task ({@link #certificate}). */
-    boolean isTaskCertificate(long seq) {
-        return taskCertificates.containsKey(seq);
+    /** The task {@code hpc} may hold now, if any. */
+    Optional<LedgerRules.TaskOnHpc> taskOn(org.leo.boot.net.MacAddress hpc) {
+        return Optional.ofNullable(onHpcs.get(hpc));
     }
 
     /** A certificate of a task's round drawn at that task's group entry, while the task is open, belongs to the task. */
@@ -323,6 +327,14 @@ final class TaskBook {
             return;
         }
         taskCertificates.put(seq, new TaskCertificate(round.get().taskSeq(), round.get().phase(), c.outcome()));
+        if (c.outcome() == Outcome.TRUSTED && round.get().phase() == TaskRound.Phase.ATTEST) {
+            onHpcs.put(c.round().hpc(), new LedgerRules.TaskOnHpc(round.get().taskSeq(), services.get(t.serviceSeq).imageId()));
+        } else if (c.outcome() == Outcome.TRUSTED) { // the clean-up: the HPC booted again, empty
+            LedgerRules.TaskOnHpc on = onHpcs.get(c.round().hpc());
+            if (on != null && on.taskSeq() == round.get().taskSeq()) {
+                onHpcs.remove(c.round().hpc());
+            }
+        }
         if (c.outcome() == Outcome.UNTRUSTED) {
             t.executorCaught = true;
         } else if (round.get().phase() == TaskRound.Phase.CLEANUP && t.cleanUp == 0) {
