@@ -14,7 +14,12 @@ import org.leo.boot.net.MacAddress;
 import org.leo.consensus.fleet.EvidenceRelayPort;
 import org.leo.consensus.fleet.FleetAppliance;
 import org.leo.consensus.fleet.FleetConfig;
+import org.leo.consensus.fleet.DispatchHpcTasks;
+import org.leo.consensus.fleet.LedgerSettler;
+import org.leo.consensus.fleet.PeerCapsuleStore;
 import org.leo.consensus.fleet.ReferencePublisher;
+import org.leo.consensus.fleet.TaskConfig;
+import org.leo.consensus.fleet.TaskExecutions;
 import org.leo.consensus.ledger.EmbeddedLedger;
 import org.leo.consensus.ledger.EvmLedger;
 import org.leo.consensus.ledger.Ledger;
@@ -74,6 +79,11 @@ public class FleetOptions {
                     + "records the task's group; the same on every Pi. Default: ${DEFAULT-VALUE}.")
     double claimWindow;
 
+    @Option(names = "--fleet-task-timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "How long a task's guest may run on this Pi's HPC when this Pi executes it; a guest still running then is "
+                    + "stopped, its HPC power-cycled and the task not paid. Default: ${DEFAULT-VALUE}.")
+    double taskTimeout;
+
     @picocli.CommandLine.Mixin
     EvmOptions evm = new EvmOptions();
 
@@ -92,6 +102,9 @@ public class FleetOptions {
             port = Integer.parseInt(listen.substring(colon + 1));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--fleet-listen '" + listen + "': the port is not a number");
+        }
+        if (taskTimeout <= 0) {
+            throw new IllegalArgumentException("--fleet-task-timeout must be positive");
         }
         if (roundPeriod <= 0 || challengeSpread < 0 || roundDeadline <= 0 || verdictGrace < 0) {
             throw new IllegalArgumentException("--fleet-round-period and --fleet-round-deadline must be positive, --fleet-challenge-spread "
@@ -152,7 +165,19 @@ public class FleetOptions {
         }
     }
 
-    /** A running consensus service and the ledger it owns. */
+    /** Where the executor's coordinator writes a task's files for the agent while it runs, under the data directory. */
+    static final String TASK_FILES = "task-files";
+
+    private static void closeQuietly(FleetAppliance a, Exception cause) {
+        try {
+            a.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cause.addSuppressed(e);
+        }
+    }
+
+    /** A running consensus service (its task coordinator stops with it) and the ledger it owns. */
     record Running(FleetAppliance appliance, Ledger ledger) implements AutoCloseable {
         @Override
         public void close() throws Exception {
@@ -179,7 +204,16 @@ public class FleetOptions {
             // as a verifier, this Pi appraises other Pis' HPCs with the policy its own attestation server uses (--attest-policy)
             FleetAppliance a = FleetAppliance.start(config().withVerifierPolicy(attestation.engine().policy()), dataDir.resolve(DIR), peers, ledger,
                     tpm, Optional.of(port), Optional.of(references), registry, Clock.systemUTC(), p -> { });
-            a.serveTasks(org.leo.consensus.fleet.TaskConfig.defaults().withClaimWindow(seconds(claimWindow)), dataDir);
+            try {
+                PeerCapsuleStore capsules = a.serveTasks(TaskConfig.defaults().withClaimWindow(seconds(claimWindow)), dataDir);
+                // elected executor, this Pi runs the task on one of its HPCs through the attestation server's task stream, power-cycles
+                // it with the HPC's own control (--power) and settles on the ledger at the clean-up certificate (docs/tasks.md)
+                a.node().executeTasks(new DispatchHpcTasks(attestation.engine(), attestation.actions().power(), dataDir.resolve(TASK_FILES)),
+                        new LedgerSettler(a.node().ledger()), TaskExecutions.Config.defaults().withTimeout(seconds(taskTimeout)), dataDir, capsules);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(a, e);
+                throw e;
+            }
             return new Running(a, ledger);
         } catch (IOException | RuntimeException e) {
             ledger.close();

@@ -43,6 +43,11 @@ public final class ActionDispatcher {
         this.clock = clock;
     }
 
+    /** How this Pi power-cycles its HPCs (also what the task coordinator cleans an HPC up with). */
+    public PowerControl power() {
+        return power;
+    }
+
     /** Alert listeners (the dashboard); called for verdicts whose actions include ALERT. */
     public void onAlert(Consumer<Verdict> listener) {
         alerts.add(listener);

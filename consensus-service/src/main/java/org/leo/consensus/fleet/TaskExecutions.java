@@ -78,6 +78,11 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
             return new Config(maxAttempts, d, baselineWait, poll, rpcDeadline, limits, timeout, maxResultBytes, maxImageBytes);
         }
 
+        /** How long the guest may run before it is stopped (the run then counts as timed out). */
+        public Config withTimeout(Duration d) {
+            return new Config(maxAttempts, certificateWait, baselineWait, poll, rpcDeadline, limits, d, maxResultBytes, maxImageBytes);
+        }
+
         public Config withMaxAttempts(int n) {
             return new Config(n, certificateWait, baselineWait, poll, rpcDeadline, limits, timeout, maxResultBytes, maxImageBytes);
         }
