@@ -50,18 +50,30 @@ public class CapsuleCommand {
     /** The mode of a key file and of an opened plaintext: the owner's eyes only. */
     static final java.util.Set<java.nio.file.attribute.PosixFilePermission> SECRET = PosixFilePermissions.fromString("rw-------");
 
-    /** How large a capsule open and inspect read. */
-    static class Limits {
+    /** The capsule open and inspect read ({@code --in}), and how large it may be. */
+    static class CapsuleIn {
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec mixee;
+
+        @Option(names = "--in", paramLabel = "FILE", required = true, description = "The capsule.")
+        Path in;
+
         @Option(names = "--max-payload-bytes", paramLabel = "N", defaultValue = "" + CapsuleLimits.DEFAULT_MAX_PAYLOAD_BYTES,
                 description = "Refuse a capsule whose payload is longer, before reading it. Default: ${DEFAULT-VALUE} (1 GiB).")
         long maxPayloadBytes;
 
-        CapsuleLimits limits(CommandSpec spec) {
+        /** The caps; an invalid --max-payload-bytes is a usage error of the command. */
+        CapsuleLimits limits() {
             try {
                 return new CapsuleLimits(maxPayloadBytes);
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--max-payload-bytes: " + e.getMessage());
+                throw new ParameterException(mixee.commandLine(), "--max-payload-bytes: " + e.getMessage());
             }
+        }
+
+        /** The capsule in --in, or why not on standard error (then null). */
+        Capsule read(String command, CapsuleLimits limits) {
+            return CapsuleCommand.read(command, in, limits);
         }
     }
 
@@ -301,11 +313,8 @@ public class CapsuleCommand {
             footerHeading = "%nExamples:%n",
             footer = {"  leo capsule open --in genome.capsule --key-file genome.capsule.key --out genome.tar"})
     static class Open implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Option(names = "--in", paramLabel = "FILE", required = true, description = "The capsule.")
-        Path in;
+        @picocli.CommandLine.Mixin
+        CapsuleIn capsuleIn = new CapsuleIn();
 
         @Option(names = "--key-file", paramLabel = "FILE", required = true, description = "Its key file, as 'leo capsule seal' wrote it.")
         Path keyFile;
@@ -316,13 +325,10 @@ public class CapsuleCommand {
         @Option(names = "--out", paramLabel = "FILE", required = true, description = "Where to write the plaintext (mode 0600).")
         Path out;
 
-        @picocli.CommandLine.Mixin
-        Limits limits = new Limits();
-
         @Override
         public Integer call() {
             String command = "leo capsule open";
-            CapsuleLimits l = limits.limits(spec);
+            CapsuleLimits l = capsuleIn.limits();
             byte[] key;
             try {
                 if (Files.size(keyFile) > 1024) {
@@ -353,7 +359,7 @@ public class CapsuleCommand {
                 System.err.println(command + ": cannot read " + keyFile + ": " + e);
                 return 1;
             }
-            Capsule capsule = read(command, in, l);
+            Capsule capsule = capsuleIn.read(command, l);
             if (capsule == null) {
                 return 1;
             }
@@ -361,7 +367,7 @@ public class CapsuleCommand {
             try {
                 plaintext = CapsuleOpener.open(capsule, key);
             } catch (CapsuleException e) {
-                System.err.println(command + ": " + in + ": " + e.getMessage());
+                System.err.println(command + ": " + capsuleIn.in + ": " + e.getMessage());
                 return 1;
             } finally {
                 java.util.Arrays.fill(key, (byte) 0);
@@ -397,18 +403,12 @@ public class CapsuleCommand {
             footer = {"  leo capsule inspect --in genome.capsule",
                 "  leo capsule inspect --in /var/lib/leo/capsules/2dc1f2bd2e7eb5d308c1cb41507945f078df0e211b715d3e1f902ef1f75d787e"})
     static class Inspect implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Option(names = "--in", paramLabel = "FILE", required = true, description = "The capsule.")
-        Path in;
-
         @picocli.CommandLine.Mixin
-        Limits limits = new Limits();
+        CapsuleIn capsuleIn = new CapsuleIn();
 
         @Override
         public Integer call() {
-            Capsule capsule = read("leo capsule inspect", in, limits.limits(spec));
+            Capsule capsule = capsuleIn.read("leo capsule inspect", capsuleIn.limits());
             if (capsule == null) {
                 return 1;
             }

@@ -11,7 +11,9 @@ import org.leo.consensus.ledger.EmbeddedLedger;
 import org.leo.consensus.ledger.Ledger;
 import org.leo.consensus.ledger.LedgerEntry;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code leo ledger show|verify|deploy|admit-account|deposit|withdraw}: the fleet's ledger of attestation records and tokens. */
 @Command(name = "ledger",
@@ -260,8 +262,21 @@ public class LedgerCommand {
         }
     }
 
-    /** {@code deposit} and {@code withdraw}: a member and a number of tokens. */
+    /**
+     * {@code deposit} and {@code withdraw}: a member and a number of tokens, moved by what the subcommand names
+     * ({@link Ledger#deposit} or {@link Ledger#withdraw}); the command's name in messages is its {@code @Command} name.
+     */
     abstract static class TokenMove implements Callable<Integer> {
+        /** The ledger operation: the entry appended for moving {@code tokens} of {@code member}. */
+        interface Move {
+            LedgerEntry apply(Ledger l, byte[] member, long tokens);
+        }
+
+        private final Move move;
+
+        @Spec
+        CommandSpec spec;
+
         @picocli.CommandLine.Mixin
         Location location;
 
@@ -271,13 +286,13 @@ public class LedgerCommand {
         @picocli.CommandLine.Parameters(index = "1", paramLabel = "TOKENS", description = "Whole tokens, at least 1 (on the EVM ledger 1 token = 1 gwei).")
         long tokens;
 
-        abstract String name();
-
-        abstract LedgerEntry move(Ledger l, byte[] member, long tokens);
+        TokenMove(Move move) {
+            this.move = move;
+        }
 
         @Override
         public Integer call() {
-            String command = "leo ledger " + name();
+            String command = "leo ledger " + spec.name();
             if (!member.matches("[0-9a-fA-F]{64}") || tokens < 1) {
                 System.err.println(command + ": MEMBER is 64 hex digits and TOKENS at least 1");
                 return 2;
@@ -287,7 +302,7 @@ public class LedgerCommand {
                 return 2;
             }
             try (Ledger l = opened.get()) {
-                System.out.println(move(l, HexFormat.of().parseHex(member), tokens));
+                System.out.println(move.apply(l, HexFormat.of().parseHex(member), tokens));
                 System.out.println("tokens " + member.toLowerCase(java.util.Locale.ROOT) + " "
                         + l.balances().getOrDefault(member.toLowerCase(java.util.Locale.ROOT), 0L));
                 return 0;
@@ -312,14 +327,8 @@ public class LedgerCommand {
             footerHeading = "%nExamples:%n",
             footer = {"  leo ledger deposit --data-dir /var/lib/leo 3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29 1000"})
     static class Deposit extends TokenMove {
-        @Override
-        String name() {
-            return "deposit";
-        }
-
-        @Override
-        LedgerEntry move(Ledger l, byte[] member, long tokens) {
-            return l.deposit(member, tokens);
+        Deposit() {
+            super(Ledger::deposit);
         }
     }
 
@@ -336,14 +345,8 @@ public class LedgerCommand {
             footerHeading = "%nExamples:%n",
             footer = {"  leo ledger withdraw --data-dir /var/lib/leo 3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29 100"})
     static class Withdraw extends TokenMove {
-        @Override
-        String name() {
-            return "withdraw";
-        }
-
-        @Override
-        LedgerEntry move(Ledger l, byte[] member, long tokens) {
-            return l.withdraw(member, tokens);
+        Withdraw() {
+            super(Ledger::withdraw);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.leo.protocol.TlsKeyManagers;
 import org.leo.protocol.consensus.v1.CapsuleChunk;
 import org.leo.protocol.consensus.v1.ChallengeRequest;
@@ -58,33 +59,27 @@ public final class FleetClient implements AutoCloseable {
     }
 
     public JoinResponse join(JoinRequest r, Duration deadline) {
-        JoinResponse a = within(deadline).join(r);
-        return checked(a, FleetLimits.problem(a));
+        return ask(deadline, s -> s.join(r), FleetLimits::problem);
     }
 
     public ChallengeResponse challenge(ChallengeRequest r, Duration deadline) {
-        ChallengeResponse a = within(deadline).challenge(r);
-        return checked(a, FleetLimits.problem(a));
+        return ask(deadline, s -> s.challenge(r), FleetLimits::problem);
     }
 
     public VerdictResponse verdict(VerdictRequest r, Duration deadline) {
-        VerdictResponse a = within(deadline).verdict(r);
-        return checked(a, FleetLimits.problem(a));
+        return ask(deadline, s -> s.verdict(r), FleetLimits::problem);
     }
 
     public TaskRoundNoticeResponse taskRoundOpened(TaskRoundNotice r, Duration deadline) {
-        TaskRoundNoticeResponse a = within(deadline).taskRoundOpened(r);
-        return checked(a, FleetLimits.problem(a));
+        return ask(deadline, s -> s.taskRoundOpened(r), FleetLimits::problem);
     }
 
     public TaskClaimResponse claimTask(TaskClaimRequest r, Duration deadline) {
-        var a = within(deadline).claimTask(r);
-        return checked(a, TaskLimits.problem(a));
+        return ask(deadline, s -> s.claimTask(r), TaskLimits::problem);
     }
 
     public KeyReleaseResponse releaseKey(KeyReleaseRequest r, Duration deadline) {
-        var a = within(deadline).releaseKey(r);
-        return checked(a, TaskLimits.problem(a));
+        return ask(deadline, s -> s.releaseKey(r), TaskLimits::problem);
     }
 
     /** The chunks of a capsule, as they come (the caller checks each, and the whole: {@link PeerCapsuleStore}). */
@@ -101,9 +96,15 @@ public final class FleetClient implements AutoCloseable {
         return within(deadline).fetchImage(r);
     }
 
-    private <T> T checked(T answer, Optional<String> problem) {
-        if (problem.isPresent()) {
-            throw new IllegalStateException("the answer of member " + peer.memberHex() + " is over a cap: " + problem.get());
+    /**
+     * One unary rpc within {@code deadline}, its answer checked by {@code problem} (the caps of {@link FleetLimits} or
+     * {@link TaskLimits}): an answer over a cap is an {@link IllegalStateException} with the sentence.
+     */
+    private <A> A ask(Duration deadline, Function<FleetGrpc.FleetBlockingStub, A> rpc, Function<A, Optional<String>> problem) {
+        A answer = rpc.apply(within(deadline));
+        Optional<String> over = problem.apply(answer);
+        if (over.isPresent()) {
+            throw new IllegalStateException("the answer of member " + peer.memberHex() + " is over a cap: " + over.get());
         }
         return answer;
     }
