@@ -171,11 +171,12 @@ final class FleetService extends FleetGrpc.FleetImplBase {
         return b.build();
     }
 
-    /** From now on this Pi serves ClaimTask, ReleaseKey and FetchCapsule through {@code t}; until then it refuses them (NO_TASKS). */
+    /** What this Pi relayed to the monitors in its HPCs' task rounds: the evidence its coordinator shows with a key request. */
     RelayedAnswers relayed() {
         return relayed;
     }
 
+    /** From now on this Pi serves ClaimTask, ReleaseKey and FetchCapsule through {@code t}; until then it refuses them (NO_TASKS). */
     void useTasks(TaskService t) {
         this.tasks = t;
     }
