@@ -28,15 +28,16 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code leo task submit|status}: trusted tasks on the fleet's ledger, their groups, rounds and payments (docs/tasks.md). */
+/** {@code leo task submit|status|result}: trusted tasks on the fleet's ledger, their groups, rounds and payments (docs/tasks.md). */
 @Command(name = "task",
         mixinStandardHelpOptions = true,
-        subcommands = {TaskCommand.Submit.class, TaskCommand.Status.class},
+        subcommands = {TaskCommand.Submit.class, TaskCommand.Status.class, TaskResultCommand.class},
         description = {
             "Trusted tasks (docs/tasks.md): a member's data capsules for a published service, with a payment escrowed from its "
                 + "token balance. The fleet elects the task's group (an executor and monitors) by sortition from the task's entry, "
                 + "the monitors certify the executor's HPC before the keys are released and after its clean-up, and the clean-up "
-                + "certificate settles the payment: the service's author, the executor and the monitors are paid, a tenth is burned."},
+                + "certificate settles the payment: the service's author, the executor and the monitors are paid, a tenth is burned. "
+                + "The result, sealed to the owner Pi's TPM, is fetched by the owner's Pi and opened with 'leo task result'."},
         footerHeading = "%nSee also:%n",
         footer = {"  leo service publish   a service to submit tasks for",
             "  leo ledger deposit    tokens for the payment",

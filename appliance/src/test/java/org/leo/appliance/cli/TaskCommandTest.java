@@ -282,7 +282,7 @@ class TaskCommandTest {
     @Test
     void helpReadsLikeAManPage() {
         for (String[] c : List.of(new String[] {"service", "publish", "--help"}, new String[] {"task", "submit", "--help"},
-                new String[] {"task", "status", "--help"})) {
+                new String[] {"task", "status", "--help"}, new String[] {"task", "result", "--help"})) {
             AttestCommandTest.Run help = AttestCommandTest.leo(c);
             assertThat(help.status()).isZero();
             assertThat(help.out()).contains("Description:", "Exit status:", "Examples:", "--data-dir", "--evm-rpc");
@@ -292,6 +292,8 @@ class TaskCommandTest {
         assertThat(AttestCommandTest.leo("task", "submit", "--help").out()).contains("run 'leo ledger deposit' first", "--expires-after",
                 "--min-executor-credit", "--group-size");
         assertThat(AttestCommandTest.leo("task", "status", "--help").out()).contains("paid MEMBER N (ROLE)", "re-elected");
+        assertThat(AttestCommandTest.leo("task", "result", "--help").out()).contains("DATA-DIR/results-received/TASK.result", "--tpm", "--out",
+                "--fleet-peers", "check NAME failed (CODE)", "a running 'leo pxe serve' holds it", "run the command while the Pi");
         assertThat(AttestCommandTest.leo("--help").out()).contains("service", "task");
     }
 }

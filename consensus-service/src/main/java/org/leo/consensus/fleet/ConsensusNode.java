@@ -255,6 +255,20 @@ public final class ConsensusNode implements AutoCloseable {
     private java.util.concurrent.ScheduledFuture<?> taskTicks;
 
     /**
+     * This Pi fetches the results of its own tasks from now on (after {@link #serveTasks}; {@link OwnResults}): once a
+     * task's TRUSTED clean-up certificate or settlement is on the ledger, from its executor's Pi into {@code dir}
+     * ({@code DATA-DIR/results-received}), on {@code config}'s bounded schedule.
+     */
+    public synchronized OwnResults fetchOwnResults(OwnResults.Config config, Path dir) throws IOException {
+        if (tasks == null) {
+            throw new IllegalStateException("serveTasks first: the owner follows its tasks through the task service");
+        }
+        OwnResults r = new OwnResults(keys.member(), () -> this.peers, this::client, dir, config, clock, work);
+        tasks.fetchOwnResults(r);
+        return r;
+    }
+
+    /**
      * A restart of the task service as a restart of the Pi does it: everything it held in memory (claim windows and the
      * claims counted in them, the instants it saw entries) is lost, and a new one reads the ledger from the start (tests).
      */

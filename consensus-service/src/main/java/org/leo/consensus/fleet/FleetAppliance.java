@@ -97,12 +97,15 @@ public final class FleetAppliance implements AutoCloseable {
      * This Pi takes part in trusted tasks ({@link ConsensusNode#serveTasks}): its wrapped capsule keys are the key files in
      * {@code DATA-DIR/capsule-keys/} (named {@code <capsule address>.key}, as {@code leo capsule seal --tpm} writes them),
      * unwrapped by this Pi's TPM; it serves the capsules of {@code DATA-DIR/capsules/}. The store it returns fetches what
-     * that one lacks from the peers (what an executor's Pi loads its task's capsules with).
+     * that one lacks from the peers (what an executor's Pi loads its task's capsules with). The results of its own tasks are
+     * fetched from their executors into {@code DATA-DIR/results-received/} ({@link OwnResults}; {@code leo task result}
+     * opens them).
      */
     public PeerCapsuleStore serveTasks(TaskConfig taskConfig, Path dataDir) throws IOException {
         FileCapsuleStore local = FileCapsuleStore.open(dataDir.resolve(FileCapsuleStore.DIR), taskConfig.maxCapsuleBytes(),
                 node.refusals().registry());
         node.serveTasks(taskConfig, tpm, WrappedKeys.directory(dataDir.resolve(CAPSULE_KEYS)), local);
+        node.fetchOwnResults(OwnResults.Config.defaults(), dataDir.resolve(OwnResults.DIR));
         LOG.info("consensus: serving tasks: claim window {} ms, key release within {} s of a certificate", taskConfig.claimWindow().toMillis(),
                 taskConfig.releaseFreshness().toSeconds());
         return PeerCapsuleStore.of(node, local, taskConfig.maxCapsuleBytes(), Duration.ofSeconds(60));

@@ -34,7 +34,9 @@ final class KeyRelease {
         return ReleaseContext.of(ReleaseContext.taskId(taskSeq), capsuleAddress, agent);
     }
 
-    KeyReleaseResponse answer(KeyReleaseCheck check, KeyReleaseRequest r, byte[] peer, Instant now, Refusals refusals, String peerHex) {
+    /** The answer to {@code r}; {@code released} is told of each key sealed to an agent, before the answer goes out. */
+    KeyReleaseResponse answer(KeyReleaseCheck check, KeyReleaseRequest r, byte[] peer, Instant now, Refusals refusals, String peerHex,
+                              java.util.function.Consumer<KeyReleaseCheck.Release> released) {
         KeyReleaseCheck.Outcome o = check.check(r, peer, now);
         if (o.release().isEmpty()) {
             return refused(refusals, peerHex, o.reason(), o.message());
@@ -53,6 +55,7 @@ final class KeyRelease {
             byte[] sealed = AgentKeyWrap.seal(release.agent().getPublicKey(), key,
                     context(release.taskSeq(), release.capsule().bytes(), release.agent()).encode());
             byte[] spki = w.publicKey().getEncoded();
+            released.accept(release);
             return KeyReleaseResponse.newBuilder().setReleased(ReleasedKey.newBuilder().setSealedKey(ByteString.copyFrom(sealed))
                     .setResultKeySpkiDer(ByteString.copyFrom(spki))
                     .setResultKeySignature(ByteString.copyFrom(keys.signResultKey(release.taskSeq(), spki)))).build();

@@ -121,7 +121,7 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
         }
         this.images = new ImageStore(dataDir.resolve("images"), config.maxImageBytes());
         this.results = new ResultStore(dataDir.resolve("results"), config.maxResultBytes());
-        this.received = new ResultStore(dataDir.resolve("results-received"), config.maxResultBytes());
+        this.received = new ResultStore(dataDir.resolve(OwnResults.DIR), config.maxResultBytes());
         this.capsules = capsules;
         this.relayed = relayed;
         this.refusals = node.refusals();
@@ -331,13 +331,12 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
     }
 
     /**
-     * The owner's side: fetches the result of this Pi's own task {@code taskSeq} from its executor's Pi {@code executor},
+     * The owner's side by hand (the Pi does it by itself with {@link OwnResults}): fetches the result of this Pi's own task {@code taskSeq} from its executor's Pi {@code executor},
      * within the cap, and stores it in {@link #received()}; the bytes (opaque: the agent side's ResultOpener opens them
      * with this Pi's TPM).
      */
     public byte[] fetchResult(PeerList.Peer executor, long taskSeq) throws IOException {
-        byte[] b = Chunks.receive(node.client(executor).fetchResult(FetchResultRequest.newBuilder().setTaskSeq(taskSeq).build(), config.rpcDeadline()),
-                config.maxResultBytes());
+        byte[] b = OwnResults.fetch(node.client(executor), taskSeq, config.rpcDeadline(), config.maxResultBytes());
         received.put(taskSeq, b);
         LOG.info("task #{}: result of {} bytes fetched from executor Pi {}", taskSeq, b.length, executor.memberHex());
         return b;

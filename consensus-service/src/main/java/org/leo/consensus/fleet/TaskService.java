@@ -79,6 +79,10 @@ public final class TaskService implements TaskWatch.Listener {
     void tick() {
         try {
             watch.poll(this);
+            OwnResults r = results;
+            if (r != null) {
+                r.tick();
+            }
             for (LedgerEntry t : ownAtStart) {
                 if (claims.counted(t.seq()) >= 0) {
                     work.execute(() -> claimIfDrawn(t));
@@ -103,6 +107,10 @@ public final class TaskService implements TaskWatch.Listener {
     @Override
     public void task(LedgerEntry task, boolean atStart) {
         claims.taskAppeared(task);
+        OwnResults r = results;
+        if (r != null) {
+            r.task(task, atStart);
+        }
         if (!atStart) {
             work.execute(() -> claimIfDrawn(task));
         } else if (java.util.Arrays.equals(((LedgerRecord.TaskSubmitted) task.record()).owner(), keys.member())) {
@@ -124,6 +132,28 @@ public final class TaskService implements TaskWatch.Listener {
         if (l != null) {
             l.group(group, atStart);
         }
+        OwnResults r = results;
+        if (r != null) {
+            r.group(group, atStart);
+        }
+    }
+
+    @Override
+    public void ended(LedgerEntry entry, boolean atStart) {
+        OwnResults r = results;
+        if (r != null) {
+            r.ended(entry, atStart);
+        }
+    }
+
+    private volatile OwnResults results;
+
+    /**
+     * This Pi fetches the results of its own tasks from now on ({@link OwnResults}): it is told of every entry read so far,
+     * then of each new one, and keeps the agent certificates this Pi releases its own tasks' keys to.
+     */
+    void fetchOwnResults(OwnResults r) {
+        watch.catchUp(r, () -> this.results = r);
     }
 
     /** Told of each GroupElected entry this Pi's watch reads (the executor's coordinator, {@link TaskExecutions}). */
@@ -240,7 +270,12 @@ public final class TaskService implements TaskWatch.Listener {
         }
         Instant now = clock.instant();
         KeyReleaseCheck check = new KeyReleaseCheck(keys.member(), ledger, peers.get(), wrapped, watch::seen, config.releaseFreshness());
-        return release.answer(check, r, peer, now, refusals, HexFormat.of().formatHex(peer));
+        return release.answer(check, r, peer, now, refusals, HexFormat.of().formatHex(peer), released -> {
+            OwnResults own = results;
+            if (own != null) {
+                own.released(released.taskSeq(), released.agent()); // kept if it is a task this Pi follows as its owner
+            }
+        });
     }
 
     void fetchCapsule(FetchCapsuleRequest r, byte[] peer, StreamObserver<CapsuleChunk> out) {

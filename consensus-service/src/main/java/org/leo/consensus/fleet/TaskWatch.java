@@ -26,6 +26,10 @@ final class TaskWatch {
         void task(LedgerEntry task, boolean atStart);
 
         void group(LedgerEntry group, boolean atStart);
+
+        /** A certificate, settlement or expiry entry (what ends a task). */
+        default void ended(LedgerEntry entry, boolean atStart) {
+        }
     }
 
     private final Ledger ledger;
@@ -44,27 +48,54 @@ final class TaskWatch {
         this.clock = clock;
     }
 
-    /** Reads the entries appended since the last poll and passes the task and group entries to {@code listener}. */
+    /** Reads the entries appended since the last poll and passes the task, group, certificate, settlement and expiry entries to {@code listener}. */
     synchronized void poll(Listener listener) {
         boolean atStart = !started;
         Instant now = clock.instant();
         for (List<LedgerEntry> page = ledger.entries(next, PAGE); !page.isEmpty(); page = ledger.entries(next, PAGE)) {
             for (LedgerEntry e : page) {
                 LedgerRecord r = e.record();
-                boolean task = r instanceof LedgerRecord.TaskSubmitted;
-                boolean group = r instanceof LedgerRecord.GroupElected;
-                if (!atStart && (task || group || r instanceof LedgerRecord.CertificateRecorded)) {
+                if (!atStart && (r instanceof LedgerRecord.TaskSubmitted || r instanceof LedgerRecord.GroupElected
+                        || r instanceof LedgerRecord.CertificateRecorded)) {
                     seen.put(e.seq(), now);
                 }
-                if (task) {
-                    listener.task(e, atStart);
-                } else if (group) {
-                    listener.group(e, atStart);
-                }
+                pass(e, listener, atStart);
                 next = e.seq() + 1;
             }
         }
         started = true;
+    }
+
+    /**
+     * A listener that comes after the first poll: the entries read so far are passed to {@code late} (as at start),
+     * then {@code attach} runs, both before any further poll, so {@code late} misses none and sees none twice.
+     */
+    synchronized void catchUp(Listener late, Runnable attach) {
+        for (long from = 1; from < next; ) {
+            List<LedgerEntry> page = ledger.entries(from, PAGE);
+            for (LedgerEntry e : page) {
+                if (e.seq() >= next) {
+                    break;
+                }
+                pass(e, late, true);
+            }
+            if (page.isEmpty()) {
+                break;
+            }
+            from = page.get(page.size() - 1).seq() + 1;
+        }
+        attach.run();
+    }
+
+    private static void pass(LedgerEntry e, Listener listener, boolean atStart) {
+        LedgerRecord r = e.record();
+        if (r instanceof LedgerRecord.TaskSubmitted) {
+            listener.task(e, atStart);
+        } else if (r instanceof LedgerRecord.GroupElected) {
+            listener.group(e, atStart);
+        } else if (r instanceof LedgerRecord.CertificateRecorded || r instanceof LedgerRecord.TaskSettled || r instanceof LedgerRecord.TaskExpired) {
+            listener.ended(e, atStart);
+        }
     }
 
     /** When this Pi first saw entry {@code seq}, if it saw it appear. */

@@ -148,6 +148,7 @@ class TaskExecutionTest {
         final Settled settled = new Settled();
         final TaskRoundLab.Electable task;
         final List<TaskExecutions> exec = new ArrayList<>();
+        final List<OwnResults> own = new ArrayList<>();
         final TaskExecutions.Config config = TaskExecutions.Config.defaults().withCertificateWait(Duration.ofSeconds(60)).withMaxAttempts(2);
 
         World(LabFleet.Setup setup) throws Exception {
@@ -164,6 +165,8 @@ class TaskExecutionTest {
                 f.nodes.get(i).serveTasks(TaskConfig.defaults().withClaimWindow(Duration.ofHours(1)), f.tpm,
                         WrappedKeys.directory(tmp.resolve("keys-" + i)), store(i));
                 exec.add(f.nodes.get(i).executeTasks(i == 0 ? hpc : none(), settled, config, tmp.resolve("exec-" + i), capsules(i)));
+                own.add(f.nodes.get(i).fetchOwnResults(OwnResults.Config.defaults().withRetries(5, Duration.ofMillis(100), Duration.ofSeconds(1)),
+                        tmp.resolve("own-" + i)));
             }
             Path archive = tmp.resolve("image.tar");
             byte[] bytes = new byte[200_000]; // four chunks; the Pi never parses it (the agent does)
@@ -262,10 +265,21 @@ class TaskExecutionTest {
             assertThat(w.exec.get(0).imageStore().kept(IMAGE)).as("the image came from node 3 and is kept once the agent took it").isPresent();
             assertThat(Files.mismatch(w.exec.get(0).imageStore().kept(IMAGE).get(), tmp.resolve("image.tar"))).isEqualTo(-1);
 
-            // the owner's Pi fetches the result and opens it with its TPM; any other member is refused
-            byte[] result = w.exec.get(2).fetchResult(w.executorPi(), w.taskSeq());
-            assertThat(w.exec.get(2).received().get(w.taskSeq())).hasValueSatisfying(b -> assertThat(b).isEqualTo(result));
+            // the owner's Pi fetched the result by itself once the task ended, and kept the agent certificate its key went to;
+            // its TPM opens the result; any other member is refused
+            OwnResults owner = w.own.get(2);
+            assertThat(KeyReleaseTest.await(() -> Files.isRegularFile(owner.store().path(w.taskSeq()))))
+                    .as("node 2, the owner, stored the result by itself").isTrue();
+            byte[] result = owner.store().get(w.taskSeq()).orElseThrow();
             assertThat(new String(w.f.tpm.unwrap(result), StandardCharsets.UTF_8)).isEqualTo("grey(Alice's colour picture + Bob's grey filter)");
+            assertThat(OwnResults.agents(tmp.resolve("own-2"), w.taskSeq())).as("the agent certificate node 2 released the data key to")
+                    .hasSize(1);
+            assertThat(KeyReleaseTest.await(() -> !owner.follows(w.taskSeq()))).as("a stored result is not followed (never fetched again)").isTrue();
+            for (int i : new int[] {0, 1, 3}) {
+                assertThat(Files.exists(w.own.get(i).store().path(w.taskSeq()))).as("node " + i + " does not own the task").isFalse();
+                assertThat(OwnResults.agents(tmp.resolve("own-" + i), w.taskSeq())).as("node " + i + " keeps no agent of another's task").isEmpty();
+            }
+            assertThat(w.exec.get(2).fetchResult(w.executorPi(), w.taskSeq())).as("fetched by hand, the same bytes").isEqualTo(result);
             assertThatThrownBy(() -> w.exec.get(3).fetchResult(w.executorPi(), w.taskSeq())).as("a member that does not own the task")
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
             assertThat(w.f.hpcPiNode().refusals().count("NOT_RESULT_OWNER")).isEqualTo(1);
