@@ -101,25 +101,23 @@ public class CapsuleCommand {
 
     /**
      * Seals {@code plaintext} as this Pi's capsule and writes its key file (mode 0600, never over an existing file) where
-     * {@code keyFileOf} says for the capsule: with {@code tpm}, the AES key wrapped by that TPM ('wrap-key' and
-     * 'wrapped-key' lines, what the key-release code reads); without, the key in hex. The capsule, or null after saying
-     * why not on standard error (the TPM cannot wrap). The AES key is wiped either way.
+     * {@code keyFileOf} says for the capsule: with {@code wrapping}, the AES key wrapped to the Pi's TPM wrap key ('wrap-key'
+     * and 'wrapped-key' lines, what the key-release code reads); with null, the key in hex. The capsule, or null after
+     * saying why not on standard error (the TPM cannot wrap, the wrap key file is refused). The AES key is wiped either way.
      */
     static Capsule sealWithKey(String command, MemberKeys keys, byte[] plaintext, CapsuleKind kind, Requirements requirements, Terms terms,
-                               String label, String tpm, java.util.function.Function<Capsule, Path> keyFileOf) throws IOException {
+                               String label, KeyWrapping wrapping, java.util.function.Function<Capsule, Path> keyFileOf) throws IOException {
         CapsuleSealer.Sealed sealed = new CapsuleSealer(keys.capsuleOwner(), new SecureRandom(), Clock.systemUTC())
                 .seal(plaintext, kind, requirements, terms, label);
         byte[] key = sealed.aesKey();
         try {
             String keyText;
-            if (tpm != null) {
-                try (org.leo.protocol.tpm.Tpm piTpm = org.leo.protocol.tpm.Tpm.open(org.leo.protocol.tpm.TpmEndpoint.parse(tpm))) {
-                    org.leo.protocol.tpm.WrapKey w = piTpm.wrapKeyPublic();
-                    keyText = "wrap-key " + w.fingerprint() + "\nwrapped-key " + HexFormat.of().formatHex(w.wrap(key)) + "\n";
-                } catch (org.leo.protocol.tpm.TpmException | IllegalArgumentException e) {
-                    System.err.println(command + ": the TPM " + tpm + " cannot wrap the key: " + e.getMessage());
+            if (wrapping != null) {
+                org.leo.protocol.tpm.WrapKey w = wrapping.wrapKey(command);
+                if (w == null) {
                     return null;
                 }
+                keyText = "wrap-key " + w.fingerprint() + "\nwrapped-key " + HexFormat.of().formatHex(w.wrap(key)) + "\n";
             } else {
                 keyText = HexFormat.of().formatHex(key) + "\n";
             }
@@ -137,14 +135,14 @@ public class CapsuleCommand {
      * reads the keys this Pi may release. The capsule's id, or null after saying why not on standard error.
      */
     static org.leo.protocol.capsule.ContentAddress sealIntoStore(String command, MemberKeys keys, Path dataDir, Path in, CapsuleKind kind,
-                                                                 Requirements requirements, Terms terms, String label, String tpm)
+                                                                 Requirements requirements, Terms terms, String label, KeyWrapping wrapping)
             throws IOException {
         if (tooLarge(command, in)) {
             return null;
         }
         Path keyDir = dataDir.resolve(org.leo.consensus.fleet.FleetAppliance.CAPSULE_KEYS);
         Files.createDirectories(keyDir);
-        Capsule capsule = sealWithKey(command, keys, Files.readAllBytes(in), kind, requirements, terms, label, tpm,
+        Capsule capsule = sealWithKey(command, keys, Files.readAllBytes(in), kind, requirements, terms, label, wrapping,
                 c -> keyDir.resolve(CapsuleFile.id(c).hex() + ".key"));
         if (capsule == null) {
             return null;
@@ -166,13 +164,14 @@ public class CapsuleCommand {
                     + "--no-store, and prints 'capsule-id HEX' (that SHA-256), 'owner HEX', 'capsule FILE', 'key FILE' and "
                     + "'stored FILE'. The network the task may have is always none and clean-up is always required.",
                 "",
-                "The key file (--key-out, default OUT.key, mode 0600, never over an existing file): with --tpm, the AES key "
-                    + "wrapped by the Pi's TPM ('wrap-key SHA256' and 'wrapped-key HEX' lines: RSA-OAEP to the TPM's wrap key, "
-                    + "docs/key-release.md), which only that TPM unwraps, so no key is ever stored in clear; without --tpm (a lab "
+                "The key file (--key-out, default OUT.key, mode 0600, never over an existing file): with --tpm, or --wrap-key "
+                    + "(the same key from a file, while the Pi's service holds its TPM or on another machine), the AES key wrapped "
+                    + "to the Pi's TPM ('wrap-key SHA256' and 'wrapped-key HEX' lines: RSA-OAEP to the TPM's wrap key, "
+                    + "docs/key-release.md), which only that TPM unwraps, so no key is ever stored in clear; without either (a lab "
                     + "without a TPM), the AES key itself in hex: whoever has that file can open the capsule."},
             exitCodeListHeading = "%nExit status:%n",
-            exitCodeList = {"0:sealed", "1:the input, the member key, the output or the store cannot be read or written, or the key file "
-                    + "exists already", "2:invalid options (an image that is not sha256:HEX, a label that is not printable ASCII, ...)"},
+            exitCodeList = {"0:sealed", "1:the input, the member key, the output or the store cannot be read or written, the key file "
+                    + "exists already, or the TPM cannot wrap the key or --wrap-key is not a wrap key file", "2:invalid options (an image that is not sha256:HEX, a label that is not printable ASCII, ...)"},
             footerHeading = "%nExamples:%n",
             footer = {"  leo capsule seal --in genome.tar --kind data --image sha256:0123...cdef --price 500 --out genome.capsule",
                 "  leo capsule seal --in job.py --kind code --image sha256:0123...cdef --budget 2000 --min-executor-credit 100 \\",
@@ -225,9 +224,8 @@ public class CapsuleCommand {
                 + "Default: OUT.key.")
         Path keyOut;
 
-        @Option(names = "--tpm", paramLabel = "ENDPOINT",
-                description = "The Pi's TPM (device:/dev/tpmrm0, or swtpm:HOST:PORT), which wraps the AES key. Default: none (the key in clear).")
-        String tpm;
+        @ArgGroup(exclusive = true, multiplicity = "0..1")
+        KeyWrapping wrapping;
 
         @Option(names = "--no-store", description = "Do not put the capsule into this Pi's capsule store.")
         boolean noStore;
@@ -263,7 +261,7 @@ public class CapsuleCommand {
                     return 1;
                 }
                 MemberKeys keys = MemberKeyFile.loadOrCreate(dataDir.resolve(FleetOptions.DIR), new SecureRandom());
-                Capsule capsule = sealWithKey(command, keys, Files.readAllBytes(in), k, requirements, t, label, tpm, c -> keyFile);
+                Capsule capsule = sealWithKey(command, keys, Files.readAllBytes(in), k, requirements, t, label, wrapping, c -> keyFile);
                 if (capsule == null) {
                     return 1;
                 }
@@ -276,9 +274,9 @@ public class CapsuleCommand {
                     FileCapsuleStore store = FileCapsuleStore.open(dataDir.resolve(FileCapsuleStore.DIR), new SimpleMeterRegistry());
                     System.out.println("stored " + store.file(store.put(CapsuleFile.encode(capsule))));
                 }
-                if (tpm == null) {
-                    System.err.println(command + ": the AES key is in " + keyFile + " in clear (mode 0600; give --tpm to have the TPM wrap "
-                            + "it): keep it safe, or the capsule cannot be opened");
+                if (wrapping == null) {
+                    System.err.println(command + ": the AES key is in " + keyFile + " in clear (mode 0600; give --tpm or --wrap-key to have "
+                            + "it wrapped): keep it safe, or the capsule cannot be opened");
                 }
                 return 0;
             } catch (FileAlreadyExistsException e) {

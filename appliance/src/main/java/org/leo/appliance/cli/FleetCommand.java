@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.leo.attest.ca.ApplianceCa;
 import org.leo.boot.net.MacAddress;
+import org.leo.consensus.fleet.FleetAppliance;
 import org.leo.consensus.fleet.MemberKeyFile;
 import org.leo.consensus.fleet.MemberKeys;
 import org.leo.consensus.fleet.PeerList;
@@ -39,8 +40,10 @@ public class FleetCommand {
                     + "its verdict key, made once in DATA-DIR/consensus/member.key), the address other Pis reach its Fleet port "
                     + "at, the SHA-256 of its TPM attestation key (the join quote and every relayed answer are checked against it), "
                     + "the SHA-256 of its appliance CA (which the HPC agents' certificates chain to), and the HPCs it serves. "
-                    + "Comment lines (#) around it name the VRF key and, with --evm-key-file, the EVM account the ledger's owner "
-                    + "admits ('leo ledger admit-account'). The whole output may be appended to the peer list as it is."},
+                    + "Comment lines (#) around it name the VRF key, the fingerprint of the TPM's capsule wrap key (whose public "
+                    + "half it writes to DATA-DIR/" + FleetAppliance.CAPSULE_WRAP_KEY + ", for 'leo capsule seal --wrap-key') and, "
+                    + "with --evm-key-file, the EVM account the ledger's owner admits ('leo ledger admit-account'). The whole "
+                    + "output may be appended to the peer list as it is."},
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:printed", "1:the TPM, the CA or the key file cannot be read", "2:invalid options"},
             footerHeading = "%nExamples:%n",
@@ -105,6 +108,8 @@ public class FleetCommand {
                         + ", TPM " + endpoint);
                 System.out.println(self.toLine());
                 System.out.println("# vrf-key " + HexFormat.of().formatHex(keys.vrfKey()));
+                System.out.println("# capsule-wrap-key " + FleetAppliance.publishWrapKey(t, dataDir).fingerprint() + " "
+                        + dataDir.resolve(FleetAppliance.CAPSULE_WRAP_KEY));
                 if (evmKeyFile != null) {
                     System.out.println("# evm-account " + EvmLedgerConfig.accountOf(EvmOptions.readKey(evmKeyFile)));
                 }

@@ -68,12 +68,12 @@ public class ServiceCommand {
                     + "coordinator loads it from. Then appends the ServicePublished entry and prints 'service SEQ' (the service's "
                     + "id), 'image sha256:HEX' and 'code-capsule HEX'.",
                 "",
-                "The key file: with --tpm, the AES key wrapped by the Pi's TPM (only that TPM unwraps it; the key-release code "
-                    + "releases only such keys); without --tpm (a lab without a TPM), the key in clear, mode 0600, which is never "
+                "The key file: with --tpm or --wrap-key, the AES key wrapped to the Pi's TPM (only that TPM unwraps it; the key-release "
+                    + "code releases only such keys); without either (a lab without a TPM), the key in clear, mode 0600, which is never "
                     + "released. This Pi must be an admitted member of the ledger."},
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:published",
-                "1:refused: the archive is not an image archive, this Pi is not a member, the TPM cannot wrap the key, the ledger "
+                "1:refused: the archive is not an image archive, this Pi is not a member, the TPM cannot wrap the key or --wrap-key is not a wrap key file, the ledger "
                     + "refuses the entry, or a file cannot be read or written",
                 "2:invalid options (a name that is not 1..64 printable ASCII characters, a negative price), or the ledger cannot be "
                     + "opened"},
@@ -102,10 +102,8 @@ public class ServiceCommand {
         @Option(names = "--name", paramLabel = "NAME", required = true, description = "The service's name: 1..64 printable ASCII characters.")
         String name;
 
-        @Option(names = "--tpm", paramLabel = "ENDPOINT",
-                description = "The Pi's TPM (device:/dev/tpmrm0, or swtpm:HOST:PORT), which wraps the code capsule's key. "
-                        + "Default: none (the key in clear, never released).")
-        String tpm;
+        @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "0..1")
+        KeyWrapping wrapping;
 
         @Override
         public Integer call() {
@@ -136,7 +134,7 @@ public class ServiceCommand {
                     return 1;
                 }
                 ContentAddress codeCapsule = CapsuleCommand.sealIntoStore(command, keys.get(), dataDir, code, CapsuleKind.CODE,
-                        Requirements.of(imageId, 0, 0), Terms.price(price), name, tpm);
+                        Requirements.of(imageId, 0, 0), Terms.price(price), name, wrapping);
                 if (codeCapsule == null) {
                     return 1;
                 }

@@ -68,13 +68,13 @@ public class TaskCommand {
                     + "the balance into the task's escrow, and prints 'task SEQ' (the task's id) and a 'data-capsule HEX' line "
                     + "for each file.",
                 "",
-                "The key files: with --tpm, each AES key wrapped by the Pi's TPM; without, in clear (mode 0600, never released). "
+                "The key files: with --tpm or --wrap-key, each AES key wrapped to the Pi's TPM; without, in clear (mode 0600, never released). "
                     + "If no clean-up certificate of the task is recorded within --expires-after entries, the task expires and "
                     + "its owner is refunded the payment less the burn ('leo task status')."},
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:submitted",
                 "1:refused: not a service, not a member, a payment the balance does not cover or that does not cover the burn and "
-                    + "the price, the TPM cannot wrap a key, the ledger refuses the entry, or a file cannot be read or written",
+                    + "the price, the TPM cannot wrap a key or --wrap-key is not a wrap key file, the ledger refuses the entry, or a file cannot be read or written",
                 "2:invalid options, or the ledger cannot be opened"},
             footerHeading = "%nExamples:%n",
             footer = {"  leo task submit --service 12 --data genome.tar --payment 1000 --tpm device:/dev/tpmrm0",
@@ -115,10 +115,8 @@ public class TaskCommand {
                         + "(1..2^24). Default: ${DEFAULT-VALUE}.")
         int expiresAfter;
 
-        @Option(names = "--tpm", paramLabel = "ENDPOINT",
-                description = "The Pi's TPM (device:/dev/tpmrm0, or swtpm:HOST:PORT), which wraps the data capsules' keys. "
-                        + "Default: none (the keys in clear, never released).")
-        String tpm;
+        @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "0..1")
+        KeyWrapping wrapping;
 
         @Override
         public Integer call() {
@@ -162,7 +160,7 @@ public class TaskCommand {
                 for (Path f : data) {
                     String label = f.getFileName().toString();
                     ContentAddress c = CapsuleCommand.sealIntoStore(command, keys.get(), dataDir, f, CapsuleKind.DATA, requirements,
-                            Terms.budget(payment), org.leo.protocol.capsule.CapsuleHeader.labelProblem(label) == null ? label : "", tpm);
+                            Terms.budget(payment), org.leo.protocol.capsule.CapsuleHeader.labelProblem(label) == null ? label : "", wrapping);
                     if (c == null) {
                         return 1;
                     }

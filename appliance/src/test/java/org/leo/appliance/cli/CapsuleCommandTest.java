@@ -13,8 +13,12 @@ import java.util.Random;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.leo.consensus.fleet.FleetAppliance;
 import org.leo.consensus.fleet.MemberKeyFile;
 import org.leo.protocol.capsule.ContentAddress;
+import org.leo.protocol.tpm.Tpm;
+import org.leo.protocol.tpm.TpmEndpoint;
+import org.leo.protocol.tpm.WrapKeyFile;
 
 /**
  * {@code leo capsule seal|open|inspect} in process: a round trip signed by the Pi's member key and
@@ -66,7 +70,7 @@ class CapsuleCommandTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(capsule))).isEqualTo("rw-r--r--");
         assertThat(Files.readString(key)).matches("[0-9a-f]{64}\n");
-        assertThat(sealed.err()).contains("the AES key is in " + key + " in clear (mode 0600; give --tpm to have the TPM wrap it)");
+        assertThat(sealed.err()).contains("the AES key is in " + key + " in clear (mode 0600; give --tpm or --wrap-key to have it wrapped)");
 
         AttestCommandTest.Run opened = AttestCommandTest.leo("capsule", "open", "--in", capsule.toString(), "--key-file", key.toString(),
                 "--out", dir.resolve("opened").toString());
@@ -227,6 +231,69 @@ class CapsuleCommandTest {
         }
     }
 
+    /**
+     * With --wrap-key the AES key is wrapped to the file the Pi writes, with no TPM running at all: the key file is the one
+     * --tpm writes, and the Pi's TPM opens the capsule.
+     */
+    @Test
+    void withTheWrapKeyFileTheKeyIsWrappedWithoutTheTpmAndTheTpmOpensTheCapsule() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.leo.protocol.tpm.SwtpmProcess.installed(), "swtpm is not installed: scripts/install-deps");
+        Path in = plaintext(5000);
+        Path pub = dir.resolve("data").resolve(FleetAppliance.CAPSULE_WRAP_KEY);
+        Files.createDirectories(pub.getParent());
+        try (org.leo.protocol.tpm.SwtpmProcess tpm = org.leo.protocol.tpm.SwtpmProcess.start()) {
+            String endpoint = "swtpm:127.0.0.1:" + tpm.port();
+            String fingerprint;
+            try (Tpm t = Tpm.open(TpmEndpoint.parse(endpoint))) {
+                fingerprint = FleetAppliance.publishWrapKey(t, pub.getParent()).fingerprint();
+            }
+            tpm.stop();
+            AttestCommandTest.Run sealed = seal(in, "--wrap-key", pub.toString());
+            assertThat(sealed.status()).as(sealed.err()).isZero();
+            Path key = dir.resolve("c.capsule.key");
+            assertThat(Files.readString(key)).matches("wrap-key " + fingerprint + "\nwrapped-key [0-9a-f]{512}\n");
+            assertThat(sealed.err()).doesNotContain("in clear");
+            tpm.restart();
+            Path out = dir.resolve("opened");
+            AttestCommandTest.Run opened = AttestCommandTest.leo("capsule", "open", "--in", dir.resolve("c.capsule").toString(), "--key-file",
+                    key.toString(), "--out", out.toString(), "--tpm", "swtpm:127.0.0.1:" + tpm.port()); // a restart takes a new port
+            assertThat(opened.status()).as(opened.err()).isZero();
+            assertThat(out).hasSameBinaryContentAs(in);
+        }
+    }
+
+    /** A wrap key file that is not the wrap key template's key, or was altered, is refused in one line, and nothing is written. */
+    @Test
+    void aWrapKeyFileOfAnotherKeyOrAlteredIsRefused() throws Exception {
+        Path in = plaintext(10);
+        String fingerprint = "00".repeat(32);
+        String signingKey = "0001000b00050072" + "0000" + "0010" + "0014000b" + "0800" + "00000000" + "0100" + "c5".repeat(256);
+        Path[] files = {
+            Files.writeString(dir.resolve("signing.pub"), WrapKeyFile.HEADER + "\nfingerprint " + fingerprint + "\ntpmt-public " + signingKey + "\n"),
+            Files.writeString(dir.resolve("cut.pub"), WrapKeyFile.HEADER + "\nfingerprint " + fingerprint + "\ntpmt-public 0001000b"),
+            Files.writeString(dir.resolve("empty.pub"), ""),
+        };
+        String[] expected = {
+            "line 3: TPMT_PUBLIC is not the wrap key template's: rsa-2048, objectAttributes 0x00050072, scheme rsassa-sha256",
+            "a wrap key file ends with a line feed, this one does not (truncated?)",
+            "a wrap key file ends with a line feed, this one does not (truncated?)",
+        };
+        for (int i = 0; i < files.length; i++) {
+            AttestCommandTest.Run r = seal(in, "--wrap-key", files[i].toString());
+            assertThat(r.status()).as(files[i].toString()).isEqualTo(1);
+            assertThat(r.err()).startsWith("leo capsule seal: --wrap-key " + files[i] + " is not a wrap key file: " + expected[i])
+                    .hasLineCount(1);
+            assertThat(dir.resolve("c.capsule")).doesNotExist();
+            assertThat(dir.resolve("c.capsule.key")).doesNotExist();
+        }
+        AttestCommandTest.Run missing = seal(in, "--wrap-key", dir.resolve("none.pub").toString());
+        assertThat(missing.status()).isEqualTo(1);
+        assertThat(missing.err()).startsWith("leo capsule seal: --wrap-key " + dir.resolve("none.pub") + " cannot be read: ");
+        AttestCommandTest.Run both = seal(in, "--wrap-key", files[0].toString(), "--tpm", "swtpm:127.0.0.1:1");
+        assertThat(both.status()).isEqualTo(2);
+        assertThat(both.err()).contains("--tpm=ENDPOINT, --wrap-key=FILE are mutually exclusive");
+    }
+
     @Test
     void aKeyFileIsNeverOverwritten() throws Exception {
         Path in = plaintext(10);
@@ -275,8 +342,8 @@ class CapsuleCommandTest {
     void helpReadsLikeAManPage() {
         AttestCommandTest.Run seal = AttestCommandTest.leo("capsule", "seal", "--help");
         assertThat(seal.status()).isZero();
-        assertThat(seal.out()).contains("Description:", "Exit status:", "Examples:", "the AES key wrapped by the Pi's TPM", "--tpm",
-                "--key-out", "DATA-DIR/consensus/member.key");
+        assertThat(seal.out()).contains("Description:", "Exit status:", "Examples:", "--tpm", "--wrap-key=FILE",
+                "DATA-DIR/capsule-wrap-key.pub", "--key-out", "DATA-DIR/consensus/member.key");
         assertThat(AttestCommandTest.leo("capsule", "open", "--help").out()).contains("decryption-failed", "Exit status:", "Examples:");
         assertThat(AttestCommandTest.leo("capsule", "inspect", "--help").out()).contains("Never needs the key", "Exit status:");
         assertThat(AttestCommandTest.leo("--help").out()).contains("leo capsule --help");

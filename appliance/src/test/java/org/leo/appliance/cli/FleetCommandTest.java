@@ -8,12 +8,17 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.leo.consensus.fleet.FleetAppliance;
 import org.leo.consensus.fleet.PeerList;
 import org.leo.protocol.tpm.SwtpmProcess;
+import org.leo.protocol.tpm.Tpm;
+import org.leo.protocol.tpm.TpmEndpoint;
+import org.leo.protocol.tpm.WrapKeyFile;
 import picocli.CommandLine;
 
 /**
- * {@code leo fleet identity} prints a line the peer list parses, with the same member key every time; and
+ * {@code leo fleet identity} prints a line the peer list parses, with the same member key every time, and writes the
+ * public half of the TPM's wrap key; and
  * {@code leo pxe serve --fleet} refuses, before any port opens, what cannot work: no TPM, no peer list, a
  * fleet of several Pis on the embedded ledger, an EVM ledger without its key, a schedule a round outlasts.
  */
@@ -39,6 +44,11 @@ class FleetCommandTest {
             assertThat(p.hpcs()).hasToString("[52:54:00:77:00:10, 52:54:00:77:00:11]");
             assertThat(p.caSha256()).isPresent();
             assertThat(first.out()).contains("# evm-account 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266").containsPattern("# vrf-key [0-9a-f]{64}");
+            Path wrapKey = dir.resolve(FleetAppliance.CAPSULE_WRAP_KEY);
+            assertThat(first.out()).contains("# capsule-wrap-key " + WrapKeyFile.read(wrapKey).fingerprint() + " " + wrapKey + "\n");
+            try (Tpm t = Tpm.open(TpmEndpoint.parse("swtpm:127.0.0.1:" + tpm.port()))) {
+                assertThat(WrapKeyFile.read(wrapKey)).as("the TPM's wrap key").isEqualTo(t.wrapKeyPublic());
+            }
             AttestCommandTest.Run second = AttestCommandTest.leo(args);
             assertThat(PeerList.parse(second.out(), "again").all().get(0).toLine()).as("the same keys, CA and TPM").isEqualTo(p.toLine());
         }

@@ -35,6 +35,8 @@ import org.leo.protocol.capsule.CapsuleFile;
 import org.leo.protocol.capsule.CapsuleKind;
 import org.leo.protocol.capsule.CapsuleLimits;
 import org.leo.protocol.capsule.ContentAddress;
+import org.leo.protocol.tpm.Tpm;
+import org.leo.protocol.tpm.TpmEndpoint;
 
 /**
  * {@code leo service publish}, {@code leo task submit|status} in process over an embedded ledger in a temporary data
@@ -263,20 +265,45 @@ class TaskCommandTest {
                 "--data-dir", dir.resolve("none").toString()).status()).as("an archive that cannot be read").isEqualTo(1);
     }
 
-    /** With --tpm the code capsule's key file holds the key wrapped by the Pi's TPM: what the key-release code releases. */
+    /**
+     * With --tpm the code capsule's key file holds the key wrapped by the Pi's TPM: what the key-release code releases. With
+     * --wrap-key the same, sealed while another client holds the Pi's TPM (as 'leo pxe serve --fleet' does), to the file the
+     * Pi wrote; the Pi's TPM opens it. --tpm and --wrap-key together are an invalid option.
+     */
     @Test
-    void withTheTpmTheKeyFilesAreWhatTheKeyReleaseReads() throws Exception {
+    void withTheTpmOrItsWrapKeyFileTheKeyFilesAreWhatTheKeyReleaseReads() throws Exception {
         Assumptions.assumeTrue(org.leo.protocol.tpm.SwtpmProcess.installed(), "swtpm is not installed: scripts/install-deps");
         fleet();
         Path archive = image();
         try (org.leo.protocol.tpm.SwtpmProcess tpm = org.leo.protocol.tpm.SwtpmProcess.start()) {
-            AttestCommandTest.Run published = publish(archive, "--tpm", "swtpm:127.0.0.1:" + tpm.port());
-            assertThat(published.status()).as(published.err()).isZero();
-            ContentAddress code = ContentAddress.parse(lines(published.out()).get("code-capsule"));
-            Optional<byte[]> wrapped = WrappedKeys.directory(data().resolve(FleetAppliance.CAPSULE_KEYS)).wrapped(code);
-            assertThat(wrapped).isPresent();
-            assertThat(published.err()).doesNotContain("in clear");
+            String endpoint = "swtpm:127.0.0.1:" + tpm.port();
+            AttestCommandTest.Run withTpm = publish(archive, "--tpm", endpoint);
+            assertThat(withTpm.status()).as(withTpm.err()).isZero();
+            ContentAddress wrappedByTpm = ContentAddress.parse(lines(withTpm.out()).get("code-capsule"));
+            assertThat(WrappedKeys.directory(data().resolve(FleetAppliance.CAPSULE_KEYS)).wrapped(wrappedByTpm)).isPresent();
+            assertThat(withTpm.err()).doesNotContain("in clear");
+            AttestCommandTest.Run withFile;
+            try (Tpm held = Tpm.open(TpmEndpoint.parse(endpoint))) {
+                FleetAppliance.publishWrapKey(held, data());
+                withFile = publish(archive, "--wrap-key", data().resolve(FleetAppliance.CAPSULE_WRAP_KEY).toString());
+            }
+            assertThat(withFile.status()).as(withFile.err()).isZero();
+            String code = lines(withFile.out()).get("code-capsule");
+            Path opened = dir.resolve("code.opened");
+            AttestCommandTest.Run open = AttestCommandTest.leo("capsule", "open", "--in", data().resolve("capsules").resolve(code).toString(),
+                    "--key-file", data().resolve(FleetAppliance.CAPSULE_KEYS).resolve(code + ".key").toString(), "--out", opened.toString(),
+                    "--tpm", endpoint);
+            assertThat(open.status()).as(open.err()).isZero();
+            assertThat(opened).hasSameBinaryContentAs(dir.resolve("align.sh"));
         }
+        AttestCommandTest.Run both = AttestCommandTest.leo("task", "submit", "--service", "5", "--data", archive.toString(), "--payment", "1",
+                "--data-dir", data().toString(), "--tpm", "swtpm:127.0.0.1:1", "--wrap-key", "x.pub");
+        assertThat(both.status()).isEqualTo(2);
+        assertThat(both.err()).contains("--tpm=ENDPOINT, --wrap-key=FILE are mutually exclusive");
+        AttestCommandTest.Run altered = publish(archive, "--wrap-key", Files.writeString(dir.resolve("x.pub"), "leo-capsule-wrap-key v1\n").toString());
+        assertThat(altered.status()).isEqualTo(1);
+        assertThat(altered.err()).contains("leo service publish: --wrap-key " + dir.resolve("x.pub")
+                + " is not a wrap key file: a wrap key file has 3 lines, this one 1\n");
     }
 
     @Test
@@ -287,7 +314,7 @@ class TaskCommandTest {
             assertThat(help.status()).isZero();
             assertThat(help.out()).contains("Description:", "Exit status:", "Examples:", "--data-dir", "--evm-rpc");
         }
-        assertThat(AttestCommandTest.leo("service", "publish", "--help").out()).contains("DATA-DIR/images/IMAGE-ID.tar", "--tpm",
+        assertThat(AttestCommandTest.leo("service", "publish", "--help").out()).contains("DATA-DIR/images/IMAGE-ID.tar", "--tpm", "--wrap-key",
                 "DATA-DIR/capsule-keys/CAPSULE-ID.key", "hpc-agent's ImageArchive");
         assertThat(AttestCommandTest.leo("task", "submit", "--help").out()).contains("run 'leo ledger deposit' first", "--expires-after",
                 "--min-executor-credit", "--group-size");

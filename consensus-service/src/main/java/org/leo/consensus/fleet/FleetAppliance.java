@@ -16,6 +16,8 @@ import org.leo.consensus.ledger.Ledger;
 import org.leo.protocol.consensus.v1.JoinResponse;
 import org.leo.protocol.tpm.Tpm;
 import org.leo.protocol.tpm.TpmException;
+import org.leo.protocol.tpm.WrapKey;
+import org.leo.protocol.tpm.WrapKeyFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,14 +96,39 @@ public final class FleetAppliance implements AutoCloseable {
     public static final String CAPSULE_KEYS = "capsule-keys";
 
     /**
+     * The public half of this Pi's capsule wrap key, under its data directory ({@link WrapKeyFile}): what
+     * {@code leo capsule seal --wrap-key} seals to while this Pi's service holds the TPM, or on another machine.
+     */
+    public static final String CAPSULE_WRAP_KEY = "capsule-wrap-key.pub";
+
+    /**
+     * Writes the public half of {@code tpm}'s wrap key to {@code DATA-DIR/}{@value #CAPSULE_WRAP_KEY} (atomically, and
+     * only if the file does not hold it already) and logs its fingerprint, which the owner compares a copy of the file with.
+     */
+    public static WrapKey publishWrapKey(Tpm tpm, Path dataDir) throws TpmException, IOException {
+        WrapKey key = tpm.wrapKeyPublic();
+        Path file = dataDir.resolve(CAPSULE_WRAP_KEY);
+        boolean written = WrapKeyFile.writeIfChanged(file, key);
+        LOG.info("consensus: capsule wrap key {} in {}{}", key.fingerprint(), file, written ? "" : " (unchanged)");
+        return key;
+    }
+
+    /**
      * This Pi takes part in trusted tasks ({@link ConsensusNode#serveTasks}): its wrapped capsule keys are the key files in
      * {@code DATA-DIR/capsule-keys/} (named {@code <capsule address>.key}, as {@code leo capsule seal --tpm} writes them),
      * unwrapped by this Pi's TPM; it serves the capsules of {@code DATA-DIR/capsules/}. The store it returns fetches what
      * that one lacks from the peers (what an executor's Pi loads its task's capsules with). The results of its own tasks are
      * fetched from their executors into {@code DATA-DIR/results-received/} ({@link OwnResults}; {@code leo task result}
-     * opens them).
+     * opens them). It writes the public half of its wrap key to {@code DATA-DIR/}{@value #CAPSULE_WRAP_KEY}
+     * ({@link #publishWrapKey}) for sealing while it holds the TPM.
      */
     public PeerCapsuleStore serveTasks(TaskConfig taskConfig, Path dataDir) throws IOException {
+        try {
+            publishWrapKey(tpm, dataDir);
+        } catch (TpmException | IOException e) {
+            LOG.warn("consensus: cannot write the capsule wrap key to {}: {} (seal with --tpm instead of --wrap-key)",
+                    dataDir.resolve(CAPSULE_WRAP_KEY), e.getMessage());
+        }
         FileCapsuleStore local = FileCapsuleStore.open(dataDir.resolve(FileCapsuleStore.DIR), taskConfig.maxCapsuleBytes(),
                 node.refusals().registry());
         node.serveTasks(taskConfig, tpm, WrappedKeys.directory(dataDir.resolve(CAPSULE_KEYS)), local);

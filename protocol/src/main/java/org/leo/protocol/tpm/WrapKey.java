@@ -45,6 +45,16 @@ public record WrapKey(RSAPublicKey publicKey, byte[] name, byte[] publicArea) {
     }
 
     /**
+     * The wrap key whose marshalled TPMT_PUBLIC is {@code publicArea} (untrusted, e.g. from a {@link WrapKeyFile}): the
+     * RSA key and the name are derived from it, and a public area that is not {@link WrapKeyTemplate}'s shape is refused.
+     *
+     * @throws TpmFormatException a sentence starting "TPMT_PUBLIC "
+     */
+    public static WrapKey fromPublicArea(byte[] publicArea) throws TpmFormatException {
+        return WrapKeyTemplate.parse(publicArea.clone());
+    }
+
+    /**
      * Wraps {@code secret} (1..{@link #MAX_SECRET_BYTES} bytes, a capsule's AES key) to this key:
      * {@link #WRAPPED_BYTES} bytes that only this TPM can unwrap.
      */

@@ -1,7 +1,5 @@
 package org.leo.protocol.tpm;
 
-import java.security.PublicKey;
-import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
 import java.util.HexFormat;
 import tss.tpm.CreatePrimaryResponse;
@@ -37,28 +35,17 @@ final class WrapKeyCommands {
      * its public area.
      */
     static WrapKey toWrapKey(CreatePrimaryResponse created) throws TpmException {
-        byte[] publicArea = created.outPublic.toBytes();
-        TpmPublic area;
-        PublicKey key;
+        WrapKey key;
         try {
-            area = TpmPublic.parse(publicArea);
-            key = area.toJca();
+            key = WrapKeyTemplate.parse(created.outPublic.toBytes());
         } catch (TpmFormatException e) {
-            throw new TpmException("the TPM's wrap key does not parse: " + e.getMessage(), e);
+            throw new TpmException("the TPM returned another key than the wrap key template asks for: " + e.getMessage(), e);
         }
-        if (area.type() != TpmPublic.TYPE_RSA || area.keyBits() != WrapKeyTemplate.KEY_BITS
-                || area.attributes() != ATTRIBUTES || area.scheme() != OAEP || area.schemeHash() != TpmAlgorithms.SHA256
-                || area.symmetric() != TpmPublic.ALG_NULL || area.nameAlg() != TpmAlgorithms.SHA256) {
-            throw new TpmException(String.format("the TPM returned another key than the wrap key template asks for:"
-                    + " %s-%d, objectAttributes 0x%08x, scheme %s-%s, nameAlg %s", area.type() == TpmPublic.TYPE_RSA ? "rsa" : "ecc",
-                    area.keyBits(), area.attributes(), TpmAlgorithms.name(area.scheme()), TpmAlgorithms.name(area.schemeHash()),
-                    TpmAlgorithms.name(area.nameAlg())));
-        }
-        if (!Arrays.equals(created.name, area.name())) {
+        if (!Arrays.equals(created.name, key.name())) {
             throw new TpmException("the TPM names its wrap key " + HexFormat.of().formatHex(created.name)
-                    + ", but its public area hashes to " + HexFormat.of().formatHex(area.name()));
+                    + ", but its public area hashes to " + HexFormat.of().formatHex(key.name()));
         }
-        return new WrapKey((RSAPublicKey) key, created.name, publicArea);
+        return key;
     }
 
     /**

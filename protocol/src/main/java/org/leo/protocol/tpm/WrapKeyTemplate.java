@@ -1,6 +1,7 @@
 package org.leo.protocol.tpm;
 
 import java.nio.charset.StandardCharsets;
+import java.security.interfaces.RSAPublicKey;
 import tss.tpm.TPM2B_PUBLIC_KEY_RSA;
 import tss.tpm.TPMA_OBJECT;
 import tss.tpm.TPMS_ENC_SCHEME_OAEP;
@@ -51,5 +52,31 @@ final class WrapKeyTemplate {
                 new TPMS_ENC_SCHEME_OAEP(TPM_ALG_ID.SHA256), KEY_BITS, 0);
         return new TPMT_PUBLIC(TPM_ALG_ID.SHA256, attributes, new byte[0], parameters,
                 new TPM2B_PUBLIC_KEY_RSA(UNIQUE.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /**
+     * Parses a marshalled TPMT_PUBLIC (untrusted: a TPM's answer, or a wrap key file) with the bounds-checked
+     * {@link TpmPublic} parser and checks that it is this template's key, field by field: RSA, nameAlg SHA-256,
+     * exactly the objectAttributes of {@link #template()} (so decrypt-only, fixedTPM, fixedParent, not restricted, not
+     * sign), no authPolicy, no symmetric algorithm, the scheme RSAES-OAEP with SHA-256, 2048 bits, the default exponent,
+     * and a 2048-bit modulus as unique. Anything else (a signing key, a key whose private part can leave its TPM, a key
+     * that decrypts with any padding) is refused: wrapping a capsule key to it could hand the key to someone else.
+     *
+     * @throws TpmFormatException a sentence starting "TPMT_PUBLIC "
+     */
+    static WrapKey parse(byte[] publicArea) throws TpmFormatException {
+        TpmPublic area = TpmPublic.parse(publicArea);
+        if (area.type() != TpmPublic.TYPE_RSA || area.keyBits() != KEY_BITS || area.attributes() != WrapKeyCommands.ATTRIBUTES
+                || area.scheme() != WrapKeyCommands.OAEP || area.schemeHash() != TpmAlgorithms.SHA256
+                || area.symmetric() != TpmPublic.ALG_NULL || area.nameAlg() != TpmAlgorithms.SHA256
+                || area.authPolicy().length != 0 || area.exponent() != 0) {
+            throw new TpmFormatException(String.format("TPMT_PUBLIC is not the wrap key template's: %s-%d, objectAttributes 0x%08x,"
+                    + " scheme %s-%s, symmetric %s, nameAlg %s, %d-byte authPolicy, exponent %d; expected rsa-%d, objectAttributes"
+                    + " 0x%08x, scheme oaep-sha256, symmetric null, nameAlg sha256, no authPolicy, exponent 0 (65537)",
+                    area.type() == TpmPublic.TYPE_RSA ? "rsa" : "ecc", area.keyBits(), area.attributes(), TpmAlgorithms.name(area.scheme()),
+                    TpmAlgorithms.name(area.schemeHash()), TpmAlgorithms.name(area.symmetric()), TpmAlgorithms.name(area.nameAlg()),
+                    area.authPolicy().length, area.exponent(), KEY_BITS, WrapKeyCommands.ATTRIBUTES));
+        }
+        return new WrapKey((RSAPublicKey) area.toJca(), area.name(), publicArea);
     }
 }

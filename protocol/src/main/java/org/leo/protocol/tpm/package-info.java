@@ -37,6 +37,7 @@
  * RSA-2048 decryption key that only the Pi's TPM holds (a primary key of the owner hierarchy from
  * a fixed template); a capsule's AES key is stored only wrapped to it, and unwrapped with
  * {@link org.leo.protocol.tpm.Tpm#unwrap} to be sealed to an attested agent
- * ({@code org.leo.protocol.keywrap}; docs/key-release.md).
+ * ({@code org.leo.protocol.keywrap}; docs/key-release.md). {@link org.leo.protocol.tpm.WrapKeyFile} keeps that
+ * public half in a file, checked against the template on read, so keys can be wrapped without the TPM.
  */
 package org.leo.protocol.tpm;

@@ -79,6 +79,27 @@ class WrapKeyTpmTest {
     }
 
     @Test
+    void aKeyWrappedToTheWrapKeyFileUnwrapsInTheTpm(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("capsule-wrap-key.pub");
+        WrapKey fromTpm;
+        try (Tpm tpm = Tpm.open(swtpm.endpoint())) {
+            fromTpm = tpm.wrapKeyPublic();
+            assertThat(WrapKeyFile.writeIfChanged(file, fromTpm)).isTrue();
+        }
+        WrapKey fromFile = WrapKeyFile.read(file);
+        assertThat(fromFile).isEqualTo(fromTpm);
+        assertThat(fromFile.fingerprint()).isEqualTo(fromTpm.fingerprint());
+        assertThat(fromFile.name()).isEqualTo(fromTpm.name());
+        byte[] secret = new byte[32];
+        random.nextBytes(secret);
+        byte[] wrapped = fromFile.wrap(secret); // no TPM open while wrapping
+        try (Tpm tpm = Tpm.open(swtpm.endpoint())) {
+            assertThat(tpm.unwrap(wrapped)).isEqualTo(secret);
+            assertThat(WrapKeyFile.writeIfChanged(file, tpm.wrapKeyPublic())).as("the same key: the file stays").isFalse();
+        }
+    }
+
+    @Test
     void aWrappedKeyUnwrapsAfterATpmRestartAndSecretsOfEverySizeRoundTrip() throws Exception {
         byte[] aesKey = randomBytes(32);
         byte[] wrapped;
