@@ -69,9 +69,28 @@ final class LeoFleet implements AutoCloseable {
         }
     }
 
+    /**
+     * What a fleet is built with beyond its size and schedule.
+     *
+     * @param bootRoot  the boot root every Pi serves (manifest signed here); null: placeholder files (the crafted HPCs fetch
+     *                  but never run them)
+     * @param policy    the attestation policy file's text, the same on every Pi
+     * @param agentHpcs the Pis whose HPC is a crafted host read by a real agent, booted by {@link #LeoFleet}; the others' HPC
+     *                  namespaces are left to the test (a QEMU VM on a bridge there, or nothing)
+     * @param piArgs    more {@code leo pxe serve} options per Pi (e.g. its HPC's {@code --power})
+     */
+    record Setup(Path bootRoot, String policy, java.util.Set<Integer> agentHpcs, java.util.Map<Integer, List<String>> piArgs) {
+        /** Placeholder boot files and a crafted agent HPC behind every Pi, which has no TPM of its own. */
+        static Setup craftedHpcs(int n) {
+            return new Setup(null, "tpm.required=false\n", java.util.stream.IntStream.rangeClosed(1, n).boxed().collect(java.util.stream.Collectors.toSet()),
+                    java.util.Map.of());
+        }
+    }
+
     final FleetNetwork net;
     final Path run;
     final List<String> schedule;
+    final Setup setup;
     final Pi[] pis;
     final Hpc[] hpcs;
     ServerProcess anvil;
@@ -124,6 +143,7 @@ final class LeoFleet implements AutoCloseable {
                     "--attest", "--attest-policy", policy.toString(), "--tpm", tpmEndpoint(),
                     "--fleet", "--fleet-listen", net.piFleetAddress(i) + ":" + FLEET_PORT, "--fleet-peers", peers.toString()));
             argv.addAll(schedule);
+            argv.addAll(setup.piArgs().getOrDefault(i, List.of()));
             argv.addAll(evm());
             argv.addAll(List.of("--evm-key-file", evmKey.toString()));
             process = net.start(net.piNs(i), "pi" + i, dir.resolve("leo-" + System.nanoTime() + ".log"), argv.toArray(String[]::new));
@@ -246,8 +266,14 @@ final class LeoFleet implements AutoCloseable {
      * @param schedule the {@code --fleet-*} schedule options every Pi gets
      */
     LeoFleet(Path run, int n, List<String> schedule) throws Exception {
+        this(run, n, schedule, Setup.craftedHpcs(n));
+    }
+
+    /** A fleet as {@code setup} says (see {@link Setup}); the HPCs not in {@code setup.agentHpcs()} are the caller's. */
+    LeoFleet(Path run, int n, List<String> schedule, Setup setup) throws Exception {
         this.run = run;
         this.schedule = List.copyOf(schedule);
+        this.setup = setup;
         this.net = FleetNetwork.create(n);
         this.pis = new Pi[n + 1];
         this.hpcs = new Hpc[n + 1];
@@ -280,13 +306,13 @@ final class LeoFleet implements AutoCloseable {
                 Integer.toString(ANVIL_PORT), "--block-time", "1", "--accounts", "10");
         anvil.awaitReady(Pattern.compile("Listening on"), Duration.ofSeconds(60));
 
-        Path bootRoot = E2eFiles.placeholderBootRoot(run.resolve("boot"));
+        Path bootRoot = setup.bootRoot() != null ? setup.bootRoot() : E2eFiles.placeholderBootRoot(run.resolve("boot"));
         ManifestTool.KeyFiles keys = ManifestTool.generateKeyPair(run.resolve("keys"));
         Path manifest = run.resolve("boot.manifest");
         ManifestTool.create(bootRoot, keys.privateKey(), manifest, "fleet-test-image");
         Path policy = run.resolve("policy.properties");
         // the HPCs here have no TPM of their own (their TPM boot is MeasuredBootIT's): they enroll with the boot facts
-        Files.writeString(policy, "tpm.required=false\n");
+        Files.writeString(policy, setup.policy());
 
         StringBuilder peers = new StringBuilder();
         for (int i = 1; i <= n; i++) {
@@ -311,11 +337,11 @@ final class LeoFleet implements AutoCloseable {
         for (int i = 1; i <= n; i++) {
             pis[i].start(bootRoot, manifest, keys.publicKey(), policy, peersFile);
         }
-        for (int i = 1; i <= n; i++) {
+        for (int i : setup.agentHpcs()) {
             hpcs[i] = new Hpc(i);
             hpcs[i].boot();
         }
-        for (int i = 1; i <= n; i++) {
+        for (int i : setup.agentHpcs()) {
             Pattern open = Pattern.compile("HPC " + Pattern.quote(pis[i].hpc().toString()) + ": attestation stream open");
             if (pis[i].process.output().await(open, 0, START, () -> false).isEmpty()) {
                 throw new IOException("HPC " + i + "'s agent never opened its attestation stream; Pi log:\n" + pis[i].tail(40)

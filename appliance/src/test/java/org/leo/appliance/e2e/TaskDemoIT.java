@@ -1,0 +1,315 @@
+package org.leo.appliance.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.leo.boot.net.MacAddress;
+import org.leo.image.HpcImageBuilder;
+import org.leo.image.InputsLock;
+import org.leo.image.ServiceImageBuilder;
+import org.leo.image.ServiceSpec;
+import org.leo.pxe.vm.Exec;
+import org.leo.pxe.vm.Firmware;
+import org.leo.pxe.vm.NetNsHost;
+import org.leo.pxe.vm.QemuVm;
+import org.leo.pxe.vm.TimedLine;
+import org.leo.pxe.vm.VmPreconditions;
+import org.leo.protocol.tpm.SwtpmProcess;
+
+/**
+ * The picture demo end to end, on a fleet of four packaged {@code leo pxe serve --attest --fleet} on one anvil chain
+ * ({@link LeoFleet}): Pi 1's HPC is a disk-less QEMU VM (TCG, 2 GiB) that network-boots the HPC image with the task engine
+ * ({@code leo image build-hpc --with-docker}, built here from the pinned inputs) from Pi 1, on a bridge in its HPC namespace;
+ * Pi 1 power-cycles it through QMP. Pis 2 to 4 serve crafted-host agents, so every Pi judges the others' HPCs and earns
+ * credit. Bob (Pi 3) publishes the grey service ({@code leo service publish}: the image built from Debian's netpbm, its code
+ * sealed into a code capsule); Alice (Pi 2) deposits and submits a task with a colour picture ({@code leo task submit}). The
+ * task's group is drawn by VRF from the task's own entry; only Pi 1's HPC has a task engine, so the test submits again
+ * until Pi 1's member is the executor (the draw cannot be steered: a task whose executor is another Pi is left to fail and
+ * expire, its owner refunded). Then, with no hand in it: the monitors certify Pi 1's HPC (the ATTEST round), Alice's and
+ * Bob's Pis release their keys to its attested agent, the agent loads the image Pi 1 fetched from Bob's Pi, runs the code
+ * in a network-less container, seals the result to Alice's TPM, Pi 1 power-cycles the VM, which boots the measured image
+ * again, the monitors certify the empty HPC (the clean-up certificate), and Pi 1 settles the task on the chain. Alice's Pi
+ * fetches the sealed result; {@code leo task result} opens it with her TPM (after her Pi stops: swtpm serves one client), and
+ * the picture is grey, pixel by pixel. Prints the timeline per stage and the gas of each record.
+ */
+@Tag("system")
+class TaskDemoIT {
+    static final Path REPO = LeoFleet.REPO;
+    static final Path CACHE = DockerImageVmIT.CACHE;
+    /**
+     * Four Pis: a fleet round of an HPC is judged by the other Pis, whose share of the credit must exceed the TRUSTED
+     * threshold (two thirds of the expected committee), which three Pis' two thirds only reach by chance.
+     */
+    static final int N = 4;
+    /** Rounds long enough for an agent under TCG to answer a relayed challenge. */
+    static final List<String> SCHEDULE = List.of("--fleet-round-period", "30", "--fleet-challenge-spread", "2", "--fleet-round-deadline", "20",
+            "--fleet-verdict-grace", "5", "--fleet-claim-window", "10");
+    static final Duration VM_BOOT = Duration.ofSeconds(600);
+    static final Duration TASK = Duration.ofMinutes(15);
+    static final int TRIES = 8;
+    static final String POLICY = String.join("\n", "challenge.mean-seconds=20", "challenge.min-seconds=5", "challenge.max-seconds=60",
+            "challenge.deadline-seconds=120",
+            // the image's own churn under a running container (mounts, sockets) is recorded, not acted on
+            "severity.os=warning", "severity.network=warning", "severity.hardware=critical", "severity.disk=critical",
+            "action.critical=record,alert", "tpm.required=false", "");
+    static final Pattern EXECUTOR = Pattern.compile("task #(\\d+): this Pi's member is the executor of group #(\\d+)");
+    static final Pattern GAS = Pattern.compile("ledger: #\\d+ \\S+ (.*) \\(block \\d+, (\\d+) gas\\)");
+    /** The kind of a record by the start of its description (LedgerRecord.describe). */
+    static final Map<String, String> KINDS = kinds();
+
+    private static Map<String, String> kinds() {
+        Map<String, String> k = new LinkedHashMap<>();
+        k.put("^member .* admitted", "admission");
+        k.put("^reference values", "reference values");
+        k.put("^certificate: ", "certificate");
+        k.put("^service '", "service");
+        k.put("^task by member", "task");
+        k.put("^group of task", "group");
+        k.put("deposited for member", "deposit");
+        k.put("withdrawn by member", "withdrawal");
+        k.put("^task #\\d+ settled", "settlement");
+        k.put("^task #\\d+ expired", "expiry");
+        k.put("^credit of member", "credit change");
+        return k;
+    }
+
+    @Test
+    void aColourPictureIsTurnedGreyOnAnAttestedQemuHpcAndTheTaskIsSettled() throws Exception {
+        assumeTrue(Files.isRegularFile(LeoPxeServer.JAR), "the packaged leo (" + LeoPxeServer.JAR + ") is missing: run mvn verify");
+        assumeTrue(Exec.run(Duration.ofSeconds(5), "id", "-u").output().strip().equals("0"), "needs root (network namespaces)");
+        for (String tool : List.of("ip", "nft", "busybox", "curl")) {
+            assumeTrue(Exec.onPath(tool), tool + " is not installed: scripts/install-deps");
+        }
+        assumeTrue(SwtpmProcess.installed(), "swtpm (each Pi's TPM) is not installed: scripts/install-deps");
+        assumeTrue(Files.isExecutable(LeoFleet.ANVIL), "anvil is missing (" + LeoFleet.ANVIL + "): the consensus-service build's npm ci installs it");
+        assumeTrue(Files.isRegularFile(LeoFleet.AGENT_JAR), "the agent jar is missing: run mvn verify");
+        VmPreconditions.assumeVmBootPossible();
+
+        Path run = Files.createTempDirectory("leoq-task-demo-");
+        Path bootRoot = buildImage(run);
+        ServiceImageBuilder.Built grey = ServiceImageBuilder.build(ServiceSpec.read(REPO.resolve("os-image/services/grey.service")), CACHE,
+                run.resolve("grey.tar"));
+        Path qmp = run.resolve("qmp.sock");
+        MacAddress vmMac = MacAddress.parse("52:54:00:78:00:01"); // FleetNetwork's HPC 1
+        LeoFleet.Setup setup = new LeoFleet.Setup(bootRoot, POLICY, Set.of(2, 3, 4),
+                Map.of(1, List.of("--power", vmMac + "=qemu:" + qmp)));
+        boolean passed = false;
+        try (LeoFleet fleet = new LeoFleet(Files.createDirectories(run.resolve("fleet")), N, SCHEDULE, setup);
+             QemuVm vm = startVm(fleet, run, qmp)) {
+            assertThat(fleet.pis[1].hpc()).isEqualTo(vmMac);
+            Instant t0 = Instant.now();
+            awaitLine(fleet, 1, Pattern.compile("HPC " + vmMac + ": attestation stream open"), VM_BOOT, vm);
+            System.out.printf("Pi 1's QEMU HPC booted the image with the task engine and opened its attestation stream %.1f s after power-on%n",
+                    secondsSince(t0));
+            awaitLine(fleet, 1, Pattern.compile("published the reference values of HPC " + vmMac), Duration.ofMinutes(5), vm);
+
+            // Bob publishes the grey service from Pi 3, Alice deposits and submits from Pi 2 (keys wrapped to each Pi's TPM
+            // wrap key, whose public half the running Pi wrote: swtpm is the running Pi's)
+            LeoFleet.Pi bob = fleet.pis[3];
+            LeoFleet.Pi alice = fleet.pis[2];
+            Path code = Files.copy(REPO.resolve("os-image/services/grey.sh"), run.resolve("grey.sh"));
+            String published = fleet.leo(3, withEvm(fleet, bob, "service", "publish", "--data-dir", bob.data().toString(), "--name", "grey",
+                    "--image", grey.archive().toString(), "--code", code.toString(), "--price", "3", "--wrap-key", wrapKey(bob)));
+            System.out.print("leo service publish (Bob, Pi 3):\n" + published);
+            String service = value(published, "service");
+            fleet.leo(2, withEvm(fleet, alice, "ledger", "deposit", alice.memberHex, "100"));
+
+            BufferedImage colour = colourPicture();
+            Path input = Files.createDirectories(run.resolve("alice")).resolve("input");
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            ImageIO.write(colour, "png", png);
+            Files.write(input, png.toByteArray());
+
+            long task = -1;
+            int executor = -1;
+            Instant submitted = null;
+            Instant elected = null;
+            for (int attempt = 1; attempt <= TRIES && executor != 1; attempt++) {
+                int[] marks = marks(fleet);
+                submitted = Instant.now();
+                String out = fleet.leo(2, withEvm(fleet, alice, "task", "submit", "--data-dir", alice.data().toString(), "--service", service,
+                        "--data", input.toString(), "--payment", "10", "--group-size", "5", "--expires-after", "400", "--wrap-key", wrapKey(alice)));
+                task = Long.parseLong(value(out, "task"));
+                executor = awaitExecutor(fleet, marks, task);
+                elected = Instant.now();
+                System.out.printf("task #%d (try %d): the executor is Pi %d's member%s%n", task, attempt, executor,
+                        executor == 1 ? "" : " (its HPC has no task engine: it fails and expires; submitting again)");
+            }
+            assertThat(executor).as("Pi 1 elected executor within %d tasks", TRIES).isEqualTo(1);
+            String taskRef = "task #" + task + ":";
+
+            Pattern settled = Pattern.compile("task #" + task + ": settled with the ATTEST certificate #(\\d+) and the clean-up certificate #(\\d+)");
+            TimedLine done = awaitLine(fleet, 1, settled, TASK, vm);
+            Pattern timeline = Pattern.compile("task #" + task + ": attest .*");
+            Optional<TimedLine> stages = fleet.pis[1].process.output().find(timeline, 0);
+            System.out.printf("task #%d: submitted -> group on the ledger %.1f s; settled %.1f s after the submission%n", task,
+                    Duration.between(submitted, elected).toMillis() / 1000.0, Duration.between(submitted, Instant.now()).toMillis() / 1000.0);
+            stages.ifPresent(l -> System.out.println("executor's timeline: " + l.text()));
+            System.out.println("Pi 1: " + done.text());
+            fleet.pis[1].process.output().lines().stream().filter(l -> l.text().contains(taskRef))
+                    .forEach(l -> System.out.println("  pi1 | " + l.text()));
+
+            // Alice's Pi fetched the sealed result; she opens it with her TPM once her Pi has let go of it
+            awaitLine(fleet, 2, Pattern.compile("task #" + task + ": result of \\d+ bytes fetched from executor Pi"), Duration.ofMinutes(3), vm);
+            String status = fleet.leo(2, withEvm(fleet, alice, "task", "status", Long.toString(task)));
+            System.out.print("leo task status:\n" + status);
+            assertThat(status).containsIgnoringCase("settled");
+            printGas(fleet);
+            alice.process.stop();
+            Path result = run.resolve("alice/result.png");
+            String opened = fleet.leo(2, withEvm(fleet, alice, "task", "result", "--data-dir", alice.data().toString(), "--task",
+                    Long.toString(task), "--tpm", alice.tpmEndpoint(), "--out", result.toString()));
+            System.out.print("leo task result (Alice, Pi 2):\n" + opened);
+            DockerImageVmIT.assertGrey(colour, Files.readAllBytes(result));
+            passed = true;
+        } finally {
+            if (passed) {
+                PxeBootIT.deleteTree(run);
+            } else {
+                System.out.println("logs kept in " + run);
+            }
+        }
+    }
+
+    /** The HPC image with the task engine, as its boot root: kernel, initramfs, the iPXE template and the UKI. */
+    private static Path buildImage(Path run) throws Exception {
+        Path key = org.leo.boot.manifest.ManifestTool.generateKeyPair(run.resolve("image-keys")).privateKey();
+        HpcImageBuilder.Result image = HpcImageBuilder.build(new HpcImageBuilder.Config(InputsLock.read(REPO.resolve("os-image/inputs.lock")), CACHE,
+                HpcImageBuilder.agentJars(LeoFleet.AGENT_JAR, LeoFleet.AGENT_LIB), REPO.resolve("hpc-agent/jvm.options"),
+                Path.of(System.getProperty("java.home")), run.resolve("img"), 1_764_547_200L, "leo-hpc-docker-demo", key, true));
+        Path root = Files.createDirectories(run.resolve("boot"));
+        Files.copy(image.vmlinuz(), root.resolve("vmlinuz"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(image.initrd(), root.resolve("initrd.img"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(image.ipxeTemplate(), root.resolve(org.leo.boot.manifest.IpxeTemplate.FILE));
+        if (image.uki().isPresent()) {
+            Files.copy(image.uki().get().uki(), root.resolve(image.uki().get().uki().getFileName().toString()));
+            Files.copy(image.uki().get().measurementsFile(), root.resolve(image.uki().get().measurementsFile().getFileName().toString()));
+        }
+        System.out.printf("HPC image with the task engine: initrd.img %.1f MiB%n", image.initrdBytes() / 1048576.0);
+        return root;
+    }
+
+    /** A bridge in Pi 1's HPC namespace joins the namespace's link to a tap; the VM's NIC on the tap takes the link's MAC. */
+    private static QemuVm startVm(LeoFleet fleet, Path run, Path qmp) throws Exception {
+        String ns = fleet.net.hpcNs(1);
+        String link = fleet.net.hpcInterface();
+        String bridge = FleetNetwork.PREFIX + "hb";
+        String tap = FleetNetwork.PREFIX + "ht";
+        for (String[] c : new String[][] {
+                {"link", "set", link, "down"}, {"link", "set", link, "address", "52:54:00:79:00:01"},
+                {"link", "add", bridge, "type", "bridge"}, {"link", "set", link, "master", bridge},
+                {"tuntap", "add", "dev", tap, "mode", "tap"}, {"link", "set", tap, "master", bridge},
+                {"link", "set", bridge, "up"}, {"link", "set", tap, "up"}, {"link", "set", link, "up"}}) {
+            List<String> argv = new ArrayList<>(List.of("ip", "-n", ns));
+            argv.addAll(List.of(c));
+            Exec.check(argv.toArray(String[]::new));
+        }
+        NetNsHost hpc = new NetNsHost(ns, link, Optional.empty(), 0);
+        return QemuVm.builder(hpc, tap, run.resolve("vm")).firmware(Firmware.BIOS).mac(fleet.pis[1].hpc()).memoryMiB(2048).noReboot(false)
+                .extraArgs("-qmp", "unix:" + qmp + ",server=on,wait=off").start();
+    }
+
+    /** The Pi whose member is the executor of {@code task}'s group, from the Pis' logs after {@code marks}. */
+    private static int awaitExecutor(LeoFleet fleet, int[] marks, long task) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (int i = 1; i <= N; i++) {
+                for (TimedLine l : fleet.pis[i].process.output().lines().subList(marks[i], fleet.pis[i].lines())) {
+                    Matcher m = EXECUTOR.matcher(l.text());
+                    if (m.find() && Long.parseLong(m.group(1)) == task) {
+                        return i;
+                    }
+                }
+            }
+            fleet.pis[1].process.output().await(EXECUTOR, fleet.pis[1].lines(), Duration.ofSeconds(1), () -> false);
+        }
+        throw new AssertionError("no Pi became the executor of task #" + task + " within 3 min; Pi 2 (its owner):\n" + fleet.pis[2].tail(40));
+    }
+
+    private static int[] marks(LeoFleet fleet) {
+        int[] m = new int[N + 1];
+        for (int i = 1; i <= N; i++) {
+            m[i] = fleet.pis[i].lines();
+        }
+        return m;
+    }
+
+    /** Waits for a line of Pi {@code i}'s log; fails with its tail and the VM's serial tail. */
+    private static TimedLine awaitLine(LeoFleet fleet, int i, Pattern p, Duration timeout, QemuVm vm) throws Exception {
+        LeoFleet.Pi pi = fleet.pis[i];
+        Optional<TimedLine> l = pi.process.output().await(p, 0, timeout, () -> !pi.process.isAlive());
+        if (l.isEmpty()) {
+            throw new AssertionError("Pi " + i + " logged no '" + p + "' within " + timeout + "; its log's last lines:\n" + pi.tail(60)
+                    + "\nthe VM's serial:\n" + vm.tail());
+        }
+        return l.get();
+    }
+
+    /** The gas of each record type, as the Pis that appended them logged it (min..max over the run). */
+    private static void printGas(LeoFleet fleet) {
+        Map<String, long[]> gas = new TreeMap<>();
+        for (int i = 1; i <= N; i++) {
+            for (TimedLine l : fleet.pis[i].process.output().lines()) {
+                Matcher m = GAS.matcher(l.text());
+                if (m.find()) {
+                    long g = Long.parseLong(m.group(2));
+                    String kind = KINDS.entrySet().stream().filter(e -> Pattern.compile(e.getKey()).matcher(m.group(1)).find()).map(Map.Entry::getValue)
+                            .findFirst().orElse("other");
+                    gas.merge(kind, new long[] {g, g, 1}, (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1]), a[2] + b[2]});
+                }
+            }
+        }
+        System.out.println("gas by record (as the appending Pis logged it; min..max, count):");
+        gas.forEach((k, v) -> System.out.printf("  %-22s %,d..%,d (%d)%n", k, v[0], v[1], v[2]));
+    }
+
+    private static String[] withEvm(LeoFleet fleet, LeoFleet.Pi pi, String... args) {
+        List<String> a = new ArrayList<>(List.of(args));
+        a.addAll(fleet.evm());
+        a.addAll(List.of("--evm-key-file", pi.evmKey.toString()));
+        return a.toArray(String[]::new);
+    }
+
+    private static String wrapKey(LeoFleet.Pi pi) {
+        return pi.data().resolve("capsule-wrap-key.pub").toString();
+    }
+
+    /** The value after {@code key} on its line of {@code out} ("service 4", "task 12"). */
+    private static String value(String out, String key) {
+        return out.lines().filter(l -> l.startsWith(key + " ")).findFirst().orElseThrow(() -> new AssertionError("no '" + key + "' line in:\n" + out))
+                .substring(key.length() + 1).strip();
+    }
+
+    private static double secondsSince(Instant t) {
+        return Duration.between(t, Instant.now()).toMillis() / 1000.0;
+    }
+
+    static BufferedImage colourPicture() {
+        BufferedImage colour = new BufferedImage(48, 32, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < colour.getHeight(); y++) {
+            for (int x = 0; x < colour.getWidth(); x++) {
+                colour.setRGB(x, y, (x * 5 & 0xff) << 16 | (y * 8 & 0xff) << 8 | (x * y & 0xff));
+            }
+        }
+        return colour;
+    }
+}
