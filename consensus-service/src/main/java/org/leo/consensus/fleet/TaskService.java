@@ -235,6 +235,15 @@ public final class TaskService implements TaskWatch.Listener {
         }
     }
 
+    /** Reads the entries appended since the last poll (what a request may depend on); a failure is logged, not thrown. */
+    private void pollQuietly() {
+        try {
+            watch.poll(this);
+        } catch (RuntimeException e) {
+            LOG.warn("tasks: reading the ledger failed: {}", e.toString());
+        }
+    }
+
     /** Sends one claim; a refusal that no re-send can change ends the re-sending. */
     private void send(Pending p) {
         try {
@@ -242,7 +251,9 @@ public final class TaskService implements TaskWatch.Listener {
                     : clients.apply(p.owner()).claimTask(p.request(), config.claimWindow());
             if (a.hasRefused()) {
                 String reason = a.getRefused().getReason();
-                if (!TaskRefusal.NO_TASKS.name().equals(reason)) { // NO_TASKS: the owner's Pi is starting; any other answer is final
+                // NO_TASKS: the owner's Pi is starting; UNKNOWN_TASK: its ledger has not the task yet (its chain node lags);
+                // any other answer is final
+                if (!TaskRefusal.NO_TASKS.name().equals(reason) && !TaskRefusal.UNKNOWN_TASK.name().equals(reason)) {
                     synchronized (pending) {
                         pending.remove(p.taskSeq());
                     }
@@ -255,6 +266,9 @@ public final class TaskService implements TaskWatch.Listener {
     }
 
     TaskClaimResponse claimTask(TaskClaimRequest r, byte[] peer) {
+        // a member claims as soon as it reads the task, often before this Pi's next poll: read the new entries first, or the
+        // claim would be refused as one for a window that is closed when it has not opened yet
+        pollQuietly();
         return claims.claim(r, peer).map(x -> TaskClaimResponse.newBuilder()
                         .setRefused(refusal(refusals, HexFormat.of().formatHex(peer), x.reason(), x.message())).build())
                 .orElse(TaskClaimResponse.newBuilder().setAccepted(true).build());
@@ -263,11 +277,7 @@ public final class TaskService implements TaskWatch.Listener {
     KeyReleaseResponse releaseKey(KeyReleaseRequest r, byte[] peer) {
         // the executor asks as soon as its certificate is recorded, often before this Pi's next poll: read the new entries
         // first, or a certificate this Pi has not read yet would be refused as one it never saw appear
-        try {
-            watch.poll(this);
-        } catch (RuntimeException e) {
-            LOG.warn("tasks: reading the ledger failed: {}", e.toString());
-        }
+        pollQuietly();
         Instant now = clock.instant();
         KeyReleaseCheck check = new KeyReleaseCheck(keys.member(), ledger, peers.get(), wrapped, watch::seen, config.releaseFreshness());
         return release.answer(check, r, peer, now, refusals, HexFormat.of().formatHex(peer), released -> {

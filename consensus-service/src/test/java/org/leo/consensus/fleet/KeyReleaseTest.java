@@ -204,6 +204,34 @@ class KeyReleaseTest {
         return r.toBuilder();
     }
 
+    /**
+     * A drawn member claims as soon as its Pi reads the task, which may be before the owner's Pi has: the owner's Pi reads the
+     * new entries before it judges the claim, so the claim is counted in the window that opens then (it was refused as
+     * WINDOW_CLOSED, and a refusal ends the re-sending: the group lacked the early claimants, seen in the picture demo).
+     */
+    @Test
+    void aClaimThatComesBeforeTheOwnersPiReadTheTaskIsCounted() throws Exception {
+        try (SwtpmProcess sw = SwtpmProcess.start(); Tpm tpm = Tpm.open(sw.endpoint()); World w = new World(tpm)) {
+            MemberKeys owner = w.keys.get(0);
+            java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                // an owner's task service that has not polled yet (no tick)
+                TaskService notYetRead = new TaskService(owner, w.fleetLedger, () -> w.peers, w.owner()::client, TaskConfig.defaults(), tpm,
+                        WrappedKeys.directory(tmp.resolve("keys-late")), FileCapsuleStore.open(tmp.resolve("store-late"), new SimpleMeterRegistry()),
+                        w.clock, w.owner().refusals(), work);
+                ContentAddress code = w.hold(tpm, TaskLab.seal(owner, CapsuleKind.CODE, "Bob's grey filter"));
+                LedgerEntry service = TaskLab.service(w.ledger, owner, code.bytes());
+                LedgerEntry task = TaskLab.task(w.ledger, owner, service.seq(), List.of(code.bytes()));
+                LedgerRecord.GroupClaim c = TaskLab.claims(w.keys, w.fleetLedger, task).get(0);
+                TaskClaimResponse a = notYetRead.claimTask(claim(task.seq(), c.member(), c.votes(), c.proof()), c.member());
+                assertThat(a.hasRefused()).as("%s", a).isFalse();
+                assertThat(notYetRead.claims().counted(task.seq())).isEqualTo(1);
+            } finally {
+                work.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void theDrawnClaimTheOwnerRecordsTheGroupAndOnlyTheAttestedExecutorsAgentOpensTheKeys() throws Exception {
         try (SwtpmProcess sw = SwtpmProcess.start(); Tpm tpm = Tpm.open(sw.endpoint()); World w = new World(tpm)) {
