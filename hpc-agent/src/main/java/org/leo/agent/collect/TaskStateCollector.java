@@ -37,15 +37,22 @@ public final class TaskStateCollector {
     private final HostPaths host;
     private final Optional<URI> engine;
     private final Path workRoot;
+    private final java.util.function.Function<URI, EngineState> readEngine;
 
     /**
      * @param engine   the engine's socket ({@code unix:///run/docker.sock}), empty on an HPC without the sandbox
      * @param workRoot where the agent mounts its task work tmpfs (reported for the server's mount rule)
      */
     public TaskStateCollector(HostPaths host, Optional<URI> engine, Path workRoot) {
+        this(host, engine, workRoot, EngineState::read);
+    }
+
+    /** With the engine read by {@code readEngine} (tests: what the engine says, and when). */
+    TaskStateCollector(HostPaths host, Optional<URI> engine, Path workRoot, java.util.function.Function<URI, EngineState> readEngine) {
         this.host = host;
         this.engine = engine;
         this.workRoot = workRoot;
+        this.readEngine = readEngine;
     }
 
     public TaskStateResult collect() {
@@ -88,11 +95,23 @@ public final class TaskStateCollector {
         }
 
         if (engine.isPresent()) {
-            EngineState state = EngineState.read(engine.get());
+            EngineState state = readEngine.apply(engine.get());
             for (TaskContainer c : state.containers()) {
                 TaskContainer.Builder b = c.toBuilder();
                 if (c.getPid() > 0) {
-                    namespaceOf(Integer.toUnsignedString(c.getPid())).ifPresent(b::setNetNamespace);
+                    String pid = Integer.toUnsignedString(c.getPid());
+                    Optional<Long> ns = namespaceOf(pid);
+                    if (ns.isPresent()) {
+                        b.setNetNamespace(ns.get());
+                        // a container started between the scan of proc above and the engine's answer: its namespace is
+                        // reported as the scan would have (else the server would take it for one that shares the host's)
+                        if (!pidsByNamespace.containsKey(ns.get()) && !ns.equals(own) && out.getNetNamespacesCount() < MAX_NAMESPACES) {
+                            pidsByNamespace.put(ns.get(), 1);
+                            out.addNetNamespaces(NetNamespace.newBuilder().setInode(ns.get()).setPids(1).addAllInterfaces(interfaces(pid, errors)));
+                        }
+                    } else if (!alive(pid)) {
+                        b.setPid(0); // it exited between the engine's answer and this read: it runs no more
+                    }
                 }
                 out.addContainers(b);
             }

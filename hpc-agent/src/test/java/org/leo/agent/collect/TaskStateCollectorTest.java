@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.leo.agent.task.EngineState;
 import org.junit.jupiter.api.io.TempDir;
 import org.leo.protocol.attest.v1.CheckError;
 import org.leo.protocol.attest.v1.MountEntry;
 import org.leo.protocol.attest.v1.NetNamespace;
+import org.leo.protocol.attest.v1.TaskContainer;
 import org.leo.protocol.attest.v1.TaskStateResult;
 
 /** The task-state collector over a crafted /proc: foreign namespaces with their interfaces, the mount table, no engine. */
@@ -53,5 +56,40 @@ class TaskStateCollectorTest {
         TaskStateResult r = new TaskStateCollector(HostPaths.under(dir), Optional.empty(), Path.of("/w")).collect();
         assertThat(r.getErrorsList()).extracting(CheckError::getMessage)
                 .containsExactly("1 processes' network namespaces could not be read (proc/PID/ns/net)");
+    }
+
+    /**
+     * The engine is read after the scan of /proc: a container started in between is in a namespace the scan did not see, which
+     * is reported as the scan would have (its interfaces too), not left for the server to take as the host's; a container
+     * whose process has gone by then is reported as not running; one in the agent's own namespace stays unseen (the
+     * server's "shares the host's" finding).
+     */
+    @Test
+    void aContainerStartedOrStoppedWhileCollectingIsReportedAsItIs() throws Exception {
+        process("self", 100, "S");
+        process("1", 100, "S");
+        Files.writeString(dir.resolve("proc/self/mountinfo"), "1 0 0:1 / / rw - ext4 /dev/vda rw\n");
+        Files.createDirectories(dir.resolve("sys"));
+        TaskStateCollector c = new TaskStateCollector(HostPaths.under(dir), Optional.of(java.net.URI.create("unix:///run/docker.sock")),
+                Path.of("/run/leo/tasks"), engine -> {
+                    try {
+                        process("335", 300, "S"); // started after the scan
+                        Files.writeString(Files.createDirectories(dir.resolve("proc/335/net")).resolve("dev"),
+                                "Inter-|   Receive |  Transmit\n face |bytes\n    lo: 0 0\n");
+                        process("336", 100, "S"); // shares the agent's namespace
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return new EngineState(List.of(container("started", 335), container("host", 336), container("gone", 337)), List.of(), 0, List.of());
+                });
+        TaskStateResult r = c.collect();
+        assertThat(r.getNetNamespacesList()).containsExactly(NetNamespace.newBuilder().setInode(300).setPids(1).addInterfaces("lo").build());
+        assertThat(r.getContainersList()).extracting(TaskContainer::getId, TaskContainer::getPid, TaskContainer::getNetNamespace)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("started", 335, 300L), org.assertj.core.groups.Tuple.tuple("host", 336, 100L),
+                        org.assertj.core.groups.Tuple.tuple("gone", 0, 0L));
+    }
+
+    private static TaskContainer container(String id, int pid) {
+        return TaskContainer.newBuilder().setId(id).setPid(pid).build();
     }
 }
