@@ -241,9 +241,11 @@ final class TaskExecution implements Runnable {
             if (out.resultCapsule().isPresent()) {
                 ctx.results().put(taskSeq, out.resultCapsule().get());
             }
-            LOG.info("task #{}: ran on HPC {}: exit {}{}, result {}, clean report {}", taskSeq, hpc, out.exitCode(), out.timedOut() ? " (timed out)" : "",
+            LOG.info("task #{}: ran on HPC {}: exit {}{}, result {}, clean report {}; on the HPC: {}", taskSeq, hpc, out.exitCode(),
+                    out.timedOut() ? " (timed out)" : "",
                     out.resultCapsule().map(b -> b.length + " bytes, SHA-256 " + HexFormat.of().formatHex(sha256(b))).orElse("none"),
-                    out.cleanProblems().isEmpty() ? "clean" : out.cleanProblems());
+                    out.cleanProblems().isEmpty() ? "clean" : out.cleanProblems(),
+                    out.timings().stream().map(t -> t.stage() + " " + t.took().toMillis() + " ms").collect(java.util.stream.Collectors.joining(", ")));
             mark("run");
         } catch (IOException | RuntimeException e) {
             LOG.warn("task #{}: stopped at stage {}: {}; HPC {} is power-cycled and cleaned up", taskSeq, row.stage(), e.getMessage(), hpc);
