@@ -130,8 +130,9 @@ class TaskDemoIT {
             String published = fleet.leo(3, withEvm(fleet, bob, "service", "publish", "--data-dir", bob.data().toString(), "--name", "grey",
                     "--image", grey.archive().toString(), "--code", code.toString(), "--price", "3", "--wrap-key", wrapKey(bob)));
             System.out.print("leo service publish (Bob, Pi 3):\n" + published);
+            List<String> cli = new ArrayList<>(List.of(published));
             String service = value(published, "service");
-            fleet.leo(2, withEvm(fleet, alice, "ledger", "deposit", alice.memberHex, "100"));
+            cli.add(fleet.leo(2, withEvm(fleet, alice, "ledger", "deposit", alice.memberHex, "100")));
 
             BufferedImage colour = colourPicture();
             Path input = Files.createDirectories(run.resolve("alice")).resolve("input");
@@ -148,6 +149,7 @@ class TaskDemoIT {
                 submitted = Instant.now();
                 String out = fleet.leo(2, withEvm(fleet, alice, "task", "submit", "--data-dir", alice.data().toString(), "--service", service,
                         "--data", input.toString(), "--payment", "10", "--group-size", "5", "--expires-after", "400", "--wrap-key", wrapKey(alice)));
+                cli.add(out);
                 task = Long.parseLong(value(out, "task"));
                 executor = awaitExecutor(fleet, marks, task);
                 elected = Instant.now();
@@ -157,14 +159,11 @@ class TaskDemoIT {
             assertThat(executor).as("Pi 1 elected executor within %d tasks", TRIES).isEqualTo(1);
             String taskRef = "task #" + task + ":";
 
-            Pattern settled = Pattern.compile("task #" + task + ": settled with the ATTEST certificate #(\\d+) and the clean-up certificate #(\\d+)");
-            TimedLine done = awaitLine(fleet, 1, settled, TASK, vm);
-            Pattern timeline = Pattern.compile("task #" + task + ": attest .*");
-            Optional<TimedLine> stages = fleet.pis[1].process.output().find(timeline, 0);
+            // the executor's timeline, its last line of the task
+            TimedLine done = awaitLine(fleet, 1, Pattern.compile("task #" + task + ": attest .* in all \\d+ ms \\(stage SETTLED\\)"), TASK, vm);
             System.out.printf("task #%d: submitted -> group on the ledger %.1f s; settled %.1f s after the submission%n", task,
                     Duration.between(submitted, elected).toMillis() / 1000.0, Duration.between(submitted, Instant.now()).toMillis() / 1000.0);
-            stages.ifPresent(l -> System.out.println("executor's timeline: " + l.text()));
-            System.out.println("Pi 1: " + done.text());
+            System.out.println("executor's timeline: " + done.text().replaceAll("^.*\\] ", ""));
             fleet.pis[1].process.output().lines().stream().filter(l -> l.text().contains(taskRef))
                     .forEach(l -> System.out.println("  pi1 | " + l.text()));
 
@@ -172,8 +171,9 @@ class TaskDemoIT {
             awaitLine(fleet, 2, Pattern.compile("task #" + task + ": result of \\d+ bytes fetched from executor Pi"), Duration.ofMinutes(3), vm);
             String status = fleet.leo(2, withEvm(fleet, alice, "task", "status", Long.toString(task)));
             System.out.print("leo task status:\n" + status);
-            assertThat(status).containsIgnoringCase("settled");
-            printGas(fleet);
+            assertThat(status).contains("settled #").contains("(executor)").contains("burned 1").contains("certificate #")
+                    .contains("CLEANUP attempt 0 TRUSTED");
+            printGas(fleet, cli);
             alice.process.stop();
             Path result = run.resolve("alice/result.png");
             String opened = fleet.leo(2, withEvm(fleet, alice, "task", "result", "--data-dir", alice.data().toString(), "--task",
@@ -264,21 +264,24 @@ class TaskDemoIT {
         return l.get();
     }
 
-    /** The gas of each record type, as the Pis that appended them logged it (min..max over the run). */
-    private static void printGas(LeoFleet fleet) {
+    /** The gas of each record type, as the Pis and the commands that appended them logged it (min..max over the run). */
+    private static void printGas(LeoFleet fleet, List<String> commandOutputs) {
         Map<String, long[]> gas = new TreeMap<>();
+        List<String> lines = new ArrayList<>();
         for (int i = 1; i <= N; i++) {
-            for (TimedLine l : fleet.pis[i].process.output().lines()) {
-                Matcher m = GAS.matcher(l.text());
-                if (m.find()) {
-                    long g = Long.parseLong(m.group(2));
-                    String kind = KINDS.entrySet().stream().filter(e -> Pattern.compile(e.getKey()).matcher(m.group(1)).find()).map(Map.Entry::getValue)
-                            .findFirst().orElse("other");
-                    gas.merge(kind, new long[] {g, g, 1}, (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1]), a[2] + b[2]});
-                }
+            fleet.pis[i].process.output().lines().forEach(l -> lines.add(l.text()));
+        }
+        commandOutputs.forEach(o -> lines.addAll(o.lines().toList()));
+        for (String l : lines) {
+            Matcher m = GAS.matcher(l);
+            if (m.find()) {
+                long g = Long.parseLong(m.group(2));
+                String kind = KINDS.entrySet().stream().filter(e -> Pattern.compile(e.getKey()).matcher(m.group(1)).find()).map(Map.Entry::getValue)
+                        .findFirst().orElse("other");
+                gas.merge(kind, new long[] {g, g, 1}, (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1]), a[2] + b[2]});
             }
         }
-        System.out.println("gas by record (as the appending Pis logged it; min..max, count):");
+        System.out.println("gas by record (as the appending Pis and commands logged it; min..max, count):");
         gas.forEach((k, v) -> System.out.printf("  %-22s %,d..%,d (%d)%n", k, v[0], v[1], v[2]));
     }
 
