@@ -47,7 +47,7 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
      * @param certificateWait  how long a round's certificate (and an idle HPC) is awaited on the ledger
      * @param baselineWait     how long the HPC's fresh baseline is awaited after a power-cycle
      * @param poll             how often the ledger is read while waiting
-     * @param rpcDeadline      each key release and fetch
+     * @param rpcDeadline      each key release and fetch (an image fetch gets more: {@link #imageDeadline})
      * @param limits           the guest's limits
      * @param timeout          how long the guest may run
      * @param maxResultBytes   the largest result kept, served or fetched
@@ -67,6 +67,17 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
             if (maxResultBytes < 1 || maxImageBytes < 1) {
                 throw new IllegalArgumentException("the result and image caps are positive");
             }
+        }
+
+        /** The slowest transfer an image fetch is given time for: 8 MiB/s, what a Pi's link sustains with room to spare. */
+        static final long MIN_IMAGE_BYTES_PER_SECOND = 8L * 1024 * 1024;
+
+        /**
+         * The deadline of one image fetch: {@link #rpcDeadline} plus the time to move {@link #maxImageBytes} at
+         * {@link #MIN_IMAGE_BYTES_PER_SECOND} (a 2 GiB cap: 30 s + 256 s), so an image near the cap is not cut off at the RPC's.
+         */
+        public Duration imageDeadline() {
+            return rpcDeadline.plusSeconds((maxImageBytes + MIN_IMAGE_BYTES_PER_SECOND - 1) / MIN_IMAGE_BYTES_PER_SECOND);
         }
 
         public static Config defaults() {
@@ -271,7 +282,7 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
             FetchImageRequest r = FetchImageRequest.newBuilder().setImageId(com.google.protobuf.ByteString.copyFrom(imageId)).build();
             Optional<Path> got;
             try {
-                got = images.fetch(imageId, node.client(p).fetchImage(r, config.rpcDeadline()), p.memberHex());
+                got = images.fetch(imageId, node.client(p).fetchImage(r, config.imageDeadline()), p.memberHex());
             } catch (RuntimeException e) {
                 LOG.info("images: {} could not be asked for {}: {}", p.memberHex(), HexFormat.of().formatHex(imageId), e.toString());
                 continue;
