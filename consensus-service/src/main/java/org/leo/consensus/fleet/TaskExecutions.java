@@ -157,8 +157,11 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
     @Override
     public void group(LedgerEntry group, boolean atStart) {
         long taskSeq = ((LedgerRecord.GroupElected) group.record()).taskSeq();
-        if (atStart || running.containsKey(taskSeq) || journal.read(taskSeq).isPresent()) {
-            return; // a group already on the ledger at start is the journal's (resumed) or was never this Pi's to run
+        if (running.containsKey(taskSeq) || journal.read(taskSeq).isPresent()) {
+            return; // this Pi runs it, ran it, or resumed it from its journal
+        }
+        if (atStart && !node.ledger().now().rules().taskOpen(taskSeq)) {
+            return; // a group already on the ledger at start whose task has ended (settled or expired)
         }
         try {
             LedgerEntry task = node.ledger().ledger().entries(taskSeq, 1).get(0);
@@ -171,7 +174,8 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
             LOG.warn("task #{}: its group #{} could not be re-elected here: {}", taskSeq, group.seq(), e.toString());
             return;
         }
-        LOG.info("task #{}: this Pi's member is the executor of group #{}", taskSeq, group.seq());
+        LOG.info("task #{}: this Pi's member is the executor of group #{}{}", taskSeq, group.seq(),
+                atStart ? " (recorded while this Pi was not executing tasks; the task is still open)" : "");
         start(new TaskExecution(this, group, new TaskJournal.Row(taskSeq, group.seq(), "", TaskExecution.Stage.ELECTED, 0, 0, 0, 0), clock.instant()));
     }
 

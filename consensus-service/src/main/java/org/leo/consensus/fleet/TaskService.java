@@ -163,8 +163,18 @@ public final class TaskService implements TaskWatch.Listener {
 
     private volatile GroupListener groups;
 
+    /** {@code l} is told of the groups read so far (as at start), then of each new one. */
     void onGroup(GroupListener l) {
-        this.groups = l;
+        watch.catchUp(new TaskWatch.Listener() {
+            @Override
+            public void task(LedgerEntry task, boolean atStart) {
+            }
+
+            @Override
+            public void group(LedgerEntry group, boolean atStart) {
+                l.group(group, atStart);
+            }
+        }, () -> this.groups = l);
     }
 
     /** Claims this member still re-sends (tests). */

@@ -262,6 +262,11 @@ public final class LedgerRules {
         return book.settlement(taskSeq);
     }
 
+    /** Whether entry {@code taskSeq} is a task that is still open: neither settled nor expired. */
+    public boolean taskOpen(long taskSeq) {
+        return book.open(taskSeq);
+    }
+
     /** The task {@code hpc} may hold now ({@link TaskOnHpc}), if any. */
     public Optional<TaskOnHpc> taskOn(org.leo.boot.net.MacAddress hpc) {
         return book.taskOn(hpc);

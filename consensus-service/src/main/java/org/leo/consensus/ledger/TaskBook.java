@@ -311,6 +311,12 @@ final class TaskBook {
         return Optional.empty();
     }
 
+    /** Whether {@code taskSeq} is a task that is neither settled nor expired. */
+    boolean open(long taskSeq) {
+        Task t = tasks.get(taskSeq);
+        return t != null && t.state == State.OPEN;
+    }
+
     /** The task {@code hpc} may hold now, if any. */
     Optional<LedgerRules.TaskOnHpc> taskOn(org.leo.boot.net.MacAddress hpc) {
         return Optional.ofNullable(onHpcs.get(hpc));

@@ -152,6 +152,11 @@ class TaskExecutionTest {
         final TaskExecutions.Config config = TaskExecutions.Config.defaults().withCertificateWait(Duration.ofSeconds(60)).withMaxAttempts(2);
 
         World(LabFleet.Setup setup) throws Exception {
+            this(setup, false);
+        }
+
+        /** With {@code electFirst}, the group is on the ledger before any Pi serves or executes tasks (a Pi that was down). */
+        World(LabFleet.Setup setup, boolean electFirst) throws Exception {
             f = new LabFleet(tmp, N, FleetRoundTest.TAU, Duration.ofSeconds(6), setup);
             hpc = new StandInHpc(f);
             settled.ledger = new LedgerSettler(f.hpcPiNode().ledger());
@@ -161,6 +166,9 @@ class TaskExecutionTest {
             ContentAddress codeAddress = hold(f.tpm, 1, code);
             LedgerEntry service = TaskLab.service(f.ledger, Lab.keys(1), codeAddress.bytes());
             task = TaskRoundLab.electable(f.ledger, N, TaskRoundLab.executorZeroWithOutsiders(N), service.seq(), t -> List.of(dataAddress.bytes()));
+            if (electFirst) {
+                elect();
+            }
             for (int i = 0; i < N; i++) {
                 f.nodes.get(i).serveTasks(TaskConfig.defaults().withClaimWindow(Duration.ofHours(1)), f.tpm,
                         WrappedKeys.directory(tmp.resolve("keys-" + i)), store(i));
@@ -286,6 +294,24 @@ class TaskExecutionTest {
             assertThatThrownBy(() -> w.exec.get(2).fetchResult(w.f.peers.member(w.f.nodes.get(3).keys().member()).orElseThrow(), w.taskSeq()))
                     .as("a Pi that did not execute the task has no result")
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        }
+    }
+
+    /**
+     * The group was recorded while the executor's Pi was not executing tasks (down): at its start it reads the group with
+     * the ledger, finds the task still open and not in its journal, and runs it to its settlement. A coordinator started
+     * later over an empty journal leaves the same group alone: its task has ended.
+     */
+    @Test
+    void aGroupRecordedBeforeTheExecutorsPiStartedIsRunAtItsStartAndNotOnceItsTaskEnded() throws Exception {
+        try (World w = new World(LabFleet.Setup.TESTS, true)) {
+            assertThat(KeyReleaseTest.await(() -> w.exec.get(0).stage(w.taskSeq()).isPresent())).as("the executor's coordinator started it").isTrue();
+            assertThat(w.exec.get(0).awaitEnd(w.taskSeq(), WAIT)).as("the task ended within " + WAIT).isTrue();
+            assertThat(w.exec.get(0).stage(w.taskSeq())).contains("SETTLED");
+            assertThat(w.hpc.powerCycles.get()).isEqualTo(1);
+            TaskExecutions fresh = w.f.hpcPiNode().restartExecutions(w.hpc, w.settled, w.config, tmp.resolve("exec-0-empty-journal"), w.capsules(0));
+            assertThat(fresh.stage(w.taskSeq())).as("a settled task's group is not run again").isEmpty();
+            assertThat(w.hpc.powerCycles.get()).isEqualTo(1);
         }
     }
 
