@@ -54,6 +54,9 @@ public final class ConsensusNode implements AutoCloseable {
     private final MemberCertificate.Identity identity;
     private final MemberAdmission admission;
     private final Optional<RoundJournal> journal;
+    /** Beside the round journal: the boots this Pi appraised TRUSTED as a task's monitor ({@link AttestedBoots}). */
+    static final String ATTESTED_BOOTS = "attested-boots.txt";
+    private final AttestedBoots attestedBoots;
     private final Rounds rounds;
     private final TaskAppraisal taskAppraisal;
     private final TaskMonitor monitor;
@@ -80,7 +83,9 @@ public final class ConsensusNode implements AutoCloseable {
         this.journal = relay.isPresent() ? openJournal(roundJournal) : Optional.empty();
         this.rounds = relay.map(r -> new Rounds(keys.member(), this.ledger, new LedgerVotes(this.ledger, config.expectedCommitteeSize()), r,
                 config.roundOpen(), config.maxOpenRounds(), clock, journal)).orElse(null);
-        this.taskAppraisal = new TaskAppraisal(this.ledger, config.verifierPolicy());
+        this.attestedBoots = roundJournal.isPresent() ? AttestedBoots.open(roundJournal.get().resolveSibling(ATTESTED_BOOTS), TaskAppraisal.KEPT)
+                : AttestedBoots.inMemory(TaskAppraisal.KEPT);
+        this.taskAppraisal = new TaskAppraisal(this.ledger, config.verifierPolicy(), attestedBoots);
         this.monitor = new TaskMonitor(this, taskAppraisal, work);
         this.taskRounds = rounds == null ? null : new TaskRounds(this, rounds, config.roundDeadline());
         FleetTrust trust = FleetTrust.clients(m -> this.ledger.admitted(m) || this.peers.contains(m), refusals);
@@ -396,5 +401,6 @@ public final class ConsensusNode implements AutoCloseable {
         }
         sweeper.awaitTermination(SWEEP.toMillis() * 10, TimeUnit.MILLISECONDS);
         journal.ifPresent(RoundJournal::close);
+        attestedBoots.close();
     }
 }

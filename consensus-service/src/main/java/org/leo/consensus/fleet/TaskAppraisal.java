@@ -5,9 +5,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
+import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.leo.attest.appraise.Policy;
 import org.leo.boot.manifest.Sha256;
@@ -29,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *     reference values on the ledger now (not at the round's head, the group's entry: the HPC must be in the
  *     measured image now, whatever it booted since the group was elected). When TRUSTED, the monitor keeps the
  *     agent certificate's SHA-256 and the golden's boot nonce for the task's CLEANUP round (the last {@value #KEPT},
- *     in memory: a monitor restarted between the two rounds signs the CLEANUP round UNTRUSTED).</li>
+ *     {@link AttestedBoots}: on disk before the verdict is signed, so a monitor restarted between the two rounds still
+ *     judges the clean-up; one that cannot record it signs UNTRUSTED, {@code attest.unrecorded}).</li>
  * <li><b>CLEANUP</b>: TRUSTED only for a fresh boot of the same measured image: the task has a TRUSTED ATTEST
  *     certificate on the ledger (entry A); the HPC's latest reference values were published after A (the Pi
  *     took a new baseline: the HPC booted again) with the same manifest and measured-boot digests as those the
@@ -51,28 +51,17 @@ final class TaskAppraisal {
     private final FleetLedger ledger;
     private final Policy policy;
     private volatile CleanupEvidenceCheck cleanup = CleanupEvidenceCheck.TASK_STATE;
-    /** What this monitor saw of the boot it appraised TRUSTED in an ATTEST round: the agent certificate's SHA-256, the golden's boot nonce. */
-    private record Seen(byte[] agentSha256, String bootNonce) { }
+    /** The boots this monitor appraised TRUSTED in ATTEST rounds, by task and HPC (durable when the node has a data directory). */
+    private final AttestedBoots attested;
 
-    /** The boots this monitor appraised TRUSTED in ATTEST rounds, by task and HPC. */
-    private final Map<String, Seen> attested = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Seen> eldest) {
-            return size() > KEPT;
-        }
-    };
-
-    TaskAppraisal(FleetLedger ledger, Policy policy) {
+    TaskAppraisal(FleetLedger ledger, Policy policy, AttestedBoots attested) {
         this.ledger = ledger;
         this.policy = policy;
+        this.attested = attested;
     }
 
     void useCleanupCheck(CleanupEvidenceCheck check) {
         this.cleanup = check;
-    }
-
-    private static String key(long taskSeq, MacAddress hpc) {
-        return taskSeq + "/" + hpc;
     }
 
     /** The appraisal of {@code a}, the answer to {@code nonce} in task round {@code id} of committee {@code c}, relayed by {@code pi}. */
@@ -90,8 +79,12 @@ final class TaskAppraisal {
         Optional<LedgerRecord.ReferenceValues> latest = ledger.ledger().head().map(ledger::atEntry).flatMap(s -> s.referenceValues(id.hpc()));
         AnswerCheck.Appraisal out = AnswerCheck.of(a, nonce, id.hpc(), pi, latest, policy, now);
         if (out.outcome() == Verdict.Outcome.TRUSTED) {
-            synchronized (attested) {
-                attested.put(key(c.taskSeq(), id.hpc()), new Seen(agentSha256(a), ReferenceAppraisal.bootNonce(a).orElse("")));
+            try {
+                attested.put(c.taskSeq(), id.hpc(), new AttestedBoots.Seen(agentSha256(a), ReferenceAppraisal.bootNonce(a).orElse("")));
+            } catch (IOException | IllegalArgumentException e) {
+                // without the record the clean-up could not be judged: no TRUSTED verdict this monitor cannot follow up
+                String why = "attest.unrecorded: this monitor could not record the boot it appraised (" + e.getMessage() + "): it could not judge the clean-up";
+                return new AnswerCheck.Appraisal(Verdict.Outcome.UNTRUSTED, out.evidenceSha256(), List.of(why), out.findings(), why);
             }
         }
         return out;
@@ -156,10 +149,7 @@ final class TaskAppraisal {
         }
         AnswerCheck.Appraisal full = AnswerCheck.of(a, nonce, id.hpc(), pi, Optional.ofNullable(b.latest()), policy, now);
         if (full.outcome() == Verdict.Outcome.TRUSTED) {
-            Seen before;
-            synchronized (attested) {
-                before = attested.get(key(c.taskSeq(), id.hpc()));
-            }
+            AttestedBoots.Seen before = attested.get(c.taskSeq(), id.hpc()).orElse(null);
             if (before == null) {
                 problems.add("cleanup.no_attest_record: this monitor has no record of the boot it appraised in task #" + c.taskSeq()
                         + "'s ATTEST round (it did not appraise it TRUSTED, or restarted since)");
