@@ -269,7 +269,7 @@ public final class TaskService implements TaskWatch.Listener {
             LOG.warn("tasks: reading the ledger failed: {}", e.toString());
         }
         Instant now = clock.instant();
-        KeyReleaseCheck check = new KeyReleaseCheck(keys.member(), ledger, peers.get(), wrapped, watch::seen, config.releaseFreshness());
+        KeyReleaseCheck check = new KeyReleaseCheck(keys.member(), ledger, peers.get(), wrapped, store, watch::seen, config.releaseFreshness());
         return release.answer(check, r, peer, now, refusals, HexFormat.of().formatHex(peer), released -> {
             OwnResults own = results;
             if (own != null) {
