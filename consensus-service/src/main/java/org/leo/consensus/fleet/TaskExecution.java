@@ -216,10 +216,11 @@ final class TaskExecution implements Runnable {
                 }
                 LOG.info("task #{}: key of capsule {} released by Pi {}", taskSeq, o.address().hex(), pi.memberHex());
             }
-            TaskOrder.ResultRecipient recipient = recipients.get(HexFormat.of().formatHex(task.owner()));
+            TaskOrder.ResultRecipient recipient = recipients.remove(HexFormat.of().formatHex(task.owner()));
             if (recipient == null) {
                 throw new IllegalStateException("the task owner owns no data capsule of the task: no result key signed by it came with the keys");
             }
+            List<TaskOrder.ResultRecipient> more = List.copyOf(recipients.values()); // the other data owners, each sealed its own copy
             mark("key release");
 
             journal(row.with(Stage.LOAD));
@@ -235,7 +236,8 @@ final class TaskExecution implements Runnable {
             mark("load");
 
             journal(row.with(Stage.RUN));
-            TaskOrder order = new TaskOrder(taskSeq, imageId, archive, capsules, List.of(), ctx.config().limits(), ctx.config().timeout(), recipient);
+            TaskOrder order = new TaskOrder(taskSeq, imageId, archive, capsules, List.of(), ctx.config().limits(), ctx.config().timeout(), recipient,
+                    more);
             HpcOutcome out;
             try {
                 out = ctx.hpcs().run(hpc, order).get(ctx.config().timeout().plus(ctx.config().certificateWait()).toMillis(), TimeUnit.MILLISECONDS);
@@ -245,6 +247,14 @@ final class TaskExecution implements Runnable {
             }
             ctx.images().keep(imageId);
             if (out.resultCapsule().isPresent()) {
+                for (TaskOrder.ResultRecipient r : more) { // each other data owner's copy first: the owner's marks the result kept
+                    String member = HexFormat.of().formatHex(r.ownerMemberKey());
+                    byte[] copy = out.moreResults().get(member);
+                    if (copy == null) {
+                        throw new IllegalStateException("the HPC sealed no result for data owner " + member);
+                    }
+                    ctx.results().put(taskSeq, member, copy);
+                }
                 ctx.results().put(taskSeq, out.resultCapsule().get());
             }
             LOG.info("task #{}: ran on HPC {}: exit {}{}, result {}, clean report {}", taskSeq, hpc, out.exitCode(), out.timedOut() ? " (timed out)" : "",

@@ -289,15 +289,25 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
         String who = HexFormat.of().formatHex(peer);
         long taskSeq = r.getTaskSeq();
         List<LedgerEntry> e = taskSeq < 1 ? List.of() : node.ledger().ledger().entries(taskSeq, 1);
-        if (e.isEmpty() || e.get(0).seq() != taskSeq || !(e.get(0).record() instanceof LedgerRecord.TaskSubmitted t)
-                || !Arrays.equals(t.owner(), peer)) {
+        boolean task = !e.isEmpty() && e.get(0).seq() == taskSeq && e.get(0).record() instanceof LedgerRecord.TaskSubmitted;
+        boolean owner = task && Arrays.equals(((LedgerRecord.TaskSubmitted) e.get(0).record()).owner(), peer);
+        Optional<byte[]> copy = Optional.empty();
+        if (task && !owner) { // another data capsule owner: its own copy, if the HPC sealed one for it
+            try {
+                copy = results.get(taskSeq, who);
+            } catch (IOException ex) {
+                copy = Optional.empty();
+            }
+        }
+        if (!owner && copy.isEmpty()) {
             Chunks.refuse(refusals, who, TaskRefusal.NOT_RESULT_OWNER.name(), "member " + who + " asked for the result of task #" + taskSeq
-                    + ", which is not its task", Status.PERMISSION_DENIED, TaskRefusal.NOT_RESULT_OWNER.sentence(), out);
+                    + ", which is not its task and holds no data of it that this Pi sealed a result for", Status.PERMISSION_DENIED,
+                    TaskRefusal.NOT_RESULT_OWNER.sentence(), out);
             return;
         }
-        Optional<byte[]> b;
+        Optional<byte[]> b = copy;
         try {
-            b = results.get(taskSeq);
+            b = owner ? results.get(taskSeq) : copy;
         } catch (IOException ex) {
             b = Optional.empty();
         }

@@ -42,8 +42,8 @@ public enum TaskRefusal {
     RELEASE_FAILED("this Pi could not unwrap or seal the key"),
     /** Fetch: this Pi's store has no capsule at the address. */
     NO_CAPSULE("this Pi's store has no capsule at that address"),
-    /** FetchResult: the TLS peer is not the task's owner. */
-    NOT_RESULT_OWNER("only the task's owner may fetch its result"),
+    /** FetchResult: the TLS peer is not the task's owner, nor a data capsule owner this Pi holds a result copy for. */
+    NOT_RESULT_OWNER("only the task's owner and its data capsules' owners may fetch its result, each its own copy"),
     /** FetchResult: this Pi holds no result of the task. */
     NO_RESULT("this Pi holds no result of that task"),
     /** FetchImage: this Pi keeps no archive of the image. */

@@ -148,9 +148,18 @@ public final class TaskService implements TaskWatch.Listener {
 
     private volatile OwnResults results;
 
+    /** Whether this Pi holds the wrapped key of capsule {@code a}: its member sealed it, and it may release it. */
+    boolean holdsKey(ContentAddress a) {
+        try {
+            return wrapped.wrapped(a).isPresent();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /**
-     * This Pi fetches the results of its own tasks from now on ({@link OwnResults}): it is told of every entry read so far,
-     * then of each new one, and keeps the agent certificates this Pi releases its own tasks' keys to.
+     * This Pi fetches the results of its own tasks, and of tasks with its data, from now on ({@link OwnResults}): it is told
+     * of every entry read so far, then of each new one, and keeps the agent certificates this Pi releases those tasks' keys to.
      */
     void fetchOwnResults(OwnResults r) {
         watch.catchUp(r, () -> this.results = r);
