@@ -107,6 +107,13 @@ public class CapsuleCommand {
      */
     static Capsule sealWithKey(String command, MemberKeys keys, byte[] plaintext, CapsuleKind kind, Requirements requirements, Terms terms,
                                String label, KeyWrapping wrapping, java.util.function.Function<Capsule, Path> keyFileOf) throws IOException {
+        return sealWithKey(command, keys, plaintext, kind, requirements, terms, label, wrapping, keyFileOf, "");
+    }
+
+    /** {@link #sealWithKey} with {@code moreLines} after the key in the key file (the offer's 'service SEQ' lines). */
+    static Capsule sealWithKey(String command, MemberKeys keys, byte[] plaintext, CapsuleKind kind, Requirements requirements, Terms terms,
+                               String label, KeyWrapping wrapping, java.util.function.Function<Capsule, Path> keyFileOf, String moreLines)
+            throws IOException {
         CapsuleSealer.Sealed sealed = new CapsuleSealer(keys.capsuleOwner(), new SecureRandom(), Clock.systemUTC())
                 .seal(plaintext, kind, requirements, terms, label);
         byte[] key = sealed.aesKey();
@@ -121,6 +128,7 @@ public class CapsuleCommand {
             } else {
                 keyText = HexFormat.of().formatHex(key) + "\n";
             }
+            keyText += moreLines;
             DurableFiles.create(keyFileOf.apply(sealed.capsule()), SECRET, List.of(ByteBuffer.wrap(keyText.getBytes(StandardCharsets.US_ASCII))));
             return sealed.capsule();
         } finally {
@@ -137,13 +145,20 @@ public class CapsuleCommand {
     static org.leo.protocol.capsule.ContentAddress sealIntoStore(String command, MemberKeys keys, Path dataDir, Path in, CapsuleKind kind,
                                                                  Requirements requirements, Terms terms, String label, KeyWrapping wrapping)
             throws IOException {
+        return sealIntoStore(command, keys, dataDir, in, kind, requirements, terms, label, wrapping, "");
+    }
+
+    /** {@link #sealIntoStore} with {@code moreLines} in the key file after the key ({@code leo task offer}'s 'service SEQ'). */
+    static org.leo.protocol.capsule.ContentAddress sealIntoStore(String command, MemberKeys keys, Path dataDir, Path in, CapsuleKind kind,
+                                                                 Requirements requirements, Terms terms, String label, KeyWrapping wrapping,
+                                                                 String moreLines) throws IOException {
         if (tooLarge(command, in)) {
             return null;
         }
         Path keyDir = dataDir.resolve(org.leo.consensus.fleet.FleetAppliance.CAPSULE_KEYS);
         Files.createDirectories(keyDir);
         Capsule capsule = sealWithKey(command, keys, Files.readAllBytes(in), kind, requirements, terms, label, wrapping,
-                c -> keyDir.resolve(CapsuleFile.id(c).hex() + ".key"));
+                c -> keyDir.resolve(CapsuleFile.id(c).hex() + ".key"), moreLines);
         if (capsule == null) {
             return null;
         }

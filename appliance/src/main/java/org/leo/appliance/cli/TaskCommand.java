@@ -31,13 +31,15 @@ import picocli.CommandLine.Spec;
 /** {@code leo task submit|status|result}: trusted tasks on the fleet's ledger, their groups, rounds and payments (docs/tasks.md). */
 @Command(name = "task",
         mixinStandardHelpOptions = true,
-        subcommands = {TaskCommand.Submit.class, TaskCommand.Status.class, TaskResultCommand.class},
+        subcommands = {TaskCommand.Submit.class, TaskOfferCommand.class, TaskCommand.Status.class, TaskResultCommand.class},
         description = {
             "Trusted tasks (docs/tasks.md): a member's data capsules for a published service, with a payment escrowed from its "
                 + "token balance. The fleet elects the task's group (an executor and monitors) by sortition from the task's entry, "
                 + "the monitors certify the executor's HPC before the keys are released and after its clean-up, and the clean-up "
                 + "certificate settles the payment: the service's author, the executor and the monitors are paid, a tenth is burned. "
-                + "The result, sealed to the owner Pi's TPM, is fetched by the owner's Pi and opened with 'leo task result'."},
+                + "The result, sealed to the owner Pi's TPM, is fetched by the owner's Pi and opened with 'leo task result'. "
+                + "Another member's data, offered for the service with 'leo task offer', joins a task with 'leo task submit "
+                + "--data-capsule'."},
         footerHeading = "%nSee also:%n",
         footer = {"  leo service publish   a service to submit tasks for",
             "  leo ledger deposit    tokens for the payment",
@@ -50,6 +52,29 @@ public class TaskCommand {
         }
         List<LedgerEntry> e = ledger.entries(seq, 1);
         return e.isEmpty() || e.get(0).seq() != seq ? Optional.empty() : Optional.of(e.get(0));
+    }
+
+    /** The service at entry {@code seq}, or empty after saying on standard error that it is none. */
+    static Optional<LedgerRecord.ServicePublished> service(String command, Ledger ledger, long seq, LedgerCommand.Location location) {
+        Optional<LedgerRecord.ServicePublished> s = entry(ledger, seq).map(LedgerEntry::record)
+                .filter(LedgerRecord.ServicePublished.class::isInstance).map(LedgerRecord.ServicePublished.class::cast);
+        if (s.isEmpty()) {
+            System.err.println(command + ": entry #" + seq + " is not a service on " + location.describe());
+        }
+        return s;
+    }
+
+    /** The least credits of the executor and the monitors: a task's terms (submit), a capsule's requirements (offer). */
+    static final class LeastCredits {
+        @Option(names = "--min-executor-credit", paramLabel = "N", defaultValue = "0",
+                description = "The least ledger credit of the executor (an offered capsule's: the least a task must ask). Default: "
+                        + "${DEFAULT-VALUE}.")
+        long executor;
+
+        @Option(names = "--min-monitor-credit", paramLabel = "N", defaultValue = "0",
+                description = "The least ledger credit of each monitor (an offered capsule's: the least a task must ask). Default: "
+                        + "${DEFAULT-VALUE}.")
+        long monitor;
     }
 
     @Command(name = "submit",
@@ -66,7 +91,12 @@ public class TaskCommand {
                     + "and its key file into DATA-DIR/capsule-keys/CAPSULE-ID.key, where this Pi releases it from to the task's "
                     + "executor. Then appends the TaskSubmitted entry, signed by the member key, which moves the payment from "
                     + "the balance into the task's escrow, and prints 'task SEQ' (the task's id) and a 'data-capsule HEX' line "
-                    + "for each file.",
+                    + "for each file and each --data-capsule.",
+                "",
+                "--data-capsule names a data capsule another member offered for this service ('leo task offer' on its Pi): the "
+                    + "executor fetches it from the fleet's Pis and asks its owner's Pi for its key, which checks its offer and "
+                    + "requirements; the result is sealed to every data capsule owner's TPM, each fetching its own copy. The "
+                    + "owner of the task gets a result only for data of its own (--data, or a capsule it sealed).",
                 "",
                 "The key files: with --tpm or --wrap-key, each AES key wrapped to the Pi's TPM; without, in clear (mode 0600, never released). "
                     + "If no clean-up certificate of the task is recorded within --expires-after entries, the task expires and "
@@ -79,7 +109,8 @@ public class TaskCommand {
             footerHeading = "%nExamples:%n",
             footer = {"  leo task submit --service 12 --data genome.tar --payment 1000 --tpm device:/dev/tpmrm0",
                 "  leo task submit --service 12 --data a.csv --data b.csv --payment 1000 --group-size 7 --min-executor-credit 100 \\",
-                "      --min-monitor-credit 10 --expires-after 5000 --data-dir /var/lib/leo"})
+                "      --min-monitor-credit 10 --expires-after 5000 --data-dir /var/lib/leo",
+                "  leo task submit --service 12 --data names-a --data-capsule 9f86...0f00 --payment 100 --wrap-key /var/lib/leo/capsule-wrap-key.pub"})
     static class Submit implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -90,9 +121,14 @@ public class TaskCommand {
         @Option(names = "--service", paramLabel = "SEQ", required = true, description = "The service: the seq of its ServicePublished entry.")
         long service;
 
-        @Option(names = "--data", paramLabel = "FILE", required = true, arity = "1..*",
-                description = "The task's data files, each sealed into a data capsule (1..16).")
-        List<Path> data;
+        @Option(names = "--data", paramLabel = "FILE", arity = "1..*",
+                description = "The task's data files, each sealed into a data capsule.")
+        List<Path> data = new ArrayList<>();
+
+        @Option(names = "--data-capsule", paramLabel = "HEX", arity = "1..*",
+                description = "A data capsule by its id (64 hex digits), already in a Pi's store: another member's, offered for the "
+                        + "service with 'leo task offer'. With --data, 1..16 capsules in all.")
+        List<String> dataCapsules = new ArrayList<>();
 
         @Option(names = "--payment", paramLabel = "N", required = true,
                 description = "What the task pays, in token units, escrowed from this Pi's balance: at least the service's price and the burn.")
@@ -102,13 +138,8 @@ public class TaskCommand {
                 description = "The expected size of the task's execution group (sortition draws about as many). Default: ${DEFAULT-VALUE}.")
         int groupSize;
 
-        @Option(names = "--min-executor-credit", paramLabel = "N", defaultValue = "0",
-                description = "The least ledger credit of the executor. Default: ${DEFAULT-VALUE}.")
-        long minExecutorCredit;
-
-        @Option(names = "--min-monitor-credit", paramLabel = "N", defaultValue = "0",
-                description = "The least ledger credit of each monitor. Default: ${DEFAULT-VALUE}.")
-        long minMonitorCredit;
+        @picocli.CommandLine.Mixin
+        LeastCredits credits;
 
         @Option(names = "--expires-after", paramLabel = "ENTRIES", defaultValue = "10000",
                 description = "The task expires if no clean-up certificate of it is on the ledger this many entries after its own "
@@ -121,10 +152,19 @@ public class TaskCommand {
         @Override
         public Integer call() {
             String command = "leo task submit";
-            if (data.size() > LedgerRecord.MAX_TASK_CAPSULES || groupSize < 1 || groupSize > LedgerRecord.MAX_TASK_GROUP || payment < 0
-                    || minExecutorCredit < 0 || minMonitorCredit < 0 || expiresAfter < 1 || expiresAfter > LedgerRecord.MAX_TASK_EXPIRY) {
-                throw new ParameterException(spec.commandLine(), "1.." + LedgerRecord.MAX_TASK_CAPSULES + " --data files, --group-size 1.."
+            int count = data.size() + dataCapsules.size();
+            if (count < 1 || count > LedgerRecord.MAX_TASK_CAPSULES || groupSize < 1 || groupSize > LedgerRecord.MAX_TASK_GROUP || payment < 0
+                    || credits.executor < 0 || credits.monitor < 0 || expiresAfter < 1 || expiresAfter > LedgerRecord.MAX_TASK_EXPIRY) {
+                throw new ParameterException(spec.commandLine(), "1.." + LedgerRecord.MAX_TASK_CAPSULES + " --data files and --data-capsule ids, --group-size 1.."
                         + LedgerRecord.MAX_TASK_GROUP + ", --payment and credits at least 0, --expires-after 1.." + LedgerRecord.MAX_TASK_EXPIRY);
+            }
+            List<ContentAddress> named = new ArrayList<>();
+            for (String hex : dataCapsules) {
+                try {
+                    named.add(ContentAddress.parse(hex));
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), "--data-capsule: " + e.getMessage());
+                }
             }
             Optional<Ledger> opened = location.open(command, true);
             if (opened.isEmpty()) {
@@ -132,10 +172,8 @@ public class TaskCommand {
             }
             Path dataDir = location.dataDir;
             try (Ledger l = opened.get()) {
-                Optional<LedgerRecord.ServicePublished> s = entry(l, service).map(LedgerEntry::record)
-                        .filter(LedgerRecord.ServicePublished.class::isInstance).map(LedgerRecord.ServicePublished.class::cast);
+                Optional<LedgerRecord.ServicePublished> s = service(command, l, service, location);
                 if (s.isEmpty()) {
-                    System.err.println(command + ": entry #" + service + " is not a service on " + location.describe());
                     return 1;
                 }
                 Optional<MemberKeys> keys = ServiceCommand.member(command, dataDir, l);
@@ -155,7 +193,7 @@ public class TaskCommand {
                     return 1;
                 }
                 String image = "sha256:" + HexFormat.of().formatHex(s.get().imageSha256());
-                Requirements requirements = Requirements.of(image, minExecutorCredit, minMonitorCredit);
+                Requirements requirements = Requirements.of(image, credits.executor, credits.monitor);
                 List<ContentAddress> capsules = new ArrayList<>();
                 for (Path f : data) {
                     String label = f.getFileName().toString();
@@ -166,8 +204,9 @@ public class TaskCommand {
                     }
                     capsules.add(c);
                 }
+                capsules.addAll(named);
                 LedgerEntry e = l.append(keys.get().signTask(service, capsules.stream().map(ContentAddress::bytes).toList(), groupSize,
-                        minExecutorCredit, minMonitorCredit, payment, expiresAfter));
+                        credits.executor, credits.monitor, payment, expiresAfter));
                 System.out.println("task " + e.seq());
                 capsules.forEach(c -> System.out.println("data-capsule " + c.hex()));
                 System.out.println("escrowed " + payment + "; expires after entry #" + (e.seq() + expiresAfter));

@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "result",
         mixinStandardHelpOptions = true,
         headerHeading = "%n",
-        header = "Open the result of one of this Pi's tasks with its TPM: checked, then written to a file.",
+        header = "Open the result of one of this Pi's tasks, or of a task with its data, with its TPM: checked, then written to a file.",
         descriptionHeading = "%nDescription:%n",
         description = {
             "The executor's HPC sealed the task's result to this Pi's TPM wrap key (a result capsule: AES-256-GCM, the key "
@@ -54,7 +54,9 @@ import picocli.CommandLine.Spec;
                 + "DATA-DIR/results-received/TASK.result, and keeps the agent certificates it released the task's keys to beside "
                 + "it, in TASK.agents. This command reads that file; if it is missing it fetches the result "
                 + "itself from the executor's Pi (the executor from the task's GroupElected entry, its address from --fleet-peers, "
-                + "mutual TLS with this Pi's member key from DATA-DIR/consensus/member.key) and stores it there.",
+                + "mutual TLS with this Pi's member key from DATA-DIR/consensus/member.key) and stores it there. A task of another "
+                + "member that names a data capsule of this Pi's (one whose key it holds in DATA-DIR/capsule-keys, e.g. offered "
+                + "with 'leo task offer') is opened the same way: the executor kept a copy sealed to this Pi's TPM.",
             "",
             "Then it checks, printing one 'check NAME ok: ...' line each: 'task' (the capsule is the result of task --task), "
                 + "'agent' (signed by the agent certificate this Pi released the task's keys to), 'recipient' (sealed to this "
@@ -169,7 +171,19 @@ class TaskResultCommand implements Callable<Integer> {
         }
     }
 
-    /** This Pi's member keys, if the task is on the ledger and is this member's. */
+    /** Whether the task names a data capsule whose key this Pi holds (its member's, e.g. offered with 'leo task offer'). */
+    private boolean namesDataOfThisPi(LedgerRecord.TaskSubmitted t) throws IOException {
+        org.leo.consensus.fleet.WrappedKeys keys = org.leo.consensus.fleet.WrappedKeys.directory(
+                location.dataDir.resolve(org.leo.consensus.fleet.FleetAppliance.CAPSULE_KEYS));
+        for (byte[] a : t.dataCapsules()) {
+            if (keys.wrapped(org.leo.protocol.capsule.ContentAddress.ofDigest(a)).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** This Pi's member keys, if the task is on the ledger and is this member's or names a data capsule of this Pi's. */
     private MemberKeys ownerKeys(Ledger l) throws Refused, IOException {
         LedgerRecord.TaskSubmitted t = TaskCommand.entry(l, task).map(LedgerEntry::record).filter(LedgerRecord.TaskSubmitted.class::isInstance)
                 .map(LedgerRecord.TaskSubmitted.class::cast)
@@ -179,9 +193,9 @@ class TaskResultCommand implements Callable<Integer> {
             throw new Refused("no member key at " + keyFile + ": this data directory is not a Pi of the fleet");
         }
         MemberKeys me = MemberKeyFile.load(keyFile);
-        if (!MessageDigest.isEqual(t.owner(), me.member())) {
+        if (!MessageDigest.isEqual(t.owner(), me.member()) && !namesDataOfThisPi(t)) {
             throw new Refused("task #" + task + " is member " + HexFormat.of().formatHex(t.owner()) + "'s, not this Pi's (member " + me.memberHex()
-                    + "): only its owner's TPM opens its result");
+                    + "), and names no data capsule this Pi holds the key of: only its data owners' TPMs open its result");
         }
         return me;
     }

@@ -306,10 +306,64 @@ class TaskCommandTest {
                 + " is not a wrap key file: a wrap key file has 3 lines, this one 1\n");
     }
 
+    /**
+     * Carol's consent ('leo task offer'): her capsule sealed for the service's image and least credits, in her store, its key
+     * file with the 'service SEQ' line the key release reads; Alice's task names it by id beside her own data.
+     */
+    @Test
+    void anOfferedCapsuleIsSealedForTheServiceAndATaskNamesItByItsId() throws Exception {
+        List<MemberKeys> members = fleet();
+        assertThat(publish(image()).status()).isZero(); // service 5
+        String imageId = "sha256:" + ContentAddress.of(TestImage.busybox(TestImage.staticBusybox().orElseThrow()).config()).hex();
+        Path names = Files.writeString(dir.resolve("names-b"), "carol\ndave\n");
+        AttestCommandTest.Run offered = AttestCommandTest.leo("task", "offer", "--service", "5", "--data", names.toString(),
+                "--min-executor-credit", "7", "--data-dir", data().toString());
+        assertThat(offered.status()).as(offered.err()).isZero();
+        assertThat(offered.err()).contains("the AES keys are in clear (mode 0600): this Pi never releases them");
+        List<String> out = offered.out().lines().toList();
+        assertThat(out.get(0)).isEqualTo("service 5");
+        ContentAddress id = ContentAddress.parse(out.get(1).substring("data-capsule ".length()));
+        var c = CapsuleFile.read(data().resolve("capsules").resolve(id.hex()), CapsuleLimits.DEFAULT);
+        assertThat(c.header().kind()).isEqualTo(CapsuleKind.DATA);
+        assertThat(c.header().owner()).isEqualTo(members.get(0).member());
+        assertThat(c.header().label()).isEqualTo("names-b");
+        assertThat(c.header().requirements().imageDigest()).isEqualTo(imageId);
+        assertThat(c.header().requirements().minExecutorCredit()).isEqualTo(7);
+        assertThat(WrappedKeys.directory(data().resolve(FleetAppliance.CAPSULE_KEYS)).offeredFor(id)).as("the offer the key release reads")
+                .containsExactly(5L);
+        AttestCommandTest.Run notAService = AttestCommandTest.leo("task", "offer", "--service", "4", "--data", names.toString(),
+                "--data-dir", data().toString());
+        assertThat(notAService.status()).isEqualTo(1);
+        assertThat(notAService.err()).contains("entry #4 is not a service");
+
+        // Alice's task: her own file and the offered capsule by id (here both of this Pi: one ledger, one data directory)
+        assertThat(AttestCommandTest.leo("ledger", "deposit", "--data-dir", data().toString(), members.get(0).memberHex(), "1000").status()).isZero();
+        Path a = Files.writeString(dir.resolve("names-a"), "alice\ncarol\n");
+        AttestCommandTest.Run submitted = AttestCommandTest.leo("task", "submit", "--service", "5", "--data", a.toString(), "--data-capsule",
+                id.hex(), "--payment", "400", "--min-executor-credit", "7", "--data-dir", data().toString());
+        assertThat(submitted.status()).as(submitted.err()).isZero();
+        List<String> lines = submitted.out().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("task 7");
+        assertThat(lines.get(2)).isEqualTo("data-capsule " + id.hex());
+        try (EmbeddedLedger l = EmbeddedLedger.open(ledgerFile())) {
+            LedgerRecord.TaskSubmitted t = (LedgerRecord.TaskSubmitted) l.entries(7, 1).get(0).record();
+            assertThat(t.dataCapsules()).hasSize(2);
+            assertThat(t.dataCapsules().get(1)).isEqualTo(id.bytes());
+        }
+        AttestCommandTest.Run bad = AttestCommandTest.leo("task", "submit", "--service", "5", "--data-capsule", "xyz", "--payment", "400",
+                "--data-dir", data().toString());
+        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.err()).contains("--data-capsule: ");
+        AttestCommandTest.Run none = AttestCommandTest.leo("task", "submit", "--service", "5", "--payment", "400", "--data-dir", data().toString());
+        assertThat(none.status()).isEqualTo(2);
+        assertThat(none.err()).contains("1..16 --data files and --data-capsule ids");
+    }
+
     @Test
     void helpReadsLikeAManPage() {
         for (String[] c : List.of(new String[] {"service", "publish", "--help"}, new String[] {"task", "submit", "--help"},
-                new String[] {"task", "status", "--help"}, new String[] {"task", "result", "--help"})) {
+                new String[] {"task", "status", "--help"}, new String[] {"task", "result", "--help"},
+                new String[] {"task", "offer", "--help"})) {
             AttestCommandTest.Run help = AttestCommandTest.leo(c);
             assertThat(help.status()).isZero();
             assertThat(help.out()).contains("Description:", "Exit status:", "Examples:", "--data-dir", "--evm-rpc");
@@ -319,6 +373,8 @@ class TaskCommandTest {
         assertThat(AttestCommandTest.leo("task", "submit", "--help").out()).contains("run 'leo ledger deposit' first", "--expires-after",
                 "--min-executor-credit", "--group-size");
         assertThat(AttestCommandTest.leo("task", "status", "--help").out()).contains("paid MEMBER N (ROLE)", "re-elected");
+        assertThat(AttestCommandTest.leo("task", "offer", "--help").out()).contains("'service SEQ' line", "--data-capsule HEX", "NOT_OFFERED");
+        assertThat(AttestCommandTest.leo("task", "submit", "--help").out()).contains("--data-capsule", "leo task offer");
         assertThat(AttestCommandTest.leo("task", "result", "--help").out()).contains("DATA-DIR/results-received/TASK.result", "--tpm", "--out",
                 "--fleet-peers", "check NAME failed (CODE)", "a running 'leo pxe serve' holds it", "run the command while the Pi");
         assertThat(AttestCommandTest.leo("--help").out()).contains("service", "task");

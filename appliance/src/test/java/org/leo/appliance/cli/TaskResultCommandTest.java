@@ -58,6 +58,9 @@ class TaskResultCommandTest {
     }
 
     /** Members 0 (this Pi) and 1 (another), a service, task #7 of this Pi and task #9 of member 1. */
+    /** A data capsule of this Pi's that member 1's task #11 names (offered with 'leo task offer'). */
+    static final byte[] CAROLS = ContentAddress.of("this Pi's names".getBytes(StandardCharsets.US_ASCII)).bytes();
+
     private List<MemberKeys> ledger() throws Exception {
         MemberKeys pi = MemberKeyFile.loadOrCreate(data().resolve(FleetOptions.DIR), new SecureRandom());
         byte[] a = new byte[32];
@@ -76,6 +79,8 @@ class TaskResultCommandTest {
             assertThat(l.append(pi.signTask(3, List.of(new byte[32]), 2, 0, 0, 10, 100)).seq()).isEqualTo(7);
             l.deposit(other.member(), 1); // 8
             assertThat(l.append(other.signTask(3, List.of(new byte[32]), 2, 0, 0, 10, 100)).seq()).isEqualTo(9);
+            l.deposit(other.member(), 10); // 10
+            assertThat(l.append(other.signTask(3, List.of(new byte[32], CAROLS), 2, 0, 0, 10, 100)).seq()).isEqualTo(11);
         }
         return List.of(pi, other);
     }
@@ -142,8 +147,18 @@ class TaskResultCommandTest {
             AttestCommandTest.Run notMine = result(9, tpm, dir.resolve("not-mine"));
             assertThat(notMine.status()).isEqualTo(1);
             assertThat(notMine.err()).isEqualTo("leo task result: task #9 is member " + members.get(1).memberHex() + "'s, not this Pi's (member "
-                    + members.get(0).memberHex() + "): only its owner's TPM opens its result\n");
+                    + members.get(0).memberHex() + "), and names no data capsule this Pi holds the key of: only its data owners' TPMs open its "
+                    + "result\n");
             assertThat(dir.resolve("not-mine")).doesNotExist();
+            // member 1's task #11 names a data capsule of this Pi's (its key file is here): this Pi's copy opens
+            Path keys = Files.createDirectories(data().resolve(org.leo.consensus.fleet.FleetAppliance.CAPSULE_KEYS));
+            Files.writeString(keys.resolve(ContentAddress.ofDigest(CAROLS).hex() + ".key"), "wrap-key x\nwrapped-key " + "00".repeat(256)
+                    + "\nservice 3\n");
+            stored(11, ResultSealer.seal(PLAINTEXT, ResultCapsule.Part.RESULT, 11, wrapKey, AGENT, AGENT_KEY), AGENT);
+            Path carols = dir.resolve("carols");
+            AttestCommandTest.Run offered = result(11, tpm, carols);
+            assertThat(offered.status()).as(offered.err()).isZero();
+            assertThat(carols).hasBinaryContent(PLAINTEXT);
             AttestCommandTest.Run noTask = result(3, tpm, dir.resolve("no-task"));
             assertThat(noTask.status()).isEqualTo(1);
             assertThat(noTask.err()).startsWith("leo task result: entry #3 is not a task on ");

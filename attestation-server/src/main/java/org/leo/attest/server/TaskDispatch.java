@@ -180,7 +180,9 @@ public final class TaskDispatch {
                 log.append(entry(hpc, "info", "task.done", "HPC " + hpc + ": task " + Long.toUnsignedString(seq) + ": the guest exited "
                         + r.getExitCode() + (r.getTimedOut() ? " (timed out)" : "") + (r.getOomKilled() ? " (OOM-killed)" : ""),
                         "result=" + digest(r.getResult().toByteArray()) + " stdout=" + digest(r.getStdout().toByteArray()) + " stderr="
-                                + digest(r.getStderr().toByteArray()) + " timings=" + r.getTimingsMillisMap()));
+                                + digest(r.getStderr().toByteArray()) + r.getMoreResultsList().stream().map(c -> " result-for-"
+                                + java.util.HexFormat.of().formatHex(c.getOwnerMemberKey().toByteArray()) + "=" + digest(c.getResult().toByteArray()))
+                                .collect(java.util.stream.Collectors.joining()) + " timings=" + r.getTimingsMillisMap()));
             }
             case TASK_STAGE_CLEANED -> {
                 TaskReport outcome;

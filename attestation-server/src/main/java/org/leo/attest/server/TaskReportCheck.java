@@ -7,7 +7,8 @@ import org.leo.protocol.attest.v1.TaskStage;
 /**
  * Caps on a task report from an agent, checked before anything of it is kept or logged (a pure
  * function; {@code TaskReportCheckFuzzTest}). The result capsule may carry the agent's largest result
- * (1 MiB) and the output capsules its kept output (64 KiB each), with room for the capsule's header.
+ * (1 MiB) and the output capsules its kept output (64 KiB each), with room for the capsule's header; with data of
+ * several owners, a copy of the result for each other owner (the agent then keeps 1 MiB / owners of result).
  */
 public final class TaskReportCheck {
     /** A whole report: the result, both outputs and the rest. */
@@ -17,6 +18,8 @@ public final class TaskReportCheck {
     public static final int MAX_TEXT_CHARS = 4096;
     public static final int MAX_TIMINGS = 64;
     public static final int MAX_LEFTOVERS = 64;
+    /** Result copies for the other data capsule owners (an assignment has at most 16 capsules); all fit MAX_REPORT_BYTES. */
+    public static final int MAX_MORE_RESULTS = 15;
 
     private TaskReportCheck() {
     }
@@ -32,6 +35,15 @@ public final class TaskReportCheck {
         }
         if (r.getResult().size() > MAX_RESULT_BYTES) {
             return Optional.of("the result capsule is " + r.getResult().size() + " bytes, at most " + MAX_RESULT_BYTES);
+        }
+        if (r.getMoreResultsCount() > MAX_MORE_RESULTS) {
+            return Optional.of("the report has " + r.getMoreResultsCount() + " more result copies, at most " + MAX_MORE_RESULTS);
+        }
+        for (var c : r.getMoreResultsList()) {
+            if (c.getOwnerMemberKey().size() != 32 || c.getResult().size() > MAX_RESULT_BYTES) {
+                return Optional.of("a result copy names a member key of " + c.getOwnerMemberKey().size() + " bytes (expected 32) or is "
+                        + c.getResult().size() + " bytes (at most " + MAX_RESULT_BYTES + ")");
+            }
         }
         if (r.getStdout().size() > MAX_OUTPUT_CAPSULE_BYTES || r.getStderr().size() > MAX_OUTPUT_CAPSULE_BYTES) {
             return Optional.of("an output capsule is over " + MAX_OUTPUT_CAPSULE_BYTES + " bytes");

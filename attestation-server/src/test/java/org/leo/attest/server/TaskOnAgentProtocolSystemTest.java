@@ -217,6 +217,71 @@ class TaskOnAgentProtocolSystemTest {
         assertThat(appliance.verdicts.stream().filter(v -> v.hpc().equals(MAC.toString()) && v.clean()).count()).isGreaterThan(verdictsBefore);
     }
 
+    /**
+     * Data of two owners (docs/tasks.md "Tasks with data of several owners"): Carol's capsule beside Alice's, each key
+     * kept by its owner's TPM; the agent seals the result to each owner's wrap key, which only that TPM opens, and drops
+     * the guest's output. A recipient that brought no data, or an owner left out, and nothing is run.
+     */
+    @Test
+    void dataOfTwoOwnersTheResultIsSealedToEachOwnersTpm() throws Exception {
+        TestAssignments.Owner carol = TestAssignments.Owner.generate();
+        try (SwtpmProcess carolSwtpm = SwtpmProcess.start(); Tpm carolTpm = Tpm.open(carolSwtpm.endpoint())) {
+            WrapKey carolWrap = carolTpm.wrapKeyPublic();
+            CapsuleSealer.Sealed s = new CapsuleSealer(CapsuleOwner.of(carol.keys()), new SecureRandom(), Clock.systemUTC())
+                    .seal("carol\n".getBytes(StandardCharsets.UTF_8), CapsuleKind.DATA, Requirements.of(image.id(), 0, 0), Terms.price(0), "names-b");
+            byte[] capsule = CapsuleFile.encode(s.capsule());
+            byte[] address = TestImage.digest(capsule);
+            byte[] wrapped = carolWrap.wrap(s.aesKey());
+            s.wipe();
+            Path file = Files.write(tmp.resolve("carol-capsule"), capsule);
+
+            Task t = new Task(INPUT, image.id());
+            byte[] key = carolTpm.unwrap(wrapped); // Carol's Pi's release
+            byte[] sealedKey = AgentKeyWrap.seal(agentCertificate().getPublicKey(), key, ReleaseContext.of(ReleaseContext.taskId(t.seq), address,
+                    agentCertificate()).encode());
+            java.util.Arrays.fill(key, (byte) 0);
+            t.files.put("capsule-1", new TaskDispatch.TaskFileSource(file, address, capsule.length));
+            t.assignment.addCapsules(org.leo.protocol.attest.v1.TaskCapsule.newBuilder().setName("names-b")
+                            .setFile(TestAssignments.file("capsule-1", capsule)).setSealedKey(ByteString.copyFrom(sealedKey)))
+                    .clearCommand().addCommand("/bin/sh").addCommand("-c").addCommand("echo Carol; cat /work/input /work/names-b > /work/result")
+                    .addMoreRecipients(carol.recipient(t.seq, carolWrap.publicKey().getEncoded()));
+            TaskAssignment.Builder both = t.assignment.clone();
+            TaskReport r = t.run();
+            assertThat(r.getStage()).as(r.getRefusal()).isEqualTo(TaskStage.TASK_STAGE_CLEANED);
+            assertThat(r.getCleanup().getClean()).isTrue();
+            assertThat(new String(openResult(r, t.seq, ResultCapsule.Part.RESULT, r.getResult()), StandardCharsets.UTF_8))
+                    .as("Alice's TPM opens her copy").isEqualTo(INPUT + "carol\n");
+            assertThat(r.getMoreResultsCount()).isEqualTo(1);
+            assertThat(r.getMoreResults(0).getOwnerMemberKey().toByteArray()).isEqualTo(carol.raw());
+            byte[] carols = r.getMoreResults(0).getResult().toByteArray();
+            assertThat(new String(ResultOpener.open(ResultCapsule.parse(carols, 4 << 20), t.seq, ResultCapsule.Part.RESULT, agentCertificate(),
+                    carolWrap.publicKey().getEncoded(), carolTpm::unwrap), StandardCharsets.UTF_8)).as("Carol's TPM opens hers")
+                    .isEqualTo(INPUT + "carol\n");
+            assertThatThrownBy(() -> ResultOpener.open(ResultCapsule.parse(carols, 4 << 20), t.seq, ResultCapsule.Part.RESULT, agentCertificate(),
+                    wrapKey.publicKey().getEncoded(), ownerTpm::unwrap)).as("Alice's TPM does not open Carol's copy")
+                    .hasMessageStartingWith("wrong-recipient:");
+            assertThat(openResult(r, t.seq, ResultCapsule.Part.STDOUT, r.getStdout())).as("the guest's output is dropped").isEmpty();
+            assertThat(r.getStdoutTotal()).as("but counted").isEqualTo(6);
+            assertThat(taskLog()).anyMatch(l -> l.startsWith("task.done HPC " + MAC + ": task " + t.seq));
+
+            // a recipient that brought no data (the executor Pi's own member), and Carol left out: nothing is run
+            TestAssignments.Owner stranger = TestAssignments.Owner.generate();
+            Task u = new Task(INPUT, image.id());
+            u.assignment.addMoreRecipients(stranger.recipient(u.seq, carolWrap.publicKey().getEncoded()));
+            assertRefused(u.run(), "result recipient " + java.util.HexFormat.of().formatHex(stranger.raw()) + " owns no data capsule of task "
+                    + u.seq + ": nothing is run for it");
+            Task v = new Task(INPUT, image.id());
+            byte[] key2 = carolTpm.unwrap(wrapped);
+            byte[] sealedKey2 = AgentKeyWrap.seal(agentCertificate().getPublicKey(), key2, ReleaseContext.of(ReleaseContext.taskId(v.seq), address,
+                    agentCertificate()).encode());
+            java.util.Arrays.fill(key2, (byte) 0);
+            v.files.put("capsule-1", new TaskDispatch.TaskFileSource(file, address, capsule.length));
+            v.assignment.addCapsules(both.getCapsules(1).toBuilder().setSealedKey(ByteString.copyFrom(sealedKey2)));
+            assertRefused(v.run(), "data capsule 'names-b' of member " + java.util.HexFormat.of().formatHex(carol.raw()) + " has no result recipient "
+                    + "for task " + v.seq + ": nothing is run for it");
+        }
+    }
+
     @Test
     void theAgentAnswersChallengesWhileItsTaskRunsAndAnotherHpcCannotFetchItsFiles() throws Exception {
         Task t = new Task(INPUT, image.id());

@@ -27,6 +27,16 @@ class TaskReportCheckTest {
                 .hasValue("the result capsule is 2097153 bytes, at most 2097152");
         assertThat(TaskReportCheck.problem(done().setStderr(ByteString.copyFrom(new byte[(128 << 10) + 1])).build()))
                 .hasValue("an output capsule is over 131072 bytes");
+        org.leo.protocol.attest.v1.ResultCopy copy = org.leo.protocol.attest.v1.ResultCopy.newBuilder()
+                .setOwnerMemberKey(ByteString.copyFrom(new byte[32])).setResult(ByteString.copyFrom(new byte[100])).build();
+        assertThat(TaskReportCheck.problem(done().addMoreResults(copy).build())).isEmpty();
+        assertThat(TaskReportCheck.problem(done().addMoreResults(copy.toBuilder().setOwnerMemberKey(ByteString.copyFrom(new byte[31]))).build()))
+                .hasValue("a result copy names a member key of 31 bytes (expected 32) or is 100 bytes (at most 2097152)");
+        TaskReport.Builder copies = done();
+        for (int i = 0; i < 16; i++) {
+            copies.addMoreResults(copy);
+        }
+        assertThat(TaskReportCheck.problem(copies.build())).hasValue("the report has 16 more result copies, at most 15");
         assertThat(TaskReportCheck.problem(done().setRefusal("x".repeat(4097)).build()))
                 .hasValue("a sentence of the report is over 4096 characters");
         TaskReport.Builder timings = done();

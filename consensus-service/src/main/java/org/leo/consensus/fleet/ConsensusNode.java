@@ -268,7 +268,7 @@ public final class ConsensusNode implements AutoCloseable {
         if (tasks == null) {
             throw new IllegalStateException("serveTasks first: the owner follows its tasks through the task service");
         }
-        OwnResults r = new OwnResults(keys.member(), () -> this.peers, this::client, dir, config, clock, work);
+        OwnResults r = new OwnResults(keys.member(), tasks::holdsKey, () -> this.peers, this::client, dir, config, clock, work);
         tasks.fetchOwnResults(r);
         return r;
     }

@@ -136,7 +136,7 @@ public final class DispatchHpcTasks implements HpcTasks {
     }
 
     /** The assignment of {@code order}, its capsules written under {@code files}. */
-    Assignment assignment(TaskOrder order, Path files) throws IOException {
+    static Assignment assignment(TaskOrder order, Path files) throws IOException {
         String seq = Long.toUnsignedString(order.taskSeq());
         if (order.capsules().size() > MAX_CAPSULES) {
             throw new IllegalArgumentException("task " + seq + " has " + order.capsules().size() + " capsules; an agent takes at most " + MAX_CAPSULES);
@@ -171,10 +171,14 @@ public final class DispatchHpcTasks implements HpcTasks {
         a.setLimits(TaskLimits.newBuilder().setMemoryBytes(order.limits().memoryBytes()).setNanoCpus(Math.round(order.limits().cpus() * 1e9))
                 .setPids(order.limits().pids()));
         a.setTimeoutMillis((int) order.timeout().toMillis());
-        a.setRecipient(ResultRecipient.newBuilder().setWrapKeySpki(ByteString.copyFrom(order.recipient().wrapKeySpki()))
-                .setOwnerMemberKey(ByteString.copyFrom(order.recipient().ownerMemberKey()))
-                .setSignature(ByteString.copyFrom(order.recipient().signature())));
+        a.setRecipient(recipient(order.recipient()));
+        order.moreRecipients().forEach(r -> a.addMoreRecipients(recipient(r)));
         return new Assignment(a.build(), sources);
+    }
+
+    private static ResultRecipient recipient(TaskOrder.ResultRecipient r) {
+        return ResultRecipient.newBuilder().setWrapKeySpki(ByteString.copyFrom(r.wrapKeySpki())).setOwnerMemberKey(ByteString.copyFrom(r.ownerMemberKey()))
+                .setSignature(ByteString.copyFrom(r.signature())).build();
     }
 
     /** Each capsule's name in /work, in order (see the class comment); refuses a capsule not at its address, and duplicates. */
@@ -222,7 +226,9 @@ public final class DispatchHpcTasks implements HpcTasks {
             }
         }
         Optional<byte[]> result = r.getResult().isEmpty() ? Optional.empty() : Optional.of(r.getResult().toByteArray());
-        return new HpcOutcome(r.getExitCode(), r.getTimedOut(), timings, result, problems);
+        Map<String, byte[]> more = new LinkedHashMap<>();
+        r.getMoreResultsList().forEach(c -> more.put(HEX.formatHex(c.getOwnerMemberKey().toByteArray()), c.getResult().toByteArray()));
+        return new HpcOutcome(r.getExitCode(), r.getTimedOut(), timings, result, problems, more);
     }
 
     private static TaskFile file(String id, byte[] sha256, long size) {

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.LongFunction;
 import org.leo.boot.manifest.Sha256;
 import org.leo.boot.net.MacAddress;
+import org.leo.consensus.capsule.CapsuleStore;
 import org.leo.consensus.ledger.LedgerEntry;
 import org.leo.consensus.ledger.LedgerRecord;
 import org.leo.consensus.quorum.QuorumCertificate;
@@ -22,7 +23,13 @@ import org.leo.consensus.quorum.Verdict;
 import org.leo.consensus.task.TaskElection;
 import org.leo.consensus.task.TaskRound;
 import org.leo.protocol.EvidenceSignature;
+import org.leo.protocol.capsule.CapsuleException;
+import org.leo.protocol.capsule.CapsuleFile;
+import org.leo.protocol.capsule.CapsuleHeader;
+import org.leo.protocol.capsule.CapsuleLimits;
+import org.leo.protocol.capsule.CapsuleOpener;
 import org.leo.protocol.capsule.ContentAddress;
+import org.leo.protocol.capsule.Requirements;
 import org.leo.protocol.consensus.v1.KeyReleaseRequest;
 
 /**
@@ -47,7 +54,14 @@ import org.leo.protocol.consensus.v1.KeyReleaseRequest;
  *     certificate's HPC ({@code BAD_AGENT_CERTIFICATE}, {@link AgentChain});</li>
  * <li>SHA-256 of the evidence body is the evidence digest of one of the TRUSTED verdicts (a monitor judged exactly this
  *     evidence), and it is signed by the agent certificate's key ({@code BAD_EVIDENCE}): so the key the capsule key is
- *     sealed to is the one the attested HPC's agent holds.</li>
+ *     sealed to is the one the attested HPC's agent holds;</li>
+ * <li>the capsule's header, read from this Pi's own store and its signature checked, is this Pi's member's
+ *     ({@code NOT_TASK_CAPSULE}); its requirements are the task's: the image the task's service runs
+ *     ({@code CAPSULE_IMAGE}), the task's least executor and monitor credits at least the header's
+ *     ({@code CAPSULE_CREDIT}); network none and clean-up are what every task gets (the header can ask nothing else);</li>
+ * <li>a data capsule of another member's task: this Pi's owner offered it for the task's service
+ *     ({@link WrappedKeys#offeredFor}, {@code NOT_OFFERED}). The task owner's own capsules need no offer: its signed
+ *     TaskSubmitted names them for the service.</li>
  * </ol>
  */
 final class KeyReleaseCheck {
@@ -69,19 +83,23 @@ final class KeyReleaseCheck {
     private final FleetLedger ledger;
     private final PeerList peers;
     private final WrappedKeys keys;
+    private final CapsuleStore store;
     private final LongFunction<Optional<Instant>> seen;
     private final Duration freshness;
 
     /**
      * @param self      this Pi's member key
+     * @param store     this Pi's own capsule store (not the peers'): the headers of the capsules it releases
      * @param seen      when this Pi saw an entry appear ({@link TaskWatch#seen})
      * @param freshness how long after this Pi saw a certificate appear it still releases on it
      */
-    KeyReleaseCheck(byte[] self, FleetLedger ledger, PeerList peers, WrappedKeys keys, LongFunction<Optional<Instant>> seen, Duration freshness) {
+    KeyReleaseCheck(byte[] self, FleetLedger ledger, PeerList peers, WrappedKeys keys, CapsuleStore store, LongFunction<Optional<Instant>> seen,
+                    Duration freshness) {
         this.self = self.clone();
         this.ledger = ledger;
         this.peers = peers;
         this.keys = keys;
+        this.store = store;
         this.seen = seen;
         this.freshness = freshness;
     }
@@ -165,20 +183,76 @@ final class KeyReleaseCheck {
         if (!EvidenceSignature.verify(agent.agent().getPublicKey(), body, r.getEvidence().getSignature().toByteArray())) {
             return Outcome.refused(TaskRefusal.BAD_EVIDENCE, "the evidence is not signed by the agent certificate's key");
         }
+        Optional<Outcome> header = headerProblem(taskSeq, task, capsule);
+        if (header.isPresent()) {
+            return header.get();
+        }
         return new Outcome(Optional.of(new Release(taskSeq, capsule, wrapped.get(), agent.agent())), "", "");
     }
 
     private Optional<String> capsuleProblem(LedgerRecord.TaskSubmitted task, ContentAddress capsule) {
-        if (Arrays.equals(task.owner(), self) && task.dataCapsules().stream().anyMatch(capsule::matches)) {
-            return Optional.empty();
+        if (task.dataCapsules().stream().anyMatch(capsule::matches)) {
+            return Optional.empty(); // whose it is, its header says (headerProblem)
         }
         Optional<LedgerRecord.ServicePublished> service = entry(task.serviceSeq()).map(LedgerEntry::record)
                 .filter(LedgerRecord.ServicePublished.class::isInstance).map(LedgerRecord.ServicePublished.class::cast);
         if (service.isPresent() && Arrays.equals(service.get().author(), self) && capsule.matches(service.get().codeCapsuleSha256())) {
             return Optional.empty();
         }
-        return Optional.of("capsule " + capsule.hex() + " is neither a data capsule of the task owned by this Pi nor its service's code capsule "
+        return Optional.of("capsule " + capsule.hex() + " is neither a data capsule of the task nor its service's code capsule "
                 + "authored by this Pi");
+    }
+
+    /** The capsule's signed header against the task: this Pi's, its requirements met, offered for the service if another's task. */
+    private Optional<Outcome> headerProblem(long taskSeq, LedgerRecord.TaskSubmitted task, ContentAddress capsule) {
+        CapsuleHeader h;
+        try {
+            Optional<byte[]> bytes = store.get(capsule);
+            if (bytes.isEmpty()) {
+                return Optional.of(Outcome.refused(TaskRefusal.NOT_TASK_CAPSULE, "this Pi's store has no capsule " + capsule.hex()
+                        + ": its header's requirements cannot be checked"));
+            }
+            h = CapsuleFile.parse(bytes.get(), CapsuleLimits.DEFAULT).header();
+            CapsuleOpener.checkSignature(h);
+        } catch (IOException | CapsuleException e) {
+            return Optional.of(Outcome.refused(TaskRefusal.NOT_TASK_CAPSULE, "capsule " + capsule.hex() + " in this Pi's store is unreadable: "
+                    + e.getMessage()));
+        }
+        if (!Arrays.equals(h.owner(), self)) {
+            return Optional.of(Outcome.refused(TaskRefusal.NOT_TASK_CAPSULE, "capsule " + capsule.hex() + " is owned by member " + h.ownerHex()
+                    + ", not by this Pi's"));
+        }
+        Optional<LedgerRecord.ServicePublished> service = entry(task.serviceSeq()).map(LedgerEntry::record)
+                .filter(LedgerRecord.ServicePublished.class::isInstance).map(LedgerRecord.ServicePublished.class::cast);
+        if (service.isEmpty()) {
+            return Optional.of(Outcome.refused(TaskRefusal.UNKNOWN_TASK, "the task's service #" + task.serviceSeq() + " is not a service"));
+        }
+        Requirements req = h.requirements();
+        String image = "sha256:" + HexFormat.of().formatHex(service.get().imageSha256());
+        if (!req.imageDigest().equals(image)) {
+            return Optional.of(Outcome.refused(TaskRefusal.CAPSULE_IMAGE, "capsule " + capsule.hex() + " requires image " + req.imageDigest()
+                    + ", the task's service #" + task.serviceSeq() + " runs " + image));
+        }
+        if (task.minExecutorCredit() < req.minExecutorCredit() || task.minMonitorCredit() < req.minMonitorCredit()) {
+            return Optional.of(Outcome.refused(TaskRefusal.CAPSULE_CREDIT, "capsule " + capsule.hex() + " requires executor credit >= "
+                    + req.minExecutorCredit() + " and monitor credit >= " + req.minMonitorCredit() + ", the task asks only " + task.minExecutorCredit()
+                    + " and " + task.minMonitorCredit()));
+        }
+        boolean data = task.dataCapsules().stream().anyMatch(capsule::matches);
+        if (data && !Arrays.equals(task.owner(), self)) {
+            java.util.Set<Long> offered;
+            try {
+                offered = keys.offeredFor(capsule);
+            } catch (IOException e) {
+                offered = java.util.Set.of();
+            }
+            if (!offered.contains(task.serviceSeq())) {
+                return Optional.of(Outcome.refused(TaskRefusal.NOT_OFFERED, "capsule " + capsule.hex() + " is not offered for service #"
+                        + task.serviceSeq() + " (task #" + taskSeq + " of member " + HexFormat.of().formatHex(task.owner()) + "); offered for "
+                        + (offered.isEmpty() ? "no service" : "service(s) " + offered)));
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<String> certificateProblem(LedgerEntry e, long taskSeq, LedgerEntry group, PeerList.Peer executorPi) {

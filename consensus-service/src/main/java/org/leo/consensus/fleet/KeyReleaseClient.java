@@ -22,9 +22,9 @@ import org.leo.protocol.consensus.v1.KeyReleaseResponse;
  */
 public final class KeyReleaseClient {
     /**
-     * What the owner's Pi released: the sealed capsule key and, if that Pi is the task owner's (a data capsule's), the
-     * task's result key with its signature checked (a service author's Pi signs its own wrap key, which is not the task's
-     * result key).
+     * What the owner's Pi released: the sealed capsule key and that Pi's result key for the task, with its signature checked
+     * against the capsule owner's member key (a data capsule's owner gets the result sealed to it; the service author's key
+     * is not used).
      */
     public record Released(byte[] sealedKey, Optional<RSAPublicKey> resultKey, Optional<org.leo.consensus.task.TaskOrder.ResultRecipient> recipient) {
     }
@@ -74,17 +74,18 @@ public final class KeyReleaseClient {
 
     /**
      * Asks the capsule owner's Pi; the released key, or an {@link IllegalStateException} with the refusal. The result key
-     * is kept only if it is signed by {@code taskOwner} (the task owner's member key on the ledger) for this task.
+     * is kept only if it is signed by {@code capsuleOwner} (the capsule header's owner, signed; the task owner's for its
+     * own capsules) for this task.
      */
-    public static Released ask(FleetClient ownerPi, KeyReleaseRequest r, byte[] taskOwner, Duration deadline) {
+    public static Released ask(FleetClient ownerPi, KeyReleaseRequest r, byte[] capsuleOwner, Duration deadline) {
         KeyReleaseResponse a = ownerPi.releaseKey(r, deadline);
         if (!a.hasReleased()) {
             throw new IllegalStateException("the owner's Pi refused the key release (" + a.getRefused().getReason() + "): " + a.getRefused().getMessage());
         }
-        Optional<RSAPublicKey> resultKey = ResultKey.verify(taskOwner, r.getTaskSeq(), a.getReleased().getResultKeySpkiDer().toByteArray(),
+        Optional<RSAPublicKey> resultKey = ResultKey.verify(capsuleOwner, r.getTaskSeq(), a.getReleased().getResultKeySpkiDer().toByteArray(),
                 a.getReleased().getResultKeySignature().toByteArray());
         byte[] spki = a.getReleased().getResultKeySpkiDer().toByteArray();
         return new Released(a.getReleased().getSealedKey().toByteArray(), resultKey, resultKey.map(k -> new org.leo.consensus.task.TaskOrder.ResultRecipient(
-                spki, taskOwner, a.getReleased().getResultKeySignature().toByteArray())));
+                spki, capsuleOwner, a.getReleased().getResultKeySignature().toByteArray())));
     }
 }

@@ -23,18 +23,21 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.leo.consensus.ledger.LedgerEntry;
 import org.leo.consensus.ledger.LedgerRecord;
 import org.leo.consensus.quorum.Verdict;
 import org.leo.consensus.task.TaskRound;
+import org.leo.protocol.capsule.ContentAddress;
 import org.leo.protocol.consensus.v1.FetchResultRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The task owner's side of results (docs/tasks.md "How the owner gets the result"): this Pi follows its own tasks
- * (the task service's {@link TaskWatch} hands it every task, group, certificate, settlement and expiry it reads) and,
+ * The task owner's side of results (docs/tasks.md "How the owner gets the result"): this Pi follows its own tasks, and
+ * the tasks that name one of its data capsules ("Tasks with data of several owners": the executor keeps a copy sealed
+ * to this Pi), (the task service's {@link TaskWatch} hands it every task, group, certificate, settlement and expiry it reads) and,
  * once a task's TRUSTED clean-up certificate or its {@code TaskSettled} is on the ledger, fetches the sealed result
  * from the executor's Pi (FetchResult) into {@code DIR/<task>.result}: at once, then again on a bounded schedule
  * while that Pi is unreachable or has none, never once it is stored. It also keeps, per own task, the agent
@@ -96,6 +99,7 @@ public final class OwnResults implements TaskWatch.Listener {
     }
 
     private final byte[] me;
+    private final Predicate<ContentAddress> mine;
     private final Supplier<PeerList> peers;
     private final Function<PeerList.Peer, FleetClient> clients;
     private final ResultStore store;
@@ -112,7 +116,14 @@ public final class OwnResults implements TaskWatch.Listener {
 
     OwnResults(byte[] me, Supplier<PeerList> peers, Function<PeerList.Peer, FleetClient> clients, Path dir, Config config, Clock clock,
                ExecutorService work) throws IOException {
+        this(me, a -> false, peers, clients, dir, config, clock, work);
+    }
+
+    /** {@code mine}: whether a capsule is this Pi's member's (it holds its key): a task with such data capsules is followed too. */
+    OwnResults(byte[] me, Predicate<ContentAddress> mine, Supplier<PeerList> peers, Function<PeerList.Peer, FleetClient> clients, Path dir,
+               Config config, Clock clock, ExecutorService work) throws IOException {
         this.me = me.clone();
+        this.mine = mine;
         this.peers = peers;
         this.clients = clients;
         this.dir = dir;
@@ -127,10 +138,11 @@ public final class OwnResults implements TaskWatch.Listener {
         return store;
     }
 
-    /** A task entry read: followed if it is this Pi's. */
+    /** A task entry read: followed if it is this Pi's, or names a data capsule of this Pi's (its result is sealed to this Pi too). */
     @Override
     public synchronized void task(LedgerEntry task, boolean atStart) {
-        if (Arrays.equals(((LedgerRecord.TaskSubmitted) task.record()).owner(), me)) {
+        LedgerRecord.TaskSubmitted t = (LedgerRecord.TaskSubmitted) task.record();
+        if (Arrays.equals(t.owner(), me) || t.dataCapsules().stream().anyMatch(a -> mine.test(ContentAddress.ofDigest(a)))) {
             own.put(task.seq(), new Own());
         }
     }
@@ -242,7 +254,7 @@ public final class OwnResults implements TaskWatch.Listener {
     /** This Pi released a key of task {@code taskSeq} to {@code agent}: kept for the result's check if it is an own task. */
     synchronized void released(long taskSeq, X509Certificate agent) {
         if (!own.containsKey(taskSeq)) {
-            return; // a code capsule's key for someone else's task: its result is not this Pi's
+            return; // a code capsule's key for someone else's task: its result is not this Pi's (a data capsule's task is followed)
         }
         try {
             List<X509Certificate> known = agents(dir, taskSeq);

@@ -196,24 +196,31 @@ final class TaskExecution implements Runnable {
             List<byte[]> chain = judged.getAgentCertificateChainDerList().stream().map(b -> b.toByteArray()).toList();
             byte[] agentSha = sha256(chain.get(0));
             List<Owned> owned = new ArrayList<>();
-            task.dataCapsules().forEach(a -> owned.add(new Owned(ContentAddress.ofDigest(a), task.owner())));
-            owned.add(new Owned(ContentAddress.ofDigest(service.codeCapsuleSha256()), service.author()));
+            for (byte[] a : task.dataCapsules()) {
+                ContentAddress address = ContentAddress.ofDigest(a);
+                owned.add(new Owned(address, dataOwner(address), true));
+            }
+            owned.add(new Owned(ContentAddress.ofDigest(service.codeCapsuleSha256()), service.author(), false));
             List<Released> keys = new ArrayList<>();
-            TaskOrder.ResultRecipient recipient = null;
+            java.util.Map<String, TaskOrder.ResultRecipient> recipients = new java.util.LinkedHashMap<>(); // per data owner, in capsule order
             for (Owned o : owned) {
+                String ownerHex = HexFormat.of().formatHex(o.owner());
                 PeerList.Peer pi = ctx.node().peers().member(o.owner()).orElseThrow(() -> new IllegalStateException(
-                        "the owner " + HexFormat.of().formatHex(o.owner()) + " of capsule " + o.address().hex() + " is not in the peer list"));
+                        "the owner " + ownerHex + " of capsule " + o.address().hex() + " is not in the peer list"));
                 KeyReleaseClient.Released r = KeyReleaseClient.ask(ctx.node().client(pi), KeyReleaseClient.request(taskSeq, o.address(), entries,
-                        judged.getEvidence(), chain, judged.getCaCertificateDer().toByteArray()), task.owner(), ctx.config().rpcDeadline());
+                        judged.getEvidence(), chain, judged.getCaCertificateDer().toByteArray()), o.owner(), ctx.config().rpcDeadline());
                 keys.add(new Released(o.address(), r.sealedKey()));
-                if (recipient == null && r.recipient().isPresent()) {
-                    recipient = r.recipient().get();
+                if (o.data() && !recipients.containsKey(ownerHex)) {
+                    recipients.put(ownerHex, r.recipient().orElseThrow(() -> new IllegalStateException("the Pi of " + ownerHex
+                            + ", owner of data capsule " + o.address().hex() + ", sent no result key signed by its member for the task")));
                 }
                 LOG.info("task #{}: key of capsule {} released by Pi {}", taskSeq, o.address().hex(), pi.memberHex());
             }
+            TaskOrder.ResultRecipient recipient = recipients.remove(HexFormat.of().formatHex(task.owner()));
             if (recipient == null) {
-                throw new IllegalStateException("no result key signed by the task owner came with the keys");
+                throw new IllegalStateException("the task owner owns no data capsule of the task: no result key signed by it came with the keys");
             }
+            List<TaskOrder.ResultRecipient> more = List.copyOf(recipients.values()); // the other data owners, each sealed its own copy
             mark("key release");
 
             journal(row.with(Stage.LOAD));
@@ -229,7 +236,8 @@ final class TaskExecution implements Runnable {
             mark("load");
 
             journal(row.with(Stage.RUN));
-            TaskOrder order = new TaskOrder(taskSeq, imageId, archive, capsules, List.of(), ctx.config().limits(), ctx.config().timeout(), recipient);
+            TaskOrder order = new TaskOrder(taskSeq, imageId, archive, capsules, List.of(), ctx.config().limits(), ctx.config().timeout(), recipient,
+                    more);
             HpcOutcome out;
             try {
                 out = ctx.hpcs().run(hpc, order).get(ctx.config().timeout().plus(ctx.config().certificateWait()).toMillis(), TimeUnit.MILLISECONDS);
@@ -239,6 +247,14 @@ final class TaskExecution implements Runnable {
             }
             ctx.images().keep(imageId);
             if (out.resultCapsule().isPresent()) {
+                for (TaskOrder.ResultRecipient r : more) { // each other data owner's copy first: the owner's marks the result kept
+                    String member = HexFormat.of().formatHex(r.ownerMemberKey());
+                    byte[] copy = out.moreResults().get(member);
+                    if (copy == null) {
+                        throw new IllegalStateException("the HPC sealed no result for data owner " + member);
+                    }
+                    ctx.results().put(taskSeq, member, copy);
+                }
                 ctx.results().put(taskSeq, out.resultCapsule().get());
             }
             LOG.info("task #{}: ran on HPC {}: exit {}{}, result {}, clean report {}; on the HPC: {}", taskSeq, hpc, out.exitCode(),
@@ -252,7 +268,22 @@ final class TaskExecution implements Runnable {
         }
     }
 
-    private record Owned(ContentAddress address, byte[] owner) {
+    /** A capsule, its owner and whether it is a data capsule (whose owner gets the result) or the service's code. */
+    private record Owned(ContentAddress address, byte[] owner, boolean data) {
+    }
+
+    /**
+     * The owner of a data capsule: its header's, signed (the capsule store checks the signature of a capsule from a peer
+     * and its address is the task's). A task may name capsules of other members, which they offered for the service.
+     */
+    private byte[] dataOwner(ContentAddress address) throws IOException {
+        byte[] file = ctx.capsules().get(address).orElseThrow(() -> new IllegalStateException("capsule " + address.hex()
+                + " is on no Pi of the peer list"));
+        try {
+            return org.leo.protocol.capsule.CapsuleFile.parse(file, org.leo.protocol.capsule.CapsuleLimits.DEFAULT).header().owner();
+        } catch (org.leo.protocol.capsule.CapsuleException e) {
+            throw new IllegalStateException("capsule " + address.hex() + " is no capsule: " + e.getMessage());
+        }
     }
 
     private record Released(ContentAddress address, byte[] sealedKey) {

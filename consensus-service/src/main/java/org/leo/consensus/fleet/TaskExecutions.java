@@ -299,22 +299,27 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
         return Optional.empty();
     }
 
-    /** FetchResult: the result of a task this Pi executed, only to the task's owner. */
+    /**
+     * FetchResult: the result of a task this Pi executed, to the task's owner; to another member, the copy sealed to it as
+     * the owner of a data capsule of the task, if this Pi keeps one.
+     */
     void serveResult(FetchResultRequest r, byte[] peer, StreamObserver<CapsuleChunk> out) {
         String who = HexFormat.of().formatHex(peer);
         long taskSeq = r.getTaskSeq();
         List<LedgerEntry> e = taskSeq < 1 ? List.of() : node.ledger().ledger().entries(taskSeq, 1);
-        if (e.isEmpty() || e.get(0).seq() != taskSeq || !(e.get(0).record() instanceof LedgerRecord.TaskSubmitted t)
-                || !Arrays.equals(t.owner(), peer)) {
-            Chunks.refuse(refusals, who, TaskRefusal.NOT_RESULT_OWNER.name(), "member " + who + " asked for the result of task #" + taskSeq
-                    + ", which is not its task", Status.PERMISSION_DENIED, TaskRefusal.NOT_RESULT_OWNER.sentence(), out);
-            return;
-        }
+        boolean task = !e.isEmpty() && e.get(0).seq() == taskSeq && e.get(0).record() instanceof LedgerRecord.TaskSubmitted;
+        boolean owner = task && Arrays.equals(((LedgerRecord.TaskSubmitted) e.get(0).record()).owner(), peer);
         Optional<byte[]> b;
         try {
-            b = results.get(taskSeq);
+            b = owner ? results.get(taskSeq) : task ? results.get(taskSeq, who) : Optional.empty();
         } catch (IOException ex) {
             b = Optional.empty();
+        }
+        if (!owner && b.isEmpty()) {
+            Chunks.refuse(refusals, who, TaskRefusal.NOT_RESULT_OWNER.name(), "member " + who + " asked for the result of task #" + taskSeq
+                    + ", which is not its task and holds no data of it that this Pi sealed a result for", Status.PERMISSION_DENIED,
+                    TaskRefusal.NOT_RESULT_OWNER.sentence(), out);
+            return;
         }
         if (b.isEmpty()) {
             Chunks.refuse(refusals, who, TaskRefusal.NO_RESULT.name(), "no result of task #" + taskSeq + " on this Pi", Status.NOT_FOUND,

@@ -32,12 +32,18 @@ public enum TaskRefusal {
     BAD_EVIDENCE("the evidence is not what the monitors judged, signed by the agent certificate's key"),
     /** Release: the agent certificate does not chain to the CA the peer list pins for the executor's Pi, is not valid or names another HPC. */
     BAD_AGENT_CERTIFICATE("the agent certificate does not chain to the executor Pi's pinned CA, is not valid now, or names another HPC"),
+    /** Release: the capsule's signed header requires another image than the task's service runs. */
+    CAPSULE_IMAGE("the capsule requires another image than the task's service"),
+    /** Release: the task's least executor or monitor credit is under what the capsule's signed header requires. */
+    CAPSULE_CREDIT("the task's least credits are under the capsule's requirements"),
+    /** Release: a data capsule of another member's task that this Pi's owner did not offer for the task's service. */
+    NOT_OFFERED("the capsule's owner did not offer it for the task's service"),
     /** Release: this Pi's TPM did not unwrap the key, or sealing failed. */
     RELEASE_FAILED("this Pi could not unwrap or seal the key"),
     /** Fetch: this Pi's store has no capsule at the address. */
     NO_CAPSULE("this Pi's store has no capsule at that address"),
-    /** FetchResult: the TLS peer is not the task's owner. */
-    NOT_RESULT_OWNER("only the task's owner may fetch its result"),
+    /** FetchResult: the TLS peer is not the task's owner, nor a data capsule owner this Pi holds a result copy for. */
+    NOT_RESULT_OWNER("only the task's owner and its data capsules' owners may fetch its result, each its own copy"),
     /** FetchResult: this Pi holds no result of the task. */
     NO_RESULT("this Pi holds no result of that task"),
     /** FetchImage: this Pi keeps no archive of the image. */

@@ -148,9 +148,18 @@ public final class TaskService implements TaskWatch.Listener {
 
     private volatile OwnResults results;
 
+    /** Whether this Pi holds the wrapped key of capsule {@code a}: its member sealed it, and it may release it. */
+    boolean holdsKey(ContentAddress a) {
+        try {
+            return wrapped.wrapped(a).isPresent();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /**
-     * This Pi fetches the results of its own tasks from now on ({@link OwnResults}): it is told of every entry read so far,
-     * then of each new one, and keeps the agent certificates this Pi releases its own tasks' keys to.
+     * This Pi fetches the results of its own tasks, and of tasks with its data, from now on ({@link OwnResults}): it is told
+     * of every entry read so far, then of each new one, and keeps the agent certificates this Pi releases those tasks' keys to.
      */
     void fetchOwnResults(OwnResults r) {
         watch.catchUp(r, () -> this.results = r);
@@ -289,7 +298,7 @@ public final class TaskService implements TaskWatch.Listener {
         // first, or a certificate this Pi has not read yet would be refused as one it never saw appear
         pollQuietly();
         Instant now = clock.instant();
-        KeyReleaseCheck check = new KeyReleaseCheck(keys.member(), ledger, peers.get(), wrapped, watch::seen, config.releaseFreshness());
+        KeyReleaseCheck check = new KeyReleaseCheck(keys.member(), ledger, peers.get(), wrapped, store, watch::seen, config.releaseFreshness());
         return release.answer(check, r, peer, now, refusals, HexFormat.of().formatHex(peer), released -> {
             OwnResults own = results;
             if (own != null) {

@@ -19,13 +19,22 @@ import org.leo.protocol.capsule.ContentAddress;
  * @param limits       the guest's memory, CPU and process limits
  * @param timeout      how long the guest may run
  * @param recipient    the task owner's TPM wrap key to seal the result to, with the owner's signature over it
+ * @param moreRecipients the other owners of the task's data capsules, each with its signature: the result is sealed
+ *                     to each of them too (docs/tasks.md "Tasks with data of several owners")
  */
 public record TaskOrder(long taskSeq, byte[] imageId, Path imageArchive, List<Capsule> capsules, List<String> command, Limits limits,
-                        Duration timeout, ResultRecipient recipient) {
+                        Duration timeout, ResultRecipient recipient, List<ResultRecipient> moreRecipients) {
     public TaskOrder {
         imageId = imageId.clone();
         capsules = List.copyOf(capsules);
         command = List.copyOf(command);
+        moreRecipients = List.copyOf(moreRecipients);
+    }
+
+    /** A task whose data capsules are all its owner's. */
+    public TaskOrder(long taskSeq, byte[] imageId, Path imageArchive, List<Capsule> capsules, List<String> command, Limits limits,
+                     Duration timeout, ResultRecipient recipient) {
+        this(taskSeq, imageId, imageArchive, capsules, command, limits, timeout, recipient, List.of());
     }
 
     /**
@@ -46,8 +55,8 @@ public record TaskOrder(long taskSeq, byte[] imageId, Path imageArchive, List<Ca
     }
 
     /**
-     * Whom the result is sealed to: the owner Pi's TPM wrap key (SubjectPublicKeyInfo), the task owner's member key, and
-     * the owner's Ed25519 signature over {@code "leo-result-key-v1\0" || task seq || SHA-256(spki)} (fleet.ResultKey).
+     * Whom the result is sealed to: the owner Pi's TPM wrap key (SubjectPublicKeyInfo), the owner's member key (the task
+     * owner's, or a data capsule owner's), and the owner's Ed25519 signature over {@code "leo-result-key-v1\0" || task seq || SHA-256(spki)} (fleet.ResultKey).
      */
     public record ResultRecipient(byte[] wrapKeySpki, byte[] ownerMemberKey, byte[] signature) {
         public ResultRecipient {

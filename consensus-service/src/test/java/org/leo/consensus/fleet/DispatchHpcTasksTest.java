@@ -96,8 +96,31 @@ class DispatchHpcTasksTest {
         assertThat(DispatchHpcTasks.outcome(7, r.setCleanup(CleanupReport.newBuilder().setClean(false)).build()).cleanProblems())
                 .containsExactly("the agent reports its engine not clean");
 
+        // another data owner's copy, by its member key
+        HpcOutcome copies = DispatchHpcTasks.outcome(7, r.addMoreResults(org.leo.protocol.attest.v1.ResultCopy.newBuilder()
+                .setOwnerMemberKey(ByteString.copyFrom(new byte[32])).setResult(ByteString.copyFromUtf8("carol's"))).build());
+        assertThat(copies.moreResults()).containsOnlyKeys("00".repeat(32));
+        assertThat(copies.moreResults().get("00".repeat(32))).isEqualTo("carol's".getBytes(StandardCharsets.UTF_8));
+
         assertThatThrownBy(() -> DispatchHpcTasks.outcome(7, TaskReport.newBuilder().setTaskSeq(7).setStage(TaskStage.TASK_STAGE_FAILED)
                 .setRefusal("capsule 'input': its released key does not open for task 7").build()))
                 .hasMessage("the agent did not run task 7: capsule 'input': its released key does not open for task 7");
+    }
+
+    /** Data of several owners: the task owner's recipient, then each other data owner's, in the order's order. */
+    @Test
+    void everyOtherDataOwnersRecipientGoesIntoTheAssignment(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path image = java.nio.file.Files.write(dir.resolve("image.tar"), new byte[10]);
+        TaskOrder.ResultRecipient alice = new TaskOrder.ResultRecipient(new byte[] {1}, new byte[32], new byte[64]);
+        byte[] carolKey = new byte[32];
+        carolKey[0] = 4;
+        TaskOrder.ResultRecipient carol = new TaskOrder.ResultRecipient(new byte[] {2}, carolKey, new byte[64]);
+        TaskOrder order = new TaskOrder(7, new byte[32], image, List.of(capsule(CapsuleKind.DATA, "names-a")), List.of(), TaskOrder.Limits.DEFAULT,
+                Duration.ofMinutes(1), alice, List.of(carol));
+        var a = DispatchHpcTasks.assignment(order, dir.resolve("files")).assignment();
+        assertThat(a.getRecipient().getWrapKeySpki().toByteArray()).containsExactly(1);
+        assertThat(a.getMoreRecipientsList()).hasSize(1);
+        assertThat(a.getMoreRecipients(0).getOwnerMemberKey().toByteArray()).isEqualTo(carolKey);
+        assertThat(a.getMoreRecipients(0).getWrapKeySpki().toByteArray()).containsExactly(2);
     }
 }

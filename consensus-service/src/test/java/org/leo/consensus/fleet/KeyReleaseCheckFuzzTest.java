@@ -55,7 +55,10 @@ class KeyReleaseCheckFuzzTest {
             keys.add(Lab.keys(40 + i));
         }
         TaskLab.admit(ledger, keys);
-        byte[] data = Lab.sha256("data capsule");
+        org.leo.consensus.capsule.FileCapsuleStore store = org.leo.consensus.capsule.FileCapsuleStore.open(dir.resolve("store"),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        byte[] data = store.put(org.leo.protocol.capsule.CapsuleFile.encode(TaskLab.seal(keys.get(0), org.leo.protocol.capsule.CapsuleKind.DATA,
+                "data capsule").capsule())).bytes();
         LedgerEntry service = TaskLab.service(ledger, keys.get(0), Lab.sha256("code capsule"));
         LedgerEntry task = TaskLab.task(ledger, keys.get(0), service.seq(), List.of(data));
         LedgerEntry group = ledger.append(TaskLab.groupRecord(keys, fleet, task));
@@ -70,7 +73,7 @@ class KeyReleaseCheckFuzzTest {
                 g.monitors().stream().map(c -> c.memberId()).toList(), agent.evidenceSha256()));
         PeerList peers = PeerList.of(List.of(new PeerList.Peer(executor, "127.0.0.1", 1, Lab.sha256("ak"),
                 Optional.of(Lab.sha256Bytes(ca.certificate().getEncoded())), List.of(TaskLab.hpc(e)))));
-        check = new KeyReleaseCheck(keys.get(0).member(), fleet, peers, a -> Optional.of(new byte[256]), seq -> Optional.of(Instant.now()),
+        check = new KeyReleaseCheck(keys.get(0).member(), fleet, peers, a -> Optional.of(new byte[256]), store, seq -> Optional.of(Instant.now()),
                 Duration.ofMinutes(10));
         honest = KeyReleaseClient.request(task.seq(), ContentAddress.ofDigest(data), new KeyReleaseClient.Entries(group, cert), agent.evidence(),
                 agent.chain(), agent.caDer());

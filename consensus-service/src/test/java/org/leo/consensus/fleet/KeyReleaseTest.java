@@ -148,12 +148,24 @@ class KeyReleaseTest {
 
         /** The owner's Pi keeps the capsule's AES key wrapped by its TPM, in the key file form of {@code leo capsule seal --tpm}. */
         ContentAddress hold(Tpm tpm, CapsuleSealer.Sealed s) throws Exception {
+            return hold(tpm, 0, s);
+        }
+
+        /**
+         * Pi {@code pi} keeps the capsule in its store and its AES key wrapped by its TPM, with a {@code service SEQ} line for
+         * each service it is offered for ({@code leo task offer}).
+         */
+        ContentAddress hold(Tpm tpm, int pi, CapsuleSealer.Sealed s, long... offeredFor) throws Exception {
             byte[] file = CapsuleFile.encode(s.capsule());
-            ContentAddress a = ContentAddress.of(file);
-            Files.createDirectories(tmp.resolve("keys-0"));
+            ContentAddress a = FileCapsuleStore.open(tmp.resolve("store-" + pi), new SimpleMeterRegistry()).put(file);
+            Files.createDirectories(tmp.resolve("keys-" + pi));
             var w = tpm.wrapKeyPublic();
-            Files.writeString(tmp.resolve("keys-0").resolve(a.hex() + ".key"),
-                    "wrap-key " + w.fingerprint() + "\nwrapped-key " + HexFormat.of().formatHex(w.wrap(s.aesKey())) + "\n");
+            StringBuilder offers = new StringBuilder();
+            for (long service : offeredFor) {
+                offers.append("service ").append(service).append('\n');
+            }
+            Files.writeString(tmp.resolve("keys-" + pi).resolve(a.hex() + ".key"),
+                    "wrap-key " + w.fingerprint() + "\nwrapped-key " + HexFormat.of().formatHex(w.wrap(s.aesKey())) + "\n" + offers);
             return a;
         }
 
@@ -162,12 +174,18 @@ class KeyReleaseTest {
         }
 
         void refused(ConsensusNode asker, KeyReleaseRequest r, String reason, String sentence) {
-            long before = owner().refusals().count(reason);
-            KeyReleaseResponse a = ask(asker, r);
+            refused(0, asker, r, reason, sentence);
+        }
+
+        /** Pi {@code pi} refuses the request for {@code reason}, with {@code sentence} in its answer, and counts it. */
+        void refused(int pi, ConsensusNode asker, KeyReleaseRequest r, String reason, String sentence) {
+            ConsensusNode owner = nodes.get(pi);
+            long before = owner.refusals().count(reason);
+            KeyReleaseResponse a = asker.client(peers.member(keys.get(pi).member()).orElseThrow()).releaseKey(r, T);
             assertThat(a.hasRefused()).as(reason + ": " + a).isTrue();
             assertThat(a.getRefused().getReason()).as(a.getRefused().getMessage()).isEqualTo(reason);
             assertThat(a.getRefused().getMessage()).contains(sentence);
-            assertThat(owner().refusals().count(reason)).as("counted " + reason).isEqualTo(before + 1);
+            assertThat(owner.refusals().count(reason)).as("counted " + reason).isEqualTo(before + 1);
         }
 
         void claimRefused(ConsensusNode claimant, TaskClaimRequest r, String reason, String sentence) {
@@ -244,7 +262,26 @@ class KeyReleaseTest {
             ContentAddress foreignAddress = w.hold(tpm, foreign);
             ContentAddress unkeyed = ContentAddress.of(CapsuleFile.encode(TaskLab.seal(owner, CapsuleKind.DATA, "no key held").capsule()));
             LedgerEntry service = TaskLab.service(w.ledger, owner, codeAddress.bytes());
-            LedgerEntry task = TaskLab.task(w.ledger, owner, service.seq(), List.of(dataAddress.bytes(), unkeyed.bytes()));
+            // Carol (node 1) offers capsules for the service, or not, or for another; Alice (node 0) adds her own with requirements
+            MemberKeys carol = w.keys.get(1);
+            CapsuleSealer.Sealed carolsNames = TaskLab.seal(carol, CapsuleKind.DATA, "Carol's names");
+            ContentAddress offered = w.hold(tpm, 1, carolsNames, service.seq());
+            ContentAddress notOffered = w.hold(tpm, 1, TaskLab.seal(carol, CapsuleKind.DATA, "Carol's private names"));
+            ContentAddress offeredElsewhere = w.hold(tpm, 1, TaskLab.seal(carol, CapsuleKind.DATA, "Carol's other names"), service.seq() + 1);
+            ContentAddress otherImage = w.hold(tpm, 1, TaskLab.seal(carol, CapsuleKind.DATA, "Carol's names for another image",
+                    org.leo.protocol.capsule.Requirements.of("sha256:" + "cd".repeat(32), 0, 0)), service.seq());
+            ContentAddress highCredit = w.hold(tpm, 0, TaskLab.seal(owner, CapsuleKind.DATA, "Alice's data for trusted executors only",
+                    org.leo.protocol.capsule.Requirements.of(TaskLab.REQUIREMENTS.imageDigest(), 100, 0)));
+            ContentAddress highMonitorCredit = w.hold(tpm, 1, TaskLab.seal(carol, CapsuleKind.DATA, "Carol's names for trusted monitors only",
+                    org.leo.protocol.capsule.Requirements.of(TaskLab.REQUIREMENTS.imageDigest(), 0, 5)), service.seq());
+            ContentAddress alicesHeldByCarol = w.hold(tpm, 1, TaskLab.seal(owner, CapsuleKind.DATA, "Alice's, a key file at Carol's Pi"),
+                    service.seq());
+            CapsuleSealer.Sealed notStored = TaskLab.seal(carol, CapsuleKind.DATA, "Carol's names not in her store");
+            ContentAddress unstored = w.hold(tpm, 1, notStored, service.seq());
+            Files.delete(FileCapsuleStore.open(tmp.resolve("store-1"), new SimpleMeterRegistry()).file(unstored));
+            LedgerEntry task = TaskLab.task(w.ledger, owner, service.seq(), List.of(dataAddress.bytes(), unkeyed.bytes(), offered.bytes(),
+                    notOffered.bytes(), offeredElsewhere.bytes(), otherImage.bytes(), highCredit.bytes(), highMonitorCredit.bytes(),
+                    alicesHeldByCarol.bytes(), unstored.bytes()));
             List<LedgerRecord.GroupClaim> honest = TaskLab.claims(w.keys, w.fleetLedger, task);
             assumeThat(honest.size()).as("at least an executor and a monitor drawn").isGreaterThanOrEqualTo(2);
 
@@ -328,6 +365,34 @@ class KeyReleaseTest {
                     KeyRelease.context(task.seq(), codeAddress.bytes(), agent.certificate()).encode())), StandardCharsets.UTF_8))
                     .isEqualTo("Bob's grey filter");
             System.out.printf("key release of the code capsule: %.1f ms%n", (System.nanoTime() - started) / 1e6);
+
+            // Carol's capsule, offered for the service: her Pi releases it, with her own result key signed by her member key
+            KeyReleaseClient.Released carols = KeyReleaseClient.ask(executor.client(w.peers.member(carol.member()).orElseThrow()),
+                    with(request).setCapsuleAddress(ByteString.copyFrom(offered.bytes())).build(), carol.member(), T);
+            assertThat(new String(CapsuleOpener.open(carolsNames.capsule(), AgentKeyWrap.open(agent.keys().getPrivate(), carols.sealedKey(),
+                    KeyRelease.context(task.seq(), offered.bytes(), agent.certificate()).encode())), StandardCharsets.UTF_8)).isEqualTo("Carol's names");
+            assertThat(carols.recipient()).as("Carol's Pi's result key, signed by Carol for the task").isPresent();
+            assertThat(carols.recipient().get().ownerMemberKey()).isEqualTo(carol.member());
+            assertThat(KeyReleaseClient.ask(executor.client(w.peers.member(carol.member()).orElseThrow()),
+                    with(request).setCapsuleAddress(ByteString.copyFrom(offered.bytes())).build(), owner.member(), T).recipient())
+                    .as("checked against another member's key, her result key is not taken").isEmpty();
+            // the capsule header's requirements and the offer, checked by the capsule owner's Pi
+            w.refused(1, executor, with(request).setCapsuleAddress(ByteString.copyFrom(notOffered.bytes())).build(), "NOT_OFFERED",
+                    "is not offered for service #" + service.seq() + " (task #" + task.seq() + " of member " + owner.memberHex() + "); offered for no service");
+            w.refused(1, executor, with(request).setCapsuleAddress(ByteString.copyFrom(offeredElsewhere.bytes())).build(), "NOT_OFFERED",
+                    "offered for service(s) [" + (service.seq() + 1) + "]");
+            w.refused(1, executor, with(request).setCapsuleAddress(ByteString.copyFrom(otherImage.bytes())).build(), "CAPSULE_IMAGE",
+                    "requires image sha256:" + "cd".repeat(32) + ", the task's service #" + service.seq() + " runs " + TaskLab.REQUIREMENTS.imageDigest());
+            w.refused(0, executor, with(request).setCapsuleAddress(ByteString.copyFrom(highCredit.bytes())).build(), "CAPSULE_CREDIT",
+                    "requires executor credit >= 100 and monitor credit >= 0, the task asks only 0 and 0");
+            w.refused(1, executor, with(request).setCapsuleAddress(ByteString.copyFrom(highMonitorCredit.bytes())).build(), "CAPSULE_CREDIT",
+                    "requires executor credit >= 0 and monitor credit >= 5");
+            w.refused(1, executor, with(request).setCapsuleAddress(ByteString.copyFrom(alicesHeldByCarol.bytes())).build(), "NOT_TASK_CAPSULE",
+                    "is owned by member " + owner.memberHex() + ", not by this Pi's");
+            w.refused(1, executor, with(request).setCapsuleAddress(ByteString.copyFrom(unstored.bytes())).build(), "NOT_TASK_CAPSULE",
+                    "this Pi's store has no capsule " + unstored.hex());
+            w.refused(0, executor, with(request).setCapsuleAddress(ByteString.copyFrom(offered.bytes())).build(), "NOT_TASK_CAPSULE",
+                    "holds no wrapped key"); // Alice's Pi has no key of Carol's capsule
 
             // attacks on the request, each refused with its reason and counted by the owner's Pi
             w.refused(notExecutor, request, "NOT_EXECUTOR", "is not the executor of task #" + task.seq()); // the executor's request, replayed

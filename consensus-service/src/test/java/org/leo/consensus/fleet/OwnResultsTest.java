@@ -130,4 +130,24 @@ class OwnResultsTest {
         r.ended(entry(30, new LedgerRecord.TaskExpired(20)), false);
         assertThat(r.follows(20)).isFalse();
     }
+
+    /** Another member's task that names a data capsule of this Pi's (one whose key it holds) is followed: its copy is this Pi's. */
+    @Test
+    void anotherMembersTaskWithADataCapsuleOfThisPisIsFollowed() throws Exception {
+        byte[] mine = Lab.sha256("this Pi's names");
+        PeerList peers = PeerList.of(List.of(Lab.listed(Lab.keys(1), closedPort())));
+        OwnResults r = new OwnResults(Lab.keys(0).member(), a -> a.matches(mine), () -> peers, p -> {
+            asked.incrementAndGet();
+            FleetClient c = new FleetClient(p, Lab.keys(0).tlsIdentity(Clock.systemUTC().instant()), new Refusals(new SimpleMeterRegistry()));
+            clients.add(c);
+            return c;
+        }, dir, RETRIES, Clock.systemUTC(), work);
+        r.task(entry(10, Lab.keys(1).signTask(3, List.of(new byte[32], mine), 2, 0, 0, 10, 100)), false);
+        r.task(entry(11, Lab.keys(1).signTask(3, List.of(new byte[32]), 2, 0, 0, 10, 100)), false);
+        assertThat(r.follows(10)).as("member 1's task with this Pi's data").isTrue();
+        assertThat(r.follows(11)).as("member 1's task without").isFalse();
+        var agent = Lab.keys(5).tlsIdentity(Clock.systemUTC().instant()).certificate();
+        r.released(10, agent);
+        assertThat(OwnResults.agents(dir, 10)).as("the agent its data key went to, kept for its copy's check").containsExactly(agent);
+    }
 }

@@ -65,6 +65,8 @@ class TaskExecutionTest {
     static final int N = 7;
     static final Duration WAIT = Duration.ofMinutes(3);
     static final byte[] IMAGE = Lab.sha256("image");
+    /** The second data owner of the two-owner tasks. */
+    static final int CAROL = 4;
 
     @TempDir
     Path tmp;
@@ -102,13 +104,20 @@ class TaskExecutionTest {
                     opened.add(text);
                     plain.append(plain.length() == 0 ? "" : " + ").append(text);
                 }
-                var spki = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(order.recipient().wrapKeySpki()));
-                byte[] sealed = WrapKey.wrap(spki, ("grey(" + plain + ")").getBytes(StandardCharsets.UTF_8));
+                byte[] result = ("grey(" + plain + ")").getBytes(StandardCharsets.UTF_8);
+                Map<String, byte[]> more = new java.util.LinkedHashMap<>(); // each other data owner's copy, sealed to its own wrap key
+                for (TaskOrder.ResultRecipient r : order.moreRecipients()) {
+                    more.put(HexFormat.of().formatHex(r.ownerMemberKey()), seal(r, result));
+                }
                 return CompletableFuture.completedFuture(new HpcOutcome(0, false, List.of(new HpcOutcome.Timing("run", Duration.ofMillis(1))),
-                        Optional.of(sealed), List.of()));
+                        Optional.of(seal(order.recipient(), result)), List.of(), more));
             } catch (Exception e) {
                 return CompletableFuture.failedFuture(e);
             }
+        }
+
+        static byte[] seal(TaskOrder.ResultRecipient r, byte[] result) throws Exception {
+            return WrapKey.wrap(KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(r.wrapKeySpki())), result);
         }
 
         @Override
@@ -152,20 +161,29 @@ class TaskExecutionTest {
         final TaskExecutions.Config config = TaskExecutions.Config.defaults().withCertificateWait(Duration.ofSeconds(60)).withMaxAttempts(2);
 
         World(LabFleet.Setup setup) throws Exception {
-            this(setup, false);
+            this(setup, null, false);
         }
 
-        /** With {@code electFirst}, the group is on the ledger before any Pi serves or executes tasks (a Pi that was down). */
-        World(LabFleet.Setup setup, boolean electFirst) throws Exception {
+        /**
+         * With {@code carols} requirements, node 4 (Carol) offers a data capsule of hers for the service ({@code leo task
+         * offer}: its key file's 'service SEQ' line), and the task names it after Alice's (node 2's). With {@code electFirst},
+         * the group is on the ledger before any Pi serves or executes tasks (a Pi that was down).
+         */
+        World(LabFleet.Setup setup, org.leo.protocol.capsule.Requirements carols, boolean electFirst) throws Exception {
             f = new LabFleet(tmp, N, FleetRoundTest.TAU, Duration.ofSeconds(6), setup);
             hpc = new StandInHpc(f);
             settled.ledger = new LedgerSettler(f.hpcPiNode().ledger());
             CapsuleSealer.Sealed data = TaskLab.seal(Lab.keys(2), CapsuleKind.DATA, "Alice's colour picture");
             CapsuleSealer.Sealed code = TaskLab.seal(Lab.keys(1), CapsuleKind.CODE, "Bob's grey filter");
-            ContentAddress dataAddress = hold(f.tpm, 2, data);
-            ContentAddress codeAddress = hold(f.tpm, 1, code);
+            ContentAddress dataAddress = hold(f.tpm, 2, data, "");
+            ContentAddress codeAddress = hold(f.tpm, 1, code, "");
             LedgerEntry service = TaskLab.service(f.ledger, Lab.keys(1), codeAddress.bytes());
-            task = TaskRoundLab.electable(f.ledger, N, TaskRoundLab.executorZeroWithOutsiders(N), service.seq(), t -> List.of(dataAddress.bytes()));
+            List<byte[]> dataCapsules = new ArrayList<>(List.of(dataAddress.bytes()));
+            if (carols != null) {
+                dataCapsules.add(hold(f.tpm, CAROL, TaskLab.seal(Lab.keys(CAROL), CapsuleKind.DATA, "Carol's names", carols),
+                        "service " + service.seq() + "\n").bytes());
+            }
+            task = TaskRoundLab.electable(f.ledger, N, TaskRoundLab.executorZeroWithOutsiders(N), service.seq(), t -> dataCapsules);
             if (electFirst) {
                 elect();
             }
@@ -191,14 +209,14 @@ class TaskExecutionTest {
             return PeerCapsuleStore.of(f.nodes.get(i), store(i), TaskConfig.DEFAULT_MAX_CAPSULE_BYTES, Duration.ofSeconds(20));
         }
 
-        /** Pi {@code i} holds the capsule in its store and its AES key wrapped by its TPM (the lab's one swtpm). */
-        ContentAddress hold(Tpm tpm, int i, CapsuleSealer.Sealed s) throws Exception {
+        /** Pi {@code i} holds the capsule in its store and its AES key wrapped by its TPM (the lab's one swtpm), {@code more} after it. */
+        ContentAddress hold(Tpm tpm, int i, CapsuleSealer.Sealed s, String more) throws Exception {
             byte[] file = CapsuleFile.encode(s.capsule());
             ContentAddress a = store(i).put(file);
             Path keys = Files.createDirectories(tmp.resolve("keys-" + i));
             WrapKey w = tpm.wrapKeyPublic();
             Files.writeString(keys.resolve(a.hex() + ".key"), "wrap-key " + w.fingerprint() + "\nwrapped-key " + HexFormat.of().formatHex(w.wrap(s.aesKey()))
-                    + "\n");
+                    + "\n" + more);
             return a;
         }
 
@@ -304,7 +322,7 @@ class TaskExecutionTest {
      */
     @Test
     void aGroupRecordedBeforeTheExecutorsPiStartedIsRunAtItsStartAndNotOnceItsTaskEnded() throws Exception {
-        try (World w = new World(LabFleet.Setup.TESTS, true)) {
+        try (World w = new World(LabFleet.Setup.TESTS, null, true)) {
             assertThat(KeyReleaseTest.await(() -> w.exec.get(0).stage(w.taskSeq()).isPresent())).as("the executor's coordinator started it").isTrue();
             assertThat(w.exec.get(0).awaitEnd(w.taskSeq(), WAIT)).as("the task ended within " + WAIT).isTrue();
             assertThat(w.exec.get(0).stage(w.taskSeq())).contains("SETTLED");
@@ -312,6 +330,61 @@ class TaskExecutionTest {
             TaskExecutions fresh = w.f.hpcPiNode().restartExecutions(w.hpc, w.settled, w.config, tmp.resolve("exec-0-empty-journal"), w.capsules(0));
             assertThat(fresh.stage(w.taskSeq())).as("a settled task's group is not run again").isEmpty();
             assertThat(w.hpc.powerCycles.get()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * The second demo's shape: Alice's (node 2's) data and Carol's (node 4's), offered for the service; each owner's Pi
+     * releases its own key, the result is sealed to each, and each Pi fetches its own copy, which its TPM opens.
+     */
+    @Test
+    void aTaskWithDataOfTwoOwnersReturnsTheResultToBothEachItsOwnCopy() throws Exception {
+        try (World w = new World(LabFleet.Setup.TESTS, TaskLab.REQUIREMENTS, false)) {
+            w.elect();
+            assertThat(KeyReleaseTest.await(() -> w.exec.get(0).stage(w.taskSeq()).isPresent())).as("the executor's coordinator started").isTrue();
+            assertThat(w.exec.get(0).awaitEnd(w.taskSeq(), WAIT)).as("the task ended within " + WAIT).isTrue();
+            System.out.println(w.exec.get(0).timeline(w.taskSeq()).orElseThrow());
+            assertThat(w.exec.get(0).stage(w.taskSeq())).contains("SETTLED");
+            assertThat(w.hpc.opened).as("each owner's Pi released its own capsule's key").containsExactly("Alice's colour picture", "Carol's names",
+                    "Bob's grey filter");
+            String carol = Lab.keys(CAROL).memberHex();
+            assertThat(w.exec.get(0).results().get(w.taskSeq(), carol)).as("the executor keeps Carol's copy apart").isPresent();
+
+            byte[][] stored = new byte[2][];
+            int k = 0;
+            for (int owner : new int[] {2, CAROL}) {
+                OwnResults own = w.own.get(owner);
+                assertThat(KeyReleaseTest.await(() -> Files.isRegularFile(own.store().path(w.taskSeq()))))
+                        .as("node " + owner + " stored its copy by itself").isTrue();
+                byte[] result = own.store().get(w.taskSeq()).orElseThrow();
+                assertThat(new String(w.f.tpm.unwrap(result), StandardCharsets.UTF_8)).as("node " + owner + "'s TPM opens it")
+                        .isEqualTo("grey(Alice's colour picture + Carol's names + Bob's grey filter)");
+                assertThat(OwnResults.agents(tmp.resolve("own-" + owner), w.taskSeq())).as("the agent node " + owner + " released its key to")
+                        .hasSize(1);
+                assertThat(w.exec.get(owner).fetchResult(w.executorPi(), w.taskSeq())).as("fetched by hand, its own copy").isEqualTo(result);
+                stored[k++] = result;
+            }
+            assertThat(stored[0]).as("two copies, each sealed apart").isNotEqualTo(stored[1]);
+            for (int i : new int[] {0, 1, 3}) {
+                assertThat(Files.exists(w.own.get(i).store().path(w.taskSeq()))).as("node " + i + " has no data in the task").isFalse();
+            }
+            assertThatThrownBy(() -> w.exec.get(3).fetchResult(w.executorPi(), w.taskSeq())).as("a member with no data in the task")
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+        }
+    }
+
+    /** Carol's capsule asks for another image than the service's: her Pi refuses its key, nothing runs, the HPC is cleaned up. */
+    @Test
+    void aTaskWithAnotherOwnersCapsuleForAnotherImageIsNotRun() throws Exception {
+        try (World w = new World(LabFleet.Setup.TESTS, org.leo.protocol.capsule.Requirements.of("sha256:" + "cd".repeat(32), 0, 0), false)) {
+            w.elect();
+            assertThat(KeyReleaseTest.await(() -> w.exec.get(0).stage(w.taskSeq()).isPresent())).isTrue();
+            assertThat(w.exec.get(0).awaitEnd(w.taskSeq(), WAIT)).isTrue();
+            assertThat(w.exec.get(0).stage(w.taskSeq())).as("cleaned up, not settled: no result").contains("CLEANED_UP");
+            assertThat(w.f.nodes.get(CAROL).refusals().count("CAPSULE_IMAGE")).as("Carol's Pi refused, and counted it").isEqualTo(1);
+            assertThat(w.hpc.opened).as("nothing run").isEmpty();
+            assertThat(w.hpc.powerCycles.get()).as("the HPC power-cycled all the same").isEqualTo(1);
+            assertThat(w.settled.calls).isEmpty();
         }
     }
 

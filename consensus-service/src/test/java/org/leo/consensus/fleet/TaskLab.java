@@ -27,7 +27,6 @@ import org.leo.protocol.attest.v1.EvidenceBody;
 import org.leo.protocol.capsule.CapsuleKind;
 import org.leo.protocol.capsule.CapsuleSealer;
 import org.leo.protocol.capsule.Terms;
-import org.leo.protocol.capsule.TestCapsules;
 
 /**
  * The ledger side of a trusted task for tests: members with known keys, a service and a task, the honest claims of the
@@ -52,10 +51,19 @@ final class TaskLab {
         }
     }
 
-    /** A capsule sealed by {@code owner}: the capsule and its AES key. */
+    /** What the lab's capsules require: the image of {@link #service}, any credit (the lab's tasks ask none). */
+    static final org.leo.protocol.capsule.Requirements REQUIREMENTS = org.leo.protocol.capsule.Requirements.of(
+            "sha256:" + HexFormat.of().formatHex(Lab.sha256("image")), 0, 0);
+
+    /** A capsule sealed by {@code owner} for the lab's services: the capsule and its AES key. */
     static CapsuleSealer.Sealed seal(MemberKeys owner, CapsuleKind kind, String text) {
+        return seal(owner, kind, text, REQUIREMENTS);
+    }
+
+    /** A capsule sealed by {@code owner} with {@code requirements}. */
+    static CapsuleSealer.Sealed seal(MemberKeys owner, CapsuleKind kind, String text, org.leo.protocol.capsule.Requirements requirements) {
         return new CapsuleSealer(owner.capsuleOwner(), new SecureRandom(), Clock.systemUTC())
-                .seal(text.getBytes(StandardCharsets.UTF_8), kind, TestCapsules.REQUIREMENTS, Terms.price(3), "");
+                .seal(text.getBytes(StandardCharsets.UTF_8), kind, requirements, Terms.price(3), "");
     }
 
     static LedgerEntry service(Ledger ledger, MemberKeys author, byte[] codeAddress) {

@@ -9,6 +9,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -22,8 +23,10 @@ import org.leo.protocol.keywrap.AgentKeyWrap;
 
 /**
  * The agent's check of a task assignment from its Pi, a pure function of the message: every field within
- * its cap, every name and digest well-formed, the limits ones the sandbox accepts, and the result
- * recipient's key signed by the task owner ({@link ResultRecipientStatement}). Anything else is a
+ * its cap, every name and digest well-formed, the limits ones the sandbox accepts, and each result
+ * recipient's key signed by its member key for the task ({@link ResultRecipientStatement}): the task owner's, and
+ * each other data capsule owner's, once each. That the recipients are exactly the owners of the data capsules is the
+ * runner's check once it has opened them (their headers are signed). Anything else is a
  * {@link TaskRefusedException} with a sentence; nothing is fetched or run for a refused assignment.
  * The caps are the agent's heap's (hpc-agent/jvm.options: 16 MiB): capsules are held in memory.
  */
@@ -45,9 +48,15 @@ public final class TaskAssignmentCheck {
     /** One checked capsule of the plan. */
     public record CapsuleRef(String name, TaskFile file, byte[] sealedKey) { }
 
-    /** A checked assignment: what the runner does. */
+    /** A result recipient whose signature verified: its member key (32 raw bytes) and wrap key. */
+    public record Recipient(byte[] memberKey, PublicKey key) { }
+
+    /**
+     * A checked assignment: what the runner does. {@code recipient} is the task owner's wrap key, {@code recipients} every
+     * recipient, the task owner's first, then the other data capsule owners' ({@code more_recipients}).
+     */
     public record Plan(long taskSeq, TaskFile image, String imageId, List<CapsuleRef> capsules, List<String> command, Limits limits,
-                       Duration timeout, PublicKey recipient, byte[] recipientSpki) { }
+                       Duration timeout, PublicKey recipient, byte[] recipientSpki, List<Recipient> recipients) { }
 
     private TaskAssignmentCheck() {
     }
@@ -97,11 +106,27 @@ public final class TaskAssignmentCheck {
         if (a.getTimeoutMillis() == 0 || Integer.toUnsignedLong(a.getTimeoutMillis()) > MAX_TIMEOUT_MILLIS) {
             throw new TaskRefusedException("the timeout must be 1 ms to 24 h, got " + Integer.toUnsignedString(a.getTimeoutMillis()) + " ms");
         }
-        Limits limits = limits(a.getLimits());
+        if (a.getMoreRecipientsCount() > MAX_CAPSULES - 1) {
+            throw new TaskRefusedException(a.getMoreRecipientsCount() + " more result recipients, at most " + (MAX_CAPSULES - 1)
+                    + " (one per other owner of a data capsule)");
+        }
         ResultRecipient r = a.getRecipient();
-        PublicKey recipient = recipient(seq, r);
+        PublicKey recipient = recipient(seq, r, "the task owner's");
+        List<Recipient> recipients = new ArrayList<>(List.of(new Recipient(r.getOwnerMemberKey().toByteArray(), recipient)));
+        HexFormat hex = HexFormat.of();
+        Set<String> members = new HashSet<>(Set.of(hex.formatHex(r.getOwnerMemberKey().toByteArray())));
+        for (ResultRecipient more : a.getMoreRecipientsList()) {
+            PublicKey key = recipient(seq, more, "its");
+            if (!members.add(hex.formatHex(more.getOwnerMemberKey().toByteArray()))) {
+                throw new TaskRefusedException("member " + hex.formatHex(more.getOwnerMemberKey().toByteArray())
+                        + " is a result recipient twice");
+            }
+            recipients.add(new Recipient(more.getOwnerMemberKey().toByteArray(), key));
+        }
+        Limits limits = limits(a.getLimits(), recipients.size());
         return new Plan(seq, a.getImage(), a.getImageId(), List.copyOf(capsules), List.copyOf(a.getCommandList()), limits,
-                Duration.ofMillis(Integer.toUnsignedLong(a.getTimeoutMillis())), recipient, r.getWrapKeySpki().toByteArray());
+                Duration.ofMillis(Integer.toUnsignedLong(a.getTimeoutMillis())), recipient, r.getWrapKeySpki().toByteArray(),
+                List.copyOf(recipients));
     }
 
     private static void file(String what, TaskFile f, long max) throws TaskRefusedException {
@@ -116,7 +141,11 @@ public final class TaskAssignmentCheck {
         }
     }
 
-    private static Limits limits(TaskLimits l) throws TaskRefusedException {
+    /**
+     * The sandbox's limits; with {@code recipients} recipients the result is at most {@link #MAX_RESULT_BYTES} / recipients,
+     * so that its sealed copies fit one report as one result does.
+     */
+    private static Limits limits(TaskLimits l, int recipients) throws TaskRefusedException {
         Limits d = Limits.DEFAULT;
         long result = l.getResultBytes() == 0 ? MAX_RESULT_BYTES : l.getResultBytes();
         int output = l.getOutputBytes() == 0 ? MAX_OUTPUT_BYTES : l.getOutputBytes();
@@ -124,6 +153,7 @@ public final class TaskAssignmentCheck {
             throw new TaskRefusedException("this agent keeps at most " + MAX_RESULT_BYTES + " bytes of result and " + MAX_OUTPUT_BYTES
                     + " of each output, asked for " + Long.toUnsignedString(result) + " and " + Integer.toUnsignedString(output));
         }
+        result = Math.min(result, MAX_RESULT_BYTES / recipients);
         try {
             long work = or(l.getWorkBytes(), d.workBytes());
             return new Limits(or(l.getMemoryBytes(), d.memoryBytes()), or(l.getNanoCpus(), d.nanoCpus()), or(l.getPids(), d.pids()),
@@ -137,7 +167,8 @@ public final class TaskAssignmentCheck {
         return v == 0 ? otherwise : v;
     }
 
-    private static PublicKey recipient(long seq, ResultRecipient r) throws TaskRefusedException {
+    /** {@code whose}: whose member key signs ("the task owner's", or "its" for another data owner). */
+    private static PublicKey recipient(long seq, ResultRecipient r, String whose) throws TaskRefusedException {
         byte[] spki = r.getWrapKeySpki().toByteArray();
         PublicKey key;
         try {
@@ -151,8 +182,9 @@ public final class TaskAssignmentCheck {
         if (r.getOwnerMemberKey().size() != ResultRecipientStatement.MEMBER_KEY_BYTES
                 || r.getSignature().size() != ResultRecipientStatement.SIGNATURE_BYTES
                 || !ResultRecipientStatement.verify(r.getOwnerMemberKey().toByteArray(), seq, spki, r.getSignature().toByteArray())) {
-            throw new TaskRefusedException("the result recipient's wrap key is not signed by the task owner's member key for task "
-                    + Long.toUnsignedString(seq) + ": nothing is run for it");
+            throw new TaskRefusedException("the result recipient's wrap key is not signed by " + whose + " member key for task "
+                    + Long.toUnsignedString(seq) + ": nothing is run for it" + (r.getOwnerMemberKey().size() == ResultRecipientStatement.MEMBER_KEY_BYTES
+                    ? " (recipient " + HexFormat.of().formatHex(r.getOwnerMemberKey().toByteArray()) + ")" : ""));
         }
         return key;
     }

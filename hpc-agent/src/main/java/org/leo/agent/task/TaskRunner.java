@@ -17,12 +17,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.leo.protocol.attest.v1.CleanupReport;
+import org.leo.protocol.attest.v1.ResultCopy;
 import org.leo.protocol.attest.v1.TaskAssignment;
 import org.leo.protocol.attest.v1.TaskReport;
 import org.leo.protocol.attest.v1.TaskStage;
 import org.leo.protocol.capsule.Capsule;
 import org.leo.protocol.capsule.CapsuleException;
 import org.leo.protocol.capsule.CapsuleFile;
+import org.leo.protocol.capsule.CapsuleKind;
 import org.leo.protocol.capsule.CapsuleLimits;
 import org.leo.protocol.capsule.CapsuleOpener;
 import org.leo.protocol.capsule.ContentAddress;
@@ -106,14 +108,16 @@ public final class TaskRunner implements AutoCloseable {
             TaskAssignmentCheck.Plan p = TaskAssignmentCheck.check(a);
             TaskFiles files = new TaskFiles(s.channel(), seq);
             byte[] certSha = sha256(s.certificate());
+            Map<String, String> dataOwners = new LinkedHashMap<>(); // member hex -> the name of its first DATA capsule
             for (TaskAssignmentCheck.CapsuleRef c : p.capsules()) {
                 long t = System.nanoTime();
                 byte[] file = files.fetch("capsule '" + c.name() + "'", c.file());
                 lap(timings, "fetch", t);
                 t = System.nanoTime();
-                inputs.put(c.name(), open(p, c, file, s.key(), certSha));
+                inputs.put(c.name(), open(p, c, file, s.key(), certSha, dataOwners));
                 lap(timings, "open", t);
             }
+            checkRecipients(p, dataOwners);
             long t = System.nanoTime();
             Files.deleteIfExists(archive);
             files.fetch("the image", p.image(), archive);
@@ -135,16 +139,22 @@ public final class TaskRunner implements AutoCloseable {
             report.setExitCode(r.exitCode()).setTimedOut(r.timedOut()).setOomKilled(r.oomKilled()).setResultProblem(r.resultProblem())
                     .setStdoutTotal(r.stdout().total()).setStderrTotal(r.stderr().total());
             if (r.result().isPresent()) {
-                report.setResult(seal(r.result().get(), ResultCapsule.Part.RESULT, p, s));
+                report.setResult(seal(r.result().get(), ResultCapsule.Part.RESULT, p, p.recipient(), s));
+                for (TaskAssignmentCheck.Recipient more : p.recipients().subList(1, p.recipients().size())) {
+                    report.addMoreResults(ResultCopy.newBuilder().setOwnerMemberKey(ByteString.copyFrom(more.memberKey()))
+                            .setResult(seal(r.result().get(), ResultCapsule.Part.RESULT, p, more.key(), s)));
+                }
             }
-            report.setStdout(seal(r.stdout().kept(), ResultCapsule.Part.STDOUT, p, s));
-            report.setStderr(seal(r.stderr().kept(), ResultCapsule.Part.STDERR, p, s));
+            // with data of several owners only the result leaves: the guest's output could carry any owner's data
+            boolean severalOwners = p.recipients().size() > 1;
+            report.setStdout(seal(severalOwners ? new byte[0] : r.stdout().kept(), ResultCapsule.Part.STDOUT, p, p.recipient(), s));
+            report.setStderr(seal(severalOwners ? new byte[0] : r.stderr().kept(), ResultCapsule.Part.STDERR, p, p.recipient(), s));
             lap(timings, "seal", t);
             LOG.info("{}: the guest exited {}{}{}; {}", task, r.exitCode(), r.timedOut() ? " (timed out)" : "", r.oomKilled() ? " (OOM)" : "",
                     r.timings());
             s.reports().accept(report.setStage(TaskStage.TASK_STAGE_DONE).putAllTimingsMillis(timings)
                     .setCleanup(CleanupReport.newBuilder().addAllErrors(r.cleanUpErrors())).build());
-            report.clearResult().clearStdout().clearStderr(); // sent once
+            report.clearResult().clearStdout().clearStderr().clearMoreResults(); // sent once
             s.reports().accept(clean(report.setStage(TaskStage.TASK_STAGE_CLEANED), timings, r.cleanUpErrors()));
         } catch (TaskRefusedException | SandboxException | IOException | RuntimeException e) {
             String why = e instanceof RuntimeException ? "the agent failed: " + e : e.getMessage();
@@ -167,8 +177,8 @@ public final class TaskRunner implements AutoCloseable {
      * The capsule's plaintext: its bytes are at the address the assignment names (TaskFiles checked), its
      * key opens for this task, this address and this certificate, it asks for this task's image, it opens.
      */
-    private static byte[] open(TaskAssignmentCheck.Plan p, TaskAssignmentCheck.CapsuleRef c, byte[] file, PrivateKey key, byte[] certSha)
-            throws TaskRefusedException {
+    private static byte[] open(TaskAssignmentCheck.Plan p, TaskAssignmentCheck.CapsuleRef c, byte[] file, PrivateKey key, byte[] certSha,
+                               Map<String, String> dataOwners) throws TaskRefusedException {
         String what = "capsule '" + c.name() + "'";
         byte[] address = c.file().getSha256().toByteArray();
         byte[] aes = null;
@@ -179,7 +189,11 @@ public final class TaskRunner implements AutoCloseable {
             if (!wanted.equals(p.imageId())) {
                 throw new TaskRefusedException(what + " requires image " + wanted + ", the task's image is " + p.imageId());
             }
-            return CapsuleOpener.open(capsule, aes);
+            byte[] plain = CapsuleOpener.open(capsule, aes); // the header's signature checked: its owner is the owner's claim
+            if (capsule.header().kind() == CapsuleKind.DATA) {
+                dataOwners.putIfAbsent(capsule.header().ownerHex(), c.name());
+            }
+            return plain;
         } catch (KeyWrapException e) {
             throw new TaskRefusedException(what + ": its released key does not open for task " + Long.toUnsignedString(p.taskSeq())
                     + ", capsule " + ContentAddress.ofDigest(address).hex() + " and this agent's certificate: " + e.getMessage());
@@ -192,8 +206,31 @@ public final class TaskRunner implements AutoCloseable {
         }
     }
 
-    private static ByteString seal(byte[] plaintext, ResultCapsule.Part part, TaskAssignmentCheck.Plan p, Session s) {
-        return ByteString.copyFrom(ResultSealer.seal(plaintext, part, p.taskSeq(), p.recipient(), s.certificate(), s.key()));
+    private static ByteString seal(byte[] plaintext, ResultCapsule.Part part, TaskAssignmentCheck.Plan p, java.security.PublicKey to, Session s) {
+        return ByteString.copyFrom(ResultSealer.seal(plaintext, part, p.taskSeq(), to, s.certificate(), s.key()));
+    }
+
+    /**
+     * The recipients are exactly the owners of the assignment's DATA capsules (their signed headers): a Pi cannot have the
+     * result sealed to a member that brought no data, nor leave out one that did. That the capsules are the task's on the
+     * ledger is the Pi's claim (the agent reads no ledger), as the task owner's member key is.
+     */
+    static void checkRecipients(TaskAssignmentCheck.Plan p, Map<String, String> dataOwners) throws TaskRefusedException {
+        java.util.Set<String> recipients = new java.util.LinkedHashSet<>();
+        for (TaskAssignmentCheck.Recipient r : p.recipients()) {
+            String member = java.util.HexFormat.of().formatHex(r.memberKey());
+            recipients.add(member);
+            if (!dataOwners.containsKey(member)) {
+                throw new TaskRefusedException("result recipient " + member + " owns no data capsule of task " + Long.toUnsignedString(p.taskSeq())
+                        + ": nothing is run for it");
+            }
+        }
+        for (Map.Entry<String, String> owner : dataOwners.entrySet()) {
+            if (!recipients.contains(owner.getKey())) {
+                throw new TaskRefusedException("data capsule '" + owner.getValue() + "' of member " + owner.getKey() + " has no result recipient "
+                        + "for task " + Long.toUnsignedString(p.taskSeq()) + ": nothing is run for it");
+            }
+        }
     }
 
     /** The report with the clean-up check after the task. */

@@ -90,6 +90,25 @@ class TaskAssignmentCheckTest {
         assertRefused(good().setLimits(TaskLimits.newBuilder().setMemoryBytes(1)), "limits: memoryBytes must be at least 6 MiB");
     }
 
+    /** Data of several owners: each other owner's recipient is checked by its own signature, once each; the result shrinks to fit. */
+    @Test
+    void moreRecipientsAreEachSignedByTheirOwnMemberOnceEach() throws Exception {
+        TestAssignments.Owner carol = TestAssignments.Owner.generate();
+        TaskAssignmentCheck.Plan p = TaskAssignmentCheck.check(good().addMoreRecipients(carol.recipient(7, spki)).build());
+        assertThat(p.recipients()).extracting(r -> java.util.HexFormat.of().formatHex(r.memberKey()))
+                .containsExactly(java.util.HexFormat.of().formatHex(owner.raw()), java.util.HexFormat.of().formatHex(carol.raw()));
+        assertThat(p.limits().resultBytes()).as("two sealed copies fit where one did").isEqualTo(TaskAssignmentCheck.MAX_RESULT_BYTES / 2);
+        assertRefused(good().addMoreRecipients(carol.recipient(8, spki)), "the result recipient's wrap key is not signed by its member key for "
+                + "task 7: nothing is run for it (recipient " + java.util.HexFormat.of().formatHex(carol.raw()) + ")");
+        assertRefused(good().addMoreRecipients(owner.recipient(7, spki)), "member " + java.util.HexFormat.of().formatHex(owner.raw())
+                + " is a result recipient twice");
+        TaskAssignment.Builder many = good();
+        for (int i = 0; i < 16; i++) {
+            many.addMoreRecipients(TestAssignments.Owner.generate().recipient(7, spki));
+        }
+        assertRefused(many, "16 more result recipients, at most 15 (one per other owner of a data capsule)");
+    }
+
     private static void assertRefused(TaskAssignment.Builder a, String sentence) {
         assertThatThrownBy(() -> TaskAssignmentCheck.check(a.build())).isInstanceOf(TaskRefusedException.class).hasMessageStartingWith(sentence);
     }

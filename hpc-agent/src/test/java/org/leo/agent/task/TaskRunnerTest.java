@@ -80,4 +80,27 @@ class TaskRunnerTest {
             pi.shutdownNow();
         }
     }
+
+    /** The recipients are exactly the owners of the opened DATA capsules: none added, none left out. */
+    @Test
+    void theRecipientsMustBeExactlyTheDataCapsulesOwners() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        byte[] spki = g.generateKeyPair().getPublic().getEncoded();
+        TestAssignments.Owner alice = TestAssignments.Owner.generate();
+        TestAssignments.Owner carol = TestAssignments.Owner.generate();
+        String a = java.util.HexFormat.of().formatHex(alice.raw());
+        String c = java.util.HexFormat.of().formatHex(carol.raw());
+        TaskAssignmentCheck.Plan both = TaskAssignmentCheck.check(TestAssignments.assignment(9, alice, spki, new byte[10], "sha256:" + "ab".repeat(32),
+                new byte[10], new byte[120]).addMoreRecipients(carol.recipient(9, spki)).build());
+        TaskRunner.checkRecipients(both, java.util.Map.of(a, "names-a", c, "names-b"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskRunner.checkRecipients(both, java.util.Map.of(a, "names-a")))
+                .isInstanceOf(TaskRefusedException.class).hasMessage("result recipient " + c + " owns no data capsule of task 9: nothing is run for it");
+        TaskAssignmentCheck.Plan aliceOnly = TaskAssignmentCheck.check(TestAssignments.assignment(9, alice, spki, new byte[10],
+                "sha256:" + "ab".repeat(32), new byte[10], new byte[120]).build());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskRunner.checkRecipients(aliceOnly, new java.util.LinkedHashMap<>(
+                        java.util.Map.of(a, "names-a", c, "names-b"))))
+                .isInstanceOf(TaskRefusedException.class).hasMessage("data capsule 'names-b' of member " + c + " has no result recipient for task 9: "
+                        + "nothing is run for it");
+    }
 }

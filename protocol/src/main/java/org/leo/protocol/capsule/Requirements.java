@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
  * The environment a capsule's owner requires of whoever processes its payload
  * ({@code leo.task.v1.Requirements}): the container image by digest, no network, clean-up at the
  * end, and the least ledger credit of the executor and of each monitor. Signed with the header;
- * enforced by the executor's Pi before the key is released (not built yet).
+ * checked by the capsule owner's Pi before it releases the key (consensus-service
+ * {@code fleet.KeyReleaseCheck}: the task's service image, its least credits at least these).
  *
  * @param imageDigest         {@code sha256:} and 64 lower-case hex digits
  * @param network             the only value today is {@link Network#NONE}
