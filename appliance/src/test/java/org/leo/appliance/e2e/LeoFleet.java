@@ -251,11 +251,7 @@ final class LeoFleet implements AutoCloseable {
 
         /** Plugs a USB stick into the crafted host: the next evidence shows it (finding hardware.usb.added). */
         void plugUsbStick() throws IOException {
-            Path usb = host.sys().resolve("bus/usb/devices/2-1");
-            Files.createDirectories(usb);
-            Files.writeString(usb.resolve("idVendor"), "0781\n");
-            Files.writeString(usb.resolve("idProduct"), "5567\n");
-            Files.writeString(usb.resolve("product"), "Cruzer Blade\n");
+            CraftedHost.plugUsbStick(host);
         }
     }
 

@@ -77,11 +77,7 @@ class RealCollectorsTamperingTest {
                         .map(Finding::sentence)).allMatch(s -> s.contains(" chunk 5 "));
                 Files.write(image, disk); // put it back
 
-                Path usb = host.sys().resolve("bus/usb/devices/2-1");
-                Files.createDirectories(usb);
-                Files.writeString(usb.resolve("idVendor"), "0781\n");
-                Files.writeString(usb.resolve("idProduct"), "5567\n");
-                Files.writeString(usb.resolve("product"), "Cruzer Blade\n");
+                org.leo.agent.collect.CraftedHost.plugUsbStick(host);
                 f = finding(appliance, "hardware.usb.added");
                 assertThat(f.sentence()).startsWith("HPC 52:54:00:77:00:10: USB device 2-1 (").contains("0781:5567").endsWith(") appeared");
 

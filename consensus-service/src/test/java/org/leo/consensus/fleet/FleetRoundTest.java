@@ -81,11 +81,7 @@ class FleetRoundTest {
     /** Plugs a USB stick into the lab's HPC, after its baseline, and waits until its own Pi's engine has seen it. */
     static void plugUsbStick(LabFleet f) throws Exception {
         var seen = f.verdict(v -> v.findings().stream().anyMatch(x -> x.eventId().equals("hardware.usb.added")));
-        Path usb = f.host.sys().resolve("bus/usb/devices/2-1");
-        Files.createDirectories(usb);
-        Files.writeString(usb.resolve("idVendor"), "0781\n");
-        Files.writeString(usb.resolve("idProduct"), "5567\n");
-        Files.writeString(usb.resolve("product"), "Cruzer Blade\n");
+        org.leo.agent.collect.CraftedHost.plugUsbStick(f.host);
         seen.get(LabFleet.WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 

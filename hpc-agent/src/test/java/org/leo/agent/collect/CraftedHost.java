@@ -42,4 +42,17 @@ public final class CraftedHost {
         }
         return HostPaths.under(dir);
     }
+
+    /**
+     * Plugs a USB stick (SanDisk Cruzer Blade, 0781:5567) into {@code host} as device 2-1: its directory is made aside and
+     * renamed into {@code sys/bus/usb/devices}, so an agent collecting at the same moment never reads it half made (sysfs
+     * shows a device with its attributes at once).
+     */
+    public static void plugUsbStick(HostPaths host) throws IOException {
+        Path usb = Files.createDirectories(host.sys().resolve("bus/usb/.plugging-2-1"));
+        Files.writeString(usb.resolve("idVendor"), "0781\n");
+        Files.writeString(usb.resolve("idProduct"), "5567\n");
+        Files.writeString(usb.resolve("product"), "Cruzer Blade\n");
+        Files.move(usb, host.sys().resolve("bus/usb/devices/2-1"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
 }
