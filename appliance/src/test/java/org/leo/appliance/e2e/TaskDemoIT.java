@@ -49,10 +49,15 @@ import org.leo.protocol.tpm.SwtpmProcess;
  * in a network-less container, seals the result to Alice's TPM, Pi 1 power-cycles the VM, which boots the measured image
  * again, the monitors certify the empty HPC (the clean-up certificate), and Pi 1 settles the task on the chain. Alice's Pi
  * fetches the sealed result; {@code leo task result} opens it with her TPM (after her Pi stops: swtpm serves one client), and
- * the picture is grey, pixel by pixel. Prints the timeline per stage and the gas of each record.
+ * the picture is grey, pixel by pixel. Then the second demo on the same fleet: Bob publishes the common-names service, Carol
+ * (Pi 4) offers her list of names for it ({@code leo task offer}), Alice submits hers with Carol's capsule; both owners' Pis
+ * release their keys, the agent seals the common names to each, each Pi fetches its own copy, and each owner opens it with
+ * her TPM: the names in both lists, nothing else of the other's. Prints the timeline per stage and the gas of each record.
  */
 @Tag("system")
 class TaskDemoIT {
+    // Stood in for: the HPCs of Pis 2 to 4 (crafted hosts with real agents, no task engine, no power control), and the HPC's
+    // own TPM (tpm.required=false; MeasuredBootIT boots an HPC that has one).
     static final Path REPO = LeoFleet.REPO;
     static final Path CACHE = DockerImageVmIT.CACHE;
     /**
@@ -140,46 +145,56 @@ class TaskDemoIT {
             ImageIO.write(colour, "png", png);
             Files.write(input, png.toByteArray());
 
-            long task = -1;
-            int executor = -1;
-            Instant submitted = null;
-            Instant elected = null;
-            for (int attempt = 1; attempt <= TRIES && executor != 1; attempt++) {
-                int[] marks = marks(fleet);
-                submitted = Instant.now();
-                String out = fleet.leo(2, withEvm(fleet, alice, "task", "submit", "--data-dir", alice.data().toString(), "--service", service,
-                        "--data", input.toString(), "--payment", "10", "--group-size", "5", "--expires-after", "400", "--wrap-key", wrapKey(alice)));
-                cli.add(out);
-                task = Long.parseLong(value(out, "task"));
-                executor = awaitExecutor(fleet, marks, task);
-                elected = Instant.now();
-                System.out.printf("task #%d (try %d): the executor is Pi %d's member%s%n", task, attempt, executor,
-                        executor == 1 ? "" : " (its HPC has no task engine: it fails and expires; submitting again)");
+            long task = submitUntilPi1Executes(fleet, alice, cli, "--service", service, "--data", input.toString());
+            settled(fleet, vm, task);
+
+            // the second demo: Alice's and Carol's name lists, the common names to both. Bob publishes the service; Carol
+            // (Pi 4) offers her list for it; Alice submits hers with Carol's capsule
+            ServiceImageBuilder.Built namesImage = ServiceImageBuilder.build(
+                    ServiceSpec.read(REPO.resolve("os-image/services/common-names.service")), CACHE, run.resolve("common-names.tar"));
+            Path namesCode = Files.copy(REPO.resolve("os-image/services/common-names.sh"), run.resolve("common-names.sh"));
+            String namesPublished = fleet.leo(3, withEvm(fleet, bob, "service", "publish", "--data-dir", bob.data().toString(), "--name",
+                    "common-names", "--image", namesImage.archive().toString(), "--code", namesCode.toString(), "--price", "3", "--wrap-key",
+                    wrapKey(bob)));
+            cli.add(namesPublished);
+            String namesService = value(namesPublished, "service");
+            LeoFleet.Pi carol = fleet.pis[4];
+            Path namesA = Files.writeString(run.resolve("alice/names-a"), "alice\nbob\ncarol\ndave\nzoe\n");
+            Path namesB = Files.writeString(Files.createDirectories(run.resolve("carol")).resolve("names-b"), "zoe\r\nerin\r\nbob\r\nfrank\r\n");
+            String offered = fleet.leo(4, withEvm(fleet, carol, "task", "offer", "--data-dir", carol.data().toString(), "--service", namesService,
+                    "--data", namesB.toString(), "--wrap-key", wrapKey(carol)));
+            System.out.print("leo task offer (Carol, Pi 4):\n" + offered);
+            long common = submitUntilPi1Executes(fleet, alice, cli, "--service", namesService, "--data", namesA.toString(), "--data-capsule",
+                    value(offered, "data-capsule"));
+            settled(fleet, vm, common);
+
+            // each owner's Pi fetched its own sealed copy
+            for (int owner : new int[] {2, 4}) {
+                awaitLine(fleet, owner, Pattern.compile("task #" + common + ": result of \\d+ bytes fetched from executor Pi"), Duration.ofMinutes(3), vm);
             }
-            assertThat(executor).as("Pi 1 elected executor within %d tasks", TRIES).isEqualTo(1);
-            String taskRef = "task #" + task + ":";
-
-            // the executor's timeline, its last line of the task
-            TimedLine done = awaitLine(fleet, 1, Pattern.compile("task #" + task + ": attest .* in all \\d+ ms \\(stage SETTLED\\)"), TASK, vm);
-            System.out.printf("task #%d: submitted -> group on the ledger %.1f s; settled %.1f s after the submission%n", task,
-                    Duration.between(submitted, elected).toMillis() / 1000.0, Duration.between(submitted, Instant.now()).toMillis() / 1000.0);
-            System.out.println("executor's timeline: " + done.text().replaceAll("^.*\\] ", ""));
-            fleet.pis[1].process.output().lines().stream().filter(l -> l.text().contains(taskRef))
-                    .forEach(l -> System.out.println("  pi1 | " + l.text()));
-
-            // Alice's Pi fetched the sealed result; she opens it with her TPM once her Pi has let go of it
             awaitLine(fleet, 2, Pattern.compile("task #" + task + ": result of \\d+ bytes fetched from executor Pi"), Duration.ofMinutes(3), vm);
-            String status = fleet.leo(2, withEvm(fleet, alice, "task", "status", Long.toString(task)));
-            System.out.print("leo task status:\n" + status);
-            assertThat(status).contains("settled #").contains("(executor)").contains("burned 1").contains("certificate #")
-                    .contains("CLEANUP attempt 0 TRUSTED");
+            for (long t : new long[] {task, common}) {
+                String status = fleet.leo(2, withEvm(fleet, alice, "task", "status", Long.toString(t)));
+                System.out.print("leo task status " + t + ":\n" + status);
+                assertThat(status).contains("settled #").contains("(executor)").contains("burned 1").contains("CLEANUP attempt 0 TRUSTED");
+            }
             printGas(fleet, cli);
+
+            // Alice and Carol open their results with their TPMs once their Pis have let go of them
             alice.process.stop();
+            carol.process.stop();
             Path result = run.resolve("alice/result.png");
             String opened = fleet.leo(2, withEvm(fleet, alice, "task", "result", "--data-dir", alice.data().toString(), "--task",
                     Long.toString(task), "--tpm", alice.tpmEndpoint(), "--out", result.toString()));
             System.out.print("leo task result (Alice, Pi 2):\n" + opened);
             DockerImageVmIT.assertGrey(colour, Files.readAllBytes(result));
+            for (LeoFleet.Pi owner : new LeoFleet.Pi[] {alice, carol}) {
+                Path out = run.resolve("common-names-" + owner.i);
+                String got = fleet.leo(owner.i, withEvm(fleet, owner, "task", "result", "--data-dir", owner.data().toString(), "--task",
+                        Long.toString(common), "--tpm", owner.tpmEndpoint(), "--out", out.toString()));
+                System.out.print("leo task result (Pi " + owner.i + "):\n" + got);
+                assertThat(Files.readString(out)).as("the names in both lists, to Pi %d", owner.i).isEqualTo("bob\nzoe\n");
+            }
             passed = true;
         } finally {
             if (passed) {
@@ -188,6 +203,39 @@ class TaskDemoIT {
                 System.out.println("logs kept in " + run);
             }
         }
+    }
+
+    /**
+     * Submits a task from Alice's Pi with {@code args} until Pi 1's member is its executor (only Pi 1's HPC has a task engine;
+     * the draw cannot be steered); the task's seq.
+     */
+    private static long submitUntilPi1Executes(LeoFleet fleet, LeoFleet.Pi alice, List<String> cli, String... args) throws Exception {
+        for (int attempt = 1; attempt <= TRIES; attempt++) {
+            int[] marks = marks(fleet);
+            Instant submitted = Instant.now();
+            List<String> argv = new ArrayList<>(List.of("task", "submit", "--data-dir", alice.data().toString()));
+            argv.addAll(List.of(args));
+            argv.addAll(List.of("--payment", "10", "--group-size", "5", "--expires-after", "400", "--wrap-key", wrapKey(alice)));
+            String out = fleet.leo(2, withEvm(fleet, alice, argv.toArray(String[]::new)));
+            cli.add(out);
+            long task = Long.parseLong(value(out, "task"));
+            int executor = awaitExecutor(fleet, marks, task);
+            System.out.printf("task #%d (try %d): the executor is Pi %d's member, %.1f s after the submission%s%n", task, attempt, executor,
+                    Duration.between(submitted, Instant.now()).toMillis() / 1000.0,
+                    executor == 1 ? "" : " (its HPC has no task engine: it fails and expires; submitting again)");
+            if (executor == 1) {
+                return task;
+            }
+        }
+        throw new AssertionError("Pi 1 was not elected executor within " + TRIES + " tasks");
+    }
+
+    /** Waits for the executor's timeline of {@code task}, its last line (settled), and prints it with the task's lines. */
+    private static void settled(LeoFleet fleet, QemuVm vm, long task) throws Exception {
+        TimedLine done = awaitLine(fleet, 1, Pattern.compile("task #" + task + ": attest .* in all \\d+ ms \\(stage SETTLED\\)"), TASK, vm);
+        System.out.println("executor's timeline: " + done.text().replaceAll("^.*\\] ", ""));
+        String ref = "task #" + task + ":";
+        fleet.pis[1].process.output().lines().stream().filter(l -> l.text().contains(ref)).forEach(l -> System.out.println("  pi1 | " + l.text()));
     }
 
     /** The HPC image with the task engine, as its boot root: kernel, initramfs, the iPXE template and the UKI. */
