@@ -243,8 +243,10 @@ class TaskOnAgentProtocolSystemTest {
             t.files.put("capsule-1", new TaskDispatch.TaskFileSource(file, address, capsule.length));
             t.assignment.addCapsules(org.leo.protocol.attest.v1.TaskCapsule.newBuilder().setName("names-b")
                             .setFile(TestAssignments.file("capsule-1", capsule)).setSealedKey(ByteString.copyFrom(sealedKey)))
-                    .clearCommand().addCommand("/bin/sh").addCommand("-c").addCommand("echo Carol; cat /work/input /work/names-b > /work/result")
-                    .addMoreRecipients(carol.recipient(t.seq, carolWrap.publicKey().getEncoded()));
+                    .clearCommand().addCommand("/bin/sh").addCommand("-c").addCommand("echo Carol; cat /work/input /work/names-b > /work/result");
+            // each owner's Pi signs its recipient for the task's capsule list on its ledger: Alice's and Carol's capsules
+            t.assignment.setRecipient(owner.recipient(t.assignment, wrapKey.publicKey().getEncoded()))
+                    .addMoreRecipients(carol.recipient(t.assignment, carolWrap.publicKey().getEncoded()));
             TaskAssignment.Builder both = t.assignment.clone();
             TaskReport r = t.run();
             assertThat(r.getStage()).as(r.getRefusal()).isEqualTo(TaskStage.TASK_STAGE_CLEANED);
@@ -267,7 +269,7 @@ class TaskOnAgentProtocolSystemTest {
             // a recipient that brought no data (the executor Pi's own member), and Carol left out: nothing is run
             TestAssignments.Owner stranger = TestAssignments.Owner.generate();
             Task u = new Task(INPUT, image.id());
-            u.assignment.addMoreRecipients(stranger.recipient(u.seq, carolWrap.publicKey().getEncoded()));
+            u.assignment.addMoreRecipients(stranger.recipient(u.assignment, carolWrap.publicKey().getEncoded()));
             assertRefused(u.run(), "result recipient " + java.util.HexFormat.of().formatHex(stranger.raw()) + " owns no data capsule of task "
                     + u.seq + ": nothing is run for it");
             Task v = new Task(INPUT, image.id());
@@ -277,9 +279,42 @@ class TaskOnAgentProtocolSystemTest {
             java.util.Arrays.fill(key2, (byte) 0);
             v.files.put("capsule-1", new TaskDispatch.TaskFileSource(file, address, capsule.length));
             v.assignment.addCapsules(both.getCapsules(1).toBuilder().setSealedKey(ByteString.copyFrom(sealedKey2)));
+            v.assignment.setRecipient(owner.recipient(v.assignment, wrapKey.publicKey().getEncoded())); // Alice signed both capsules
             assertRefused(v.run(), "data capsule 'names-b' of member " + java.util.HexFormat.of().formatHex(carol.raw()) + " has no result recipient "
                     + "for task " + v.seq + ": nothing is run for it");
         }
+    }
+
+    /**
+     * The hole closed (docs/tasks.md "Tasks with data of several owners"): the executor's Pi adds a capsule of its own
+     * member's (Mallory's, its key sealed to the agent by the Pi itself) to Alice's task, with Mallory's recipient signed
+     * by Mallory for the longer list, to receive a copy of a result computed over Alice's data. Alice's Pi signed her
+     * recipient for the list her task has on the ledger: the agent refuses before it fetches anything.
+     */
+    @Test
+    void aCapsuleTheExecutorsPiAddedWithItsOwnRecipientIsRefusedBeforeAnythingIsFetched() throws Exception {
+        TestAssignments.Owner mallory = TestAssignments.Owner.generate();
+        CapsuleSealer.Sealed s = new CapsuleSealer(CapsuleOwner.of(mallory.keys()), new SecureRandom(), Clock.systemUTC())
+                .seal("mallory\n".getBytes(StandardCharsets.UTF_8), CapsuleKind.DATA, Requirements.of(image.id(), 0, 0), Terms.price(0), "names-m");
+        byte[] capsule = CapsuleFile.encode(s.capsule());
+        byte[] address = TestImage.digest(capsule);
+        Task t = new Task(INPUT, image.id());
+        byte[] sealedKey = AgentKeyWrap.seal(agentCertificate().getPublicKey(), s.aesKey(), ReleaseContext.of(ReleaseContext.taskId(t.seq), address,
+                agentCertificate()).encode());
+        s.wipe();
+        t.files.put("capsule-1", new TaskDispatch.TaskFileSource(Files.write(tmp.resolve("mallory-capsule"), capsule), address, capsule.length));
+        t.assignment.addCapsules(org.leo.protocol.attest.v1.TaskCapsule.newBuilder().setName("names-m")
+                .setFile(TestAssignments.file("capsule-1", capsule)).setSealedKey(ByteString.copyFrom(sealedKey)));
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        t.assignment.addMoreRecipients(mallory.recipient(t.assignment, g.generateKeyPair().getPublic().getEncoded()));
+        TaskReport r = t.run();
+        assertRefused(r, "the result recipient's wrap key is not signed by the task owner's member key for task " + t.seq + " and this assignment's "
+                + "capsule list (SHA-256 " + java.util.HexFormat.of().formatHex(TestAssignments.capsuleList(t.assignment)) + "; one added, left out or "
+                + "moved is not the task's): nothing is run for it (recipient " + java.util.HexFormat.of().formatHex(owner.raw()) + ")");
+        assertThat(r.getTimingsMillisMap()).as("nothing fetched, opened, loaded or run").doesNotContainKeys("fetch", "open", "load", "run");
+        assertThat(r.getMoreResultsCount()).isZero();
+        assertThat(taskLog()).anyMatch(l -> l.startsWith("task.refused HPC " + MAC + ": task " + t.seq + ": the agent refused"));
     }
 
     @Test
@@ -357,14 +392,24 @@ class TaskOnAgentProtocolSystemTest {
         t.files.put("capsule-0", new TaskDispatch.TaskFileSource(bad, t.address, tampered.length));
         assertRefused(t.run(), "capsule 'input': the Pi sent bytes with SHA-256 " + java.util.HexFormat.of().formatHex(TestImage.digest(tampered))
                 + ", the assignment names " + java.util.HexFormat.of().formatHex(t.address));
-        // the Pi names the other bytes' address: the released key was bound to the real one and does not open
+        // the Pi names the other bytes' address: not the capsule list the owner signed its recipient for
         Task u = new Task(INPUT, image.id());
         byte[] other = u.capsule.clone();
         other[other.length - 1] ^= 1;
         Path otherFile = Files.write(tmp.resolve("other-" + u.seq), other);
         u.assignment.setCapsules(0, u.assignment.getCapsules(0).toBuilder().setFile(TestAssignments.file("capsule-0", other)));
         u.files.put("capsule-0", new TaskDispatch.TaskFileSource(otherFile, TestImage.digest(other), other.length));
-        assertRefused(u.run(), "capsule 'input': its released key does not open for task " + u.seq);
+        assertRefused(u.run(), "the result recipient's wrap key is not signed by the task owner's member key for task " + u.seq
+                + " and this assignment's capsule list");
+        // and were the recipient signed for that list, the released key was bound to the real address and does not open
+        Task w = new Task(INPUT, image.id());
+        byte[] otherW = w.capsule.clone();
+        otherW[otherW.length - 1] ^= 1;
+        w.assignment.setCapsules(0, w.assignment.getCapsules(0).toBuilder().setFile(TestAssignments.file("capsule-0", otherW)));
+        w.assignment.setRecipient(owner.recipient(w.assignment, wrapKey.publicKey().getEncoded()));
+        w.files.put("capsule-0", new TaskDispatch.TaskFileSource(Files.write(tmp.resolve("other-" + w.seq), otherW), TestImage.digest(otherW),
+                otherW.length));
+        assertRefused(w.run(), "capsule 'input': its released key does not open for task " + w.seq);
     }
 
     @Test
@@ -384,7 +429,7 @@ class TaskOnAgentProtocolSystemTest {
     void aRecipientWhoseSignatureDoesNotVerifyIsRefusedBeforeAnythingIsFetched() throws Exception {
         Task t = new Task(INPUT, image.id());
         // a recipient key the owner signed for another task, and one the owner never signed (the executor Pi's own)
-        t.assignment.setRecipient(owner.recipient(t.seq + 1, wrapKey.publicKey().getEncoded()));
+        t.assignment.setRecipient(owner.recipient(t.seq + 1, wrapKey.publicKey().getEncoded(), TestAssignments.capsuleList(t.assignment)));
         TaskReport r = t.run();
         assertRefused(r, "the result recipient's wrap key is not signed by the task owner's member key for task " + t.seq);
         assertThat(r.getTimingsMillisMap()).doesNotContainKeys("fetch", "load", "run");

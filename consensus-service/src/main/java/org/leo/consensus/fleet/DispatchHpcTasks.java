@@ -59,6 +59,7 @@ import org.slf4j.LoggerFactory;
  * Capsule names in the guest's {@code /work}: the code capsule (header kind CODE) is {@code code}; a data capsule is named
  * by its header's label when that is a plain file name (what {@code leo task submit} sets: the file's name) other than
  * {@code code} and {@code result}, else {@code data-I} (I its index in the order). Two capsules of one name are refused.
+ * The capsules go to the agent in the order's order: the capsule list the recipients are signed for ({@link ResultKey#capsuleList}).
  */
 public final class DispatchHpcTasks implements HpcTasks {
     private static final Logger LOG = LoggerFactory.getLogger(DispatchHpcTasks.class);

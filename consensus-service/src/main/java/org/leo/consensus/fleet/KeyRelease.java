@@ -16,7 +16,8 @@ import org.leo.protocol.tpm.WrapKey;
  * A capsule owner's Pi answering a key release (docs/tasks.md "Key release"): when {@link KeyReleaseCheck} passes, its
  * TPM unwraps the capsule's AES key, which is sealed at once to the agent certificate's P-256 key with
  * {@link AgentKeyWrap} and the {@link ReleaseContext} (task id = {@link ReleaseContext#taskId}, "task-" and the seq, the capsule's address, the
- * agent certificate), and wiped. The answer carries this Pi's TPM wrap key, signed for the task ({@link ResultKey}).
+ * agent certificate), and wiped. The answer carries this Pi's TPM wrap key, signed for the task and its capsule list as
+ * this Pi's ledger records it ({@link ResultKey}).
  */
 final class KeyRelease {
     private final MemberKeys keys;
@@ -58,7 +59,7 @@ final class KeyRelease {
             released.accept(release);
             return KeyReleaseResponse.newBuilder().setReleased(ReleasedKey.newBuilder().setSealedKey(ByteString.copyFrom(sealed))
                     .setResultKeySpkiDer(ByteString.copyFrom(spki))
-                    .setResultKeySignature(ByteString.copyFrom(keys.signResultKey(release.taskSeq(), spki)))).build();
+                    .setResultKeySignature(ByteString.copyFrom(keys.signResultKey(release.taskSeq(), spki, release.capsuleListDigest())))).build();
         } catch (TpmException e) {
             return refused(refusals, peerHex, TaskRefusal.RELEASE_FAILED.name(), "this Pi's TPM did not unwrap the key of capsule "
                     + release.capsule().hex() + ": " + e.getMessage());

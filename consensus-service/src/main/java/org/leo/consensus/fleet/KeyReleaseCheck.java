@@ -68,8 +68,11 @@ final class KeyReleaseCheck {
     /** How far past a certificate this Pi reads for a later one of the task; further is stale anyway. */
     static final int MAX_SCAN = 4096;
 
-    /** A passed check: what to seal to. */
-    record Release(long taskSeq, ContentAddress capsule, byte[] wrappedKey, X509Certificate agent) {
+    /**
+     * A passed check: what to seal to, and the digest of the task's capsule list on this Pi's ledger
+     * ({@link ResultKey#capsuleList}) that the result key is signed for.
+     */
+    record Release(long taskSeq, ContentAddress capsule, byte[] wrappedKey, X509Certificate agent, byte[] capsuleListDigest) {
     }
 
     /** The outcome: a release or a refusal (reason, sentence). */
@@ -187,15 +190,20 @@ final class KeyReleaseCheck {
         if (header.isPresent()) {
             return header.get();
         }
-        return new Outcome(Optional.of(new Release(taskSeq, capsule, wrapped.get(), agent.agent())), "", "");
+        byte[] capsuleList = ResultKey.capsuleList(task, service(task).orElseThrow()); // headerProblem found the service
+        return new Outcome(Optional.of(new Release(taskSeq, capsule, wrapped.get(), agent.agent(), capsuleList)), "", "");
+    }
+
+    private Optional<LedgerRecord.ServicePublished> service(LedgerRecord.TaskSubmitted task) {
+        return entry(task.serviceSeq()).map(LedgerEntry::record).filter(LedgerRecord.ServicePublished.class::isInstance)
+                .map(LedgerRecord.ServicePublished.class::cast);
     }
 
     private Optional<String> capsuleProblem(LedgerRecord.TaskSubmitted task, ContentAddress capsule) {
         if (task.dataCapsules().stream().anyMatch(capsule::matches)) {
             return Optional.empty(); // whose it is, its header says (headerProblem)
         }
-        Optional<LedgerRecord.ServicePublished> service = entry(task.serviceSeq()).map(LedgerEntry::record)
-                .filter(LedgerRecord.ServicePublished.class::isInstance).map(LedgerRecord.ServicePublished.class::cast);
+        Optional<LedgerRecord.ServicePublished> service = service(task);
         if (service.isPresent() && Arrays.equals(service.get().author(), self) && capsule.matches(service.get().codeCapsuleSha256())) {
             return Optional.empty();
         }
@@ -222,8 +230,7 @@ final class KeyReleaseCheck {
             return Optional.of(Outcome.refused(TaskRefusal.NOT_TASK_CAPSULE, "capsule " + capsule.hex() + " is owned by member " + h.ownerHex()
                     + ", not by this Pi's"));
         }
-        Optional<LedgerRecord.ServicePublished> service = entry(task.serviceSeq()).map(LedgerEntry::record)
-                .filter(LedgerRecord.ServicePublished.class::isInstance).map(LedgerRecord.ServicePublished.class::cast);
+        Optional<LedgerRecord.ServicePublished> service = service(task);
         if (service.isEmpty()) {
             return Optional.of(Outcome.refused(TaskRefusal.UNKNOWN_TASK, "the task's service #" + task.serviceSeq() + " is not a service"));
         }

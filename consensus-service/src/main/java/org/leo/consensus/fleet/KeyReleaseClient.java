@@ -17,7 +17,7 @@ import org.leo.protocol.consensus.v1.KeyReleaseResponse;
 /**
  * The executor's Pi's side of a key release: it finds the task's group and latest ATTEST certificate on the ledger,
  * builds the request with the evidence and agent certificate chain its HPC's agent answered with, asks the capsule's
- * owner Pi, and checks the result key's signature against the task owner's member key. It opens nothing: the sealed key
+ * owner Pi, and checks the result key's signature against the capsule owner's member key. It opens nothing: the sealed key
  * is the agent's to open, with the private key that never leaves the HPC's RAM.
  */
 public final class KeyReleaseClient {
@@ -75,15 +75,16 @@ public final class KeyReleaseClient {
     /**
      * Asks the capsule owner's Pi; the released key, or an {@link IllegalStateException} with the refusal. The result key
      * is kept only if it is signed by {@code capsuleOwner} (the capsule header's owner, signed; the task owner's for its
-     * own capsules) for this task.
+     * own capsules) for this task and {@code capsuleListDigest}, the task's capsule list on this Pi's ledger
+     * ({@link ResultKey#capsuleList}): what the agent checks it against.
      */
-    public static Released ask(FleetClient ownerPi, KeyReleaseRequest r, byte[] capsuleOwner, Duration deadline) {
+    public static Released ask(FleetClient ownerPi, KeyReleaseRequest r, byte[] capsuleOwner, byte[] capsuleListDigest, Duration deadline) {
         KeyReleaseResponse a = ownerPi.releaseKey(r, deadline);
         if (!a.hasReleased()) {
             throw new IllegalStateException("the owner's Pi refused the key release (" + a.getRefused().getReason() + "): " + a.getRefused().getMessage());
         }
         Optional<RSAPublicKey> resultKey = ResultKey.verify(capsuleOwner, r.getTaskSeq(), a.getReleased().getResultKeySpkiDer().toByteArray(),
-                a.getReleased().getResultKeySignature().toByteArray());
+                capsuleListDigest, a.getReleased().getResultKeySignature().toByteArray());
         byte[] spki = a.getReleased().getResultKeySpkiDer().toByteArray();
         return new Released(a.getReleased().getSealedKey().toByteArray(), resultKey, resultKey.map(k -> new org.leo.consensus.task.TaskOrder.ResultRecipient(
                 spki, capsuleOwner, a.getReleased().getResultKeySignature().toByteArray())));

@@ -110,11 +110,11 @@ public final class MemberKeys {
     }
 
     /**
-     * The member key's signature over a task's result key ({@link ResultKey#signedBytes}: its own domain string,
-     * {@code leo-result-key-v1}, so it is never a verdict or a capsule header).
+     * The member key's signature over a task's result key for the task's capsule list ({@link ResultKey#signedBytes}: its
+     * own domain string, {@code leo-result-key-v2}, so it is never a verdict or a capsule header).
      */
-    public byte[] signResultKey(long taskSeq, byte[] spkiDer) {
-        byte[] message = ResultKey.signedBytes(taskSeq, spkiDer);
+    public byte[] signResultKey(long taskSeq, byte[] spkiDer, byte[] capsuleListDigest) {
+        byte[] message = ResultKey.signedBytes(taskSeq, spkiDer, capsuleListDigest);
         byte[] sig = new byte[Ed25519.SIGNATURE_SIZE];
         Ed25519.sign(verdictSecret, 0, message, 0, message.length, sig, 0);
         return sig;

@@ -201,6 +201,7 @@ final class TaskExecution implements Runnable {
                 owned.add(new Owned(address, dataOwner(address), true));
             }
             owned.add(new Owned(ContentAddress.ofDigest(service.codeCapsuleSha256()), service.author(), false));
+            byte[] capsuleList = ResultKey.capsuleList(task, service); // what each owner signs its result key for, and the agent checks
             List<Released> keys = new ArrayList<>();
             java.util.Map<String, TaskOrder.ResultRecipient> recipients = new java.util.LinkedHashMap<>(); // per data owner, in capsule order
             for (Owned o : owned) {
@@ -208,7 +209,7 @@ final class TaskExecution implements Runnable {
                 PeerList.Peer pi = ctx.node().peers().member(o.owner()).orElseThrow(() -> new IllegalStateException(
                         "the owner " + ownerHex + " of capsule " + o.address().hex() + " is not in the peer list"));
                 KeyReleaseClient.Released r = KeyReleaseClient.ask(ctx.node().client(pi), KeyReleaseClient.request(taskSeq, o.address(), entries,
-                        judged.getEvidence(), chain, judged.getCaCertificateDer().toByteArray()), o.owner(), ctx.config().rpcDeadline());
+                        judged.getEvidence(), chain, judged.getCaCertificateDer().toByteArray()), o.owner(), capsuleList, ctx.config().rpcDeadline());
                 keys.add(new Released(o.address(), r.sealedKey()));
                 if (o.data() && !recipients.containsKey(ownerHex)) {
                     recipients.put(ownerHex, r.recipient().orElseThrow(() -> new IllegalStateException("the Pi of " + ownerHex

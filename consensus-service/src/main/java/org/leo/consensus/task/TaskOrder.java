@@ -14,7 +14,8 @@ import org.leo.protocol.capsule.ContentAddress;
  * @param taskSeq      the task's TaskSubmitted entry seq (the release context's task id is {@code ReleaseContext.taskId(taskSeq)}, "task-" and the seq)
  * @param imageId      the service's image id from its ServicePublished entry (SHA-256 of the image config)
  * @param imageArchive where this Pi keeps the image archive (docker save format) for the agent to fetch
- * @param capsules     the task's data capsules and the service's code capsule, each with its released key
+ * @param capsules     the task's data capsules in the ledger's order, then the service's code capsule, each with its
+ *                     released key: the capsule list every recipient is signed for (fleet.ResultKey.capsuleList)
  * @param command      the guest's command (empty: the image's own entry point)
  * @param limits       the guest's memory, CPU and process limits
  * @param timeout      how long the guest may run
@@ -56,7 +57,8 @@ public record TaskOrder(long taskSeq, byte[] imageId, Path imageArchive, List<Ca
 
     /**
      * Whom the result is sealed to: the owner Pi's TPM wrap key (SubjectPublicKeyInfo), the owner's member key (the task
-     * owner's, or a data capsule owner's), and the owner's Ed25519 signature over {@code "leo-result-key-v1\0" || task seq || SHA-256(spki)} (fleet.ResultKey).
+     * owner's, or a data capsule owner's), and the owner's Ed25519 signature over
+     * {@code "leo-result-key-v2\0" || task seq || SHA-256(spki) || the task's capsule list digest} (fleet.ResultKey).
      */
     public record ResultRecipient(byte[] wrapKeySpki, byte[] ownerMemberKey, byte[] signature) {
         public ResultRecipient {

@@ -184,7 +184,8 @@ class DispatchHpcTasksSystemTest {
         byte[] spki = wrapKey.publicKey().getEncoded();
         return new TaskOrder(seq, HexFormat.of().parseHex(image.id().substring("sha256:".length())), imageFile, capsules,
                 List.of("/bin/sh", "/work/code"), TaskOrder.Limits.DEFAULT, Duration.ofSeconds(60),
-                new TaskOrder.ResultRecipient(spki, owner.member(), owner.signResultKey(seq, spki)));
+                new TaskOrder.ResultRecipient(spki, owner.member(), owner.signResultKey(seq, spki,
+                        org.leo.protocol.capsule.TaskCapsuleList.digest(capsules.stream().map(c -> c.address().bytes()).toList()))));
     }
 
     static List<Path> taskFiles() throws Exception {

@@ -348,19 +348,26 @@ class KeyReleaseTest {
                 Files.write(SEED, request.toByteArray());
             }
             long started = System.nanoTime();
-            KeyReleaseClient.Released released = KeyReleaseClient.ask(executor.client(w.ownerPeer()), request, owner.member(), T);
+            byte[] list = ResultKey.capsuleList((LedgerRecord.TaskSubmitted) task.record(), (LedgerRecord.ServicePublished) service.record());
+            KeyReleaseClient.Released released = KeyReleaseClient.ask(executor.client(w.ownerPeer()), request, owner.member(), list, T);
             System.out.printf("key release: %.1f ms (the owner Pi's checks, TPM unwrap, sealing, over mutual TLS)%n",
                     (System.nanoTime() - started) / 1e6);
             byte[] aes = AgentKeyWrap.open(agent.keys().getPrivate(), released.sealedKey(),
                     KeyRelease.context(task.seq(), dataAddress.bytes(), agent.certificate()).encode());
             assertThat(new String(CapsuleOpener.open(data.capsule(), aes), StandardCharsets.UTF_8)).isEqualTo("Alice's colour picture");
-            assertThat(released.resultKey()).as("the owner's TPM wrap key, signed for the task").contains(tpm.wrapKeyPublic().publicKey());
+            assertThat(released.resultKey()).as("the owner's TPM wrap key, signed for the task and its capsule list").contains(tpm.wrapKeyPublic().publicKey());
+            List<byte[]> added = new java.util.ArrayList<>(((LedgerRecord.TaskSubmitted) task.record()).dataCapsules());
+            added.add(0, Lab.sha256("the executor's own capsule"));
+            added.add(codeAddress.bytes());
+            assertThat(KeyReleaseClient.ask(executor.client(w.ownerPeer()), request, owner.member(),
+                    org.leo.protocol.capsule.TaskCapsuleList.digest(added), T).resultKey())
+                    .as("checked against a capsule list the ledger does not hold (one capsule added), the result key is not taken").isEmpty();
             assertThatThrownBy(() -> AgentKeyWrap.open(agent.keys().getPrivate(), released.sealedKey(),
                     KeyRelease.context(task.seq() + 1, dataAddress.bytes(), agent.certificate()).encode()))
                     .as("the sealed key opens for this task only").isInstanceOf(KeyWrapException.class);
             started = System.nanoTime();
             KeyReleaseClient.Released codeKey = KeyReleaseClient.ask(executor.client(w.ownerPeer()),
-                    with(request).setCapsuleAddress(ByteString.copyFrom(codeAddress.bytes())).build(), owner.member(), T);
+                    with(request).setCapsuleAddress(ByteString.copyFrom(codeAddress.bytes())).build(), owner.member(), list, T);
             assertThat(new String(CapsuleOpener.open(code.capsule(), AgentKeyWrap.open(agent.keys().getPrivate(), codeKey.sealedKey(),
                     KeyRelease.context(task.seq(), codeAddress.bytes(), agent.certificate()).encode())), StandardCharsets.UTF_8))
                     .isEqualTo("Bob's grey filter");
@@ -368,13 +375,13 @@ class KeyReleaseTest {
 
             // Carol's capsule, offered for the service: her Pi releases it, with her own result key signed by her member key
             KeyReleaseClient.Released carols = KeyReleaseClient.ask(executor.client(w.peers.member(carol.member()).orElseThrow()),
-                    with(request).setCapsuleAddress(ByteString.copyFrom(offered.bytes())).build(), carol.member(), T);
+                    with(request).setCapsuleAddress(ByteString.copyFrom(offered.bytes())).build(), carol.member(), list, T);
             assertThat(new String(CapsuleOpener.open(carolsNames.capsule(), AgentKeyWrap.open(agent.keys().getPrivate(), carols.sealedKey(),
                     KeyRelease.context(task.seq(), offered.bytes(), agent.certificate()).encode())), StandardCharsets.UTF_8)).isEqualTo("Carol's names");
-            assertThat(carols.recipient()).as("Carol's Pi's result key, signed by Carol for the task").isPresent();
+            assertThat(carols.recipient()).as("Carol's Pi's result key, signed by Carol for the task and its capsule list").isPresent();
             assertThat(carols.recipient().get().ownerMemberKey()).isEqualTo(carol.member());
             assertThat(KeyReleaseClient.ask(executor.client(w.peers.member(carol.member()).orElseThrow()),
-                    with(request).setCapsuleAddress(ByteString.copyFrom(offered.bytes())).build(), owner.member(), T).recipient())
+                    with(request).setCapsuleAddress(ByteString.copyFrom(offered.bytes())).build(), owner.member(), list, T).recipient())
                     .as("checked against another member's key, her result key is not taken").isEmpty();
             // the capsule header's requirements and the offer, checked by the capsule owner's Pi
             w.refused(1, executor, with(request).setCapsuleAddress(ByteString.copyFrom(notOffered.bytes())).build(), "NOT_OFFERED",

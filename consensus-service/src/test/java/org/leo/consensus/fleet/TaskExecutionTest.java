@@ -96,6 +96,16 @@ class TaskExecutionTest {
             }
             try {
                 PrivateKey agentKey = agentKey(f);
+                // as the agent does (TaskAssignmentCheck): each recipient signed for the task and the capsules it was handed
+                byte[] list = org.leo.protocol.capsule.TaskCapsuleList.digest(order.capsules().stream().map(c -> c.address().bytes()).toList());
+                for (TaskOrder.ResultRecipient r : java.util.stream.Stream.concat(java.util.stream.Stream.of(order.recipient()),
+                        order.moreRecipients().stream()).toList()) {
+                    if (!org.leo.protocol.capsule.ResultRecipientStatement.verify(r.ownerMemberKey(), order.taskSeq(), r.wrapKeySpki(), list,
+                            r.signature())) {
+                        throw new IllegalStateException("recipient " + HexFormat.of().formatHex(r.ownerMemberKey()) + " is not signed for task "
+                                + order.taskSeq() + " and its capsule list");
+                    }
+                }
                 StringBuilder plain = new StringBuilder();
                 for (TaskOrder.Capsule c : order.capsules()) {
                     byte[] aes = AgentKeyWrap.open(agentKey, c.sealedKey(), new ReleaseContext(ReleaseContext.taskId(order.taskSeq()), c.address().bytes(),

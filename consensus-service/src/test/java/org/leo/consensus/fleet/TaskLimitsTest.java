@@ -12,7 +12,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leo.consensus.ledger.EmbeddedLedger;
+import org.leo.consensus.ledger.LedgerRecord;
 import org.leo.protocol.attest.v1.Evidence;
+import org.leo.protocol.capsule.ResultRecipientStatement;
+import org.leo.protocol.capsule.TaskCapsuleList;
 import org.leo.protocol.consensus.v1.KeyReleaseRequest;
 import org.leo.protocol.consensus.v1.KeyReleaseResponse;
 
@@ -85,20 +88,34 @@ class TaskLimitsTest {
     }
 
     @Test
-    void aResultKeyIsTakenOnlyWithTheOwnersSignatureForThatTask() throws Exception {
+    void aResultKeyIsTakenOnlyWithTheOwnersSignatureForThatTaskAndCapsuleList() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
         byte[] spki = g.generateKeyPair().getPublic().getEncoded();
         MemberKeys owner = Lab.keys(73);
-        byte[] sig = owner.signResultKey(9, spki);
-        assertThat(ResultKey.verify(owner.member(), 9, spki, sig)).isPresent();
-        assertThat(org.leo.protocol.capsule.ResultRecipientStatement.verify(owner.member(), 9, spki, sig)).as("what the agent checks (JCA)").isTrue();
-        assertThat(ResultKey.verify(owner.member(), 10, spki, sig)).as("another task").isEmpty();
-        assertThat(ResultKey.verify(Lab.keys(74).member(), 9, spki, sig)).as("another signer").isEmpty();
-        assertThat(ResultKey.verify(owner.member(), 9, spki, Lab.keys(74).signResultKey(9, spki))).isEmpty();
+        byte[] list = TaskCapsuleList.digest(List.of(Lab.sha256("data"), Lab.sha256("code")));
+        byte[] sig = owner.signResultKey(9, spki, list);
+        assertThat(ResultKey.verify(owner.member(), 9, spki, list, sig)).isPresent();
+        assertThat(ResultRecipientStatement.verify(owner.member(), 9, spki, list, sig)).as("what the agent checks (JCA)").isTrue();
+        assertThat(ResultKey.verify(owner.member(), 10, spki, list, sig)).as("another task").isEmpty();
+        assertThat(ResultKey.verify(owner.member(), 9, spki, TaskCapsuleList.digest(List.of(Lab.sha256("data"), Lab.sha256("mine"),
+                Lab.sha256("code"))), sig)).as("another capsule list").isEmpty();
+        assertThat(ResultKey.verify(owner.member(), 9, spki, new byte[31], sig)).as("no capsule list").isEmpty();
+        assertThat(ResultKey.verify(Lab.keys(74).member(), 9, spki, list, sig)).as("another signer").isEmpty();
+        assertThat(ResultKey.verify(owner.member(), 9, spki, list, Lab.keys(74).signResultKey(9, spki, list))).isEmpty();
         g.initialize(1024);
         byte[] small = g.generateKeyPair().getPublic().getEncoded();
-        assertThat(ResultKey.verify(owner.member(), 9, small, owner.signResultKey(9, small))).as("not RSA-2048").isEmpty();
-        assertThat(ResultKey.verify(owner.member(), 9, new byte[3], owner.signResultKey(9, new byte[3]))).as("no key").isEmpty();
+        assertThat(ResultKey.verify(owner.member(), 9, small, list, owner.signResultKey(9, small, list))).as("not RSA-2048").isEmpty();
+        assertThat(ResultKey.verify(owner.member(), 9, new byte[3], list, owner.signResultKey(9, new byte[3], list))).as("no key").isEmpty();
+    }
+
+    @Test
+    void theCapsuleListIsTheTasksDataCapsulesThenItsServicesCode() {
+        MemberKeys owner = Lab.keys(73);
+        LedgerRecord.ServicePublished service = owner.signService(Lab.sha256("image"), Lab.sha256("code"), 0, "s");
+        LedgerRecord.TaskSubmitted task = new LedgerRecord.TaskSubmitted(owner.member(), 1, List.of(Lab.sha256("a"), Lab.sha256("b")), 3, 0, 0, 0,
+                10, new byte[64]);
+        assertThat(ResultKey.capsuleList(task, service))
+                .isEqualTo(TaskCapsuleList.digest(List.of(Lab.sha256("a"), Lab.sha256("b"), Lab.sha256("code"))));
     }
 }

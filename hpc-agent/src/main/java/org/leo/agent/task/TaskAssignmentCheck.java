@@ -19,14 +19,18 @@ import org.leo.protocol.attest.v1.TaskCapsule;
 import org.leo.protocol.attest.v1.TaskFile;
 import org.leo.protocol.attest.v1.TaskLimits;
 import org.leo.protocol.capsule.ResultRecipientStatement;
+import org.leo.protocol.capsule.TaskCapsuleList;
 import org.leo.protocol.keywrap.AgentKeyWrap;
 
 /**
  * The agent's check of a task assignment from its Pi, a pure function of the message: every field within
  * its cap, every name and digest well-formed, the limits ones the sandbox accepts, and each result
- * recipient's key signed by its member key for the task ({@link ResultRecipientStatement}): the task owner's, and
- * each other data capsule owner's, once each. That the recipients are exactly the owners of the data capsules is the
- * runner's check once it has opened them (their headers are signed). Anything else is a
+ * recipient's key signed by its member key for the task AND for this assignment's capsule list
+ * ({@link ResultRecipientStatement}, {@link TaskCapsuleList}: the addresses in the assignment's order): the task
+ * owner's, and each other data capsule owner's, once each. An owner's Pi signs the list its ledger records, so a capsule
+ * the executor's Pi added (with a recipient of its own), left out or moved fails an honest owner's signature. That the
+ * recipients are exactly the owners of the data capsules is the runner's check once it has opened them (their headers
+ * are signed). Anything else is a
  * {@link TaskRefusedException} with a sentence; nothing is fetched or run for a refused assignment.
  * The caps are the agent's heap's (hpc-agent/jvm.options: 16 MiB): capsules are held in memory.
  */
@@ -110,13 +114,14 @@ public final class TaskAssignmentCheck {
             throw new TaskRefusedException(a.getMoreRecipientsCount() + " more result recipients, at most " + (MAX_CAPSULES - 1)
                     + " (one per other owner of a data capsule)");
         }
+        byte[] list = TaskCapsuleList.digest(capsules.stream().map(c -> c.file().getSha256().toByteArray()).toList());
         ResultRecipient r = a.getRecipient();
-        PublicKey recipient = recipient(seq, r, "the task owner's");
+        PublicKey recipient = recipient(seq, list, r, "the task owner's");
         List<Recipient> recipients = new ArrayList<>(List.of(new Recipient(r.getOwnerMemberKey().toByteArray(), recipient)));
         HexFormat hex = HexFormat.of();
         Set<String> members = new HashSet<>(Set.of(hex.formatHex(r.getOwnerMemberKey().toByteArray())));
         for (ResultRecipient more : a.getMoreRecipientsList()) {
-            PublicKey key = recipient(seq, more, "its");
+            PublicKey key = recipient(seq, list, more, "its");
             if (!members.add(hex.formatHex(more.getOwnerMemberKey().toByteArray()))) {
                 throw new TaskRefusedException("member " + hex.formatHex(more.getOwnerMemberKey().toByteArray())
                         + " is a result recipient twice");
@@ -167,8 +172,11 @@ public final class TaskAssignmentCheck {
         return v == 0 ? otherwise : v;
     }
 
-    /** {@code whose}: whose member key signs ("the task owner's", or "its" for another data owner). */
-    private static PublicKey recipient(long seq, ResultRecipient r, String whose) throws TaskRefusedException {
+    /**
+     * {@code list}: the digest of the assignment's capsule list; {@code whose}: whose member key signs ("the task owner's",
+     * or "its" for another data owner).
+     */
+    private static PublicKey recipient(long seq, byte[] list, ResultRecipient r, String whose) throws TaskRefusedException {
         byte[] spki = r.getWrapKeySpki().toByteArray();
         PublicKey key;
         try {
@@ -181,9 +189,11 @@ public final class TaskAssignmentCheck {
         }
         if (r.getOwnerMemberKey().size() != ResultRecipientStatement.MEMBER_KEY_BYTES
                 || r.getSignature().size() != ResultRecipientStatement.SIGNATURE_BYTES
-                || !ResultRecipientStatement.verify(r.getOwnerMemberKey().toByteArray(), seq, spki, r.getSignature().toByteArray())) {
+                || !ResultRecipientStatement.verify(r.getOwnerMemberKey().toByteArray(), seq, spki, list, r.getSignature().toByteArray())) {
             throw new TaskRefusedException("the result recipient's wrap key is not signed by " + whose + " member key for task "
-                    + Long.toUnsignedString(seq) + ": nothing is run for it" + (r.getOwnerMemberKey().size() == ResultRecipientStatement.MEMBER_KEY_BYTES
+                    + Long.toUnsignedString(seq) + " and this assignment's capsule list (SHA-256 " + HexFormat.of().formatHex(list)
+                    + "; one added, left out or moved is not the task's): nothing is run for it"
+                    + (r.getOwnerMemberKey().size() == ResultRecipientStatement.MEMBER_KEY_BYTES
                     ? " (recipient " + HexFormat.of().formatHex(r.getOwnerMemberKey().toByteArray()) + ")" : ""));
         }
         return key;

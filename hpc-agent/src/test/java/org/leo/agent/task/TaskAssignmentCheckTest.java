@@ -17,6 +17,8 @@ class TaskAssignmentCheckTest {
     static final String IMAGE_ID = "sha256:" + "ab".repeat(32);
     static byte[] spki;
     static TestAssignments.Owner owner;
+    /** The digest of good()'s capsule list, which its recipients are signed for. */
+    static byte[] list;
 
     @BeforeAll
     static void keys() throws Exception {
@@ -24,6 +26,7 @@ class TaskAssignmentCheckTest {
         g.initialize(2048);
         spki = g.generateKeyPair().getPublic().getEncoded();
         owner = TestAssignments.Owner.generate();
+        list = TestAssignments.capsuleList(good());
     }
 
     static TaskAssignment.Builder good() throws Exception {
@@ -45,16 +48,16 @@ class TaskAssignmentCheckTest {
 
     @Test
     void aRecipientNotSignedByTheOwnerForThisTaskIsRefused() throws Exception {
-        TaskAssignment.Builder other = good().setRecipient(owner.recipient(8, spki));
-        assertRefused(other, "the result recipient's wrap key is not signed by the task owner's member key for task 7: nothing is run for it");
+        TaskAssignment.Builder other = good().setRecipient(owner.recipient(8, spki, list));
+        assertRefused(other, notSigned("the task owner's"));
         TestAssignments.Owner stranger = TestAssignments.Owner.generate();
-        assertRefused(good().setRecipient(stranger.recipient(7, spki).toBuilder().setOwnerMemberKey(ByteString.copyFrom(owner.raw()))),
-                "the result recipient's wrap key is not signed by the task owner's member key for task 7: nothing is run for it");
-        assertRefused(good().setRecipient(owner.recipient(7, new byte[] {1, 2})), "the result recipient's wrap key is not an RSA public key"
+        assertRefused(good().setRecipient(stranger.recipient(7, spki, list).toBuilder().setOwnerMemberKey(ByteString.copyFrom(owner.raw()))),
+                notSigned("the task owner's"));
+        assertRefused(good().setRecipient(owner.recipient(7, new byte[] {1, 2}, list)), "the result recipient's wrap key is not an RSA public key"
                 + " (SubjectPublicKeyInfo DER)");
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(1024);
-        assertRefused(good().setRecipient(owner.recipient(7, g.generateKeyPair().getPublic().getEncoded())),
+        assertRefused(good().setRecipient(owner.recipient(7, g.generateKeyPair().getPublic().getEncoded(), list)),
                 "the result recipient's wrap key is not RSA-2048");
     }
 
@@ -94,19 +97,52 @@ class TaskAssignmentCheckTest {
     @Test
     void moreRecipientsAreEachSignedByTheirOwnMemberOnceEach() throws Exception {
         TestAssignments.Owner carol = TestAssignments.Owner.generate();
-        TaskAssignmentCheck.Plan p = TaskAssignmentCheck.check(good().addMoreRecipients(carol.recipient(7, spki)).build());
+        TaskAssignmentCheck.Plan p = TaskAssignmentCheck.check(good().addMoreRecipients(carol.recipient(7, spki, list)).build());
         assertThat(p.recipients()).extracting(r -> java.util.HexFormat.of().formatHex(r.memberKey()))
                 .containsExactly(java.util.HexFormat.of().formatHex(owner.raw()), java.util.HexFormat.of().formatHex(carol.raw()));
         assertThat(p.limits().resultBytes()).as("two sealed copies fit where one did").isEqualTo(TaskAssignmentCheck.MAX_RESULT_BYTES / 2);
-        assertRefused(good().addMoreRecipients(carol.recipient(8, spki)), "the result recipient's wrap key is not signed by its member key for "
-                + "task 7: nothing is run for it (recipient " + java.util.HexFormat.of().formatHex(carol.raw()) + ")");
-        assertRefused(good().addMoreRecipients(owner.recipient(7, spki)), "member " + java.util.HexFormat.of().formatHex(owner.raw())
+        assertRefused(good().addMoreRecipients(carol.recipient(8, spki, list)), notSigned("its") + ": nothing is run for it (recipient "
+                + java.util.HexFormat.of().formatHex(carol.raw()) + ")");
+        assertRefused(good().addMoreRecipients(owner.recipient(7, spki, list)), "member " + java.util.HexFormat.of().formatHex(owner.raw())
                 + " is a result recipient twice");
         TaskAssignment.Builder many = good();
         for (int i = 0; i < 16; i++) {
-            many.addMoreRecipients(TestAssignments.Owner.generate().recipient(7, spki));
+            many.addMoreRecipients(TestAssignments.Owner.generate().recipient(7, spki, list));
         }
         assertRefused(many, "16 more result recipients, at most 15 (one per other owner of a data capsule)");
+    }
+
+    /**
+     * The hole of docs/tasks.md "Tasks with data of several owners": the executor's Pi adds a capsule of its own member's
+     * (Mallory's, its key sealed to this agent) and Mallory's recipient, signed by Mallory for the new list; otherwise the
+     * assignment is good. The task owner signed the list its ledger holds, one capsule: refused, whatever Mallory signed.
+     * Leaving a capsule out or moving one is refused the same way.
+     */
+    @Test
+    void aCapsuleAddedByTheExecutorsPiWithARecipientOfItsOwnIsRefused() throws Exception {
+        TestAssignments.Owner mallory = TestAssignments.Owner.generate();
+        TaskAssignment.Builder added = good().addCapsules(TaskCapsule.newBuilder().setName("mallory")
+                .setFile(TestAssignments.file("capsule-1", new byte[60])).setSealedKey(ByteString.copyFrom(new byte[120])));
+        added.addMoreRecipients(mallory.recipient(added, spki));
+        assertThat(TestAssignments.capsuleList(added)).isNotEqualTo(list);
+        assertRefused(added, "the result recipient's wrap key is not signed by the task owner's member key for task 7 and this assignment's "
+                + "capsule list (SHA-256 " + java.util.HexFormat.of().formatHex(TestAssignments.capsuleList(added)) + "; one added, left out or moved "
+                + "is not the task's): nothing is run for it (recipient " + java.util.HexFormat.of().formatHex(owner.raw()) + ")");
+
+        TestAssignments.Owner carol = TestAssignments.Owner.generate();
+        TaskAssignment.Builder two = good().addCapsules(TaskCapsule.newBuilder().setName("names-b")
+                .setFile(TestAssignments.file("capsule-1", new byte[70])).setSealedKey(ByteString.copyFrom(new byte[120])));
+        two.setRecipient(owner.recipient(two, spki)).addMoreRecipients(carol.recipient(two, spki));
+        assertThat(TaskAssignmentCheck.check(two.build()).recipients()).as("the list both owners signed").hasSize(2);
+        TaskAssignment.Builder moved = two.clone().setCapsules(0, two.getCapsules(1)).setCapsules(1, two.getCapsules(0));
+        assertRefused(moved, "the result recipient's wrap key is not signed by the task owner's member key for task 7 and this assignment's");
+        TaskAssignment.Builder leftOut = two.clone().removeCapsules(1);
+        assertRefused(leftOut, "the result recipient's wrap key is not signed by the task owner's member key for task 7 and this assignment's");
+    }
+
+    private static String notSigned(String whose) {
+        return "the result recipient's wrap key is not signed by " + whose + " member key for task 7 and this assignment's capsule list (SHA-256 "
+                + java.util.HexFormat.of().formatHex(list) + "; one added, left out or moved is not the task's)";
     }
 
     private static void assertRefused(TaskAssignment.Builder a, String sentence) {

@@ -81,6 +81,48 @@ class TaskRunnerTest {
         }
     }
 
+    /**
+     * A capsule the executor's Pi added, with a recipient of its own member's signed for the longer list: the task owner's
+     * statement (for the list its ledger holds) fails, and the task is refused before any file is fetched.
+     */
+    @Test
+    void aCapsuleAddedByThePiIsRefusedBeforeAnyFileIsFetched() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+        String name = InProcessServerBuilder.generateName();
+        Server pi = InProcessServerBuilder.forName(name).directExecutor().addService(new AttestationGrpc.AttestationImplBase() {
+            @Override
+            public void fetchTaskFile(TaskFileRequest request, StreamObserver<TaskFileChunk> out) {
+                fetches.incrementAndGet();
+                out.onError(Status.UNAVAILABLE.withDescription("the test's Pi serves nothing").asRuntimeException());
+            }
+        }).build().start();
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        byte[] spki = g.generateKeyPair().getPublic().getEncoded();
+        TestAssignments.Owner alice = TestAssignments.Owner.generate();
+        TestAssignments.Owner mallory = TestAssignments.Owner.generate();
+        org.leo.protocol.attest.v1.TaskAssignment.Builder a = TestAssignments.assignment(3, alice, spki, new byte[10], "sha256:" + "ab".repeat(32),
+                new byte[10], new byte[120]).addCapsules(org.leo.protocol.attest.v1.TaskCapsule.newBuilder().setName("mallory")
+                .setFile(TestAssignments.file("capsule-1", new byte[20])).setSealedKey(com.google.protobuf.ByteString.copyFrom(new byte[120])));
+        a.addMoreRecipients(mallory.recipient(a, spki));
+        BlockingQueue<TaskReport> reports = new LinkedBlockingQueue<>();
+        AgentIdentity id = AgentIdentity.generate("52:54:00:00:00:02");
+        try (TaskRunner runner = new TaskRunner(null, tmp.resolve("images"))) {
+            runner.assign(a.build(), new TaskRunner.Session(channel, id.privateKey(), id.selfSigned(), reports::add));
+            TaskReport r = reports.poll(20, TimeUnit.SECONDS);
+            assertThat(r).isNotNull();
+            assertThat(r.getStage()).isEqualTo(TaskStage.TASK_STAGE_FAILED);
+            assertThat(r.getRefusal()).startsWith("the result recipient's wrap key is not signed by the task owner's member key for task 3 and "
+                    + "this assignment's capsule list").endsWith("(recipient " + java.util.HexFormat.of().formatHex(alice.raw()) + ")");
+            assertThat(r.getTimingsMillisMap()).as("nothing fetched, opened or run").containsOnlyKeys("verify-clean");
+            assertThat(fetches.get()).isZero();
+        } finally {
+            channel.shutdownNow();
+            pi.shutdownNow();
+        }
+    }
+
     /** The recipients are exactly the owners of the opened DATA capsules: none added, none left out. */
     @Test
     void theRecipientsMustBeExactlyTheDataCapsulesOwners() throws Exception {
@@ -91,8 +133,9 @@ class TaskRunnerTest {
         TestAssignments.Owner carol = TestAssignments.Owner.generate();
         String a = java.util.HexFormat.of().formatHex(alice.raw());
         String c = java.util.HexFormat.of().formatHex(carol.raw());
-        TaskAssignmentCheck.Plan both = TaskAssignmentCheck.check(TestAssignments.assignment(9, alice, spki, new byte[10], "sha256:" + "ab".repeat(32),
-                new byte[10], new byte[120]).addMoreRecipients(carol.recipient(9, spki)).build());
+        org.leo.protocol.attest.v1.TaskAssignment.Builder twoRecipients = TestAssignments.assignment(9, alice, spki, new byte[10],
+                "sha256:" + "ab".repeat(32), new byte[10], new byte[120]);
+        TaskAssignmentCheck.Plan both = TaskAssignmentCheck.check(twoRecipients.addMoreRecipients(carol.recipient(twoRecipients, spki)).build());
         TaskRunner.checkRecipients(both, java.util.Map.of(a, "names-a", c, "names-b"));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskRunner.checkRecipients(both, java.util.Map.of(a, "names-a")))
                 .isInstanceOf(TaskRefusedException.class).hasMessage("result recipient " + c + " owns no data capsule of task 9: nothing is run for it");

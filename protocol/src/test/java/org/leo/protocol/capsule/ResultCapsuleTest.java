@@ -9,6 +9,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -158,20 +159,24 @@ class ResultCapsuleTest {
     }
 
     @Test
-    void recipientStatementVerifiesOnlyForItsTaskAndKey() throws Exception {
+    void recipientStatementVerifiesOnlyForItsTaskKeyAndCapsuleList() throws Exception {
         KeyPair owner = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         byte[] raw = JcaEd25519.raw(owner.getPublic());
+        byte[] list = TaskCapsuleList.digest(List.of(new byte[32]));
         Signature s = Signature.getInstance("Ed25519");
         s.initSign(owner.getPrivate());
-        s.update(ResultRecipientStatement.signedBytes(SEQ, ResultKeys.RECIPIENT_SPKI));
+        s.update(ResultRecipientStatement.signedBytes(SEQ, ResultKeys.RECIPIENT_SPKI, list));
         byte[] sig = s.sign();
-        assertThat(ResultRecipientStatement.signedBytes(7, new byte[] {1})).startsWith("leo-result-key-v1\0".getBytes(StandardCharsets.US_ASCII))
-                .hasSize(18 + 8 + 32);
-        assertThat(ResultRecipientStatement.verify(raw, SEQ, ResultKeys.RECIPIENT_SPKI, sig)).isTrue();
-        assertThat(ResultRecipientStatement.verify(raw, SEQ + 1, ResultKeys.RECIPIENT_SPKI, sig)).isFalse();
-        assertThat(ResultRecipientStatement.verify(raw, SEQ, ResultKeys.AGENT.getPublicKey().getEncoded(), sig)).isFalse();
-        assertThat(ResultRecipientStatement.verify(new byte[32], SEQ, ResultKeys.RECIPIENT_SPKI, sig)).isFalse();
-        assertThat(ResultRecipientStatement.verify(raw, SEQ, ResultKeys.RECIPIENT_SPKI, new byte[3])).isFalse();
+        assertThat(ResultRecipientStatement.signedBytes(7, new byte[] {1}, list)).startsWith("leo-result-key-v2\0".getBytes(StandardCharsets.US_ASCII))
+                .hasSize(18 + 8 + 32 + 32);
+        assertThat(ResultRecipientStatement.verify(raw, SEQ, ResultKeys.RECIPIENT_SPKI, list, sig)).isTrue();
+        assertThat(ResultRecipientStatement.verify(raw, SEQ + 1, ResultKeys.RECIPIENT_SPKI, list, sig)).isFalse();
+        assertThat(ResultRecipientStatement.verify(raw, SEQ, ResultKeys.AGENT.getPublicKey().getEncoded(), list, sig)).isFalse();
+        assertThat(ResultRecipientStatement.verify(raw, SEQ, ResultKeys.RECIPIENT_SPKI, TaskCapsuleList.digest(List.of()), sig))
+                .as("another capsule list").isFalse();
+        assertThat(ResultRecipientStatement.verify(raw, SEQ, ResultKeys.RECIPIENT_SPKI, new byte[3], sig)).isFalse();
+        assertThat(ResultRecipientStatement.verify(new byte[32], SEQ, ResultKeys.RECIPIENT_SPKI, list, sig)).isFalse();
+        assertThat(ResultRecipientStatement.verify(raw, SEQ, ResultKeys.RECIPIENT_SPKI, list, new byte[3])).isFalse();
     }
 
     private static byte[] with(byte[] file, int offset, byte value) {
