@@ -194,21 +194,31 @@ class TaskExecutionTest {
                         "service " + service.seq() + "\n").bytes());
             }
             task = TaskRoundLab.electable(f.ledger, N, TaskRoundLab.executorZeroWithOutsiders(N), service.seq(), t -> dataCapsules);
-            if (electFirst) {
-                elect();
-            }
+            List<TaskService> services = new ArrayList<>();
             for (int i = 0; i < N; i++) {
-                f.nodes.get(i).serveTasks(TaskConfig.defaults().withClaimWindow(Duration.ofHours(1)), f.tpm,
-                        WrappedKeys.directory(tmp.resolve("keys-" + i)), store(i));
-                exec.add(f.nodes.get(i).executeTasks(i == 0 ? hpc : none(), settled, config, tmp.resolve("exec-" + i), capsules(i)));
+                services.add(f.nodes.get(i).serveTasks(TaskConfig.defaults().withClaimWindow(Duration.ofHours(1)), f.tpm,
+                        WrappedKeys.directory(tmp.resolve("keys-" + i)), store(i)));
                 own.add(f.nodes.get(i).fetchOwnResults(OwnResults.Config.defaults().withRetries(5, Duration.ofMillis(100), Duration.ofSeconds(1)),
                         tmp.resolve("own-" + i)));
+            }
+            TaskExecutions[] executions = new TaskExecutions[N];
+            for (int i = 1; i < N; i++) {
+                executions[i] = f.nodes.get(i).executeTasks(none(), settled, config, tmp.resolve("exec-" + i), capsules(i));
             }
             Path archive = tmp.resolve("image.tar");
             byte[] bytes = new byte[200_000]; // four chunks; the Pi never parses it (the agent does)
             new java.util.Random(7).nextBytes(bytes);
             Files.write(archive, bytes);
-            exec.get(3).imageStore().put(IMAGE, archive);
+            executions[3].imageStore().put(IMAGE, archive);
+            if (electFirst) {
+                // the executor's Pi (node 0) is "down" for tasks: its task service reads the group, its coordinator starts after
+                LedgerEntry group = elect();
+                if (!KeyReleaseTest.await(() -> services.get(0).watch().seen(group.seq()).isPresent())) {
+                    throw new IllegalStateException("node 0's task service did not read the group #" + group.seq());
+                }
+            }
+            executions[0] = f.nodes.get(0).executeTasks(hpc, settled, config, tmp.resolve("exec-0"), capsules(0));
+            exec.addAll(List.of(executions));
         }
 
         FileCapsuleStore store(int i) throws Exception {
