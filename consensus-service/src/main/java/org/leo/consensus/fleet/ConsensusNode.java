@@ -302,8 +302,8 @@ public final class ConsensusNode implements AutoCloseable {
         TaskExecutions e = new TaskExecutions(this, hpcs, settler, executionConfig, dataDir, capsules, service.relayed());
         executions = e;
         service.useExecutions(e);
+        e.resume(); // the journal's unfinished tasks first: a group read so far then finds its task running or journaled
         tasks.onGroup(e);
-        e.resume();
         return e;
     }
 

@@ -192,8 +192,12 @@ public final class TaskExecutions implements TaskService.GroupListener, AutoClos
         taken.values().removeIf(t -> t == taskSeq);
     }
 
-    private void start(TaskExecution e) {
-        running.put(e.taskSeq(), e);
+    /** Starts {@code e}, unless an execution of its task was started here already: one per task (a resumed one included). */
+    private synchronized void start(TaskExecution e) {
+        if (running.putIfAbsent(e.taskSeq(), e) != null) {
+            LOG.info("task #{}: runs here already", e.taskSeq());
+            return;
+        }
         futures.put(e.taskSeq(), work.submit(e));
     }
 
