@@ -1,7 +1,6 @@
 package org.leo.appliance.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.time.Duration;
@@ -20,8 +19,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.leo.pxe.vm.Exec;
-import org.leo.protocol.tpm.SwtpmProcess;
 
 /**
  * Seven appliances, each a packaged {@code leo pxe serve --attest --fleet} in its own namespace with its
@@ -58,14 +55,7 @@ class FleetIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isRegularFile(LeoPxeServer.JAR), "the packaged leo (" + LeoPxeServer.JAR + ") is missing: run mvn verify");
-        assumeTrue(Exec.run(Duration.ofSeconds(5), "id", "-u").output().strip().equals("0"), "needs root (network namespaces)");
-        for (String tool : List.of("ip", "nft", "busybox", "curl")) {
-            assumeTrue(Exec.onPath(tool), tool + " is not installed: scripts/install-deps");
-        }
-        assumeTrue(SwtpmProcess.installed(), "swtpm (each Pi's TPM) is not installed: scripts/install-deps");
-        assumeTrue(Files.isExecutable(LeoFleet.ANVIL), "anvil is missing (" + LeoFleet.ANVIL + "): the consensus-service build's npm ci installs it");
-        assumeTrue(Files.isRegularFile(LeoFleet.AGENT_JAR), "the agent jar is missing: run mvn verify");
+        LeoFleet.assumeRunnable();
         fleet = new LeoFleet(Files.createTempDirectory("leoq-fleet-"), N, SCHEDULE);
     }
 

@@ -57,6 +57,21 @@ final class LeoFleet implements AutoCloseable {
     static final List<String> PI_JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1");
     static final Duration START = Duration.ofSeconds(180);
 
+    /** Skips the test (JUnit assumption) unless a fleet can run here: root, the tools, swtpm, anvil and the packaged jars. */
+    static void assumeRunnable() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(LeoPxeServer.JAR),
+                "the packaged leo (" + LeoPxeServer.JAR + ") is missing: run mvn verify");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Exec.run(Duration.ofSeconds(5), "id", "-u").output().strip().equals("0"),
+                "needs root (network namespaces)");
+        for (String tool : List.of("ip", "nft", "busybox", "curl")) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(Exec.onPath(tool), tool + " is not installed: scripts/install-deps");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(SwtpmProcess.installed(), "swtpm (each Pi's TPM) is not installed: scripts/install-deps");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(ANVIL),
+                "anvil is missing (" + ANVIL + "): the consensus-service build's npm ci installs it");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(AGENT_JAR), "the agent jar is missing: run mvn verify");
+    }
+
     /** A certificate as the HPC's Pi logged it when it recorded it. */
     record Certificate(long round, MacAddress hpc, String head, String outcome, int votes, long ledgerSeq) {
         static final Pattern LINE = Pattern.compile("consensus: round (\\d+) of HPC (\\S+) at head ([0-9a-f]+)\\.\\. closed: "

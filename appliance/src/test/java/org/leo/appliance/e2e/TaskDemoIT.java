@@ -1,7 +1,6 @@
 package org.leo.appliance.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -33,7 +32,6 @@ import org.leo.pxe.vm.NetNsHost;
 import org.leo.pxe.vm.QemuVm;
 import org.leo.pxe.vm.TimedLine;
 import org.leo.pxe.vm.VmPreconditions;
-import org.leo.protocol.tpm.SwtpmProcess;
 
 /**
  * The picture demo end to end, on a fleet of four packaged {@code leo pxe serve --attest --fleet} on one anvil chain
@@ -100,14 +98,7 @@ class TaskDemoIT {
 
     @Test
     void aColourPictureIsTurnedGreyOnAnAttestedQemuHpcAndTheTaskIsSettled() throws Exception {
-        assumeTrue(Files.isRegularFile(LeoPxeServer.JAR), "the packaged leo (" + LeoPxeServer.JAR + ") is missing: run mvn verify");
-        assumeTrue(Exec.run(Duration.ofSeconds(5), "id", "-u").output().strip().equals("0"), "needs root (network namespaces)");
-        for (String tool : List.of("ip", "nft", "busybox", "curl")) {
-            assumeTrue(Exec.onPath(tool), tool + " is not installed: scripts/install-deps");
-        }
-        assumeTrue(SwtpmProcess.installed(), "swtpm (each Pi's TPM) is not installed: scripts/install-deps");
-        assumeTrue(Files.isExecutable(LeoFleet.ANVIL), "anvil is missing (" + LeoFleet.ANVIL + "): the consensus-service build's npm ci installs it");
-        assumeTrue(Files.isRegularFile(LeoFleet.AGENT_JAR), "the agent jar is missing: run mvn verify");
+        LeoFleet.assumeRunnable();
         VmPreconditions.assumeVmBootPossible();
 
         Path run = Files.createTempDirectory("leoq-task-demo-");
