@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 @Command(name = "leo",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        subcommands = {PxeCommand.class, AttestCommand.class, ImageCommand.class, VrfCommand.class, LedgerCommand.class, FleetCommand.class,
-                CapsuleCommand.class, ServiceCommand.class, TaskCommand.class},
+        subcommands = {ServeCommand.class, PxeCommand.class, AttestCommand.class, ImageCommand.class, VrfCommand.class, LedgerCommand.class, FleetCommand.class,
+                CapsuleCommand.class, ServiceCommand.class, TaskCommand.class, UserCommand.class},
         description = {
                 "The Leo trusted-compute appliance.",
                 "",

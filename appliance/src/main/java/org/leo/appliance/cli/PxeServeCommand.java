@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.leo.appliance.service.ApplianceParts;
 import org.leo.pxe.PxeConfig;
 import org.leo.pxe.PxeServer;
 import org.leo.pxe.dhcp.AddressPool;
@@ -241,40 +242,46 @@ public class PxeServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PxeConfig config = toConfig();
 
-        MeterRegistry registry = new SimpleMeterRegistry();
+        MeterRegistry registry = registry();
         CountDownLatch stopped = new CountDownLatch(1);
         try (PxeServer server = new PxeServer(config, registry)) {
             org.leo.attest.AttestationNode node = null;
             FleetOptions.Running consensus = null;
+            List<Reservation> enrolled = reservations();
             try {
                 server.start();
                 if (attest.enabled) {
                     node = attest.start(server, dataDir, config.script().serverHost(), Optional.ofNullable(interfaceName), registry);
                 }
                 if (fleet.enabled) {
-                    consensus = fleet.start(node, dataDir, reservations().stream().map(Reservation::mac).collect(java.util.stream.Collectors.toSet()),
+                    consensus = fleet.start(node, dataDir, enrolled.stream().map(Reservation::mac).collect(java.util.stream.Collectors.toSet()),
                             registry);
                 }
+                started(new ApplianceParts(server, dataDir, enrolled.stream().map(Reservation::mac).toList(), Optional.ofNullable(node),
+                        Optional.ofNullable(consensus).map(FleetOptions.Running::appliance), Optional.ofNullable(consensus).map(FleetOptions.Running::ledger),
+                        java.time.Instant.now(), inUse(consensus)));
             } catch (Exception e) {
-                System.err.println("leo pxe serve: " + e.getMessage());
+                System.err.println(name() + ": " + e.getMessage());
+                closeQuietly(consensus);
                 closeQuietly(node);
                 return 1;
             }
             org.leo.attest.AttestationNode attestation = node;
             FleetOptions.Running fleetService = consensus;
             Thread hook = new Thread(() -> {
+                stopping();
                 if (fleetService != null) {
                     try {
                         fleetService.close();
                     } catch (Exception e) {
-                        System.err.println("leo pxe serve: stopping the consensus service: " + e.getMessage());
+                        System.err.println(name() + ": stopping the consensus service: " + e.getMessage());
                     }
                 }
                 if (attestation != null) {
                     try {
                         attestation.close();
                     } catch (Exception e) {
-                        System.err.println("leo pxe serve: stopping attestation: " + e.getMessage());
+                        System.err.println(name() + ": stopping attestation: " + e.getMessage());
                     }
                 }
                 server.close();
@@ -282,10 +289,11 @@ public class PxeServeCommand implements Callable<Integer> {
             }, "leo-pxe-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             handleStopSignals(stopped);
-            System.out.println("leo pxe serve: ready");
+            System.out.println(name() + ": ready");
             stopped.await();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
+                stopping();
                 if (fleetService != null) {
                     fleetService.close();
                 }
@@ -299,12 +307,41 @@ public class PxeServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void closeQuietly(AutoCloseable c) {
+    /** How the command names itself in its messages. */
+    String name() {
+        return "leo pxe serve";
+    }
+
+    /** Where every component's meters go. {@code leo serve} hands them to the Prometheus endpoint. */
+    MeterRegistry registry() {
+        return new SimpleMeterRegistry();
+    }
+
+    /** Called once everything has started, before "ready" is printed: {@code leo serve} publishes the parts to its web layer. */
+    void started(ApplianceParts parts) {
+    }
+
+    /** Called first when the server stops (by a signal), before the parts close. */
+    void stopping() {
+    }
+
+    /** The embedded defaults and endpoints in use, for the start-up banner. */
+    private List<String> inUse(FleetOptions.Running consensus) {
+        List<String> out = new ArrayList<>();
+        out.add("store: SQLite under " + dataDir.toAbsolutePath() + " (leases, boot events" + (attest.enabled ? ", attestation log" : "") + ")");
+        if (consensus != null) {
+            out.add("ledger: " + (fleet.evm.enabled() ? fleet.evm.describe() : "embedded, " + dataDir.resolve(LedgerCommand.FILE).toAbsolutePath()));
+        }
+        out.add("TPM: " + (attest.tpm == null || attest.tpm.isBlank() ? "none (reports are not signed)" : attest.tpm));
+        return out;
+    }
+
+    private void closeQuietly(AutoCloseable c) {
         if (c != null) {
             try {
                 c.close();
             } catch (Exception e) {
-                System.err.println("leo pxe serve: " + e.getMessage());
+                System.err.println(name() + ": " + e.getMessage());
             }
         }
     }
@@ -315,15 +352,15 @@ public class PxeServeCommand implements Callable<Integer> {
      * closes the server, but the process then exits 128+signal (143 for SIGTERM), which a supervisor
      * reads as a failure. Where the JVM keeps a signal to itself (-Xrs), the shutdown hook stays the fallback.
      */
-    private static void handleStopSignals(CountDownLatch stopped) {
+    private void handleStopSignals(CountDownLatch stopped) {
         for (String name : STOP_SIGNALS) {
             try {
                 Signal.handle(new Signal(name), s -> {
-                    System.out.println("leo pxe serve: stopping on SIG" + s.getName());
+                    System.out.println(name() + ": stopping on SIG" + s.getName());
                     stopped.countDown();
                 });
             } catch (IllegalArgumentException e) {
-                System.err.println("leo pxe serve: cannot handle SIG" + name + " (" + e.getMessage()
+                System.err.println(name() + ": cannot handle SIG" + name + " (" + e.getMessage()
                         + "); it will stop the server through the JVM's shutdown instead");
             }
         }

@@ -48,6 +48,11 @@ public final class ActionDispatcher {
         return power;
     }
 
+    /** What cuts and restores an HPC's network (the operator's quarantine uses it too). */
+    public NetworkControl network() {
+        return network;
+    }
+
     /** Alert listeners (the dashboard); called for verdicts whose actions include ALERT. */
     public void onAlert(Consumer<Verdict> listener) {
         alerts.add(listener);

@@ -154,11 +154,13 @@ public final class SqliteBootEventLog implements BootEventSink, AutoCloseable {
 
     /** The last {@code limit} events of {@code mac}, oldest first. */
     public synchronized List<BootEvent> eventsFor(MacAddress mac, int limit) {
-        List<BootEvent> out = new ArrayList<>();
-        for (LoggedEvent le : query("SELECT " + COLUMNS + " FROM boot_event WHERE mac = ? ORDER BY id DESC LIMIT ?",
-                mac.toString(), clamp(limit))) {
-            out.add(le.event());
-        }
+        return loggedFor(mac, limit).stream().map(LoggedEvent::event).toList();
+    }
+
+    /** The last {@code limit} events of {@code mac} with their log ids, oldest first. */
+    public synchronized List<LoggedEvent> loggedFor(MacAddress mac, int limit) {
+        List<LoggedEvent> out = new ArrayList<>(query("SELECT " + COLUMNS + " FROM boot_event WHERE mac = ? ORDER BY id DESC LIMIT ?",
+                mac.toString(), clamp(limit)));
         Collections.reverse(out);
         return out;
     }

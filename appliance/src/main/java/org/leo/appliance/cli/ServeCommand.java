@@ -1,0 +1,111 @@
+package org.leo.appliance.cli;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.arc.Unremovable;
+import jakarta.enterprise.context.Dependent;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.leo.appliance.service.ApplianceHolder;
+import org.leo.appliance.service.ApplianceParts;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code leo serve}: the appliance as a service. Everything {@code leo pxe serve} runs (boot serving, and with its
+ * options attestation, the consensus service and trusted tasks), plus the operator's HTTP port: the dashboard, the
+ * JSON API, health checks and Prometheus metrics.
+ */
+@Command(name = "serve",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        headerHeading = "%n",
+        header = "Run the appliance: boot serving, attestation, consensus and tasks, with the dashboard, API, health and metrics.",
+        descriptionHeading = "%nDescription:%n",
+        description = {
+            "The long-running appliance service (systemd runs it as 'leo serve'). It runs what 'leo pxe serve' runs, with the "
+                + "same options (see 'leo pxe serve --help' for each), and opens the operator's HTTP port (--web-port) with:",
+            "",
+            "  /                  the operator dashboard (log in with a user of --users)",
+            "  /api/...           the JSON API the dashboard uses, for scripts too (HTTP basic or the dashboard's session);",
+            "                     /openapi.yaml describes it",
+            "  /q/health/live     liveness; /q/health/ready: readiness, per component (pxe, attestation, consensus, ledger)",
+            "  /metrics           Prometheus metrics (boots by stage, bytes served, refusals by reason, challenges,",
+            "                     verdicts by severity, certificate latency, ledger lag)",
+            "",
+            "Health and metrics need no login; everything under /api does, with the role 'viewer' to read and 'operator' to "
+                + "act (power-cycle, quarantine, enroll). Users and their hashed passwords are in --users ('leo user add'). "
+                + "Requests from the HPC segment (--interface) are refused: the HPC side never reaches the operator's port.",
+            "",
+            "Options come from /etc/leo/leo.properties and its drop-in directory too; the command line wins.",
+        },
+        optionListHeading = "%nOptions:%n",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:stopped by a signal (SIGTERM, SIGINT)",
+            "1:could not start (bad manifest, port in use, missing permission); the message says which",
+            "2:invalid options"},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  leo serve --interface eth1 --enroll 52:54:00:77:00:10=10.77.0.10 --attest --tpm device:/dev/tpmrm0",
+            "  leo serve --web-port 9080 --web-address 192.168.1.20 ..."},
+        defaultValueProvider = ConfigFileDefaults.class)
+@Dependent
+@Unremovable
+public class ServeCommand extends PxeServeCommand {
+    /** The operator port when none is configured. */
+    public static final int DEFAULT_WEB_PORT = 8080;
+
+    @Option(names = "--web-port", paramLabel = "PORT", defaultValue = "" + DEFAULT_WEB_PORT,
+            description = "The operator's HTTP port: dashboard, API, health, metrics. 0 picks a free port (the banner "
+                    + "says which). Default: ${DEFAULT-VALUE}.")
+    int webPort;
+
+    @Option(names = "--web-address", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
+            description = "The address the operator's port listens on. Requests from the HPC segment are refused whatever "
+                    + "it is. Default: ${DEFAULT-VALUE} (every address).")
+    String webAddress;
+
+    @Option(names = "--users", paramLabel = "FILE", defaultValue = "/etc/leo/users",
+            description = "The dashboard's and API's users: one 'name:role[,role]:hash' line each, written by 'leo user add'. "
+                    + "Read again when it changes. Default: ${DEFAULT-VALUE}.")
+    Path users;
+
+    @Inject
+    MeterRegistry meters;
+
+    @Inject
+    ApplianceHolder holder;
+
+    @Override
+    String name() {
+        return "leo serve";
+    }
+
+    @Override
+    MeterRegistry registry() {
+        return meters;
+    }
+
+    @Override
+    void started(ApplianceParts parts) {
+        holder.publish(parts, users, hpcSegment());
+        String port = ConfigProvider.getConfig().getOptionalValue("quarkus.http.port", String.class).orElse("?");
+        String host = ConfigProvider.getConfig().getOptionalValue("quarkus.http.host", String.class).orElse(webAddress);
+        System.out.println("leo serve: operator port http://" + host + ":" + port + "/ (dashboard, /api, /q/health, /metrics)");
+        for (String line : parts.defaults()) {
+            System.out.println("leo serve: " + line);
+        }
+    }
+
+    @Override
+    void stopping() {
+        holder.withdraw();
+    }
+
+    /** The HPC-facing interface, whose segment never reaches the operator's port. */
+    java.util.Optional<String> hpcSegment() {
+        return java.util.Optional.ofNullable(interfaceName);
+    }
+}

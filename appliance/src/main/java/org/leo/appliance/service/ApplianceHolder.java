@@ -1,0 +1,117 @@
+package org.leo.appliance.service;
+
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.leo.attest.AttestationNode;
+import org.leo.boot.net.MacAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place the web layer finds the running appliance: empty until {@code leo serve} has started every part (so
+ * readiness is DOWN and the API answers 503), then the parts, their read model, the live feed, the users and the audit
+ * trail. The operator actions are here too, so each is audited the same way whichever endpoint calls it.
+ */
+@Singleton
+public class ApplianceHolder {
+    private static final Logger LOG = LoggerFactory.getLogger(ApplianceHolder.class);
+
+    /** Everything the web layer uses, published at once. */
+    public record Running(ApplianceParts parts, Dashboard dashboard, LiveFeed feed, Users users, Audit audit, Optional<String> hpcInterface) { }
+
+    private volatile Running running;
+    private volatile Users users = new Users(Path.of("/etc/leo/users"));
+    private final Set<String> quarantined = ConcurrentHashMap.newKeySet();
+
+    public void publish(ApplianceParts parts, Path usersFile, Optional<String> hpcInterface) {
+        Dashboard dashboard = new Dashboard(parts, quarantined);
+        Audit audit;
+        try {
+            audit = Audit.open(parts.dataDir());
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot open the audit log " + parts.dataDir().resolve(Audit.FILE) + ": " + e.getMessage(), e);
+        }
+        users = new Users(usersFile);
+        if (users.all().isEmpty()) {
+            LOG.warn("no operator users in {}: every login is refused until one is added ('leo user add NAME --role operator')", usersFile);
+        }
+        running = new Running(parts, dashboard, new LiveFeed(dashboard), users, audit, hpcInterface);
+    }
+
+    public void withdraw() {
+        Running r = running;
+        running = null;
+        if (r != null) {
+            r.feed().close();
+            try {
+                r.audit().close();
+            } catch (java.sql.SQLException e) {
+                LOG.warn("closing the audit log: {}", e.getMessage());
+            }
+        }
+    }
+
+    public Optional<Running> running() {
+        return Optional.ofNullable(running);
+    }
+
+    /** The users, also before the appliance is up (a login then works, the API still answers 503). */
+    public Users users() {
+        return users;
+    }
+
+    /** Audits a login attempt (after the appliance is up; before, there is nothing to act on). */
+    public void login(String user, String remote, boolean ok) {
+        running().ifPresent(r -> record(r, user, remote, ok ? "login" : "login-refused", "appliance", ok ? "ok" : "wrong user or password"));
+    }
+
+    /** An operator action's outcome, for the API's answer. */
+    public record Outcome(boolean ok, String message) { }
+
+    public Outcome powerCycle(Running r, MacAddress mac, String user, String remote) {
+        AttestationNode a = r.parts().attestation().orElse(null);
+        if (a == null) {
+            return record(r, user, remote, "power-cycle", mac.toString(), new Outcome(false, "no power control: attestation is off (--attest)"));
+        }
+        try {
+            a.actions().power().powerCycle(mac.toString());
+            return record(r, user, remote, "power-cycle", mac.toString(), new Outcome(true, "power-cycled by " + a.actions().power().describe(mac.toString())));
+        } catch (IOException e) {
+            return record(r, user, remote, "power-cycle", mac.toString(), new Outcome(false, e.getMessage()));
+        }
+    }
+
+    public Outcome quarantine(Running r, MacAddress mac, boolean cut, String user, String remote) {
+        AttestationNode a = r.parts().attestation().orElse(null);
+        String action = cut ? "quarantine" : "release";
+        if (a == null) {
+            return record(r, user, remote, action, mac.toString(), new Outcome(false, "no network control: attestation is off (--attest)"));
+        }
+        try {
+            if (cut) {
+                a.actions().network().cut(mac.toString());
+                quarantined.add(mac.toString());
+            } else {
+                a.actions().network().restore(mac.toString());
+                quarantined.remove(mac.toString());
+            }
+            r.feed().changed(mac);
+            return record(r, user, remote, action, mac.toString(), new Outcome(true, cut ? "network cut" : "network restored"));
+        } catch (IOException e) {
+            return record(r, user, remote, action, mac.toString(), new Outcome(false, e.getMessage()));
+        }
+    }
+
+    private Outcome record(Running r, String user, String remote, String action, String target, Outcome o) {
+        record(r, user, remote, action, target, (o.ok() ? "done, " : "failed, ") + o.message());
+        return o;
+    }
+
+    private void record(Running r, String user, String remote, String action, String target, String outcome) {
+        r.feed().audit(r.audit().record(user, remote, action, target, outcome));
+    }
+}

@@ -1,0 +1,52 @@
+package org.leo.appliance.web;
+
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.AuthenticationRequestContext;
+import io.quarkus.security.identity.IdentityProvider;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.identity.request.UsernamePasswordAuthenticationRequest;
+import io.quarkus.security.runtime.QuarkusPrincipal;
+import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
+import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.Optional;
+import java.util.Set;
+import org.leo.appliance.service.ApplianceHolder;
+import org.leo.appliance.service.LoginThrottle;
+
+/** Checks a user name and password (the dashboard's login form, or HTTP basic from scripts) against the users file. */
+@ApplicationScoped
+public class PasswordIdentity implements IdentityProvider<UsernamePasswordAuthenticationRequest> {
+    @Inject
+    ApplianceHolder holder;
+
+    private final LoginThrottle throttle = new LoginThrottle();
+
+    @Override
+    public Class<UsernamePasswordAuthenticationRequest> getRequestType() {
+        return UsernamePasswordAuthenticationRequest.class;
+    }
+
+    @Override
+    public Uni<SecurityIdentity> authenticate(UsernamePasswordAuthenticationRequest request, AuthenticationRequestContext context) {
+        RoutingContext rc = HttpSecurityUtils.getRoutingContextAttribute(request);
+        String remote = rc == null || rc.request().remoteAddress() == null ? "?" : rc.request().remoteAddress().hostAddress();
+        String user = request.getUsername();
+        return context.runBlocking(() -> {
+            if (!throttle.allowed(user, remote)) {
+                holder.login(user, remote, false);
+                throw new AuthenticationFailedException("too many failed logins: wait a minute");
+            }
+            Optional<Set<String>> roles = holder.users().check(user, request.getPassword().getPassword());
+            throttle.outcome(user, remote, roles.isPresent());
+            holder.login(user, remote, roles.isPresent());
+            if (roles.isEmpty()) {
+                throw new AuthenticationFailedException();
+            }
+            return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(user)).addRoles(roles.get()).build();
+        });
+    }
+}
