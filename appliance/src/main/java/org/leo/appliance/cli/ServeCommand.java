@@ -84,16 +84,22 @@ public class ServeCommand extends PxeServeCommand {
     }
 
     @Override
+    public Integer call() throws Exception {
+        // said first, so an operator (or a test) can watch readiness go from DOWN to UP while the parts start
+        String port = ConfigProvider.getConfig().getOptionalValue("quarkus.http.port", String.class).orElse("?");
+        String host = ConfigProvider.getConfig().getOptionalValue("quarkus.http.host", String.class).orElse(webAddress);
+        System.out.println("leo serve: operator port http://" + host + ":" + port + "/ (dashboard, /api, /q/health, /metrics)");
+        return super.call();
+    }
+
+    @Override
     MeterRegistry registry() {
         return meters;
     }
 
     @Override
     void started(ApplianceParts parts) {
-        holder.publish(parts, users, hpcSegment());
-        String port = ConfigProvider.getConfig().getOptionalValue("quarkus.http.port", String.class).orElse("?");
-        String host = ConfigProvider.getConfig().getOptionalValue("quarkus.http.host", String.class).orElse(webAddress);
-        System.out.println("leo serve: operator port http://" + host + ":" + port + "/ (dashboard, /api, /q/health, /metrics)");
+        holder.publish(parts, users, hpcSegment(), meters);
         for (String line : parts.defaults()) {
             System.out.println("leo serve: " + line);
         }

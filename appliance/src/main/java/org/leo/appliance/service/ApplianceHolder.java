@@ -21,13 +21,14 @@ public class ApplianceHolder {
     private static final Logger LOG = LoggerFactory.getLogger(ApplianceHolder.class);
 
     /** Everything the web layer uses, published at once. */
-    public record Running(ApplianceParts parts, Dashboard dashboard, LiveFeed feed, Users users, Audit audit, Optional<String> hpcInterface) { }
+    public record Running(ApplianceParts parts, Dashboard dashboard, LiveFeed feed, Users users, Audit audit, Optional<String> hpcInterface,
+                          ApplianceMetrics metrics) { }
 
     private volatile Running running;
     private volatile Users users = new Users(Path.of("/etc/leo/users"));
     private final Set<String> quarantined = ConcurrentHashMap.newKeySet();
 
-    public void publish(ApplianceParts parts, Path usersFile, Optional<String> hpcInterface) {
+    public void publish(ApplianceParts parts, Path usersFile, Optional<String> hpcInterface, io.micrometer.core.instrument.MeterRegistry registry) {
         Dashboard dashboard = new Dashboard(parts, quarantined);
         Audit audit;
         try {
@@ -39,7 +40,8 @@ public class ApplianceHolder {
         if (users.all().isEmpty()) {
             LOG.warn("no operator users in {}: every login is refused until one is added ('leo user add NAME --role operator')", usersFile);
         }
-        running = new Running(parts, dashboard, new LiveFeed(dashboard), users, audit, hpcInterface);
+        running = new Running(parts, dashboard, new LiveFeed(dashboard), users, audit, hpcInterface,
+                new ApplianceMetrics(parts, dashboard, registry, java.time.Clock.systemUTC()));
     }
 
     public void withdraw() {
@@ -47,6 +49,7 @@ public class ApplianceHolder {
         running = null;
         if (r != null) {
             r.feed().close();
+            r.metrics().close();
             try {
                 r.audit().close();
             } catch (java.sql.SQLException e) {

@@ -83,6 +83,9 @@ public final class ConsensusNode implements AutoCloseable {
         this.journal = relay.isPresent() ? openJournal(roundJournal) : Optional.empty();
         this.rounds = relay.map(r -> new Rounds(keys.member(), this.ledger, new LedgerVotes(this.ledger, config.expectedCommitteeSize()), r,
                 config.roundOpen(), config.maxOpenRounds(), clock, journal)).orElse(null);
+        if (this.rounds != null) {
+            this.rounds.measure(registry);
+        }
         this.attestedBoots = roundJournal.isPresent() ? AttestedBoots.open(roundJournal.get().resolveSibling(ATTESTED_BOOTS), TaskAppraisal.KEPT)
                 : AttestedBoots.inMemory(TaskAppraisal.KEPT);
         this.taskAppraisal = new TaskAppraisal(this.ledger, config.verifierPolicy(), attestedBoots);

@@ -109,6 +109,18 @@ public final class Rounds {
     };
 
     private Optional<ScheduledRounds> schedule = Optional.empty();
+    /** When each round this run opened did open: what the certificate latency is measured from. */
+    private final Map<RoundId, Instant> openedAt = new java.util.HashMap<>();
+
+    /**
+     * Measures from now on how long a round takes from opening to its certificate on the ledger
+     * ({@code consensus.certificate.latency}, tagged with the outcome).
+     */
+    public synchronized void measure(io.micrometer.core.instrument.MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    private io.micrometer.core.instrument.MeterRegistry registry;
 
     /** {@code self}: this Pi's member key; it serves the HPCs and judges none of them. Without a journal: rounds live in memory only. */
     public Rounds(byte[] self, FleetLedger ledger, RoundCommittee votes, RelayPort relay, Duration deadline, int maxOpen, Clock clock) {
@@ -226,6 +238,7 @@ public final class Rounds {
         journal(j -> j.opened(id, closes));
         OpenRound r = new OpenRound(id, closes, committee);
         open.put(id, r);
+        openedAt.put(id, clock.instant());
         LOG.info("consensus: {} opened, closes at {}", id, r.deadline);
         return r;
     }
@@ -359,6 +372,13 @@ public final class Rounds {
     /** {@code r} is null for a round that never opened. */
     private Closed finish(RoundId id, OpenRound r, Optional<QuorumCertificate> cert, Optional<LedgerEntry> entry) {
         open.remove(id);
+        Instant opened = openedAt.remove(id);
+        if (registry != null && opened != null && cert.isPresent() && entry.isPresent()) {
+            io.micrometer.core.instrument.Timer.builder("consensus.certificate.latency")
+                    .description("From a round's opening on this Pi to its quorum certificate on the ledger")
+                    .tag("outcome", cert.get().outcome().name()).register(registry)
+                    .record(java.time.Duration.between(opened, clock.instant()));
+        }
         Closed c = new Closed(cert, entry);
         OptionalLong seq = entry.map(e -> OptionalLong.of(e.seq())).orElse(OptionalLong.empty());
         closed.put(id, new Done(c, seq));

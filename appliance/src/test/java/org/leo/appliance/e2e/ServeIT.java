@@ -1,0 +1,331 @@
+package org.leo.appliance.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.leo.appliance.service.Audit;
+import org.leo.appliance.service.Users;
+import org.leo.attest.log.AttestationLog;
+import org.leo.attest.log.ChainedEntry;
+import org.leo.boot.manifest.ManifestTool;
+import org.leo.pxe.vm.Exec;
+
+/**
+ * {@code leo serve} as operators and Prometheus see it, on loopback, with the packaged jar: readiness goes from DOWN to
+ * UP while the parts start; /metrics parses with Prometheus' own parser (promtool) and the official Python client's,
+ * and counts what was served; /api answers by role (401 without a login, 403 for a viewer's action) and audits logins
+ * and actions into a hash chain that verifies; the dashboard's form login gives an HttpOnly, SameSite=Strict session;
+ * password guessing is throttled; the live feed streams boot events; SIGTERM stops it with status 0 and no stack
+ * trace; a command other than {@code serve} opens no port of its own. Prints the time to ready and the RSS.
+ */
+class ServeIT {
+    private static final Path JAR = LeoPxeServer.JAR.toAbsolutePath();
+    private static final List<String> JVM = List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1");
+    private static final Pattern PORT = Pattern.compile("leo serve: operator port http://127\\.0\\.0\\.1:(\\d+)/");
+    private static final Duration START = Duration.ofSeconds(90);
+
+    @TempDir
+    Path dir;
+
+    private final List<Process> started = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        for (Process p : started) {
+            if (p.isAlive()) {
+                p.destroyForcibly();
+                p.waitFor(20, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private Path bootRoot;
+    private ManifestTool.KeyFiles keys;
+    private Path manifest;
+    private Path users;
+
+    private void setUp() throws Exception {
+        bootRoot = Files.createDirectories(dir.resolve("boot"));
+        Files.write(bootRoot.resolve("vmlinuz"), new byte[200_000]);
+        Files.write(bootRoot.resolve("initrd.img"), new byte[300_000]);
+        keys = ManifestTool.generateKeyPair(dir.resolve("keys"));
+        manifest = dir.resolve("boot.manifest");
+        ManifestTool.create(bootRoot, keys.privateKey(), manifest, "serve-it");
+        users = dir.resolve("users");
+        Users.put(users, "olga", Set.of("operator", "viewer"), "olga-password".toCharArray());
+        Users.put(users, "alice", Set.of("viewer"), "alice-password".toCharArray());
+    }
+
+    /** A started {@code leo serve}: its process, output files, ports and when it was forked. */
+    record Serve(Process process, Path out, Path err, int webPort, int httpPort, long forkedNanos) {
+        String base() {
+            return "http://127.0.0.1:" + webPort;
+        }
+    }
+
+    private Serve serve(String... extra) throws Exception {
+        int httpPort = freePort();
+        List<String> argv = new ArrayList<>(List.of("java"));
+        argv.addAll(JVM);
+        argv.addAll(List.of("-jar", JAR.toString(), "serve", "--no-dhcp", "--no-ra", "--address", "127.0.0.1", "--tftp-port", "0",
+                "--http-port", Integer.toString(httpPort), "--boot-mode", "http", "--web-port", "0", "--web-address", "127.0.0.1",
+                "--boot-root", bootRoot.toString(), "--manifest", manifest.toString(), "--public-key", keys.publicKey().toString(),
+                "--data-dir", dir.resolve("data").toString(), "--users", users.toString()));
+        argv.addAll(List.of(extra));
+        Path out = dir.resolve("serve-" + started.size() + ".out");
+        Path err = dir.resolve("serve-" + started.size() + ".err");
+        long forked = System.nanoTime();
+        Process p = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        started.add(p);
+        Matcher m = awaitLine(p, out, err, PORT);
+        return new Serve(p, out, err, Integer.parseInt(m.group(1)), httpPort, forked);
+    }
+
+    private static Matcher awaitLine(Process p, Path out, Path err, Pattern pattern) throws Exception {
+        long deadline = System.nanoTime() + START.toNanos();
+        while (System.nanoTime() < deadline) {
+            Matcher m = pattern.matcher(Files.readString(out));
+            if (m.find()) {
+                return m;
+            }
+            if (!p.isAlive()) {
+                throw new AssertionError("leo serve exited " + p.exitValue() + " before '" + pattern + "':\n" + Files.readString(out) + Files.readString(err));
+            }
+            p.waitFor(50, TimeUnit.MILLISECONDS);
+        }
+        throw new AssertionError("no '" + pattern + "' within " + START + ":\n" + Files.readString(out) + Files.readString(err));
+    }
+
+    private static int freePort() throws IOException {
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private HttpResponse<String> get(String url, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String url, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void readinessMetricsRolesAuditLiveFeedAndACleanStop() throws Exception {
+        setUp();
+        Serve s = serve(); // with the default warm-up: the parts take seconds to start, readiness says so meanwhile
+
+        // readiness: DOWN ("starting") until every part runs, then UP; liveness answers throughout
+        boolean sawDown = false;
+        long readyNanos = 0;
+        long deadline = System.nanoTime() + START.toNanos();
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = get(s.base() + "/q/health/ready");
+            if (r.statusCode() == 503) {
+                assertThat(r.body()).contains("\"status\": \"DOWN\"").contains("starting");
+                sawDown = true;
+            } else {
+                assertThat(r.statusCode()).isEqualTo(200);
+                readyNanos = System.nanoTime();
+                assertThat(r.body()).contains("\"name\": \"pxe\"").contains("\"name\": \"attestation\"").contains("\"name\": \"consensus\"")
+                        .contains("\"name\": \"ledger\"").doesNotContain("DOWN");
+                break;
+            }
+            assertThat(get(s.base() + "/q/health/live").statusCode()).isEqualTo(200);
+            s.process().waitFor(50, TimeUnit.MILLISECONDS);
+        }
+        assertThat(readyNanos).as("readiness UP within " + START).isPositive();
+        assertThat(sawDown).as("readiness was DOWN while the parts started (warm-up)").isTrue();
+        System.out.printf("leo serve (with warm-up): ready %d ms after fork%n", TimeUnit.NANOSECONDS.toMillis(readyNanos - s.forkedNanos()));
+
+        // roles: nothing without a login; a viewer reads, an operator acts; a wrong password is refused
+        assertThat(get(s.base() + "/api/hpcs").statusCode()).isEqualTo(401);
+        HttpResponse<String> hpcs = get(s.base() + "/api/hpcs", "Authorization", basic("alice", "alice-password"));
+        assertThat(hpcs.statusCode()).isEqualTo(200);
+        assertThat(hpcs.body()).isEqualTo("[]");
+        assertThat(post(s.base() + "/api/hpcs/52:54:00:00:00:01/power-cycle", "", "Authorization", basic("alice", "alice-password")).statusCode())
+                .isEqualTo(403);
+        HttpResponse<String> unknown = post(s.base() + "/api/hpcs/52:54:00:00:00:01/power-cycle", "", "Authorization", basic("olga", "olga-password"));
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("not served by this appliance");
+        assertThat(post(s.base() + "/api/hpcs/not-a-mac/quarantine", "", "Authorization", basic("olga", "olga-password")).statusCode()).isEqualTo(400);
+        assertThat(get(s.base() + "/api/hpcs", "Authorization", basic("alice", "wrong-password")).statusCode()).isEqualTo(401);
+
+        // the dashboard's login: a session cookie the script on the page cannot read, sent only to this site
+        HttpResponse<String> login = post(s.base() + "/j_security_check", "j_username=olga&j_password=olga-password",
+                "Content-Type", "application/x-www-form-urlencoded");
+        assertThat(login.statusCode()).isEqualTo(200);
+        String cookie = login.headers().allValues("set-cookie").stream().filter(c -> c.startsWith("quarkus-credential=")).findFirst().orElseThrow();
+        assertThat(cookie).containsIgnoringCase("HttpOnly").containsIgnoringCase("SameSite=Strict");
+        HttpResponse<String> me = get(s.base() + "/api/me", "Cookie", cookie.substring(0, cookie.indexOf(';')));
+        assertThat(me.statusCode()).isEqualTo(200);
+        assertThat(me.body()).contains("\"user\":\"olga\"").contains("operator");
+
+        // the live feed: a file served by the boot server arrives as a boot event
+        LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+        CompletableFuture<HttpResponse<Stream<String>>> feed = http.sendAsync(HttpRequest.newBuilder(URI.create(s.base() + "/api/events"))
+                .header("Authorization", basic("alice", "alice-password")).header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> stream = feed.get(20, TimeUnit.SECONDS);
+        assertThat(stream.statusCode()).isEqualTo(200);
+        Thread reader = new Thread(() -> stream.body().filter(l -> l.startsWith("data:")).forEach(events::add), "sse-reader");
+        reader.setDaemon(true);
+        reader.start();
+        HttpResponse<byte[]> kernel = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.httpPort() + "/vmlinuz")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(kernel.statusCode()).isEqualTo(200);
+        assertThat(kernel.body()).hasSize(200_000);
+        String event = awaitEvent(events, "\"kind\":\"boot\"");
+        assertThat(event).contains("\"stage\":\"FILE_SERVED\"").contains("\"file\":\"vmlinuz\"");
+
+        // metrics: Prometheus' own parser accepts the page; the Python client's parser reads our counters from it
+        String metrics = awaitMetric(s, "leo_boot_bytes_total{protocol=\"http\",}");
+        Map<String, Double> values = PrometheusText.parse(metrics);
+        assertThat(values.get("leo_boot_stage_total{stage=\"file_served\"}")).isGreaterThanOrEqualTo(1.0);
+        assertThat(values.get("leo_boot_bytes_total{protocol=\"http\"}")).isGreaterThanOrEqualTo(200_000.0);
+        assertThat(values.get("leo_http_bytes_sent_total")).isGreaterThanOrEqualTo(200_000.0);
+        assertThat(values).containsKey("leo_hpcs{stage=\"attested\"}").containsKey("leo_boot_files_served_total")
+                .containsKey("jvm_memory_used_bytes{area=\"heap\",id=\"Tenured Gen\"}");
+        PrometheusText.Check check = PrometheusText.promtool(metrics, dir);
+        System.out.println("promtool check metrics: exit " + check.exitCode() + ", " + check.output().lines().count() + " lint line(s)");
+        assertThat(check.exitCode()).as(check.output()).isIn(0, 3); // 3: lint only (Micrometer's JVM meters have no help text, ...)
+        assertThat(check.output()).doesNotContain("parsing error");
+
+        // guessing: after five wrong passwords in a minute, even the right one is refused (the source is throttled)
+        for (int i = 0; i < 5; i++) {
+            assertThat(get(s.base() + "/api/hpcs", "Authorization", basic("alice", "guess-" + i)).statusCode()).isEqualTo(401);
+        }
+        assertThat(get(s.base() + "/api/hpcs", "Authorization", basic("alice", "alice-password")).statusCode()).isEqualTo(401);
+
+        long rss = rssKib(s.process().pid());
+        System.out.printf("leo serve: RSS %d MiB after the checks above (%s)%n", rss / 1024, String.join(" ", JVM));
+
+        // SIGTERM: a clean stop, status 0, no stack trace
+        s.process().destroy();
+        assertThat(s.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String err = Files.readString(s.err());
+        assertThat(s.process().exitValue()).as(err).isZero();
+        assertThat(err).doesNotContain("Exception");
+        assertThat(Files.readString(s.out())).contains("leo serve: stopping on SIGTERM");
+
+        // the audit trail: logins, the refused login, the refused actions are not audited (they were refused before the
+        // resource ran) but the 404 was neither; the chain verifies
+        Path audit = dir.resolve("data").resolve(Audit.FILE);
+        assertThat(AttestationLog.verify(audit).break_()).isEmpty();
+        try (AttestationLog log = AttestationLog.open(audit)) {
+            List<String> ids = log.since(-1, 1000).stream().map(ChainedEntry::entry).map(e -> e.eventId() + " " + e.message()).toList();
+            assertThat(ids).anyMatch(l -> l.startsWith("audit.login operator olga login"))
+                    .anyMatch(l -> l.startsWith("audit.login-refused operator alice"));
+        }
+
+        // a restart without warm-up over the same data: the session key is kept, the figures printed
+        Serve again = serve("--no-warmup");
+        long t = awaitReady(again);
+        System.out.printf("leo serve (--no-warmup, restart): ready %d ms after fork, RSS %d MiB%n", TimeUnit.NANOSECONDS.toMillis(t - again.forkedNanos()),
+                rssKib(again.process().pid()) / 1024);
+        HttpResponse<String> sameSession = get(again.base() + "/api/me", "Cookie", cookie.substring(0, cookie.indexOf(';')));
+        assertThat(sameSession.statusCode()).as("the session key survives a restart").isEqualTo(200);
+    }
+
+    /** A command other than serve ({@code leo pxe serve}) listens on its boot ports only: no operator port. */
+    @Test
+    void otherCommandsOpenNoOperatorPort() throws Exception {
+        setUp();
+        int httpPort = freePort();
+        Path out = dir.resolve("pxe.out");
+        Process p = new ProcessBuilder("java", "-jar", JAR.toString(), "pxe", "serve", "--no-dhcp", "--no-ra", "--no-tftp", "--no-warmup",
+                "--address", "127.0.0.1", "--http-port", Integer.toString(httpPort), "--boot-mode", "http", "--boot-root", bootRoot.toString(),
+                "--manifest", manifest.toString(), "--public-key", keys.publicKey().toString(), "--data-dir", dir.resolve("pxe-data").toString())
+                .redirectOutput(out.toFile()).redirectError(dir.resolve("pxe.err").toFile()).start();
+        started.add(p);
+        awaitLine(p, out, dir.resolve("pxe.err"), Pattern.compile("leo pxe serve: ready"));
+        Exec.Result ss = Exec.run(Duration.ofSeconds(20), "ss", "-Hlntup");
+        List<String> mine = ss.output().lines().filter(l -> l.contains("pid=" + p.pid() + ",")).toList();
+        assertThat(mine).as(ss.output()).hasSize(1);
+        assertThat(mine.get(0)).contains("127.0.0.1:" + httpPort);
+    }
+
+    private long awaitReady(Serve s) throws Exception {
+        long deadline = System.nanoTime() + START.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (get(s.base() + "/q/health/ready").statusCode() == 200) {
+                return System.nanoTime();
+            }
+            s.process().waitFor(20, TimeUnit.MILLISECONDS);
+        }
+        throw new AssertionError("not ready within " + START + ":\n" + Files.readString(s.err()));
+    }
+
+    private static String awaitEvent(LinkedBlockingQueue<String> events, String needle) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        List<String> seen = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            String e = events.poll(200, TimeUnit.MILLISECONDS);
+            if (e != null) {
+                seen.add(e);
+                if (e.contains(needle)) {
+                    return e;
+                }
+            }
+        }
+        throw new AssertionError("no event with " + needle + " within 20 s; got " + seen);
+    }
+
+    private String awaitMetric(Serve s, String needle) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String body = "";
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = get(s.base() + "/metrics", "Accept", "text/plain");
+            assertThat(r.statusCode()).isEqualTo(200);
+            body = r.body();
+            if (body.contains(needle)) {
+                return body;
+            }
+            s.process().waitFor(100, TimeUnit.MILLISECONDS);
+        }
+        throw new AssertionError("no " + needle + " in /metrics within 20 s:\n" + body);
+    }
+
+    private static long rssKib(long pid) throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (l.startsWith("VmRSS:")) {
+                return Long.parseLong(l.replaceAll("\\D+", ""));
+            }
+        }
+        throw new IOException("no VmRSS for " + pid);
+    }
+}
