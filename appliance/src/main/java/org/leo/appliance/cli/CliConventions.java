@@ -34,7 +34,7 @@ final class CliConventions {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("0", "ok");
         m.put("1", "a check failed, or the operation failed (the message says why)");
-        m.put("2", "invalid options, or input that cannot be used (a file that cannot be read)");
+        m.put("2", "invalid options or arguments, or input that cannot be used (the message says which)");
         return java.util.Collections.unmodifiableMap(m);
     }
 
