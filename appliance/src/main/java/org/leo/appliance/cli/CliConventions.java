@@ -4,9 +4,11 @@ import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IExecutionStrategy;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -16,7 +18,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * What every {@code leo} command has in common, applied once to the whole tree ({@link LeoMain#newCommandLine()})
  * rather than repeated in some 50 annotations: {@code -h/--help} and {@code -V/--version}; the exit status table
  * {@link #EXIT_CODES} in the help of every command that does not list its own (those that do use the same
- * meanings); and one-line errors: an exception prints {@code leo CMD: message} and exits 1 (with the stack trace
+ * meanings); a command whose configuration file has a problem does not run; and one-line errors: an exception prints {@code leo CMD: message} and exits 1 (with the stack trace
  * only under {@code LEO_DEBUG=1}); invalid options print {@code leo CMD: message} and a pointer to {@code --help},
  * and exit 2.
  */
@@ -43,6 +45,7 @@ final class CliConventions {
         applyToTree(root);
         root.setExecutionExceptionHandler(ONE_LINE_ERROR);
         root.setParameterExceptionHandler(USAGE_ERROR);
+        root.setExecutionStrategy(CHECK_CONFIGURATION_THEN_RUN);
         return root;
     }
 
@@ -59,6 +62,26 @@ final class CliConventions {
             applyToTree(sub);
         }
     }
+
+    /**
+     * Runs the command picocli parsed (as {@link CommandLine.RunLast}) unless its configuration file ({@link LeoConfigFile})
+     * has a problem, which is then a usage error (exit 2) naming the file. Help and version requests are answered first,
+     * so they work whatever the file says.
+     */
+    static final IExecutionStrategy CHECK_CONFIGURATION_THEN_RUN = parseResult -> {
+        Integer help = CommandLine.executeHelpRequest(parseResult);
+        if (help != null) {
+            return help;
+        }
+        for (CommandLine cl : parseResult.asCommandLineList()) {
+            if (cl.getCommandSpec().defaultValueProvider() instanceof LeoConfigFile config && !config.problems().isEmpty()) {
+                List<String> problems = config.problems();
+                throw new ParameterException(cl, problems.get(0)
+                        + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more: 'leo config check' lists them)" : ""));
+            }
+        }
+        return new CommandLine.RunLast().execute(parseResult);
+    };
 
     static final IExecutionExceptionHandler ONE_LINE_ERROR = (ex, cl, parseResult) -> {
         PrintWriter err = cl.getErr();

@@ -85,28 +85,12 @@ public class ConfigCommand {
 
         /** Unknown keys; then values that do not parse; then, if all parse, what the readers refuse of the options together. */
         static List<String> problems(LeoConfigFile config) {
-            Set<String> problems = new LinkedHashSet<>(config.unknownKeys());
-            Map<String, LeoConfigFile.Value> values = config.values();
-            for (Class<?> reader : LeoConfigFile.READERS) {
-                for (OptionSpec o : CommandSpec.forAnnotatedObject(reader).options()) {
-                    LeoConfigFile.Value v = values.get(LeoConfigFile.key(o));
-                    if (v == null || o.usageHelp() || o.versionHelp()) {
-                        continue;
-                    }
-                    CommandLine cl = new CommandLine(newInstance(reader));
-                    cl.setDefaultValueProvider(arg -> arg instanceof OptionSpec os && LeoConfigFile.key(os).equals(v.key()) ? v.value() : arg.defaultValue());
-                    try {
-                        cl.parseArgs();
-                    } catch (ParameterException e) {
-                        problems.add(v.file() + ": " + v.key() + "=" + v.value() + ": " + e.getMessage());
-                    }
-                }
-            }
+            Set<String> problems = new LinkedHashSet<>(config.problems());
             if (!problems.isEmpty()) {
                 return new ArrayList<>(problems);
             }
             for (Class<?> reader : LeoConfigFile.READERS) {
-                Object command = newInstance(reader);
+                Object command = LeoConfigFile.newInstance(reader);
                 CommandLine cl = new CommandLine(command);
                 cl.setDefaultValueProvider(config);
                 try {
@@ -119,14 +103,6 @@ public class ConfigCommand {
                 }
             }
             return new ArrayList<>(problems);
-        }
-
-        private static Object newInstance(Class<?> reader) {
-            try {
-                return CommandLine.defaultFactory().create(reader);
-            } catch (Exception e) {
-                throw new IllegalStateException(reader + ": " + e.getMessage(), e);
-            }
         }
     }
 

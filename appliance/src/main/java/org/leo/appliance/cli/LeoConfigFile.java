@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,6 +16,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import picocli.CommandLine;
 import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,7 +35,9 @@ import picocli.CommandLine.ParameterException;
  * a key of any of them is accepted by all, so one file serves them all.
  *
  * <p>The files are read on the first default picocli asks for, not when the command is built: building
- * the command tree does no I/O and {@code leo config check --file} can check another file.
+ * the command tree does no I/O and {@code leo config check --file} can check another file. Problems
+ * ({@link #problems()}) do not fail the parse, so {@code --help} and {@code --version} still work;
+ * {@link CliConventions} refuses to run the command instead.
  */
 public class LeoConfigFile implements IDefaultValueProvider {
     static final String ENV = "LEO_CONFIG";
@@ -50,7 +55,10 @@ public class LeoConfigFile implements IDefaultValueProvider {
     /** Every line of every file, in reading order (an overridden line too: its key must be known as well). */
     private final List<Value> lines = new ArrayList<>();
     private boolean loaded;
-    private boolean checked;
+    /** {@link #problems()}, once computed. */
+    private List<String> problems;
+    /** The keys whose value does not parse for their option: not used as defaults. */
+    private final Set<String> unparsed = new HashSet<>();
 
     /** The file named by {@link #PROPERTY} or {@link #ENV}, else {@link #DEFAULT_FILE}; read when first asked. */
     public LeoConfigFile() {
@@ -184,31 +192,72 @@ public class LeoConfigFile implements IDefaultValueProvider {
         }
     }
 
+    /**
+     * What is wrong with the files, one line each: a file that cannot be read; else every unknown key, then every
+     * value that does not parse for its option ({@code FILE: key=value: picocli's message}). Empty when all is well.
+     * {@link CliConventions} refuses to run a command whose configuration has problems (exit 2); help and version
+     * still work, and a value that does not parse is not used as a default meanwhile.
+     */
+    List<String> problems() {
+        ensureLoaded();
+        if (problems == null) {
+            Set<String> out = new LinkedHashSet<>(unknownKeys());
+            Map<String, Value> values = values();
+            for (Class<?> reader : READERS) {
+                Value[] current = new Value[1];
+                CommandLine cl = new CommandLine(newInstance(reader));
+                cl.setDefaultValueProvider(arg -> arg instanceof OptionSpec o && current[0] != null && key(o).equals(current[0].key())
+                        ? current[0].value() : arg.defaultValue());
+                for (OptionSpec o : cl.getCommandSpec().options()) {
+                    current[0] = values.get(key(o));
+                    if (current[0] == null || o.usageHelp() || o.versionHelp()) {
+                        continue;
+                    }
+                    try {
+                        cl.parseArgs();
+                    } catch (ParameterException e) {
+                        out.add(current[0].file() + ": " + current[0].key() + "=" + current[0].value() + ": " + e.getMessage());
+                        unparsed.add(current[0].key());
+                    }
+                }
+            }
+            problems = List.copyOf(out);
+        }
+        return problems;
+    }
+
+    static Object newInstance(Class<?> reader) {
+        try {
+            return CommandLine.defaultFactory().create(reader);
+        } catch (Exception e) {
+            throw new IllegalStateException(reader + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads the files this process uses, once; a file that cannot be read is kept as the one problem. */
+    private void ensureLoaded() {
+        if (loaded) {
+            return;
+        }
+        try {
+            Optional<Map.Entry<String, String>> n = named();
+            if (main == null && n.isPresent() && !Files.exists(Path.of(n.get().getValue()))
+                    && !Files.isDirectory(dropInDirectory(Path.of(n.get().getValue())))) {
+                throw new IOException(n.get().getKey() + " names " + n.get().getValue() + ", which is not a readable file");
+            }
+            load(main != null ? main : mainFile(), false);
+        } catch (IOException e) {
+            loaded = true;
+            problems = List.of(e.getMessage());
+        }
+    }
+
     @Override
     public String defaultValue(ArgSpec arg) {
-        if (!checked) {
-            CommandSpec command = arg.command();
-            try {
-                if (!loaded) {
-                    Optional<Map.Entry<String, String>> n = named();
-                    if (n.isPresent() && !Files.exists(Path.of(n.get().getValue())) && !Files.isDirectory(dropInDirectory(Path.of(n.get().getValue())))) {
-                        throw new IOException(n.get().getKey() + " names " + n.get().getValue() + ", which is not a readable file");
-                    }
-                    load(main != null ? main : mainFile(), false);
-                }
-            } catch (IOException e) {
-                throw new ParameterException(command.commandLine(), e.getMessage());
-            }
-            List<String> unknown = unknownKeys();
-            if (!unknown.isEmpty()) {
-                throw new ParameterException(command.commandLine(), unknown.get(0)
-                        + (unknown.size() > 1 ? " (and " + (unknown.size() - 1) + " more problems: 'leo config check' lists them)" : ""));
-            }
-            checked = true;
-        }
         if (arg instanceof OptionSpec option) {
+            problems(); // loads the files and finds the values that do not parse
             Value v = values().get(key(option));
-            if (v != null) {
+            if (v != null && !unparsed.contains(v.key())) {
                 return v.value();
             }
         }

@@ -1,7 +1,6 @@
 package org.leo.appliance.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,19 +84,38 @@ class LeoConfigFileTest {
         write("leo.properties", "address=10.77.0.1");
         Path site = write("leo.properties.d/10-site.properties", "interfce=eth1");
         System.setProperty(LeoConfigFile.PROPERTY, dir.resolve("leo.properties").toString());
-        assertThatThrownBy(() -> new CommandLine(new PxeServeCommand()).parseArgs())
-                .isInstanceOf(CommandLine.ParameterException.class)
-                .hasMessage(site + ": unknown key 'interfce' (did you mean 'interface'?)");
         AttestCommandTest.Run run = AttestCommandTest.leo("pxe", "serve", "--no-dhcp", "--address", "127.0.0.1");
+        assertThat(run.err()).isEqualTo("leo pxe serve: " + site + ": unknown key 'interfce' (did you mean 'interface'?)\n"
+                + "Try 'leo pxe serve --help' for more information.\n");
         assertThat(run.status()).isEqualTo(2);
-        assertThat(run.err()).startsWith("leo pxe serve: " + site + ": unknown key 'interfce' (did you mean 'interface'?)\n");
+    }
+
+    @Test
+    void aValueOfTheWrongTypeIsRefusedWithItsFile() throws Exception {
+        Path main = write("leo.properties", "address=10.77.0.1", "tftp-port=sixty-nine");
+        System.setProperty(LeoConfigFile.PROPERTY, main.toString());
+        AttestCommandTest.Run run = AttestCommandTest.leo("pxe", "serve", "--no-dhcp");
+        assertThat(run.err()).startsWith("leo pxe serve: " + main + ": tftp-port=sixty-nine: Invalid value for option '--tftp-port': "
+                + "'sixty-nine' is not an int\n");
+        assertThat(run.status()).isEqualTo(2);
+    }
+
+    @Test
+    void helpAndVersionWorkWhateverTheFileSays() throws Exception {
+        Path main = write("leo.properties", "interfce=eth1", "tftp-port=sixty-nine");
+        System.setProperty(LeoConfigFile.PROPERTY, main.toString());
+        AttestCommandTest.Run help = AttestCommandTest.leo("pxe", "serve", "--help");
+        assertThat(help.status()).as(help.err()).isZero();
+        assertThat(help.out()).contains("--tftp-port=PORT", "Default: 69.");
+        assertThat(AttestCommandTest.leo("pxe", "serve", "--version").status()).isZero();
     }
 
     @Test
     void aNamedFileThatIsMissingIsAnError() {
         System.setProperty(LeoConfigFile.PROPERTY, dir.resolve("nope.properties").toString());
-        assertThatThrownBy(() -> new CommandLine(new PxeServeCommand()).parseArgs())
-                .hasMessage("leo.config names " + dir.resolve("nope.properties") + ", which is not a readable file");
+        AttestCommandTest.Run run = AttestCommandTest.leo("pxe", "serve", "--no-dhcp", "--address", "127.0.0.1");
+        assertThat(run.err()).startsWith("leo pxe serve: leo.config names " + dir.resolve("nope.properties") + ", which is not a readable file\n");
+        assertThat(run.status()).isEqualTo(2);
     }
 
     @Test
