@@ -120,7 +120,7 @@ public class ConfigCommand {
             description = {
                 "Prints the files read, in order, then the effective 'key=value' lines grouped under a '# FILE' comment "
                     + "naming the file each value came from (the last file that sets a key). The keys are not checked: "
-                    + "'leo config check' does that."},
+                    + "'leo config check' does that. With --json: {main, files, values: [{key, value, file}]}."},
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:printed", "2:invalid options, or a named file cannot be read"},
             footerHeading = "%nExamples:%n",
@@ -129,15 +129,15 @@ public class ConfigCommand {
         @picocli.CommandLine.Mixin
         FileOption file;
 
-        @Option(names = "--json", description = "Print one JSON object: {main, files, values: [{key, value, file}]}.")
-        boolean json;
+        @picocli.CommandLine.Mixin
+        JsonOption output = new JsonOption();
 
         @Override
         public Integer call() {
             LeoConfigFile config = file.read();
             List<Entry> entries = config.values().values().stream()
                     .map(v -> new Entry(v.key(), v.value(), v.file().toString())).toList();
-            if (json) {
+            if (output.json) {
                 Json.print(new Effective(config.main().toString(), config.files().stream().map(Path::toString).toList(), entries));
                 return 0;
             }
