@@ -49,28 +49,52 @@ public class AttestHpcCommand implements Callable<Integer> {
                 .generateCertificate(new java.io.ByteArrayInputStream(bytes));
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, header = "Print the pinned TPMs, then the TPMs HPCs showed.")
+    @Command(name = "list", mixinStandardHelpOptions = true, header = "Print the pinned TPMs, then the TPMs HPCs showed.",
+            description = {"With --json: {pinned: [{hpc, ekSha256, akName, at, by}], seen: [{hpc, ekSha256, akName, at, by, state}]}, "
+                + "state being 'pinned', 'not pinned' or 'differs from the pin'."})
     static class List implements Callable<Integer> {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/leo", description = "The appliance's data directory. Default: ${DEFAULT-VALUE}.")
         Path dataDir;
 
+        @picocli.CommandLine.Mixin
+        JsonOption output = new JsonOption();
+
+        /** One TPM in the {@code --json} document ({@code state} only for the seen ones). */
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        record Tpm(String hpc, String ekSha256, String akName, String at, String by, String state) { }
+
+        /** The {@code --json} document. */
+        record Tpms(java.util.List<Tpm> pinned, java.util.List<Tpm> seen) { }
+
         @Override
         public Integer call() throws Exception {
             try (EnrollmentStore s = store(dataDir)) {
+                if (output.json) {
+                    java.util.List<Tpm> pinned = s.tpms(true).stream().map(p -> new Tpm(p.hpc(), p.ekSha256(), p.akName(), p.at().toString(), p.by(), null)).toList();
+                    java.util.List<Tpm> seen = new java.util.ArrayList<>();
+                    for (EnrollmentStore.TpmPin p : s.tpms(false)) {
+                        seen.add(new Tpm(p.hpc(), p.ekSha256(), p.akName(), p.at().toString(), p.by(), state(s, p).toLowerCase(java.util.Locale.ROOT)));
+                    }
+                    Json.print(new Tpms(pinned, seen));
+                    return 0;
+                }
                 System.out.println("pinned:");
                 for (EnrollmentStore.TpmPin p : s.tpms(true)) {
                     System.out.printf("  %s  ek-sha256 %s  ak %s  pinned %s by %s%n", p.hpc(), p.ekSha256(), p.akName(), p.at(), p.by());
                 }
                 System.out.println("seen:");
                 for (EnrollmentStore.TpmPin p : s.tpms(false)) {
-                    Optional<EnrollmentStore.TpmPin> pin = s.pinnedTpm(p.hpc());
-                    String state = pin.isEmpty() ? "NOT PINNED" : pin.get().ekSha256().equals(p.ekSha256()) && pin.get().akName().equals(p.akName())
-                            ? "pinned" : "DIFFERS FROM THE PIN";
                     System.out.printf("  %s  ek-sha256 %s  ak %s  seen %s  EK certificate by %s  (%s)%n", p.hpc(), p.ekSha256(), p.akName(),
-                            p.at(), p.by(), state);
+                            p.at(), p.by(), state(s, p));
                 }
             }
             return 0;
+        }
+
+        private static String state(EnrollmentStore s, EnrollmentStore.TpmPin p) throws java.sql.SQLException {
+            Optional<EnrollmentStore.TpmPin> pin = s.pinnedTpm(p.hpc());
+            return pin.isEmpty() ? "NOT PINNED" : pin.get().ekSha256().equals(p.ekSha256()) && pin.get().akName().equals(p.akName())
+                    ? "pinned" : "DIFFERS FROM THE PIN";
         }
     }
 

@@ -68,18 +68,32 @@ public class AttestLogCommand {
             mixinStandardHelpOptions = true,
             headerHeading = "%n",
             header = "Print the newest entries of the attestation event log, one sentence each.",
+            descriptionHeading = "%nDescription:%n",
+            description = {"Each line is '#SEQ TIME SEVERITY EVENT-ID MESSAGE'. With --json: an array of "
+                + "{seq, at, hpc, kind, severity, eventId, message, hash}."},
             footerHeading = "%nExamples:%n",
-            footer = {"  leo attest log show --hpc 52:54:00:77:00:10 --limit 50"})
+            footer = {"  leo attest log show --mac 52:54:00:77:00:10 --limit 50"})
     static class Show implements Callable<Integer> {
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/leo",
                 description = "The appliance's data directory. Default: ${DEFAULT-VALUE}.")
         Path dataDir;
 
-        @Option(names = "--hpc", paramLabel = "MAC", description = "Only entries about this HPC (or 'appliance').")
-        String hpc;
+        @Option(names = "--mac", paramLabel = "MAC", description = "Only entries about this HPC (or 'appliance').")
+        String mac;
 
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "Entries at most. Default: ${DEFAULT-VALUE}.")
         int limit;
+
+        @picocli.CommandLine.Mixin
+        JsonOption output = new JsonOption();
+
+        /** One entry in the {@code --json} array. */
+        record Entry(long seq, String at, String hpc, String kind, String severity, String eventId, String message, String hash) {
+            static Entry of(ChainedEntry e) {
+                return new Entry(e.seq(), DateTimeFormatter.ISO_INSTANT.format(e.entry().at()), e.entry().hpc(), e.entry().kind().name(),
+                        e.entry().severity(), e.entry().eventId(), e.entry().message(), java.util.HexFormat.of().formatHex(e.hash()));
+            }
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -90,11 +104,15 @@ public class AttestLogCommand {
             }
             try (AttestationLog l = AttestationLog.open(file)) {
                 List<ChainedEntry> entries;
-                if (hpc != null) {
-                    entries = l.forHpc(hpc, limit);
+                if (mac != null) {
+                    entries = l.forHpc(mac, limit);
                 } else {
                     long from = Math.max(0, l.head().map(ChainedEntry::seq).orElse(0L) - limit);
                     entries = l.since(from, limit);
+                }
+                if (output.json) {
+                    Json.print(entries.stream().map(Entry::of).toList());
+                    return 0;
                 }
                 for (ChainedEntry e : entries) {
                     System.out.printf("#%d %s %-8s %-24s %s%n", e.seq(), DateTimeFormatter.ISO_INSTANT.format(e.entry().at()),

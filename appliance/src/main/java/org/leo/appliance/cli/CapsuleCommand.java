@@ -408,7 +408,9 @@ public class CapsuleCommand {
                     + "signature; then 'signature-check valid' or 'signature-check invalid CODE: sentence', and 'payload-check "
                     + "valid' or 'payload-check invalid CODE: sentence (detail)' (its length and its SHA-256 against the header). "
                     + "Never needs the key: whether the payload decrypts is for 'leo capsule open'. Every field but capsule-id, the "
-                    + "checks and payload-size is the owner's claim, and only once signature-check is valid."},
+                    + "checks and payload-size is the owner's claim, and only once signature-check is valid.",
+                "",
+                "With --json: one object of the same names and values (numbers and booleans as such, the label unquoted)."},
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:printed, and both checks are valid", "1:a check is invalid (the fields are printed all the same), or the "
                     + "file is not a well-formed capsule (the reason is printed)", "2:invalid options"},
@@ -419,13 +421,20 @@ public class CapsuleCommand {
         @picocli.CommandLine.Mixin
         CapsuleIn capsuleIn = new CapsuleIn();
 
+        @picocli.CommandLine.Mixin
+        JsonOption output = new JsonOption();
+
         @Override
         public Integer call() {
             Capsule capsule = capsuleIn.read("leo capsule inspect", capsuleIn.limits());
             if (capsule == null) {
                 return 1;
             }
-            CapsuleInspection.print(capsule, System.out);
+            if (output.json) {
+                Json.print(CapsuleInspection.fields(capsule));
+            } else {
+                CapsuleInspection.print(capsule, System.out);
+            }
             return CapsuleInspection.valid(capsule) ? 0 : 1;
         }
     }

@@ -2,6 +2,8 @@ package org.leo.appliance.cli;
 
 import java.io.PrintStream;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.leo.protocol.capsule.Capsule;
 import org.leo.protocol.capsule.CapsuleException;
 import org.leo.protocol.capsule.CapsuleFile;
@@ -15,29 +17,42 @@ final class CapsuleInspection {
     }
 
     static void print(Capsule capsule, PrintStream out) {
+        for (Map.Entry<String, Object> f : fields(capsule).entrySet()) {
+            Object v = f.getValue();
+            out.println(f.getKey() + " " + (f.getKey().equals("label") ? "\"" + v.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"" : v));
+        }
+    }
+
+    /**
+     * The fields in the order {@link #print} prints them, by the same names ({@code leo capsule inspect --json} prints this
+     * map): numbers and booleans as such, the rest as text.
+     */
+    static Map<String, Object> fields(Capsule capsule) {
         HexFormat hex = HexFormat.of();
         CapsuleHeader h = capsule.header();
         Requirements r = h.requirements();
-        out.println("capsule-id " + CapsuleFile.id(capsule).hex());
-        out.println("version " + h.version());
-        out.println("owner " + h.ownerHex());
-        out.println("kind " + h.kind().label());
-        out.println("payload-sha256 " + h.payload().hex());
-        out.println("payload-size " + capsule.payloadLength());
-        out.println("plaintext-sha256 " + hex.formatHex(h.plaintextSha256()));
-        out.println("plaintext-size " + h.plaintextSize());
-        out.println("nonce " + hex.formatHex(h.nonce()));
-        out.println("image " + r.imageDigest());
-        out.println("network " + r.network().label());
-        out.println("cleanup-required " + r.cleanupRequired());
-        out.println("min-executor-credit " + r.minExecutorCredit());
-        out.println("min-monitor-credit " + r.minMonitorCredit());
-        out.println(h.terms().basis().label() + " " + h.terms().amount());
-        out.println("created " + h.createdAt());
-        out.println("label \"" + h.label().replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
-        out.println("signature " + hex.formatHex(h.signature()));
-        out.println("signature-check " + verdict(() -> CapsuleOpener.checkSignature(h)));
-        out.println("payload-check " + verdict(() -> CapsuleOpener.checkPayload(capsule)));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("capsule-id", CapsuleFile.id(capsule).hex());
+        out.put("version", h.version());
+        out.put("owner", h.ownerHex());
+        out.put("kind", h.kind().label());
+        out.put("payload-sha256", h.payload().hex());
+        out.put("payload-size", capsule.payloadLength());
+        out.put("plaintext-sha256", hex.formatHex(h.plaintextSha256()));
+        out.put("plaintext-size", h.plaintextSize());
+        out.put("nonce", hex.formatHex(h.nonce()));
+        out.put("image", r.imageDigest().toString());
+        out.put("network", r.network().label());
+        out.put("cleanup-required", r.cleanupRequired());
+        out.put("min-executor-credit", r.minExecutorCredit());
+        out.put("min-monitor-credit", r.minMonitorCredit());
+        out.put(h.terms().basis().label(), h.terms().amount());
+        out.put("created", h.createdAt().toString());
+        out.put("label", h.label());
+        out.put("signature", hex.formatHex(h.signature()));
+        out.put("signature-check", verdict(() -> CapsuleOpener.checkSignature(h)));
+        out.put("payload-check", verdict(() -> CapsuleOpener.checkPayload(capsule)));
+        return out;
     }
 
     static boolean valid(Capsule capsule) {

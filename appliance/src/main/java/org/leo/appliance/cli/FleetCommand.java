@@ -43,11 +43,14 @@ public class FleetCommand {
                     + "Comment lines (#) around it name the VRF key, the fingerprint of the TPM's capsule wrap key (whose public "
                     + "half it writes to DATA-DIR/" + FleetAppliance.CAPSULE_WRAP_KEY + ", for 'leo capsule seal --wrap-key') and, "
                     + "with --evm-key-file, the EVM account the ledger's owner admits ('leo ledger admit-account'). The whole "
-                    + "output may be appended to the peer list as it is."},
+                    + "output may be appended to the peer list as it is.",
+                "",
+                "With --json: {line, member, address, akSha256, caSha256, hpcs, vrfKey, capsuleWrapKey, capsuleWrapKeyFile, "
+                    + "evmAccount} (line: the peer list line; evmAccount null without --evm-key-file)."},
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:printed", "1:the TPM, the CA or the key file cannot be read", "2:invalid options"},
             footerHeading = "%nExamples:%n",
-            footer = {"  leo fleet identity --tpm device:/dev/tpmrm0 --address 10.78.0.1:7450 --hpc 52:54:00:77:00:10",
+            footer = {"  leo fleet identity --tpm device:/dev/tpmrm0 --address 10.78.0.1:7450 --mac 52:54:00:77:00:10",
                 "  leo fleet identity --data-dir /var/lib/leo --tpm swtpm:127.0.0.1:2321 --address pi1.lab:7450 "
                     + "--evm-key-file /etc/leo/evm.key >> fleet-peers"})
     static class Identity implements Callable<Integer> {
@@ -63,11 +66,18 @@ public class FleetCommand {
                 description = "Where the other Pis reach this Pi's Fleet port (its --fleet-listen, as seen from the fleet's network).")
         String address;
 
-        @Option(names = "--hpc", paramLabel = "MAC", split = ",", description = "An HPC this Pi serves (repeat, or comma-separated).")
+        @Option(names = "--mac", paramLabel = "MAC", split = ",", description = "An HPC this Pi serves (repeat, or comma-separated).")
         List<String> hpcs = new ArrayList<>();
 
         @Option(names = "--evm-key-file", paramLabel = "FILE", description = "This appliance's EVM account key: its address is printed too.")
         Path evmKeyFile;
+
+        @picocli.CommandLine.Mixin
+        JsonOption output = new JsonOption();
+
+        /** The {@code --json} document. */
+        record Shown(String line, String member, String address, String akSha256, String caSha256, List<String> hpcs, String vrfKey,
+                        String capsuleWrapKey, String capsuleWrapKeyFile, String evmAccount) { }
 
         @Override
         public Integer call() {
@@ -76,7 +86,7 @@ public class FleetCommand {
                 try {
                     macs.add(MacAddress.parse(h));
                 } catch (IllegalArgumentException e) {
-                    System.err.println("leo fleet identity: --hpc '" + h + "' is not a MAC address");
+                    System.err.println("leo fleet identity: --mac '" + h + "' is not a MAC address");
                     return 2;
                 }
             }
@@ -104,14 +114,21 @@ public class FleetCommand {
                 String host = address.substring(0, colon);
                 PeerList.Peer self = new PeerList.Peer(keys.member(), host.startsWith("[") ? host.substring(1, host.length() - 1) : host, port,
                         HexFormat.of().parseHex(t.attestationKey().fingerprint()), Optional.of(HexFormat.of().parseHex(ca.fingerprint())), macs);
+                String wrapKey = FleetAppliance.publishWrapKey(t, dataDir).fingerprint();
+                String evmAccount = evmKeyFile == null ? null : EvmLedgerConfig.accountOf(EvmOptions.readKey(evmKeyFile)).toString();
+                if (output.json) {
+                    Json.print(new Shown(self.toLine(), HexFormat.of().formatHex(keys.member()), address, t.attestationKey().fingerprint(),
+                            ca.fingerprint(), macs.stream().map(MacAddress::toString).toList(), HexFormat.of().formatHex(keys.vrfKey()), wrapKey,
+                            dataDir.resolve(FleetAppliance.CAPSULE_WRAP_KEY).toString(), evmAccount));
+                    return 0;
+                }
                 System.out.println("# leo fleet identity: member keys " + dataDir.resolve(FleetOptions.DIR).resolve(MemberKeyFile.NAME)
                         + ", TPM " + endpoint);
                 System.out.println(self.toLine());
                 System.out.println("# vrf-key " + HexFormat.of().formatHex(keys.vrfKey()));
-                System.out.println("# capsule-wrap-key " + FleetAppliance.publishWrapKey(t, dataDir).fingerprint() + " "
-                        + dataDir.resolve(FleetAppliance.CAPSULE_WRAP_KEY));
-                if (evmKeyFile != null) {
-                    System.out.println("# evm-account " + EvmLedgerConfig.accountOf(EvmOptions.readKey(evmKeyFile)));
+                System.out.println("# capsule-wrap-key " + wrapKey + " " + dataDir.resolve(FleetAppliance.CAPSULE_WRAP_KEY));
+                if (evmAccount != null) {
+                    System.out.println("# evm-account " + evmAccount);
                 }
                 return 0;
             } catch (Exception e) {

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExit status:%n",
         footer = {"  0  the rebuilt image is the manifest's, byte for byte", "  1  it differs (each difference is printed), "
                 + "or the signature does not verify", "  2  bad options, or the manifest does not parse", "",
-                "Examples:", "  leo image verify --manifest /srv/leo/boot/boot-manifest --pub /var/lib/leo/boot-manifest.pub"})
+                "Examples:", "  leo image verify --manifest /srv/leo/boot/boot-manifest --public-key /var/lib/leo/boot-manifest.pub"})
 public class ImageVerifyCommand implements Callable<Integer> {
     @Mixin
     ImageCommand.Inputs inputs = new ImageCommand.Inputs();
@@ -35,7 +35,7 @@ public class ImageVerifyCommand implements Callable<Integer> {
     @Option(names = "--manifest", paramLabel = "FILE", required = true, description = "The signed boot manifest to check.")
     Path manifest;
 
-    @Option(names = "--pub", paramLabel = "FILE", required = true, description = "The appliance's Ed25519 public key.")
+    @Option(names = "--public-key", paramLabel = "FILE", required = true, description = "The appliance's Ed25519 public key.")
     Path pub;
 
     @Override

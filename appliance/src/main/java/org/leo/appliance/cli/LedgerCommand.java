@@ -93,7 +93,10 @@ public class LedgerCommand {
                 "Each line is '#SEQ HASH SENTENCE': the entry's number, the first 8 bytes of its hash, and what it records "
                     + "(a member admitted, reference values, a certificate with its outcome, round and votes, equivocation "
                     + "evidence, a credit change with the record it follows from). The ledger is opened read-only in effect "
-                    + "and its chain is verified first: a ledger that does not verify is not shown."},
+                    + "and its chain is verified first: a ledger that does not verify is not shown.",
+                "",
+                "With --json: {entries: [{seq, hash, record}], head: {seq, hash} or null, credits: {MEMBER: N}, "
+                    + "balances: {ACCOUNT: N}, tokens: {deposited, balances, escrowed, burned, withdrawn}}; hashes in full."},
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:shown", "2:the ledger cannot be read or does not verify"},
             footerHeading = "%nExamples:%n",
@@ -109,6 +112,21 @@ public class LedgerCommand {
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "Entries at most. Default: ${DEFAULT-VALUE}.")
         int limit;
 
+        @picocli.CommandLine.Mixin
+        JsonOption output = new JsonOption();
+
+        /** An entry (or the head: no record) in the {@code --json} document. */
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        record Entry(long seq, String hash, String record) {
+            static Entry of(LedgerEntry e, boolean withRecord) {
+                return new Entry(e.seq(), HexFormat.of().formatHex(e.hash()), withRecord ? e.record().describe() : null);
+            }
+        }
+
+        /** The {@code --json} document. */
+        record Shown(List<Entry> entries, Entry head, Map<String, Long> credits, Map<String, Long> balances,
+                     org.leo.consensus.ledger.LedgerRules.Tokens tokens) { }
+
         @Override
         public Integer call() {
             Optional<Ledger> opened = location.open("leo ledger show");
@@ -117,6 +135,12 @@ public class LedgerCommand {
             }
             try (Ledger l = opened.get()) {
                 List<LedgerEntry> entries = l.entries(from, limit);
+                if (output.json) {
+                    Json.print(new Shown(entries.stream().map(e -> Entry.of(e, true)).toList(), l.head().map(e -> Entry.of(e, false)).orElse(null),
+                            new java.util.TreeMap<>(l.credits()), new java.util.TreeMap<>(l.balances()),
+                            l.tokens()));
+                    return 0;
+                }
                 entries.forEach(System.out::println);
                 System.out.println(entries.size() + " entries shown; head " + l.head().map(e -> "#" + e.seq() + " sha256 "
                         + HexFormat.of().formatHex(e.hash())).orElse("none (empty ledger)"));
@@ -189,7 +213,7 @@ public class LedgerCommand {
                     + "owner admits further appliance accounts (leo ledger admit-account). Every appliance of the fleet is then "
                     + "configured with the printed address (--evm-contract). Prints 'contract ADDRESS' and 'owner ADDRESS'."},
             exitCodeListHeading = "%nExit status:%n",
-            exitCodeList = {"0:deployed", "2:invalid options, or the endpoint refused the deployment"},
+            exitCodeList = {"0:deployed", "1:the endpoint refused the deployment (the message says why)", "2:invalid options"},
             footerHeading = "%nExamples:%n",
             footer = {"  leo ledger deploy --evm-rpc http://10.78.0.254:8545 --evm-chain-id 31337 --evm-key-file /etc/leo/evm-owner.key"})
     static class Deploy implements Callable<Integer> {
@@ -211,7 +235,7 @@ public class LedgerCommand {
                 return 0;
             } catch (java.io.IOException | RuntimeException e) {
                 System.err.println("leo ledger deploy: " + e.getMessage());
-                return 2;
+                return 1;
             }
         }
     }
@@ -226,7 +250,7 @@ public class LedgerCommand {
                     + "append records; it does not make its Pi a member of the fleet (that is a join with a TPM quote, "
                     + "docs/consensus.md)."},
             exitCodeListHeading = "%nExit status:%n",
-            exitCodeList = {"0:admitted", "2:invalid options, or the contract refused (not the owner)"},
+            exitCodeList = {"0:admitted", "1:the contract refused (not the owner), or the endpoint failed", "2:invalid options, or an ACCOUNT that is not an address"},
             footerHeading = "%nExamples:%n",
             footer = {"  leo ledger admit-account --evm-rpc http://10.78.0.254:8545 --evm-chain-id 31337 "
                     + "--evm-contract 0x5FbDB2315678afecb367f032d93F642f64180aa3 --evm-key-file /etc/leo/evm-owner.key "
@@ -257,7 +281,7 @@ public class LedgerCommand {
                 return 0;
             } catch (java.io.IOException | RuntimeException e) {
                 System.err.println("leo ledger admit-account: " + e.getMessage());
-                return 2;
+                return 1;
             }
         }
     }

@@ -89,6 +89,6 @@ public class LeoMain implements QuarkusApplication {
                 return fallback.create(cls);
             }
         };
-        return new CommandLine(new LeoCommand(), factory);
+        return CliConventions.apply(new CommandLine(new LeoCommand(), factory));
     }
 }

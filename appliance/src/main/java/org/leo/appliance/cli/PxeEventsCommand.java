@@ -14,7 +14,10 @@ import picocli.CommandLine.Option;
 
 /** {@code leo pxe events}: print the boot event log. */
 @Command(name = "events", mixinStandardHelpOptions = true,
-        description = "Print the boot event log: every DHCP step and every file served or refused, per HPC, oldest first.")
+        description = {"Print the boot event log: every DHCP step and every file served or refused, per HPC, oldest first.",
+            "",
+            "With --json: an array of {at, mac, client, stage, protocol, file, bytes, sha256, bootNonce, detail} "
+                + "(mac and protocol null when there is none)."})
 public class PxeEventsCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/leo",
             description = "The data directory of 'leo pxe serve'. Default: ${DEFAULT-VALUE}.")
@@ -25,6 +28,18 @@ public class PxeEventsCommand implements Callable<Integer> {
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "200", description = "At most N events. Default: ${DEFAULT-VALUE}.")
     int limit;
+
+    @picocli.CommandLine.Mixin
+    JsonOption output = new JsonOption();
+
+    /** One event in the {@code --json} array. */
+    record Event(String at, String mac, String client, String stage, String protocol, String file, long bytes, String sha256,
+                 String bootNonce, String detail) {
+        static Event of(BootEvent e) {
+            return new Event(e.at().toString(), e.mac().map(MacAddress::toString).orElse(null), e.client(), e.stage().name(),
+                    e.protocol() == null ? null : e.protocol().toString(), e.file(), e.bytes(), e.sha256Hex(), e.bootNonce(), e.detail());
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -37,6 +52,10 @@ public class PxeEventsCommand implements Callable<Integer> {
             List<BootEvent> events = mac != null
                     ? log.eventsFor(MacAddress.parse(mac), limit)
                     : log.since(0, limit).stream().map(LoggedEvent::event).toList();
+            if (output.json) {
+                Json.print(events.stream().map(Event::of).toList());
+                return 0;
+            }
             for (BootEvent e : events) {
                 System.out.println(format(e));
             }

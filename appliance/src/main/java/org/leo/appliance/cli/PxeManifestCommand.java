@@ -72,7 +72,7 @@ public class PxeManifestCommand {
             description = "Check a manifest's signature and every file it lists against the boot root; also report "
                     + "files in the root that it does not list.",
             exitCodeListHeading = "%nExit status:%n",
-            exitCodeList = {"0:signature valid and every file matches", "3:a problem was found (listed above)"})
+            exitCodeList = {"0:signature valid and every file matches", "1:a problem was found (listed above), or the manifest or the key cannot be read", "2:invalid options"})
     static class Verify implements Callable<Integer> {
         @Option(names = "--manifest", paramLabel = "FILE", required = true, description = "The signed manifest.")
         Path manifest;
@@ -93,7 +93,7 @@ public class PxeManifestCommand {
             }
             System.out.println(report.ok() ? "OK" : "FAILED: " + report.problems().size() + " problem(s)"
                     + (report.signatureValid() ? "" : ", signature invalid"));
-            return report.ok() ? 0 : 3;
+            return report.ok() ? 0 : 1;
         }
     }
 }

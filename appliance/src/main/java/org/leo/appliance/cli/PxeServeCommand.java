@@ -53,9 +53,9 @@ import sun.misc.Signal;
                 + "which 'leo pxe events' prints. Leases are written to disk before they are acknowledged, so a "
                 + "restart or a crash loses none.",
             "",
-            "Options can also come from a properties file: /etc/leo/pxe.properties, or the file named by the "
-                + "LEO_PXE_CONFIG environment variable, with one 'option-name=value' line per option (e.g. "
-                + "'interface=eth1'); the command line wins.",
+            "Options can also come from the appliance's configuration: /etc/leo/leo.properties and its drop-ins "
+                + "/etc/leo/leo.properties.d/*.properties (or the file named by LEO_CONFIG), with one 'option-name=value' "
+                + "line per option (e.g. 'interface=eth1'); the command line wins. 'leo config check' checks them.",
         },
         optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit status:%n",
@@ -68,7 +68,7 @@ import sun.misc.Signal;
             "  leo pxe serve --interface eth1 --enroll 52:54:00:77:00:10=10.77.0.10",
             "  leo pxe serve --interface eth1 --proxy-dhcp --boot-mode http",
             "  leo pxe serve --no-dhcp --address 127.0.0.1 --tftp-port 6969 --http-port 8080"},
-        defaultValueProvider = ConfigFileDefaults.class)
+        defaultValueProvider = LeoConfigFile.class)
 public class PxeServeCommand implements Callable<Integer> {
     /** The signals that stop the server cleanly with exit status 0. */
     private static final List<String> STOP_SIGNALS = List.of("TERM", "INT");

@@ -50,7 +50,7 @@ import picocli.CommandLine.Option;
         footer = {
             "  leo serve --interface eth1 --enroll 52:54:00:77:00:10=10.77.0.10 --attest --tpm device:/dev/tpmrm0",
             "  leo serve --web-port 9080 --web-address 192.168.1.20 ..."},
-        defaultValueProvider = ConfigFileDefaults.class)
+        defaultValueProvider = LeoConfigFile.class)
 @Dependent
 @Unremovable
 public class ServeCommand extends PxeServeCommand {

@@ -234,7 +234,9 @@ public class TaskCommand {
                     + "record, a reader checks it); each certificate of a round of the task drawn at its group's entry "
                     + "('certificate #SEQ PHASE attempt N OUTCOME, V verdict(s)'); and how it ended: 'settled #SEQ by clean-up "
                     + "certificate #C' with a 'paid MEMBER N (ROLE)' line for each party and 'burned N' (the Settlement split), "
-                    + "'expired #SEQ' with the owner's refund and the burn, or 'open' with the entry it expires after."},
+                    + "'expired #SEQ' with the owner's refund and the burn, or 'open' with the entry it expires after.",
+                "",
+                "With --json: {task: SEQ, lines: [the same lines]}."},
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:shown", "1:SEQ is not a task on the ledger", "2:the ledger cannot be read"},
             footerHeading = "%nExamples:%n",
@@ -250,6 +252,12 @@ public class TaskCommand {
         @Parameters(paramLabel = "SEQ", description = "The task: the seq of its TaskSubmitted entry ('leo task submit' prints it).")
         long seq;
 
+        @picocli.CommandLine.Mixin
+        JsonOption output = new JsonOption();
+
+        /** The {@code --json} document: the task and the lines above, each beginning with its keyword. */
+        record Shown(long task, List<String> lines) { }
+
         @Override
         public Integer call() {
             String command = "leo task status";
@@ -263,7 +271,12 @@ public class TaskCommand {
                     System.err.println(command + ": entry #" + seq + " is not a task on " + location.describe());
                     return 1;
                 }
-                print(l, taskEntry.get());
+                List<String> lines = lines(l, taskEntry.get());
+                if (output.json) {
+                    Json.print(new Shown(seq, lines));
+                } else {
+                    lines.forEach(System.out::println);
+                }
                 return 0;
             } catch (RuntimeException e) {
                 System.err.println(command + ": " + location.describe() + ": " + e.getMessage());
@@ -271,16 +284,18 @@ public class TaskCommand {
             }
         }
 
-        private void print(Ledger l, LedgerEntry taskEntry) {
+        /** The lines of the status, in order (a settlement's or expiry's lines included). */
+        private List<String> lines(Ledger l, LedgerEntry taskEntry) {
+            List<String> out = new ArrayList<>();
             HexFormat hex = HexFormat.of();
             LedgerRecord.TaskSubmitted t = (LedgerRecord.TaskSubmitted) taskEntry.record();
             Optional<LedgerRecord.ServicePublished> service = entry(l, t.serviceSeq()).map(LedgerEntry::record)
                     .filter(LedgerRecord.ServicePublished.class::isInstance).map(LedgerRecord.ServicePublished.class::cast);
-            System.out.println("task #" + seq + " by member " + hex.formatHex(t.owner()) + (t.signatureValid() ? "" : " (its signature does not verify)"));
-            System.out.println("service #" + t.serviceSeq() + service.map(s -> " '" + s.name() + "' by member " + hex.formatHex(s.author())
+            out.add("task #" + seq + " by member " + hex.formatHex(t.owner()) + (t.signatureValid() ? "" : " (its signature does not verify)"));
+            out.add("service #" + t.serviceSeq() + service.map(s -> " '" + s.name() + "' by member " + hex.formatHex(s.author())
                     + ", image sha256:" + hex.formatHex(s.imageSha256()) + ", price " + s.price()).orElse(" (not a service)"));
-            t.dataCapsules().forEach(c -> System.out.println("data-capsule " + hex.formatHex(c)));
-            System.out.println("terms payment " + t.payment() + ", group of " + t.groupSize() + ", executor credit >= " + t.minExecutorCredit()
+            t.dataCapsules().forEach(c -> out.add("data-capsule " + hex.formatHex(c)));
+            out.add("terms payment " + t.payment() + ", group of " + t.groupSize() + ", executor credit >= " + t.minExecutorCredit()
                     + ", monitor credit >= " + t.minMonitorCredit() + ", expires after entry #" + (seq + t.expiresAfter()));
             LedgerEntry group = null;
             List<String> certificates = new ArrayList<>();
@@ -291,7 +306,7 @@ public class TaskCommand {
                     LedgerRecord r = e.record();
                     if (group == null && r instanceof LedgerRecord.GroupElected g && g.taskSeq() == seq) {
                         group = e;
-                        printGroup(l, taskEntry, e);
+                        printGroup(l, taskEntry, e, out);
                     } else if (group != null && r instanceof LedgerRecord.CertificateRecorded c && ours(c.certificate(), group)) {
                         TaskRound round = TaskRound.of(c.certificate().round().round()).orElseThrow();
                         certificates.add("certificate #" + e.seq() + " " + round.phase() + " attempt " + round.attempt() + " "
@@ -312,11 +327,12 @@ public class TaskCommand {
                 from = page.get(page.size() - 1).seq() + 1;
             }
             if (group == null) {
-                System.out.println("group none yet");
+                out.add("group none yet");
             }
-            certificates.forEach(System.out::println);
-            System.out.println(end != null ? end : "open: " + t.payment() + " token(s) in escrow; no settlement yet, expires after entry #"
-                    + (seq + t.expiresAfter()));
+            out.addAll(certificates);
+            out.addAll(List.of((end != null ? end : "open: " + t.payment() + " token(s) in escrow; no settlement yet, expires after entry #"
+                    + (seq + t.expiresAfter())).split("\n")));
+            return out;
         }
 
         /** A certificate of a round of this task drawn at its group's entry: the ledgers' rule for a task's certificate. */
@@ -325,17 +341,17 @@ public class TaskCommand {
                     && java.util.Arrays.equals(c.round().ledgerHead(), group.hash());
         }
 
-        private void printGroup(Ledger l, LedgerEntry taskEntry, LedgerEntry groupEntry) {
+        private void printGroup(Ledger l, LedgerEntry taskEntry, LedgerEntry groupEntry, List<String> out) {
             HexFormat hex = HexFormat.of();
             LedgerRecord.GroupElected g = (LedgerRecord.GroupElected) groupEntry.record();
-            System.out.println("group #" + groupEntry.seq() + " of " + g.claims().size() + " member(s)");
+            out.add("group #" + groupEntry.seq() + " of " + g.claims().size() + " member(s)");
             for (LedgerRecord.GroupClaim c : g.claims()) {
                 boolean executor = java.util.Arrays.equals(c.member(), g.executor());
-                System.out.println((executor ? "executor " : "monitor ") + hex.formatHex(c.member()) + " votes " + c.votes());
+                out.add((executor ? "executor " : "monitor ") + hex.formatHex(c.member()) + " votes " + c.votes());
             }
             FleetLedger.Snapshot at = new FleetLedger(l).atEntry(taskEntry);
             Optional<String> problem = TaskElection.recordedGroupProblem(taskEntry, at.members(), at.totalCredit(), g);
-            System.out.println("election " + problem.map(p -> "does not re-elect the record: " + p).orElse("the record is the elected group"));
+            out.add("election " + problem.map(p -> "does not re-elect the record: " + p).orElse("the record is the elected group"));
         }
 
         private String settled(LedgerEntry e, LedgerRecord.TaskSettled s, LedgerRecord.TaskSubmitted t,

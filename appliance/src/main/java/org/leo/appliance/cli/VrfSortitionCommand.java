@@ -38,10 +38,10 @@ import picocli.CommandLine.Spec;
         footer = {"  0  drawn; or, with --check, valid", "  1  with --check: invalid", "  2  bad options", "",
                 "Examples:",
                 "  leo vrf sortition --secret-key " + VrfCommand.EXAMPLE_SK + " \\",
-                "      --ledger-head 00..(64 hex digits) --hpc 52:54:00:77:00:10 --round 7 --role verifier \\",
+                "      --ledger-head 00..(64 hex digits) --mac 52:54:00:77:00:10 --round 7 --role verifier \\",
                 "      --credit 100 --total-credit 1000",
                 "  leo vrf sortition --check --public-key " + VrfCommand.EXAMPLE_PK + " --proof HEX --votes 6 \\",
-                "      --ledger-head HEX --hpc 52:54:00:77:00:10 --round 7 --role verifier --credit 100 --total-credit 1000"})
+                "      --ledger-head HEX --mac 52:54:00:77:00:10 --round 7 --role verifier --credit 100 --total-credit 1000"})
 public class VrfSortitionCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -64,7 +64,7 @@ public class VrfSortitionCommand implements Callable<Integer> {
     @Option(names = "--ledger-head", paramLabel = "HEX", required = true, description = "The 32-byte ledger head the round is drawn from.")
     String ledgerHead;
 
-    @Option(names = "--hpc", paramLabel = "MAC", required = true, description = "The HPC the round attests.")
+    @Option(names = "--mac", paramLabel = "MAC", required = true, description = "The HPC the round attests.")
     String hpc;
 
     @Option(names = "--round", paramLabel = "N", required = true, description = "The round number (unsigned 64-bit).")
@@ -118,7 +118,7 @@ public class VrfSortitionCommand implements Callable<Integer> {
             return new Alpha(VrfCommand.hex(spec, "--ledger-head", ledgerHead, Alpha.LEDGER_HEAD_BYTES), MacAddress.parse(hpc),
                     Long.parseUnsignedLong(round), Role.valueOf(role.toUpperCase(Locale.ROOT)));
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--hpc, --round or --role: " + e.getMessage());
+            throw new ParameterException(spec.commandLine(), "--mac, --round or --role: " + e.getMessage());
         }
     }
 }

@@ -52,8 +52,16 @@ class AttestCommandTest {
         Run ok = leo("attest", "log", "verify", "--data-dir", dir.toString());
         assertThat(ok.status()).isZero();
         assertThat(ok.out()).contains(": chain intact: 3 entries, head #3 sha256 ");
-        Run show = leo("attest", "log", "show", "--data-dir", dir.toString(), "--hpc", "52:54:00:77:00:10");
+        Run show = leo("attest", "log", "show", "--data-dir", dir.toString(), "--mac", "52:54:00:77:00:10");
         assertThat(show.out().lines()).hasSize(3).allMatch(l -> l.contains("verdict.clean"));
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                leo("attest", "log", "show", "--data-dir", dir.toString(), "--mac", "52:54:00:77:00:10", "--json").out());
+        assertThat(json).hasSize(3);
+        assertThat(json.get(2).get("seq").asLong()).isEqualTo(3);
+        assertThat(json.get(2).get("hpc").asText()).isEqualTo("52:54:00:77:00:10");
+        assertThat(json.get(2).get("eventId").asText()).isEqualTo("verdict.clean");
+        assertThat(json.get(2).get("message").asText()).isEqualTo("clean 2");
+        assertThat(json.get(2).get("hash").asText()).hasSize(64);
 
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
             st.execute("DROP TRIGGER attest_log_no_update");
@@ -129,6 +137,8 @@ class AttestCommandTest {
         Run ca = leo("attest", "ca", "--data-dir", dir.toString());
         assertThat(ca.status()).isZero();
         String fingerprint = ca.out().substring("sha256:".length(), "sha256:".length() + 64);
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(leo("attest", "ca", "--data-dir", dir.toString(), "--json").out())
+                .get("sha256").asText()).isEqualTo(fingerprint);
         PxeServeCommand cmd = new PxeServeCommand();
         new CommandLine(cmd).parseArgs("--address", "10.77.0.1", "--enroll", "52:54:00:77:00:10=10.77.0.10", "--data-dir", dir.toString(),
                 "--attest", "--attest-enroll-port", "7443", "--attest-port", "7444", "--attest-ek-roots", dir.toString());

@@ -91,6 +91,13 @@ class CapsuleCommandTest {
                 .containsEntry("network", "none").containsEntry("cleanup-required", "true").containsEntry("min-executor-credit", "100")
                 .containsEntry("min-monitor-credit", "50").containsEntry("price", "500").containsEntry("label", "\"genome \\\"v2\\\"\"")
                 .containsEntry("signature-check", "valid").containsEntry("payload-check", "valid");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                AttestCommandTest.leo("capsule", "inspect", "--in", capsule.toString(), "--json").out());
+        assertThat(json.fieldNames()).toIterable().containsExactlyElementsOf(i.keySet());
+        assertThat(json.get("payload-size").asLong()).isEqualTo(100016);
+        assertThat(json.get("cleanup-required").asBoolean()).isTrue();
+        assertThat(json.get("label").asText()).isEqualTo("genome \"v2\"");
+        assertThat(json.get("capsule-id").asText()).isEqualTo(s.get("capsule-id"));
 
         // a second capsule by the same Pi: the same member key, another key file
         AttestCommandTest.Run again = AttestCommandTest.leo("capsule", "seal", "--in", in.toString(), "--kind", "code", "--image", IMAGE,

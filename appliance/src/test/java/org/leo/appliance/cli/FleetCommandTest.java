@@ -33,7 +33,7 @@ class FleetCommandTest {
             Path key = dir.resolve("evm.key");
             Files.writeString(key, "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80\n");
             String[] args = {"fleet", "identity", "--data-dir", dir.toString(), "--tpm", "swtpm:127.0.0.1:" + tpm.port(), "--address",
-                "10.78.0.1:7450", "--hpc", "52:54:00:77:00:10,52:54:00:77:00:11", "--evm-key-file", key.toString()};
+                "10.78.0.1:7450", "--mac", "52:54:00:77:00:10,52:54:00:77:00:11", "--evm-key-file", key.toString()};
             AttestCommandTest.Run first = AttestCommandTest.leo(args);
             assertThat(first.status()).as(first.err()).isZero();
             PeerList peers = PeerList.parse(first.out(), "identity");
@@ -49,13 +49,20 @@ class FleetCommandTest {
             try (Tpm t = Tpm.open(TpmEndpoint.parse("swtpm:127.0.0.1:" + tpm.port()))) {
                 assertThat(WrapKeyFile.read(wrapKey)).as("the TPM's wrap key").isEqualTo(t.wrapKeyPublic());
             }
+            String[] json = java.util.Arrays.copyOf(args, args.length + 1);
+            json[args.length] = "--json";
+            com.fasterxml.jackson.databind.JsonNode shown = new com.fasterxml.jackson.databind.ObjectMapper().readTree(AttestCommandTest.leo(json).out());
+            assertThat(shown.get("line").asText()).isEqualTo(p.toLine());
+            assertThat(shown.get("hpcs")).hasSize(2);
+            assertThat(shown.get("evmAccount").asText()).isEqualTo("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266");
+            assertThat(shown.get("capsuleWrapKey").asText()).isEqualTo(WrapKeyFile.read(wrapKey).fingerprint());
             AttestCommandTest.Run second = AttestCommandTest.leo(args);
             assertThat(PeerList.parse(second.out(), "again").all().get(0).toLine()).as("the same keys, CA and TPM").isEqualTo(p.toLine());
         }
         assertThat(AttestCommandTest.leo("fleet", "identity", "--data-dir", dir.toString(), "--tpm", "swtpm:127.0.0.1:1", "--address", "pi1")
                 .err()).contains("--address 'pi1' is not HOST:PORT");
         assertThat(AttestCommandTest.leo("fleet", "identity", "--data-dir", dir.toString(), "--tpm", "swtpm:127.0.0.1:1", "--address",
-                "pi1:7450", "--hpc", "nope").err()).contains("--hpc 'nope' is not a MAC address");
+                "pi1:7450", "--mac", "nope").err()).contains("--mac 'nope' is not a MAC address");
     }
 
     @Test

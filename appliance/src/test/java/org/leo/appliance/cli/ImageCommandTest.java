@@ -51,7 +51,7 @@ class ImageCommandTest {
                 .contains("unified kernel image: " + out.resolve("leo-hpc.efi"));
 
         AttestCommandTest.Run v = AttestCommandTest.leo(withInputs("image", "verify", "--manifest", out.resolve("boot-manifest").toString(),
-                "--pub", keys.publicKey().toString()));
+                "--public-key", keys.publicKey().toString()));
         assertThat(v.status()).as(v.out() + v.err()).isZero();
         assertThat(v.out()).contains("signature: good").contains("vmlinuz: identical").contains("initrd.img: identical")
                 .contains("leo-hpc.efi: identical").contains("leo-hpc.efi.measurements: identical").contains("boot.ipxe.template: identical");
@@ -66,14 +66,14 @@ class ImageCommandTest {
         Files.write(tampered, SignedManifest.sign(new BootManifest(good.manifest().imageId(), Instant.ofEpochSecond(1764547200L), entries),
                 Ed25519Keys.readPrivate(keys.privateKey())).encode());
         AttestCommandTest.Run t = AttestCommandTest.leo(withInputs("image", "verify", "--manifest", tampered.toString(),
-                "--pub", keys.publicKey().toString()));
+                "--public-key", keys.publicKey().toString()));
         assertThat(t.status()).isEqualTo(1);
         assertThat(t.out()).contains("vmlinuz: identical").contains("initrd.img: DIFFERS: the manifest says")
                 .contains("sha256=" + "0".repeat(64));
 
         var other = ManifestTool.generateKeyPair(dir.resolve("other"));
         AttestCommandTest.Run f = AttestCommandTest.leo(withInputs("image", "verify", "--manifest", out.resolve("boot-manifest").toString(),
-                "--pub", other.publicKey().toString()));
+                "--public-key", other.publicKey().toString()));
         assertThat(f.status()).isEqualTo(1);
         assertThat(f.out()).contains("signature: BAD");
     }

@@ -48,6 +48,14 @@ class LedgerCommandTest {
                 .contains("credit " + java.util.HexFormat.of().formatHex(member) + " 101")
                 .contains("credit " + java.util.HexFormat.of().formatHex(dissenter) + " 99");
         assertThat(AttestCommandTest.leo("ledger", "verify", "--ledger", file.toString()).out()).contains("chain intact, 4 entries");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                AttestCommandTest.leo("ledger", "show", "--data-dir", dir.toString(), "--json").out());
+        assertThat(json.get("entries")).hasSize(4);
+        assertThat(json.get("entries").get(2).get("record").asText()).contains("certificate: TRUSTED for round 3 of HPC 52:54:00:77:00:10");
+        assertThat(json.get("head").get("seq").asLong()).isEqualTo(4);
+        assertThat(json.get("head").has("record")).isFalse();
+        assertThat(json.get("credits").get(java.util.HexFormat.of().formatHex(dissenter)).asLong()).isEqualTo(99);
+        assertThat(json.get("tokens").has("deposited")).isTrue();
 
         String memberHex = java.util.HexFormat.of().formatHex(member);
         AttestCommandTest.Run deposit = AttestCommandTest.leo("ledger", "deposit", "--data-dir", dir.toString(), memberHex, "50");

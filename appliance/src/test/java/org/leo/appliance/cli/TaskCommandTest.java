@@ -163,6 +163,11 @@ class TaskCommandTest {
                 .contains("terms payment 1000, group of 1000, executor credit >= 0, monitor credit >= 0, expires after entry #507\n")
                 .contains("group none yet\n")
                 .endsWith("open: 1000 token(s) in escrow; no settlement yet, expires after entry #507\n");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                AttestCommandTest.leo("task", "status", "7", "--data-dir", data().toString(), "--json").out());
+        assertThat(json.get("task").asLong()).isEqualTo(7);
+        assertThat(json.get("lines").get(json.get("lines").size() - 1).asText())
+                .isEqualTo("open: 1000 token(s) in escrow; no settlement yet, expires after entry #507");
         AttestCommandTest.Run notATask = AttestCommandTest.leo("task", "status", "5", "--data-dir", data().toString());
         assertThat(notATask.status()).isEqualTo(1);
         assertThat(notATask.err()).contains("entry #5 is not a task on ");

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 /** {@code leo vrf sortition}: a member's draw, and the check anyone runs from public data. */
 class VrfSortitionCommandTest {
     private static final String HEAD = "ab".repeat(32);
-    private static final String[] ROUND = {"--ledger-head", HEAD, "--hpc", "52:54:00:77:00:10", "--round", "7", "--role", "verifier",
+    private static final String[] ROUND = {"--ledger-head", HEAD, "--mac", "52:54:00:77:00:10", "--round", "7", "--role", "verifier",
         "--credit", "100", "--total-credit", "1000"};
 
     private static String[] args(String[] head, String... more) {
@@ -50,9 +50,9 @@ class VrfSortitionCommandTest {
 
         assertThat(AttestCommandTest.leo(args(new String[] {"vrf", "sortition"})).status()).as("neither draw nor check").isEqualTo(2);
         String[] bad = args(new String[] {"vrf", "sortition", "--secret-key", VrfCommand.EXAMPLE_SK});
-        bad[java.util.Arrays.asList(bad).indexOf("--hpc") + 1] = "not-a-mac";
+        bad[java.util.Arrays.asList(bad).indexOf("--mac") + 1] = "not-a-mac";
         AttestCommandTest.Run refused = AttestCommandTest.leo(bad);
         assertThat(refused.status()).isEqualTo(2);
-        assertThat(refused.err()).contains("--hpc, --round or --role");
+        assertThat(refused.err()).contains("--mac, --round or --role");
     }
 }

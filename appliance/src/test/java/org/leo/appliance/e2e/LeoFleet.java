@@ -329,7 +329,7 @@ final class LeoFleet implements AutoCloseable {
         for (int i = 1; i <= n; i++) {
             pis[i] = new Pi(i);
             String out = leo(i, "fleet", "identity", "--data-dir", pis[i].data().toString(), "--tpm", pis[i].tpmEndpoint(), "--address",
-                    net.piFleetAddress(i) + ":" + FLEET_PORT, "--hpc", pis[i].hpc().toString(), "--evm-key-file", pis[i].evmKey.toString());
+                    net.piFleetAddress(i) + ":" + FLEET_PORT, "--mac", pis[i].hpc().toString(), "--evm-key-file", pis[i].evmKey.toString());
             peers.append(out.lines().filter(l -> !l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d+ .*")).map(l -> l + "\n").reduce("", String::concat));
             pis[i].memberHex = out.lines().filter(l -> l.matches("^[0-9a-f]{64} .*")).findFirst().orElseThrow().substring(0, 64);
         }

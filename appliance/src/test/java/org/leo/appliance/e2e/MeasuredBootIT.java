@@ -301,8 +301,8 @@ class MeasuredBootIT {
                             .anyMatch(e -> e.stage() == BootStage.SCRIPT_SERVED)
                             .anyMatch(e -> e.stage() == BootStage.FILE_SERVED && e.file().equals(IpxeTemplate.UKI));
                     outcome.check(server, vm, powerOnAt);
-                    System.out.println("leo attest log show --hpc " + MAC + ":\n" + topo.pi().exec("java", "-jar",
-                            LeoPxeServer.JAR.toAbsolutePath().toString(), "attest", "log", "show", "--hpc", MAC.toString(), "--data-dir",
+                    System.out.println("leo attest log show --mac " + MAC + ":\n" + topo.pi().exec("java", "-jar",
+                            LeoPxeServer.JAR.toAbsolutePath().toString(), "attest", "log", "show", "--mac", MAC.toString(), "--data-dir",
                             server.dataDir().toString()).strip());
                 }
             }
