@@ -3,6 +3,7 @@ package org.leo.appliance.cli;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.Unremovable;
 import jakarta.enterprise.context.Dependent;
+import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -53,6 +54,7 @@ import picocli.CommandLine.Option;
         defaultValueProvider = LeoConfigFile.class)
 @Dependent
 @Unremovable
+@Typed(ServeCommand.class) // not a PxeServeCommand bean: 'leo pxe serve' must get its own class, without the web port
 public class ServeCommand extends PxeServeCommand {
     /** The operator port when none is configured. */
     public static final int DEFAULT_WEB_PORT = 8080;

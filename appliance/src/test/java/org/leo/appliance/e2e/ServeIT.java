@@ -218,7 +218,7 @@ class ServeIT {
         assertThat(values.get("leo_boot_stage_total{stage=\"file_served\"}")).isGreaterThanOrEqualTo(1.0);
         assertThat(values.get("leo_boot_bytes_total{protocol=\"http\"}")).isGreaterThanOrEqualTo(200_000.0);
         assertThat(values.get("leo_http_bytes_sent_total")).isGreaterThanOrEqualTo(200_000.0);
-        assertThat(values).containsKey("leo_hpcs{stage=\"attested\"}").containsKey("leo_boot_files_served_total")
+        assertThat(values).containsKey("leo_hpcs{stage=\"attested\"}").containsKey("leo_boot_files_served_total{protocol=\"HTTP\"}")
                 .containsKey("jvm_memory_used_bytes{area=\"heap\",id=\"Tenured Gen\"}");
         PrometheusText.Check check = PrometheusText.promtool(metrics, dir);
         System.out.println("promtool check metrics: exit " + check.exitCode() + ", " + check.output().lines().count() + " lint line(s)");
@@ -276,7 +276,7 @@ class ServeIT {
         Exec.Result ss = Exec.run(Duration.ofSeconds(20), "ss", "-Hlntup");
         List<String> mine = ss.output().lines().filter(l -> l.contains("pid=" + p.pid() + ",")).toList();
         assertThat(mine).as(ss.output()).hasSize(1);
-        assertThat(mine.get(0)).contains("127.0.0.1:" + httpPort);
+        assertThat(mine.get(0)).contains("127.0.0.1]:" + httpPort);
     }
 
     private long awaitReady(Serve s) throws Exception {
