@@ -74,8 +74,11 @@ public class LeoMain implements QuarkusApplication {
         return cl.execute(args);
     }
 
-    /** A command line whose command objects are CDI beans when they are, plain objects otherwise. */
-    static CommandLine newCommandLine() {
+    /**
+     * A command line whose command objects are CDI beans when they are, plain objects otherwise (so also
+     * without Quarkus: the build's man page and completion generator, {@code cli.docs.CliDocs}).
+     */
+    public static CommandLine newCommandLine() {
         CommandLine.IFactory fallback = CommandLine.defaultFactory();
         CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
