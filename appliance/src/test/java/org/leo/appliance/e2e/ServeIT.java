@@ -261,6 +261,22 @@ class ServeIT {
         assertThat(sameSession.statusCode()).as("the session key survives a restart").isEqualTo(200);
     }
 
+    /**
+     * The HPC segment never reaches the operator port: with --interface lo (the "HPC segment" is loopback here), a request
+     * that arrives on an address of that interface is refused with 403 before any login is checked, and counted.
+     */
+    @Test
+    void requestsFromTheHpcSegmentAreRefused() throws Exception {
+        setUp();
+        Serve s = serve("--interface", "lo", "--no-warmup");
+        awaitLine(s.process(), s.out(), s.err(), Pattern.compile("leo serve: ready"));
+        HttpResponse<String> r = get(s.base() + "/api/me", "Authorization", basic("olga", "olga-password"));
+        assertThat(r.statusCode()).isEqualTo(403);
+        assertThat(r.body()).contains("the HPC segment does not reach this port");
+        assertThat(get(s.base() + "/metrics").statusCode()).isEqualTo(403);
+        assertThat(Files.readString(s.err())).contains("refused GET /api/me from").contains("the HPC segment (lo) does not reach the operator's port");
+    }
+
     /** A command other than serve ({@code leo pxe serve}) listens on its boot ports only: no operator port. */
     @Test
     void otherCommandsOpenNoOperatorPort() throws Exception {
