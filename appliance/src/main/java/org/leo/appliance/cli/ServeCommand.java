@@ -102,6 +102,14 @@ public class ServeCommand extends PxeServeCommand {
     @Override
     void started(ApplianceParts parts) {
         holder.publish(parts, users, hpcSegment(), meters);
+        // systemctl reload sends SIGHUP; left to the JVM it would stop the service
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> System.out.println("leo serve: SIGHUP: the users file (" + users
+                    + ") and the fleet's peer list are read again whenever they change; enrolled HPCs and the attestation policy"
+                    + " take effect at a restart (systemctl restart leo)"));
+        } catch (IllegalArgumentException e) {
+            System.err.println("leo serve: cannot handle SIGHUP (" + e.getMessage() + ")");
+        }
         for (String line : parts.defaults()) {
             System.out.println("leo serve: " + line);
         }

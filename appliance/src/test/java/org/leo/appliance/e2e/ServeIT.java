@@ -234,6 +234,11 @@ class ServeIT {
         long rss = rssKib(s.process().pid());
         System.out.printf("leo serve: RSS %d MiB after the checks above (%s)%n", rss / 1024, String.join(" ", JVM));
 
+        // SIGHUP (systemctl reload) does not stop it
+        assertThat(Exec.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(s.process().pid())).exitCode()).isZero();
+        awaitLine(s.process(), s.out(), s.err(), Pattern.compile("leo serve: SIGHUP: "));
+        assertThat(get(s.base() + "/q/health/live").statusCode()).isEqualTo(200);
+
         // SIGTERM: a clean stop, status 0, no stack trace
         s.process().destroy();
         assertThat(s.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
