@@ -325,6 +325,11 @@ public class PxeServeCommand implements Callable<Integer> {
     void stopping() {
     }
 
+    /** The Pi's TPM as the banner names it. */
+    String tpmInUse() {
+        return attest.tpm == null || attest.tpm.isBlank() ? "none (reports are not signed)" : attest.tpm;
+    }
+
     /** The embedded defaults and endpoints in use, for the start-up banner. */
     private List<String> inUse(FleetOptions.Running consensus) {
         List<String> out = new ArrayList<>();
@@ -332,7 +337,7 @@ public class PxeServeCommand implements Callable<Integer> {
         if (consensus != null) {
             out.add("ledger: " + (fleet.evm.enabled() ? fleet.evm.describe() : "embedded, " + dataDir.resolve(LedgerCommand.FILE).toAbsolutePath()));
         }
-        out.add("TPM: " + (attest.tpm == null || attest.tpm.isBlank() ? "none (reports are not signed)" : attest.tpm));
+        out.add("TPM: " + tpmInUse());
         return out;
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.leo.appliance.service.ApplianceHolder;
 import org.leo.appliance.service.ApplianceParts;
+import org.leo.appliance.service.EmbeddedTpm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -91,7 +92,45 @@ public class ServeCommand extends PxeServeCommand {
         String port = ConfigProvider.getConfig().getOptionalValue("quarkus.http.port", String.class).orElse("?");
         String host = ConfigProvider.getConfig().getOptionalValue("quarkus.http.host", String.class).orElse(webAddress);
         System.out.println("leo serve: operator port http://" + host + ":" + port + "/ (dashboard, /api, /q/health, /metrics)");
-        return super.call();
+        if ((attest.enabled || fleet.enabled) && (attest.tpm == null || attest.tpm.isBlank())) {
+            // embedded default: the Pi's TPM device, else a swtpm of our own over DATA-DIR/swtpm
+            try {
+                EmbeddedTpm.Choice c = EmbeddedTpm.choose(dataDir);
+                attest.tpm = c.endpoint().orElse(null);
+                tpmBanner = c.banner();
+                embeddedTpm = c.started().orElse(null);
+            } catch (java.io.IOException e) {
+                System.err.println("leo serve: no --tpm given and " + e.getMessage());
+                return 1;
+            }
+        }
+        Thread stopTpm = new Thread(this::stopEmbeddedTpm, "leo-swtpm-stop");
+        Runtime.getRuntime().addShutdownHook(stopTpm);
+        try {
+            return super.call();
+        } finally {
+            stopEmbeddedTpm();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopTpm);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs (or ran) anyway
+            }
+        }
+    }
+
+    private String tpmBanner;
+    private EmbeddedTpm embeddedTpm;
+
+    private synchronized void stopEmbeddedTpm() {
+        if (embeddedTpm != null) {
+            embeddedTpm.close();
+            embeddedTpm = null;
+        }
+    }
+
+    @Override
+    String tpmInUse() {
+        return tpmBanner != null ? tpmBanner : super.tpmInUse();
     }
 
     @Override

@@ -282,6 +282,46 @@ class ServeIT {
         assertThat(Files.readString(s.err())).contains("refused GET /api/me from").contains("the HPC segment (lo) does not reach the operator's port");
     }
 
+    /**
+     * Embedded default: with --attest and no --tpm on a machine without /dev/tpmrm0, leo serve runs a swtpm of its own over
+     * DATA-DIR/swtpm and says so; the TPM's attestation key survives a restart; a swtpm left running by a killed appliance
+     * is stopped by the next start; a clean stop stops it.
+     */
+    @Test
+    void withoutATpmDeviceItRunsItsOwnSwtpmOverItsDataDirectory() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/dev/tpmrm0")), "this machine has a TPM device: leo serve uses it");
+        setUp();
+        Path policy = dir.resolve("policy.properties");
+        Files.writeString(policy, "tpm.required=false\n");
+        String[] attest = {"--no-warmup", "--attest", "--attest-policy", policy.toString(), "--attest-enroll-port", Integer.toString(freePort()),
+                "--attest-port", Integer.toString(freePort())};
+        Pattern ak = Pattern.compile("signs the event log head \\(PCR 23\\); attestation key ([0-9a-f]{64})");
+
+        Serve first = serve(attest);
+        awaitLine(first.process(), first.out(), first.err(), Pattern.compile("leo serve: ready"));
+        assertThat(Files.readString(first.out())).contains("leo serve: TPM: swtpm, started by this appliance").contains(dir.resolve("data").resolve("swtpm").toString());
+        String key = awaitLine(first.process(), first.err(), first.err(), ak).group(1);
+        List<ProcessHandle> swtpm = first.process().children().filter(c -> c.info().command().orElse("").endsWith("swtpm")).toList();
+        assertThat(swtpm).hasSize(1);
+
+        first.process().destroyForcibly(); // kill -9: the swtpm child is left running
+        first.process().waitFor(20, TimeUnit.SECONDS);
+        assertThat(swtpm.get(0).isAlive()).isTrue();
+
+        Serve second = serve(attest);
+        awaitLine(second.process(), second.out(), second.err(), Pattern.compile("leo serve: ready"));
+        assertThat(Files.readString(second.err())).contains("stopping swtpm pid " + swtpm.get(0).pid() + ", left running");
+        assertThat(swtpm.get(0).isAlive()).isFalse();
+        assertThat(awaitLine(second.process(), second.err(), second.err(), ak).group(1)).as("the same TPM identity after a restart").isEqualTo(key);
+        List<ProcessHandle> again = second.process().children().filter(c -> c.info().command().orElse("").endsWith("swtpm")).toList();
+        assertThat(again).hasSize(1);
+
+        second.process().destroy();
+        assertThat(second.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(second.process().exitValue()).isZero();
+        assertThat(again.get(0).onExit().get(10, TimeUnit.SECONDS).isAlive()).isFalse();
+    }
+
     /** A command other than serve ({@code leo pxe serve}) listens on its boot ports only: no operator port. */
     @Test
     void otherCommandsOpenNoOperatorPort() throws Exception {
