@@ -3,7 +3,6 @@ package org.leo.appliance.service;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +61,7 @@ public final class EmbeddedTpm implements AutoCloseable {
         stopLeftOver(state.resolve("pid"));
         String last = "";
         for (int attempt = 0; attempt < 5; attempt++) {
-            int p = freePortPair();
+            int p = org.leo.protocol.tpm.LoopbackPorts.freePair();
             if (p < 0) {
                 continue;
             }
@@ -120,21 +119,6 @@ public final class EmbeddedTpm implements AutoCloseable {
         return false;
     }
 
-    private static int freePortPair() throws IOException {
-        InetAddress loopback = InetAddress.getLoopbackAddress();
-        try (ServerSocket first = new ServerSocket(0, 1, loopback)) {
-            int p = first.getLocalPort();
-            if (p >= 65535) {
-                return -1;
-            }
-            try (ServerSocket second = new ServerSocket()) {
-                second.bind(new InetSocketAddress(loopback, p + 1));
-                return p;
-            } catch (IOException taken) {
-                return -1;
-            }
-        }
-    }
 
     static boolean onPath(String tool) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {

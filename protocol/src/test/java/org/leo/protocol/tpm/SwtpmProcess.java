@@ -2,9 +2,6 @@ package org.leo.protocol.tpm;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,7 +150,7 @@ public final class SwtpmProcess implements AutoCloseable {
     private void launch() throws IOException {
         String last = "no attempt";
         for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-            int p = freePortPair();
+            int p = LoopbackPorts.freePair();
             if (p < 0) {
                 continue;
             }
@@ -209,23 +206,6 @@ public final class SwtpmProcess implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    /** A port P with P and P+1 free on loopback right now, or -1. */
-    private static int freePortPair() throws IOException {
-        InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        try (ServerSocket first = new ServerSocket(0, 1, loopback)) {
-            int p = first.getLocalPort();
-            if (p >= 65535) {
-                return -1;
-            }
-            try (ServerSocket second = new ServerSocket()) {
-                second.bind(new InetSocketAddress(loopback, p + 1));
-                return p;
-            } catch (IOException taken) {
-                return -1;
-            }
-        }
     }
 
     private String logTail() {
