@@ -52,6 +52,7 @@ public final class PxeServer implements AutoCloseable {
     private SqliteBootEventLog events;
     private LeaseStore leases;
     private ManifestBootFiles files;
+    private volatile DhcpServer dhcpServer;
     private Optional<InetSocketAddress> tftpAddress = Optional.empty();
     private Optional<InetSocketAddress> httpAddress = Optional.empty();
 
@@ -110,6 +111,7 @@ public final class PxeServer implements AutoCloseable {
                 DhcpServer dhcp = new DhcpServer(config.dhcp().get(), leases, events, group, transport, registry);
                 started.add(dhcp);
                 dhcp.start();
+                dhcpServer = dhcp;
                 log.info("{} listening on port {}{}", config.dhcp().get().proxyMode() ? "proxyDHCP" : "DHCP", dhcp.port(),
                         config.dhcp().get().interfaceName() == null ? "" : " on " + config.dhcp().get().interfaceName());
             }
@@ -144,7 +146,7 @@ public final class PxeServer implements AutoCloseable {
         }
         NeighborTable neighbors = new NeighborTable();
         return address -> leases.macOf(address).or(() -> neighbors.macOf(address)
-                .filter(mac -> dhcp.get().serveUnknownClients() || dhcp.get().reservations().containsKey(mac)));
+                .filter(mac -> dhcp.get().serveUnknownClients() || enrolled().contains(mac)));
     }
 
     /**
@@ -216,6 +218,35 @@ public final class PxeServer implements AutoCloseable {
 
     public Optional<InetSocketAddress> httpAddress() {
         return httpAddress;
+    }
+
+    /** The DHCP configuration in force (with the HPCs enrolled since the start); empty when this server runs no DHCP. */
+    public Optional<DhcpConfig> dhcpConfig() {
+        DhcpServer d = dhcpServer;
+        return d == null ? Optional.empty() : Optional.of(d.config());
+    }
+
+    /** The MACs enrolled now: those configured at start and those {@link #enroll enrolled} since. */
+    public java.util.Set<org.leo.boot.net.MacAddress> enrolled() {
+        DhcpServer d = dhcpServer;
+        return d != null ? d.config().reservations().keySet() : config.dhcp().map(c -> c.reservations().keySet()).orElse(java.util.Set.of());
+    }
+
+    /**
+     * Enrolls an HPC while the server runs (the operator's dashboard): DHCP answers its MAC from the next request on.
+     * The caller persists it (the appliance keeps DATA-DIR/enrolled.properties) before calling this.
+     *
+     * @throws IllegalArgumentException its address is not a client address of the subnet, or is another MAC's
+     * @throws IllegalStateException    this server runs no DHCP (proxyDHCP or --no-dhcp: another server hands out addresses)
+     */
+    public void enroll(org.leo.pxe.dhcp.Reservation r) {
+        DhcpServer d = dhcpServer;
+        if (d == null) {
+            throw new IllegalStateException("this server runs no DHCP: enroll the HPC where its addresses are handed out");
+        }
+        d.enroll(r);
+        log.info("HPC {} enrolled{}{}", r.mac(), r.address().map(a -> " at " + a.getHostAddress()).orElse(" (pool address)"),
+                r.hostname().map(h -> " as " + h).orElse(""));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.leo.appliance.cli;
 
+import org.leo.appliance.service.Enrollment;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.Inet4Address;
@@ -479,16 +480,23 @@ public class PxeServeCommand implements Callable<Integer> {
         }
     }
 
+    /** The enrolled HPCs: --enroll's, then those enrolled from the dashboard (DATA-DIR/enrolled), which win for their MAC. */
     private List<Reservation> reservations() {
-        List<Reservation> out = new ArrayList<>();
+        java.util.Map<org.leo.boot.net.MacAddress, Reservation> out = new java.util.LinkedHashMap<>();
         for (String e : enroll) {
             try {
-                out.add(Enrollment.parse(e));
+                Reservation r = Enrollment.parse(e);
+                out.put(r.mac(), r);
             } catch (IllegalArgumentException ex) {
                 throw usage("--enroll " + e + ": " + ex.getMessage());
             }
         }
-        return out;
+        try {
+            Enrollment.kept(dataDir).forEach(r -> out.put(r.mac(), r));
+        } catch (java.io.IOException | IllegalArgumentException ex) {
+            throw usage(dataDir.resolve(Enrollment.FILE) + ": " + ex.getMessage());
+        }
+        return new ArrayList<>(out.values());
     }
 
     private AddressPool parsePool(String text) {

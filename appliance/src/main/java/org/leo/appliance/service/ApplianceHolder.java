@@ -109,6 +109,24 @@ public class ApplianceHolder {
         }
     }
 
+    /**
+     * Enrolls an HPC from the dashboard: kept in DATA-DIR/enrolled (durably, before DHCP answers it), then DHCP answers
+     * its MAC from the next request on. Its fleet rounds need it in the fleet's peer list too (docs/service.md).
+     */
+    public Outcome enroll(Running r, org.leo.pxe.dhcp.Reservation reservation, String user, String remote) {
+        String target = reservation.mac().toString();
+        try {
+            r.parts().pxe().dhcpConfig().orElseThrow(() -> new IllegalStateException("this appliance runs no DHCP (--no-dhcp or "
+                    + "--proxy-dhcp): enroll the HPC where its addresses are handed out")).withReservation(reservation); // checked before it is kept
+            Enrollment.keep(r.parts().dataDir(), reservation);
+            r.parts().pxe().enroll(reservation);
+            r.feed().changed(reservation.mac());
+            return record(r, user, remote, "enroll", target, new Outcome(true, "enrolled as " + Enrollment.format(reservation)));
+        } catch (IllegalArgumentException | IllegalStateException | IOException e) {
+            return record(r, user, remote, "enroll", target, new Outcome(false, e.getMessage()));
+        }
+    }
+
     private Outcome record(Running r, String user, String remote, String action, String target, Outcome o) {
         record(r, user, remote, action, target, (o.ok() ? "done, " : "failed, ") + o.message());
         return o;

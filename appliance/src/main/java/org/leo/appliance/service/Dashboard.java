@@ -101,6 +101,7 @@ public final class Dashboard {
     /** The HPCs this Pi serves: the enrolled ones, then any other MAC holding a lease. */
     public List<HpcView> hpcs() {
         Set<MacAddress> macs = new LinkedHashSet<>(parts.enrolled());
+        macs.addAll(new java.util.TreeSet<>(parts.pxe().enrolled())); // and those enrolled since the start
         for (Lease l : parts.pxe().leases().all()) {
             macs.add(l.mac());
         }

@@ -139,6 +139,33 @@ public class ApiResource {
         return Response.status(o.ok() ? 200 : 409).entity(new ActionResult(m.toString(), action, o.ok(), o.message())).build();
     }
 
+    /** An HPC to enroll: its MAC, and a reserved address and host name if it gets one (else a pool address). */
+    public record EnrollRequest(String mac, String address, String hostname) { }
+
+    @POST
+    @Path("/enrollments")
+    @RolesAllowed(ACT)
+    @jakarta.ws.rs.Consumes(MediaType.APPLICATION_JSON)
+    public Response enroll(EnrollRequest body, @Context SecurityContext sec, @Context HttpServerRequest req) {
+        ApplianceHolder.Running r = running();
+        if (body == null || body.mac() == null) {
+            throw new WebApplicationException(Response.status(400).entity(new Problem("give {mac, address, hostname}")).build());
+        }
+        org.leo.pxe.dhcp.Reservation reservation;
+        try {
+            String host = body.hostname() == null || body.hostname().isBlank() ? "" : "," + body.hostname().strip();
+            if (!host.isEmpty() && !body.hostname().strip().matches("[A-Za-z0-9][A-Za-z0-9.-]{0,62}")) {
+                throw new IllegalArgumentException("a host name is letters, digits, '.' and '-', at most 63");
+            }
+            reservation = org.leo.appliance.service.Enrollment.parse(mac(body.mac()) + (body.address() == null || body.address().isBlank() ? ""
+                    : "=" + body.address().strip() + host));
+        } catch (IllegalArgumentException e) {
+            throw new WebApplicationException(Response.status(400).entity(new Problem(String.valueOf(e.getMessage()))).build());
+        }
+        ApplianceHolder.Outcome o = holder.enroll(r, reservation, user(sec), remote(req));
+        return Response.status(o.ok() ? 200 : 409).entity(new ActionResult(reservation.mac().toString(), "enroll", o.ok(), o.message())).build();
+    }
+
     /** Ends the dashboard's session: its cookie is the whole session, so the browser is told to drop it. */
     @POST
     @Path("/logout")

@@ -90,11 +90,14 @@ class ServeIT {
         int httpPort = freePort();
         List<String> argv = new ArrayList<>(List.of("java"));
         argv.addAll(JVM);
-        argv.addAll(List.of("-jar", JAR.toString(), "serve", "--no-dhcp", "--no-ra", "--address", "127.0.0.1", "--tftp-port", "0",
+        argv.addAll(List.of("-jar", JAR.toString(), "serve", "--no-ra", "--address", "127.0.0.1", "--tftp-port", "0",
                 "--http-port", Integer.toString(httpPort), "--boot-mode", "http", "--web-port", "0", "--web-address", "127.0.0.1",
                 "--boot-root", bootRoot.toString(), "--manifest", manifest.toString(), "--public-key", keys.publicKey().toString(),
                 "--data-dir", dir.resolve("data").toString(), "--users", users.toString()));
         argv.addAll(List.of(extra));
+        if (!List.of(extra).contains("--dhcp-port")) {
+            argv.add("--no-dhcp");
+        }
         Path out = dir.resolve("serve-" + started.size() + ".out");
         Path err = dir.resolve("serve-" + started.size() + ".err");
         long forked = System.nanoTime();
@@ -320,6 +323,50 @@ class ServeIT {
         assertThat(second.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(second.process().exitValue()).isZero();
         assertThat(again.get(0).onExit().get(10, TimeUnit.SECONDS).isAlive()).isFalse();
+    }
+
+    /**
+     * An operator enrolls an HPC from the API: refused for a viewer, for a malformed MAC and for an address off the subnet;
+     * then it is among the HPCs, audited, and still enrolled after a restart (kept in DATA-DIR/enrolled).
+     */
+    @Test
+    void anOperatorEnrollsAnHpcAndItStaysEnrolled() throws Exception {
+        setUp();
+        String[] dhcp = {"--no-warmup", "--dhcp-port", Integer.toString(freeUdpPort()), "--dhcp-client-port", Integer.toString(freeUdpPort()),
+                "--enroll", "52:54:00:77:00:10=127.0.0.10"};
+        Serve s = serve(dhcp);
+        awaitLine(s.process(), s.out(), s.err(), Pattern.compile("leo serve: ready"));
+        String json = "{\"mac\":\"52:54:00:77:00:11\",\"address\":\"127.0.0.11\",\"hostname\":\"hpc-b\"}";
+        String[] asOlga = {"Content-Type", "application/json", "Authorization", basic("olga", "olga-password")};
+        assertThat(post(s.base() + "/api/enrollments", json, "Content-Type", "application/json", "Authorization", basic("alice", "alice-password"))
+                .statusCode()).isEqualTo(403);
+        assertThat(post(s.base() + "/api/enrollments", "{\"mac\":\"zz\"}", asOlga).statusCode()).isEqualTo(400);
+        HttpResponse<String> off = post(s.base() + "/api/enrollments", "{\"mac\":\"52:54:00:77:00:12\",\"address\":\"10.9.9.9\"}", asOlga);
+        assertThat(off.statusCode()).isEqualTo(409);
+        assertThat(off.body()).contains("is not a client address");
+        HttpResponse<String> ok = post(s.base() + "/api/enrollments", json, asOlga);
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.body()).contains("enrolled as 52:54:00:77:00:11=127.0.0.11,hpc-b");
+        assertThat(get(s.base() + "/api/hpcs", "Authorization", basic("alice", "alice-password")).body())
+                .contains("52:54:00:77:00:10").contains("52:54:00:77:00:11").doesNotContain("52:54:00:77:00:12");
+        assertThat(Files.readString(s.err())).contains("HPC 52:54:00:77:00:11 enrolled at 127.0.0.11 as hpc-b");
+
+        s.process().destroy();
+        assertThat(s.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Serve again = serve(dhcp);
+        awaitLine(again.process(), again.out(), again.err(), Pattern.compile("leo serve: ready"));
+        assertThat(get(again.base() + "/api/hpcs", "Authorization", basic("alice", "alice-password")).body()).contains("52:54:00:77:00:11");
+        try (AttestationLog log = AttestationLog.open(dir.resolve("data").resolve(Audit.FILE))) {
+            assertThat(log.since(-1, 1000).stream().map(c -> c.entry().message()).toList())
+                    .anyMatch(m -> m.contains("operator olga enroll 52:54:00:77:00:11: done, enrolled as"))
+                    .anyMatch(m -> m.contains("operator olga enroll 52:54:00:77:00:12: failed"));
+        }
+    }
+
+    private static int freeUdpPort() throws IOException {
+        try (var s = new java.net.DatagramSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     /** A command other than serve ({@code leo pxe serve}) listens on its boot ports only: no operator port. */

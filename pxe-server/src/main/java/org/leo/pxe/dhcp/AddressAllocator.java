@@ -24,17 +24,25 @@ final class AddressAllocator {
     private record Offer(MacAddress mac, Inet4Address address, Instant until) {
     }
 
-    private final DhcpConfig config;
+    private volatile DhcpConfig config;
     private final LeaseStore leases;
     private final Map<MacAddress, Offer> offers = new HashMap<>();
     /** The same offers by address (kept in step with {@link #offers}). */
     private final Map<Inet4Address, Offer> offeredAddresses = new HashMap<>();
-    private final Map<Inet4Address, MacAddress> fixed = new HashMap<>();
+    /** Reserved address -> its MAC; replaced whole with the configuration. */
+    private volatile Map<Inet4Address, MacAddress> fixed;
 
     AddressAllocator(DhcpConfig config, LeaseStore leases) {
-        this.config = config;
         this.leases = leases;
-        config.reservations().values().forEach(r -> r.address().ifPresent(a -> fixed.put(a, r.mac())));
+        reconfigure(config);
+    }
+
+    /** Allocates by {@code newConfig} from now on (an HPC enrolled while the server runs). */
+    void reconfigure(DhcpConfig newConfig) {
+        Map<Inet4Address, MacAddress> f = new HashMap<>();
+        newConfig.reservations().values().forEach(r -> r.address().ifPresent(a -> f.put(a, r.mac())));
+        fixed = f;
+        config = newConfig;
     }
 
     /** The address to offer {@code mac}, or empty (fixed address declined, pool exhausted, no pool). */

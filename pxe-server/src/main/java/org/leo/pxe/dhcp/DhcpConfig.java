@@ -92,6 +92,17 @@ public record DhcpConfig(String interfaceName, Inet4Address serverAddress, Inet4
         });
     }
 
+    /**
+     * This configuration with {@code r} enrolled too (replacing any reservation of its MAC); refused, as at start, when
+     * its address is not a client address of the subnet or is another MAC's.
+     */
+    public DhcpConfig withReservation(Reservation r) {
+        Map<MacAddress, Reservation> more = new java.util.HashMap<>(reservations);
+        more.put(r.mac(), r);
+        return new DhcpConfig(interfaceName, serverAddress, subnetMask, router, dns, leaseTime, more, pool, serveUnknownClients, bootFiles,
+                httpPort, httpMode, tftpServerName, proxyMode, serverPort, proxyPort, clientPort, broadcastAddress, offerHold, declineHold);
+    }
+
     public static Builder builder(Inet4Address serverAddress) {
         return new Builder(serverAddress);
     }

@@ -30,7 +30,8 @@ public final class DhcpPolicy {
     /** Which socket a request came in on. */
     public enum Port { DHCP, PROXY }
 
-    private final DhcpConfig config;
+    /** Replaced whole when an HPC is enrolled while the server runs ({@link #reconfigure}); read once per decision. */
+    private volatile DhcpConfig config;
     private final LeaseStore leases;
     private final AddressAllocator allocator;
     private final ReplyFactory replies;
@@ -47,6 +48,12 @@ public final class DhcpPolicy {
         this.clock = clock;
         this.unknownClients = registry.counter("dhcp.unknown_client");
         this.poolExhausted = registry.counter("dhcp.pool_exhausted");
+    }
+
+    /** From the next request on, decides by {@code newConfig} (the same server, with more enrolled HPCs). */
+    void reconfigure(DhcpConfig newConfig) {
+        allocator.reconfigure(newConfig);
+        config = newConfig;
     }
 
     /**

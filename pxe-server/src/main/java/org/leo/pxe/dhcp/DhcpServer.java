@@ -32,7 +32,7 @@ import org.slf4j.event.Level;
 public final class DhcpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DhcpServer.class);
 
-    private final DhcpConfig config;
+    private DhcpConfig config;
     private final EventLoopGroup group;
     private final Transport transport;
     private final MeterRegistry registry;
@@ -110,6 +110,23 @@ public final class DhcpServer implements AutoCloseable {
                 ch.localAddress(), config.interfaceName() == null ? "" : " dev " + config.interfaceName(),
                 config.serverAddress().getHostAddress());
         return ch;
+    }
+
+    /**
+     * Enrolls {@code r} while the server runs: its MAC is answered from the next request on, with its reserved address
+     * if it has one. Refused (IllegalArgumentException) when the address is not a client address of the subnet or is
+     * another MAC's. Not persisted here: the caller keeps its enrollments.
+     */
+    public synchronized DhcpConfig enroll(Reservation r) {
+        DhcpConfig next = config.withReservation(r);
+        policy.reconfigure(next);
+        config = next;
+        return next;
+    }
+
+    /** The configuration in force, with every HPC enrolled so far. */
+    public synchronized DhcpConfig config() {
+        return config;
     }
 
     @Override

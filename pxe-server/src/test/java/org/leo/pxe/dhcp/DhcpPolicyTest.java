@@ -64,6 +64,31 @@ class DhcpPolicyTest {
         return o.reply().orElseThrow(() -> new AssertionError("no reply: " + o.detail())).yiaddr();
     }
 
+    /** An HPC enrolled while the server runs (the operator's dashboard) is answered from the next request on. */
+    @Test
+    void anHpcEnrolledWhileRunningIsAnsweredFromTheNextRequestOn() {
+        DhcpConfig start = config().build();
+        DhcpPolicy p = policy(config());
+        assertThat(p.handle(discover(STRANGER), DhcpPolicy.Port.DHCP).reply()).as("not enrolled yet").isEmpty();
+        DhcpConfig more = start.withReservation(new Reservation(STRANGER, Optional.of(Packets.ip("10.0.0.20")), Optional.of("late")));
+        p.reconfigure(more);
+        Outcome offer = p.handle(discover(STRANGER), DhcpPolicy.Port.DHCP);
+        assertThat(yiaddr(offer)).isEqualTo(Packets.ip("10.0.0.20"));
+        assertThat(yiaddr(p.handle(select(STRANGER, SERVER, Packets.ip("10.0.0.20")), DhcpPolicy.Port.DHCP))).isEqualTo(Packets.ip("10.0.0.20"));
+        // the reserved address is now STRANGER's: another client may not take it
+        assertThat(p.handle(select(POOL_A, SERVER, Packets.ip("10.0.0.20")), DhcpPolicy.Port.DHCP).reply().orElseThrow().type())
+                .isEqualTo(DhcpMessageType.NAK);
+    }
+
+    @Test
+    void anEnrollmentOffTheSubnetOrOnAnotherMacsAddressIsRefused() {
+        DhcpConfig start = config().build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start.withReservation(
+                new Reservation(STRANGER, Optional.of(Packets.ip("10.9.0.20")), Optional.empty()))).hasMessageContaining("is not a client address");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start.withReservation(
+                new Reservation(STRANGER, Optional.of(Packets.ip("10.0.0.10")), Optional.empty()))).hasMessageContaining("reserved for both");
+    }
+
     @Test
     void reservationGetsFixedAddressWithBootOptions() {
         DhcpPolicy p = policy(config());

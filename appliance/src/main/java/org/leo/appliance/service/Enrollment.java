@@ -1,0 +1,91 @@
+package org.leo.appliance.service;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Optional;
+import org.leo.pxe.dhcp.Reservation;
+import org.leo.boot.net.MacAddress;
+
+/** Parses {@code --enroll MAC[=IPV4[,HOSTNAME]]}. */
+public final class Enrollment {
+    private Enrollment() {
+    }
+
+    public static Reservation parse(String text) {
+        String[] macRest = text.split("=", 2);
+        MacAddress mac = MacAddress.parse(macRest[0]);
+        if (macRest.length == 1) {
+            return Reservation.poolOnly(mac);
+        }
+        String[] addrHost = macRest[1].split(",", 2);
+        Inet4Address address = ipv4(addrHost[0])
+                .orElseThrow(() -> new IllegalArgumentException("'" + addrHost[0] + "' is not an IPv4 address"));
+        Optional<String> host = addrHost.length == 2 ? Optional.of(addrHost[1]) : Optional.empty();
+        return new Reservation(mac, Optional.of(address), host);
+    }
+
+    /** A literal dotted-quad IPv4 address; never a name lookup. */
+    public static Optional<Inet4Address> ipv4(String text) {
+        String t = text.trim();
+        if (!t.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            return Optional.empty();
+        }
+        for (String part : t.split("\\.")) {
+            if (Integer.parseInt(part) > 255) {
+                return Optional.empty();
+            }
+        }
+        try {
+            InetAddress a = InetAddress.getByName(t);
+            return a instanceof Inet4Address v4 ? Optional.of(v4) : Optional.empty();
+        } catch (UnknownHostException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The --enroll form of {@code r}: MAC, MAC=IPV4 or MAC=IPV4,HOSTNAME. */
+    public static String format(Reservation r) {
+        return r.mac() + r.address().map(a -> "=" + a.getHostAddress() + r.hostname().map(h -> "," + h).orElse("")).orElse("");
+    }
+
+    /** The HPCs enrolled from the dashboard, kept in DATA-DIR/{@value #FILE} (one --enroll value per line). */
+    public static final String FILE = "enrolled";
+
+    /** The enrollments kept in {@code dataDir}; none if there is no file. */
+    public static java.util.List<Reservation> kept(java.nio.file.Path dataDir) throws java.io.IOException {
+        java.nio.file.Path f = dataDir.resolve(FILE);
+        java.util.List<Reservation> out = new java.util.ArrayList<>();
+        if (!java.nio.file.Files.exists(f)) {
+            return out;
+        }
+        for (String line : java.nio.file.Files.readAllLines(f, java.nio.charset.StandardCharsets.UTF_8)) {
+            String t = line.strip();
+            if (!t.isEmpty() && !t.startsWith("#")) {
+                out.add(parse(t));
+            }
+        }
+        return out;
+    }
+
+    /** Adds (or replaces) {@code r} in {@code dataDir}'s file, durably (written aside, synced, renamed). */
+    public static synchronized void keep(java.nio.file.Path dataDir, Reservation r) throws java.io.IOException {
+        java.util.Map<org.leo.boot.net.MacAddress, Reservation> all = new java.util.LinkedHashMap<>();
+        kept(dataDir).forEach(k -> all.put(k.mac(), k));
+        all.put(r.mac(), r);
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add("# HPCs enrolled from the dashboard (leo serve); read at every start with --enroll's. One MAC[=IPV4[,HOSTNAME]] per line.");
+        all.values().forEach(k -> lines.add(format(k)));
+        java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dataDir, ".enrolled", ".tmp");
+        try {
+            java.nio.file.Files.write(tmp, lines, java.nio.charset.StandardCharsets.UTF_8);
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            java.nio.file.Files.move(tmp, dataDir.resolve(FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp);
+        }
+    }
+}
