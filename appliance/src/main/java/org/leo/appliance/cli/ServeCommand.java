@@ -3,6 +3,7 @@ package org.leo.appliance.cli;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.Unremovable;
 import jakarta.enterprise.context.Dependent;
+import jakarta.enterprise.inject.Typed;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -51,6 +52,8 @@ import picocli.CommandLine.Option;
             "  leo serve --interface eth1 --enroll 52:54:00:77:00:10=10.77.0.10 --attest --tpm device:/dev/tpmrm0",
             "  leo serve --web-port 9080 --web-address 192.168.1.20 ..."},
         defaultValueProvider = LeoConfigFile.class)
+// typed as itself only: as a bean of type PxeServeCommand too, LeoMain's factory handed it out for 'leo pxe serve'
+@Typed(ServeCommand.class)
 @Dependent
 @Unremovable
 public class ServeCommand extends PxeServeCommand {
