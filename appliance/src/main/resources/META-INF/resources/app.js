@@ -168,7 +168,7 @@
   function renderPeers(f) {
     const body = $('peers').tBodies[0];
     body.replaceChildren(...f.peers.map((p) => el('tr', p.self ? { class: 'self' } : {},
-      el('td', { class: 'mono', title: p.member }, p.member.slice(0, 12) + '...' + (p.self ? ' (this Pi)' : '')),
+      el('td', { class: 'mono', title: p.member }, p.member.slice(0, 12) + '...', p.self ? el('span', { class: 'tag', text: 'this Pi' }) : null),
       el('td', { class: 'mono', text: p.address || '-' }),
       el('td', { class: 'mono', text: p.hpcs.join(', ') || '-' }),
       el('td', { class: 'num', text: String(p.credit) }))));
