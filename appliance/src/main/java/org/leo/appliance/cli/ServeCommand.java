@@ -92,6 +92,7 @@ public class ServeCommand extends PxeServeCommand {
         String port = ConfigProvider.getConfig().getOptionalValue("quarkus.http.port", String.class).orElse("?");
         String host = ConfigProvider.getConfig().getOptionalValue("quarkus.http.host", String.class).orElse(webAddress);
         System.out.println("leo serve: operator port http://" + host + ":" + port + "/ (dashboard, /api, /q/health, /metrics)");
+        holder.useUsers(users); // before the parts start: sessions and logins are checked against --users, not the default file
         return super.call();
     }
 
