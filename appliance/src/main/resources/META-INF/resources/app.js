@@ -445,13 +445,26 @@
       closeLive();
       $('live').textContent = 'reconnecting';
       $('live').className = 'live off';
-      const wait = state.backoff;
-      state.backoff = Math.min(state.backoff * 2, 30000);
-      state.retry = setTimeout(async () => {
-        // a lost session or a restarting appliance shows on the API, not on the stream
-        if (await guarded(async () => { state.me = (await api('/api/me')).body; })) openLive();
-      }, wait);
+      reconnectLater();
     };
+  }
+
+  // Tries again after 1 s, 2 s, 4 s ... 30 s. Why the stream broke shows on the API, not on the stream: a lost session
+  // (the sign-in form), an appliance starting again (the "starting" page, which carries on from there), or no answer at
+  // all (network down, appliance stopped: try again later).
+  function reconnectLater() {
+    const wait = state.backoff;
+    state.backoff = Math.min(state.backoff * 2, 30000);
+    state.retry = setTimeout(async () => {
+      try {
+        await api('/api/appliance');
+        openLive();
+      } catch (e) {
+        if (e instanceof Unauthorized) showLogin();
+        else if (e instanceof Starting) showStarting();
+        else reconnectLater();
+      }
+    }, wait);
   }
 
   function closeLive() {

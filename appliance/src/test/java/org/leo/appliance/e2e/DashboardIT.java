@@ -24,8 +24,9 @@ import org.leo.pxe.vm.Exec;
  * {@code leo serve} with its operator port, an operator and a viewer in its users file, and a QEMU (a machine with
  * nothing but its QMP monitor) as HPC 1's power control. HPC 1 is not booted with the fleet: the browser tests
  * ({@code src/test/web}, Playwright over Debian's chromium, run in Pi 1's namespace) ask for its boot once they watch the
- * fleet page, and for a tamper (a USB stick) once they watch its page; this test does both when asked, through files in
- * {@code LEO_CONTROL}. The browser tests' own assertions decide: this one asserts they all passed. Screenshots are kept
+ * fleet page, for a tamper (a USB stick) once they watch its page, and for a restart of Pi 1's {@code leo serve} (over the
+ * same data directory, so the session survives) to see the page reconnect; this test does each when asked, through files
+ * in {@code LEO_CONTROL}. The browser tests' own assertions decide: this one asserts they all passed. Screenshots are kept
  * under {@code target/playwright/}.
  */
 @Tag("system")
@@ -115,8 +116,8 @@ class DashboardIT {
     }
 
     /**
-     * Runs {@code npx playwright test} in Pi 1's namespace (where the operator port listens on 127.0.0.1), booting HPC 1
-     * and tampering with it when the tests ask; returns its exit code, having printed its output.
+     * Runs {@code npx playwright test} in Pi 1's namespace (where the operator port listens on 127.0.0.1), booting HPC 1,
+     * tampering with it and restarting Pi 1's appliance when the tests ask; returns its exit code, having printed its output.
      */
     static int runBrowserTests(LeoFleet fleet, Path control, Map<String, String> env, Path log) throws Exception {
         Files.createDirectories(OUT);
@@ -132,6 +133,7 @@ class DashboardIT {
         Instant deadline = Instant.now().plus(BROWSER_TESTS);
         boolean booted = false;
         boolean tampered = false;
+        boolean restarted = false;
         try {
             while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
                 if (Instant.now().isAfter(deadline)) {
@@ -146,6 +148,13 @@ class DashboardIT {
                     tampered = true;
                     System.out.println("DashboardIT: the browser asked for a tamper: USB stick plugged into HPC 1");
                     fleet.hpcs[1].plugUsbStick();
+                }
+                if (!restarted && Files.exists(control.resolve("restart"))) {
+                    restarted = true;
+                    System.out.println("DashboardIT: the browser asked for a restart: Pi 1's leo serve stopped (SIGTERM) and started again");
+                    fleet.pis[1].process.stop();
+                    fleet.pis[1].start(fleet.run.resolve("boot"), fleet.run.resolve("boot.manifest"), fleet.run.resolve("keys/boot-manifest.pub"),
+                            fleet.run.resolve("policy.properties"), fleet.run.resolve("fleet-peers"));
                 }
             }
         } finally {
