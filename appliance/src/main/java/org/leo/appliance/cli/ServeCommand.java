@@ -104,6 +104,7 @@ public class ServeCommand extends PxeServeCommand {
                 return 1;
             }
         }
+        holder.useUsers(users); // before the parts start: sessions and logins are checked against --users, not the default file
         Thread stopTpm = new Thread(this::stopEmbeddedTpm, "leo-swtpm-stop");
         Runtime.getRuntime().addShutdownHook(stopTpm);
         try {

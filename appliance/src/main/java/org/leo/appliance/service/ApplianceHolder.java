@@ -62,6 +62,14 @@ public class ApplianceHolder {
         return Optional.ofNullable(running);
     }
 
+    /**
+     * Reads the users from {@code usersFile} from now on: {@code leo serve} calls it before it starts the parts, so that
+     * while the API answers 503 a login works and a dashboard session from before a restart is still its user's.
+     */
+    public void useUsers(Path usersFile) {
+        users = new Users(usersFile);
+    }
+
     /** The users, also before the appliance is up (a login then works, the API still answers 503). */
     public Users users() {
         return users;

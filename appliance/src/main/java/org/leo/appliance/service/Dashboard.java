@@ -156,9 +156,11 @@ public final class Dashboard {
         return new HpcDetail(hpc(mac), boot, timeline);
     }
 
+    /** A boot event for the API; {@code protocol} is empty for the stages that move no file (DHCP, enrollment...). */
     public static BootEventView view(LoggedEvent e) {
         BootEvent b = e.event();
-        return new BootEventView(e.id(), b.at(), b.stage().name(), b.protocol().name(), b.file(), b.bytes(), b.sha256Hex(), b.detail());
+        String protocol = b.protocol() == null ? "" : b.protocol().name();
+        return new BootEventView(e.id(), b.at(), b.stage().name(), protocol, b.file(), b.bytes(), b.sha256Hex(), b.detail());
     }
 
     public static LogView view(ChainedEntry c) {

@@ -93,8 +93,15 @@ final class LeoFleet implements AutoCloseable {
      * @param agentHpcs the Pis whose HPC is a crafted host read by a real agent, booted by {@link #LeoFleet}; the others' HPC
      *                  namespaces are left to the test (a QEMU VM on a bridge there, or nothing)
      * @param piArgs    more {@code leo pxe serve} options per Pi (e.g. its HPC's {@code --power})
+     * @param servePis  the Pis that run {@code leo serve} (the service with the operator's port; their {@code piArgs} give
+     *                  its {@code --web-port}, {@code --web-address} and {@code --users}) instead of {@code leo pxe serve}
      */
-    record Setup(Path bootRoot, String policy, java.util.Set<Integer> agentHpcs, java.util.Map<Integer, List<String>> piArgs) {
+    record Setup(Path bootRoot, String policy, java.util.Set<Integer> agentHpcs, java.util.Map<Integer, List<String>> piArgs,
+                 java.util.Set<Integer> servePis) {
+        Setup(Path bootRoot, String policy, java.util.Set<Integer> agentHpcs, java.util.Map<Integer, List<String>> piArgs) {
+            this(bootRoot, policy, agentHpcs, piArgs, java.util.Set.of());
+        }
+
         /** Placeholder boot files and a crafted agent HPC behind every Pi, which has no TPM of its own. */
         static Setup craftedHpcs(int n) {
             return new Setup(null, "tpm.required=false\n", java.util.stream.IntStream.rangeClosed(1, n).boxed().collect(java.util.stream.Collectors.toSet()),
@@ -146,11 +153,14 @@ final class LeoFleet implements AutoCloseable {
             return "10.79." + i + ".10";
         }
 
-        /** Starts (or restarts, over the same data directory and TPM) {@code leo pxe serve}; waits until it is ready. */
+        /** Starts (or restarts, over the same data directory and TPM) {@code leo pxe serve} or {@code leo serve}; waits until it is ready. */
         void start(Path bootRoot, Path manifest, Path publicKey, Path policy, Path peers) throws IOException {
+            List<String> command = setup.servePis().contains(i) ? List.of("serve") : List.of("pxe", "serve");
             List<String> argv = new ArrayList<>(List.of("java"));
             argv.addAll(PI_JVM);
-            argv.addAll(List.of("-jar", LeoPxeServer.JAR.toAbsolutePath().toString(), "pxe", "serve",
+            argv.addAll(List.of("-jar", LeoPxeServer.JAR.toAbsolutePath().toString()));
+            argv.addAll(command);
+            argv.addAll(List.of(
                     "--interface", net.piHpcInterface(), "--enroll", hpc() + "=" + hpcAddress(),
                     "--boot-mode", "http", "--no-tftp", "--no-ra", "--no-warmup", "--http-port", Integer.toString(HTTP_PORT),
                     "--boot-root", bootRoot.toString(), "--manifest", manifest.toString(), "--public-key", publicKey.toString(),
@@ -162,7 +172,7 @@ final class LeoFleet implements AutoCloseable {
             argv.addAll(evm());
             argv.addAll(List.of("--evm-key-file", evmKey.toString()));
             process = net.start(net.piNs(i), "pi" + i, dir.resolve("leo-" + System.nanoTime() + ".log"), argv.toArray(String[]::new));
-            process.awaitReady(Pattern.compile("leo pxe serve: ready"), START);
+            process.awaitReady(Pattern.compile(Pattern.quote("leo " + String.join(" ", command) + ": ready")), START);
         }
 
         /** The certificates this Pi recorded for its HPC, from its log, from line {@code from} on. */
@@ -353,11 +363,29 @@ final class LeoFleet implements AutoCloseable {
             hpcs[i].boot();
         }
         for (int i : setup.agentHpcs()) {
-            Pattern open = Pattern.compile("HPC " + Pattern.quote(pis[i].hpc().toString()) + ": attestation stream open");
-            if (pis[i].process.output().await(open, 0, START, () -> false).isEmpty()) {
-                throw new IOException("HPC " + i + "'s agent never opened its attestation stream; Pi log:\n" + pis[i].tail(40)
-                        + "agent log:\n" + String.join("\n", hpcs[i].agent.output().lines().stream().map(TimedLine::text).toList()));
-            }
+            awaitStreamOpen(i);
+        }
+    }
+
+    /**
+     * Boots HPC {@code i} (one left out of {@link Setup#agentHpcs()}) as the fleet boots the others: a crafted host read
+     * by a real agent; returns once its attestation stream is open.
+     */
+    Hpc bootAgentHpc(int i) throws IOException, InterruptedException {
+        if (hpcs[i] != null) {
+            throw new IllegalStateException("HPC " + i + " is already booted");
+        }
+        hpcs[i] = new Hpc(i);
+        hpcs[i].boot();
+        awaitStreamOpen(i);
+        return hpcs[i];
+    }
+
+    private void awaitStreamOpen(int i) throws IOException, InterruptedException {
+        Pattern open = Pattern.compile("HPC " + Pattern.quote(pis[i].hpc().toString()) + ": attestation stream open");
+        if (pis[i].process.output().await(open, 0, START, () -> false).isEmpty()) {
+            throw new IOException("HPC " + i + "'s agent never opened its attestation stream; Pi log:\n" + pis[i].tail(40)
+                    + "agent log:\n" + String.join("\n", hpcs[i].agent.output().lines().stream().map(TimedLine::text).toList()));
         }
     }
 
