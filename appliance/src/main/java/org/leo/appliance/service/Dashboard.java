@@ -39,7 +39,8 @@ public final class Dashboard {
     /** Where an HPC's boot has got to, in order; {@link #progress()} is the dashboard's bar. */
     public enum Stage {
         OFF("no boot seen"), DHCP("has an address"), FILES("fetching its boot script and files"), KERNEL("kernel and initramfs served"),
-        ENROLLED("enrolled, attestation stream open"), ATTESTED("attested: the last challenge appraised clean");
+        ENROLLED("enrolled, attestation stream open (not attested: no baseline yet, or an error or critical finding this boot)"),
+        ATTESTED("attested: baselined, and no finding worse than a warning this boot");
 
         private final String meaning;
 
@@ -117,7 +118,10 @@ public final class Dashboard {
         List<LoggedEvent> recent = parts.pxe().events().loggedFor(mac, 64);
         Stage stage = bootStage(mac, recent);
         if (status.isPresent() && status.get().connected()) {
-            stage = status.get().baselined() && status.get().lastVerdict().endsWith("appraised clean") ? Stage.ATTESTED : Stage.ENROLLED;
+            // attested: baselined, and no verdict of this boot worse than a warning (a later clean verdict, from a challenge
+            // that did not look where a critical finding was, does not make a tampered HPC attested again)
+            stage = status.get().baselined() && status.get().worst().compareTo(org.leo.attest.appraise.Severity.WARNING) <= 0
+                    && status.get().verdicts() > 0 ? Stage.ATTESTED : Stage.ENROLLED;
         }
         Optional<Instant> lastEvent = recent.isEmpty() ? Optional.empty() : Optional.of(recent.get(recent.size() - 1).event().at());
         return new HpcView(mac.toString(), parts.pxe().leases().byMac(mac).map(l -> l.address().getHostAddress()), stage.name(),

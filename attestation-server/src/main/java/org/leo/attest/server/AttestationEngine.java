@@ -565,7 +565,7 @@ public final class AttestationEngine implements AutoCloseable {
         }
         synchronized (s) {
             return Optional.of(new HpcStatus(hpc, s.link() != null, s.golden() != null, s.challengesSent, s.verdicts, s.findings,
-                    s.outstanding.size(), s.lastVerdictAt, s.lastVerdict));
+                    s.outstanding.size(), s.lastVerdictAt, s.lastVerdict, s.worst));
         }
     }
 
@@ -582,6 +582,9 @@ public final class AttestationEngine implements AutoCloseable {
             synchronized (s) {
                 s.verdicts++;
                 s.findings += v.findings().size();
+                if (v.severity().compareTo(s.worst) > 0) {
+                    s.worst = v.severity();
+                }
                 s.lastVerdictAt = clock.instant();
                 s.lastVerdict = v.sentence();
             }

@@ -78,6 +78,8 @@ final class HpcSession {
     long findings;
     Instant lastVerdictAt;
     String lastVerdict = "";
+    /** The worst severity among this boot's verdicts. */
+    org.leo.attest.appraise.Severity worst = org.leo.attest.appraise.Severity.INFO;
     boolean ended;
     /** What the Pi expects the HPC's task engine to hold; a new boot starts with none. */
     org.leo.attest.appraise.TaskExpectation task = org.leo.attest.appraise.TaskExpectation.NONE;
