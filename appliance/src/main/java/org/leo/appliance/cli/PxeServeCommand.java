@@ -481,7 +481,7 @@ public class PxeServeCommand implements Callable<Integer> {
     }
 
     /** The enrolled HPCs: --enroll's, then those enrolled from the dashboard (DATA-DIR/enrolled), which win for their MAC. */
-    private List<Reservation> reservations() {
+    List<Reservation> reservations() {
         java.util.Map<org.leo.boot.net.MacAddress, Reservation> out = new java.util.LinkedHashMap<>();
         for (String e : enroll) {
             try {

@@ -144,14 +144,43 @@ public class ServeCommand extends PxeServeCommand {
         holder.publish(parts, users, hpcSegment(), meters);
         // systemctl reload sends SIGHUP; left to the JVM it would stop the service
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> System.out.println("leo serve: SIGHUP: the users file (" + users
-                    + ") and the fleet's peer list are read again whenever they change; enrolled HPCs and the attestation policy"
-                    + " take effect at a restart (systemctl restart leo)"));
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> reload(parts));
         } catch (IllegalArgumentException e) {
             System.err.println("leo serve: cannot handle SIGHUP (" + e.getMessage() + ")");
         }
         for (String line : parts.defaults()) {
             System.out.println("leo serve: " + line);
+        }
+    }
+
+    /**
+     * SIGHUP (systemctl reload): reads the configuration (file, drop-ins, this command line) and DATA-DIR/enrolled again
+     * and enrolls the HPCs that are new or changed; the users file and the fleet's peer list are re-read as they change
+     * anyway. What cannot change while running (an HPC taken out, the attestation policy, ports) is named: it takes a
+     * restart.
+     */
+    void reload(ApplianceParts parts) {
+        try {
+            ServeCommand now = new ServeCommand();
+            java.util.List<String> all = spec.commandLine().getParseResult().originalArgs(); // "serve" and its options
+            new picocli.CommandLine(now).parseArgs(all.subList(all.indexOf("serve") + 1, all.size()).toArray(String[]::new));
+            java.util.Set<org.leo.boot.net.MacAddress> enrolled = parts.pxe().enrolled();
+            java.util.Map<org.leo.boot.net.MacAddress, org.leo.pxe.dhcp.Reservation> current = parts.pxe().dhcpConfig()
+                    .map(c -> c.reservations()).orElse(java.util.Map.of());
+            int added = 0;
+            for (org.leo.pxe.dhcp.Reservation r : now.reservations()) {
+                if (!r.equals(current.get(r.mac()))) {
+                    parts.pxe().enroll(r);
+                    added++;
+                }
+            }
+            java.util.List<String> gone = enrolled.stream().filter(m -> now.reservations().stream().noneMatch(r -> r.mac().equals(m)))
+                    .map(Object::toString).sorted().toList();
+            System.out.println("leo serve: SIGHUP: configuration read again; " + added + " HPC(s) enrolled or changed"
+                    + (gone.isEmpty() ? "" : "; no longer configured but served until a restart: " + String.join(" ", gone))
+                    + "; the attestation policy and the ports take effect at a restart (systemctl restart leo)");
+        } catch (RuntimeException e) {
+            System.out.println("leo serve: SIGHUP: the configuration was not applied: " + e.getMessage());
         }
     }
 

@@ -54,7 +54,7 @@ final class FleetNetwork implements AutoCloseable {
     private static final String SWITCH_NS = PREFIX + "-sw";
     private static final String BRIDGE = PREFIX + "br";
     private static final String FLEET_IF = "fleet0";
-    private static final String PI_HPC_IF = "hpc0";
+    static final String PI_HPC_IF = "hpc0";
     private static final String HPC_IF = "eth0";
     private static final String FLEET_NET = "10.78.0.";
     private static final String SWITCH_ADDRESS = FLEET_NET + "254";

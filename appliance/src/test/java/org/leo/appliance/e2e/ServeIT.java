@@ -77,6 +77,7 @@ class ServeIT {
         users = dir.resolve("users");
         Users.put(users, "olga", Set.of("operator", "viewer"), "olga-password".toCharArray());
         Users.put(users, "alice", Set.of("viewer"), "alice-password".toCharArray());
+        Files.writeString(dir.resolve("leo.properties"), "# ServeIT's configuration (LEO_CONFIG), not the machine's /etc/leo\n");
     }
 
     /** A started {@code leo serve}: its process, output files, ports and when it was forked. */
@@ -101,7 +102,9 @@ class ServeIT {
         Path out = dir.resolve("serve-" + started.size() + ".out");
         Path err = dir.resolve("serve-" + started.size() + ".err");
         long forked = System.nanoTime();
-        Process p = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().put("LEO_CONFIG", dir.resolve("leo.properties").toString());
+        Process p = pb.start();
         started.add(p);
         Matcher m = awaitLine(p, out, err, PORT);
         return new Serve(p, out, err, Integer.parseInt(m.group(1)), httpPort, forked);
@@ -332,8 +335,8 @@ class ServeIT {
     @Test
     void anOperatorEnrollsAnHpcAndItStaysEnrolled() throws Exception {
         setUp();
-        String[] dhcp = {"--no-warmup", "--dhcp-port", Integer.toString(freeUdpPort()), "--dhcp-client-port", Integer.toString(freeUdpPort()),
-                "--enroll", "52:54:00:77:00:10=127.0.0.10"};
+        String[] dhcp = {"--no-warmup", "--dhcp-port", Integer.toString(freeUdpPort()), "--dhcp-client-port", Integer.toString(freeUdpPort())};
+        Files.writeString(dir.resolve("leo.properties"), "enroll=52:54:00:77:00:10=127.0.0.10\n");
         Serve s = serve(dhcp);
         awaitLine(s.process(), s.out(), s.err(), Pattern.compile("leo serve: ready"));
         String json = "{\"mac\":\"52:54:00:77:00:11\",\"address\":\"127.0.0.11\",\"hostname\":\"hpc-b\"}";
@@ -350,6 +353,13 @@ class ServeIT {
         assertThat(get(s.base() + "/api/hpcs", "Authorization", basic("alice", "alice-password")).body())
                 .contains("52:54:00:77:00:10").contains("52:54:00:77:00:11").doesNotContain("52:54:00:77:00:12");
         assertThat(Files.readString(s.err())).contains("HPC 52:54:00:77:00:11 enrolled at 127.0.0.11 as hpc-b");
+
+        // SIGHUP (systemctl reload): an HPC added to the configuration's drop-in is enrolled without a restart
+        Path dropIns = Files.createDirectories(dir.resolve("leo.properties.d")); // LEO_CONFIG's drop-ins
+        Files.writeString(dropIns.resolve("50-hpcs.properties"), "enroll=52:54:00:77:00:10=127.0.0.10 52:54:00:77:00:13=127.0.0.13\n");
+        assertThat(Exec.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(s.process().pid())).exitCode()).isZero();
+        awaitLine(s.process(), s.out(), s.err(), Pattern.compile("leo serve: SIGHUP: configuration read again; 1 HPC\\(s\\) enrolled or changed"));
+        assertThat(get(s.base() + "/api/hpcs", "Authorization", basic("alice", "alice-password")).body()).contains("52:54:00:77:00:13");
 
         s.process().destroy();
         assertThat(s.process().waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -233,10 +233,15 @@ class TaskDemoIT {
 
     /** The HPC image with the task engine, as its boot root: kernel, initramfs, the iPXE template and the UKI. */
     private static Path buildImage(Path run) throws Exception {
+        return buildImage(run, true, "leo-hpc-docker-demo");
+    }
+
+    /** The HPC image (with the task engine when {@code withDocker}) as a boot root: vmlinuz, initrd.img, the iPXE template. */
+    static Path buildImage(Path run, boolean withDocker, String imageId) throws Exception {
         Path key = org.leo.boot.manifest.ManifestTool.generateKeyPair(run.resolve("image-keys")).privateKey();
         HpcImageBuilder.Result image = HpcImageBuilder.build(new HpcImageBuilder.Config(InputsLock.read(REPO.resolve("os-image/inputs.lock")), CACHE,
                 HpcImageBuilder.agentJars(LeoFleet.AGENT_JAR, LeoFleet.AGENT_LIB), REPO.resolve("hpc-agent/jvm.options"),
-                Path.of(System.getProperty("java.home")), run.resolve("img"), 1_764_547_200L, "leo-hpc-docker-demo", key, true));
+                Path.of(System.getProperty("java.home")), run.resolve("img"), 1_764_547_200L, imageId, key, withDocker));
         Path root = Files.createDirectories(run.resolve("boot"));
         Files.copy(image.vmlinuz(), root.resolve("vmlinuz"), StandardCopyOption.REPLACE_EXISTING);
         Files.copy(image.initrd(), root.resolve("initrd.img"), StandardCopyOption.REPLACE_EXISTING);
@@ -245,12 +250,17 @@ class TaskDemoIT {
             Files.copy(image.uki().get().uki(), root.resolve(image.uki().get().uki().getFileName().toString()));
             Files.copy(image.uki().get().measurementsFile(), root.resolve(image.uki().get().measurementsFile().getFileName().toString()));
         }
-        System.out.printf("HPC image with the task engine: initrd.img %.1f MiB%n", image.initrdBytes() / 1048576.0);
+        System.out.printf("HPC image%s: initrd.img %.1f MiB%n", withDocker ? " with the task engine" : "", image.initrdBytes() / 1048576.0);
         return root;
     }
 
     /** A bridge in Pi 1's HPC namespace joins the namespace's link to a tap; the VM's NIC on the tap takes the link's MAC. */
     private static QemuVm startVm(LeoFleet fleet, Path run, Path qmp) throws Exception {
+        return startVm(fleet, run, qmp, 2048);
+    }
+
+    /** Pi 1's HPC as a QEMU VM on a bridge in its namespace; {@code extra}: more QEMU arguments (devices, a monitor). */
+    static QemuVm startVm(LeoFleet fleet, Path run, Path qmp, int memoryMiB, String... extra) throws Exception {
         String ns = fleet.net.hpcNs(1);
         String link = fleet.net.hpcInterface();
         String bridge = FleetNetwork.PREFIX + "hb";
@@ -265,8 +275,10 @@ class TaskDemoIT {
             Exec.check(argv.toArray(String[]::new));
         }
         NetNsHost hpc = new NetNsHost(ns, link, Optional.empty(), 0);
-        return QemuVm.builder(hpc, tap, run.resolve("vm")).firmware(Firmware.BIOS).mac(fleet.pis[1].hpc()).memoryMiB(2048).noReboot(false)
-                .extraArgs("-qmp", "unix:" + qmp + ",server=on,wait=off").start();
+        List<String> args = new ArrayList<>(List.of("-qmp", "unix:" + qmp + ",server=on,wait=off"));
+        args.addAll(List.of(extra));
+        return QemuVm.builder(hpc, tap, run.resolve("vm")).firmware(Firmware.BIOS).mac(fleet.pis[1].hpc()).memoryMiB(memoryMiB).noReboot(false)
+                .extraArgs(args.toArray(String[]::new)).start();
     }
 
     /**
