@@ -68,6 +68,7 @@ class DemoIT {
             // Ctrl-C: everything it started stops, and what it made goes
             List<ProcessHandle> started = demo.descendants().toList();
             assertThat(started).as("anvil, swtpms, appliances, agents, socat").hasSizeGreaterThanOrEqualTo(10);
+            System.out.println("demo processes before Ctrl-C: " + started.size());
             assertThat(Exec.run(Duration.ofSeconds(10), "kill", "-INT", Long.toString(demo.pid())).exitCode()).isZero();
             assertThat(demo.waitFor(3, TimeUnit.MINUTES)).as("the demo stops within 3 minutes of Ctrl-C").isTrue();
             String after = Files.readString(out, StandardCharsets.UTF_8);
