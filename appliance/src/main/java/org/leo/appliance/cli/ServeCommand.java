@@ -141,7 +141,7 @@ public class ServeCommand extends PxeServeCommand {
 
     @Override
     void started(ApplianceParts parts) {
-        holder.publish(parts, users, hpcSegment(), meters);
+        holder.publish(parts, hpcSegment(), meters);
         // systemctl reload sends SIGHUP; left to the JVM it would stop the service
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> reload(parts));

@@ -21,14 +21,15 @@ public class ApplianceHolder {
     private static final Logger LOG = LoggerFactory.getLogger(ApplianceHolder.class);
 
     /** Everything the web layer uses, published at once. */
-    public record Running(ApplianceParts parts, Dashboard dashboard, LiveFeed feed, Users users, Audit audit, Optional<String> hpcInterface,
+    public record Running(ApplianceParts parts, Dashboard dashboard, LiveFeed feed, Audit audit, Optional<String> hpcInterface,
                           ApplianceMetrics metrics) { }
 
     private volatile Running running;
     private volatile Users users = new Users(Path.of("/etc/leo/users"));
     private final Set<String> quarantined = ConcurrentHashMap.newKeySet();
 
-    public void publish(ApplianceParts parts, Path usersFile, Optional<String> hpcInterface, io.micrometer.core.instrument.MeterRegistry registry) {
+    /** Publishes the started parts (the users were set by {@link #useUsers} before they started). */
+    public void publish(ApplianceParts parts, Optional<String> hpcInterface, io.micrometer.core.instrument.MeterRegistry registry) {
         Dashboard dashboard = new Dashboard(parts, quarantined);
         Audit audit;
         try {
@@ -36,12 +37,12 @@ public class ApplianceHolder {
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException("cannot open the audit log " + parts.dataDir().resolve(Audit.FILE) + ": " + e.getMessage(), e);
         }
-        users = new Users(usersFile);
         if (users.all().isEmpty()) {
-            LOG.warn("no operator users in {}: every login is refused until one is added ('leo user add NAME --role operator')", usersFile);
+            LOG.warn("no operator users in {}: every login is refused until one is added ('leo user add NAME --role operator')", users.file());
         }
-        running = new Running(parts, dashboard, new LiveFeed(dashboard), users, audit, hpcInterface,
-                new ApplianceMetrics(parts, dashboard, registry, java.time.Clock.systemUTC()));
+        LiveFeed feed = new LiveFeed(dashboard);
+        running = new Running(parts, dashboard, feed, audit, hpcInterface, new ApplianceMetrics(parts, dashboard, feed, registry,
+                java.time.Clock.systemUTC()));
     }
 
     public void withdraw() {

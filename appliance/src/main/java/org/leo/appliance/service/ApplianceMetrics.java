@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -15,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.leo.boot.events.BootEvent;
 import org.leo.boot.events.BootStage;
-import org.leo.boot.events.LoggedEvent;
 import org.leo.consensus.ledger.LedgerEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * ago this Pi last saw it advance. The ledgers carry no time; a live fleet records a certificate every round, so a lag
  * of several round periods means this Pi's view of the ledger (or the chain) has stopped.</li>
  * </ul>
- * One daemon thread reads the stores every {@value #PERIOD_MILLIS} ms, never the scrape.
+ * The boot events come from the {@link LiveFeed}'s reader (from the start on: counters count since this process
+ * started, as Prometheus expects); one daemon thread reads the HPCs' stages and the ledger's head every
+ * {@value #PERIOD_MILLIS} ms, never the scrape.
  */
 public final class ApplianceMetrics implements AutoCloseable {
     static final long PERIOD_MILLIS = 1000;
@@ -44,14 +44,13 @@ public final class ApplianceMetrics implements AutoCloseable {
     private final Map<Dashboard.Stage, AtomicLong> hpcs = new EnumMap<>(Dashboard.Stage.class);
     private final AtomicLong head = new AtomicLong(-1);
     private volatile Instant headSeenAt;
-    private long lastBootEvent;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "leo-metrics");
         t.setDaemon(true);
         return t;
     });
 
-    public ApplianceMetrics(ApplianceParts parts, Dashboard dashboard, MeterRegistry registry, Clock clock) {
+    public ApplianceMetrics(ApplianceParts parts, Dashboard dashboard, LiveFeed feed, MeterRegistry registry, Clock clock) {
         this.parts = parts;
         this.dashboard = dashboard;
         this.registry = registry;
@@ -71,7 +70,15 @@ public final class ApplianceMetrics implements AutoCloseable {
             Gauge.builder("leo.ledger.lag", this, m -> m.lagSeconds()).baseUnit("seconds")
                     .description("Seconds since this Pi last saw the ledger advance").register(registry);
         }
+        feed.onBootEvent(this::count);
         thread.scheduleWithFixedDelay(this::read, 0, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void count(BootEvent b) {
+        stages.get(b.stage()).increment();
+        if (b.stage() == BootStage.FILE_SERVED) {
+            registry.counter("leo.boot.bytes", "protocol", b.protocol().name().toLowerCase(java.util.Locale.ROOT)).increment(b.bytes());
+        }
     }
 
     private double lagSeconds() {
@@ -81,17 +88,6 @@ public final class ApplianceMetrics implements AutoCloseable {
 
     private void read() {
         try {
-            for (List<LoggedEvent> page = parts.pxe().events().since(lastBootEvent, 1000); !page.isEmpty();
-                    page = parts.pxe().events().since(lastBootEvent, 1000)) {
-                for (LoggedEvent e : page) {
-                    lastBootEvent = e.id();
-                    BootEvent b = e.event();
-                    stages.get(b.stage()).increment();
-                    if (b.stage() == BootStage.FILE_SERVED) {
-                        registry.counter("leo.boot.bytes", "protocol", b.protocol().name().toLowerCase(java.util.Locale.ROOT)).increment(b.bytes());
-                    }
-                }
-            }
             Map<Dashboard.Stage, Long> count = new EnumMap<>(Dashboard.Stage.class);
             for (Dashboard.HpcView h : dashboard.hpcs()) {
                 count.merge(Dashboard.Stage.valueOf(h.stage()), 1L, Long::sum);

@@ -209,8 +209,27 @@ public final class Dashboard {
             entries.add(0, new LedgerEntryView(e.seq(), e.record().getClass().getSimpleName(), e.record().describe(),
                     HexFormat.of().formatHex(e.hash())));
         }
-        Optional<String> problem = l.verifyChain();
+        Optional<String> problem = chainCheck(l, head.map(LedgerEntry::seq).orElse(-1L));
         return new LedgerView(head.map(LedgerEntry::seq), head.map(h -> HexFormat.of().formatHex(h.hash())), problem.isEmpty(), problem, entries);
+    }
+
+    /** The last chain check and the head it covered: the whole chain is verified again only when the head moved. */
+    private record ChainCheck(long head, Optional<String> problem) { }
+
+    private volatile ChainCheck lastCheck;
+
+    private Optional<String> chainCheck(Ledger l, long head) {
+        ChainCheck c = lastCheck;
+        if (c == null || c.head() != head) {
+            c = new ChainCheck(head, l.verifyChain());
+            lastCheck = c;
+        }
+        return c.problem();
+    }
+
+    /** Whether this Pi serves {@code mac} (enrolled at start or since, or holding a lease), without building its view. */
+    public boolean serves(MacAddress mac) {
+        return parts.enrolled().contains(mac) || parts.pxe().enrolled().contains(mac) || parts.pxe().leases().byMac(mac).isPresent();
     }
 
     public Optional<AttestationNode> attestation() {

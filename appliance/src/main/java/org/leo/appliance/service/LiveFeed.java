@@ -18,9 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the dashboard's live view receives: every new boot event and attestation log entry, each followed by the
- * updated view of the HPC it is about. One thread reads the boot event log every {@value #POLL_MILLIS} ms and takes
- * the attestation log's commits, so neither store's writer waits for a browser; a subscriber that cannot keep up loses
- * events (its stream drops them, never the appliance), and reloads its views.
+ * updated view of the HPC it is about. One thread reads the boot event log every {@value #POLL_MILLIS} ms (from the
+ * newest event at start on: one indexed query when nothing is new) and takes the attestation log's commits, so neither
+ * store's writer waits for a browser; it is the appliance's only reader of new boot events, and hands them to
+ * {@link #onBootEvent} listeners too (the metrics). A subscriber that cannot keep up loses events (its stream drops
+ * them, never the appliance), and reloads its views.
  */
 public final class LiveFeed implements AutoCloseable {
     public static final long POLL_MILLIS = 250;
@@ -37,34 +39,25 @@ public final class LiveFeed implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final List<Consumer<org.leo.boot.events.BootEvent>> bootListeners = new CopyOnWriteArrayList<>();
     private long lastBootEvent;
 
     public LiveFeed(Dashboard dashboard) {
         this.dashboard = dashboard;
-        lastBootEvent = latestBootEventId();
+        lastBootEvent = dashboard.parts().pxe().events().latestId();
         dashboard.attestation().ifPresent(a -> a.log().onCommit(c -> thread.execute(() -> logged(c))));
         thread.scheduleWithFixedDelay(this::pollBootEvents, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private long latestBootEventId() {
-        long id = 0;
-        while (true) {
-            List<LoggedEvent> page = dashboard.parts().pxe().events().since(id, 10_000);
-            if (page.isEmpty()) {
-                return id;
-            }
-            id = page.get(page.size() - 1).id();
-        }
+    /** Hands {@code listener} every boot event recorded from now on, on the feed's thread. */
+    public void onBootEvent(Consumer<org.leo.boot.events.BootEvent> listener) {
+        bootListeners.add(listener);
     }
 
     /** Starts sending events to {@code subscriber}; the returned handle stops it. */
     public AutoCloseable subscribe(Consumer<Event> subscriber) {
         subscribers.add(subscriber);
         return () -> subscribers.remove(subscriber);
-    }
-
-    public int subscribers() {
-        return subscribers.size();
     }
 
     /** An audit record (an operator's action) for the live view. */
@@ -80,17 +73,18 @@ public final class LiveFeed implements AutoCloseable {
 
     private void pollBootEvents() {
         try {
-            if (subscribers.isEmpty()) {
-                lastBootEvent = Math.max(lastBootEvent, latestBootEventId());
-                return;
-            }
-            List<LoggedEvent> events = dashboard.parts().pxe().events().since(lastBootEvent, 1000);
             Set<MacAddress> touched = new LinkedHashSet<>();
-            for (LoggedEvent e : events) {
-                lastBootEvent = e.id();
-                e.event().mac().ifPresent(touched::add);
-                publish(new Event("boot", e.event().at(), e.event().mac().map(MacAddress::toString), Optional.of(Dashboard.view(e)),
-                        Optional.empty(), Optional.empty()));
+            for (List<LoggedEvent> page = dashboard.parts().pxe().events().since(lastBootEvent, 1000); !page.isEmpty();
+                    page = dashboard.parts().pxe().events().since(lastBootEvent, 1000)) {
+                for (LoggedEvent e : page) {
+                    lastBootEvent = e.id();
+                    bootListeners.forEach(l -> l.accept(e.event()));
+                    if (!subscribers.isEmpty()) {
+                        e.event().mac().ifPresent(touched::add);
+                        publish(new Event("boot", e.event().at(), e.event().mac().map(MacAddress::toString), Optional.of(Dashboard.view(e)),
+                                Optional.empty(), Optional.empty()));
+                    }
+                }
             }
             sendHpcs(touched);
         } catch (RuntimeException e) {

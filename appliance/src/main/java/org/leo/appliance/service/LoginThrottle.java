@@ -11,7 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Slows password guessing: after {@value #MAX_FAILURES} failed logins within {@link #WINDOW} for one user name, or from
  * one address, further attempts for it are refused unchecked until the window has passed. A success clears the user's
- * record. The tables are bounded: past {@value #MAX_KEYS} keys the oldest records are forgotten.
+ * record. The table is bounded: past {@value #MAX_KEYS} keys the expired records are dropped, and while it is still full
+ * of live ones every login is refused unchecked (fail closed: a flood of names or addresses cannot flush the records
+ * that throttle a guesser).
  */
 public final class LoginThrottle {
     public static final int MAX_FAILURES = 5;
@@ -31,6 +33,12 @@ public final class LoginThrottle {
 
     public boolean allowed(String user, String remote) {
         Instant now = clock.instant();
+        if (failures.size() > MAX_KEYS) {
+            failures.keySet().removeIf(k -> recent(k, now) == 0);
+            if (failures.size() > MAX_KEYS) {
+                return false;
+            }
+        }
         return recent("user:" + user, now) < MAX_FAILURES && recent("from:" + remote, now) < MAX_FAILURES;
     }
 
@@ -38,9 +46,6 @@ public final class LoginThrottle {
         if (ok) {
             failures.remove("user:" + user);
             return;
-        }
-        if (failures.size() > MAX_KEYS) {
-            failures.clear();
         }
         Instant now = clock.instant();
         for (String key : new String[] {"user:" + user, "from:" + remote}) {

@@ -188,7 +188,7 @@ public class ApiResource {
     /** An action only ever touches an HPC this Pi serves. */
     private static MacAddress known(ApplianceHolder.Running r, String text) {
         MacAddress m = mac(text);
-        if (r.dashboard().hpcs().stream().noneMatch(h -> h.mac().equals(m.toString()))) {
+        if (!r.dashboard().serves(m)) {
             throw new WebApplicationException(Response.status(404).entity(new Problem("HPC " + m + " is not served by this appliance")).build());
         }
         return m;

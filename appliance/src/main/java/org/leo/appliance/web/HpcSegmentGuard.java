@@ -47,17 +47,32 @@ public class HpcSegmentGuard {
         });
     }
 
-    static boolean fromSegment(String interfaceName, SocketAddress local, SocketAddress remote) {
-        List<InterfaceAddress> segment;
-        try {
-            NetworkInterface nif = NetworkInterface.getByName(interfaceName);
-            if (nif == null) {
-                return false;
+    /** The HPC interface's addresses as last read, and when: read again at most once a second, not on every request. */
+    private record Segment(String interfaceName, List<InterfaceAddress> addresses, long readNanos) { }
+
+    private static volatile Segment segment;
+
+    private static List<InterfaceAddress> addresses(String interfaceName) {
+        Segment s = segment;
+        long now = System.nanoTime();
+        if (s == null || !s.interfaceName().equals(interfaceName) || now - s.readNanos() > 1_000_000_000L) {
+            List<InterfaceAddress> a = List.of();
+            try {
+                NetworkInterface nif = NetworkInterface.getByName(interfaceName);
+                if (nif != null) {
+                    a = List.copyOf(nif.getInterfaceAddresses());
+                }
+            } catch (SocketException e) {
+                // an interface that cannot be read has no addresses to match: nothing is refused for it
             }
-            segment = nif.getInterfaceAddresses();
-        } catch (SocketException e) {
-            return false;
+            s = new Segment(interfaceName, a, now);
+            segment = s;
         }
+        return s.addresses();
+    }
+
+    static boolean fromSegment(String interfaceName, SocketAddress local, SocketAddress remote) {
+        List<InterfaceAddress> segment = addresses(interfaceName);
         InetAddress l = address(local);
         InetAddress r = address(remote);
         for (InterfaceAddress a : segment) {

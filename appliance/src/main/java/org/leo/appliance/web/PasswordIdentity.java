@@ -30,19 +30,31 @@ public class PasswordIdentity implements IdentityProvider<UsernamePasswordAuthen
         return UsernamePasswordAuthenticationRequest.class;
     }
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
+
+    /**
+     * Audited: every refused password, and a successful sign-in through the dashboard's form. Not audited: a successful
+     * HTTP basic check, which scripts repeat on every request (the actions they take are audited), and an attempt refused
+     * unchecked by the throttle, which is only counted ({@code leo_web_logins_throttled_total}), so that guessing cannot
+     * turn into a durable write per request.
+     */
     @Override
     public Uni<SecurityIdentity> authenticate(UsernamePasswordAuthenticationRequest request, AuthenticationRequestContext context) {
         RoutingContext rc = HttpSecurityUtils.getRoutingContextAttribute(request);
         String remote = rc == null || rc.request().remoteAddress() == null ? "?" : rc.request().remoteAddress().hostAddress();
+        boolean form = rc != null && rc.request().path().endsWith("/j_security_check");
         String user = request.getUsername();
         return context.runBlocking(() -> {
             if (!throttle.allowed(user, remote)) {
-                holder.login(user, remote, false);
+                meters.counter("leo.web.logins.throttled").increment();
                 throw new AuthenticationFailedException("too many failed logins: wait a minute");
             }
             Optional<Set<String>> roles = holder.users().check(user, request.getPassword().getPassword());
             throttle.outcome(user, remote, roles.isPresent());
-            holder.login(user, remote, roles.isPresent());
+            if (roles.isEmpty() || form) {
+                holder.login(user, remote, roles.isPresent());
+            }
             if (roles.isEmpty()) {
                 throw new AuthenticationFailedException();
             }

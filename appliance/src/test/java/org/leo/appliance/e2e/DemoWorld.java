@@ -272,13 +272,4 @@ public final class DemoWorld implements AutoCloseable {
         stop.await();
         closed.await(2, TimeUnit.MINUTES);
     }
-
-    /** For the tests: the dashboard's login. */
-    String login() {
-        return "operator:" + password;
-    }
-
-    static String read(Path p) throws IOException {
-        return Files.readString(p, StandardCharsets.UTF_8);
-    }
 }

@@ -152,6 +152,16 @@ public final class SqliteBootEventLog implements BootEventSink, AutoCloseable {
         }
     }
 
+    /** The id of the newest event, 0 for an empty log: where a reader that wants only what comes next starts. */
+    public synchronized long latestId() {
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(id), 0) FROM boot_event")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("boot event log: " + e.getMessage(), e);
+        }
+    }
+
     /** The last {@code limit} events of {@code mac}, oldest first. */
     public synchronized List<BootEvent> eventsFor(MacAddress mac, int limit) {
         return loggedFor(mac, limit).stream().map(LoggedEvent::event).toList();

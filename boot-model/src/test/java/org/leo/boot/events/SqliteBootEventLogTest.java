@@ -111,6 +111,17 @@ class SqliteBootEventLogTest {
     }
 
     @Test
+    void latestIdIsTheNewestEventsOrZero() throws Exception {
+        try (SqliteBootEventLog log = SqliteBootEventLog.open(tmp.resolve("events.db"))) {
+            assertThat(log.latestId()).isZero();
+            log.append(event(A, BootStage.FILE_SERVED, "vmlinuz", "1".repeat(64), ""));
+            long second = log.append(event(B, BootStage.FILE_SERVED, "initrd.img", "2".repeat(64), ""));
+            assertThat(log.latestId()).isEqualTo(second);
+            assertThat(log.since(log.latestId(), 10)).isEmpty();
+        }
+    }
+
+    @Test
     void reopeningKeepsEverything() throws Exception {
         Path db = tmp.resolve("events.db");
         long id;
