@@ -70,6 +70,8 @@ class TaskDemoIT {
     static final Duration TASK = Duration.ofMinutes(15);
     /** Pi 1 is the executor of about one task in four: 16 tries miss it about once in a hundred runs (0.75^16). */
     static final int TRIES = 16;
+    /** What each submitted task pays. */
+    static final int PAYMENT = 10;
     static final String POLICY = String.join("\n", "challenge.mean-seconds=20", "challenge.min-seconds=5", "challenge.max-seconds=60",
             "challenge.deadline-seconds=120",
             // the image's own churn under a running container (mounts, sockets) is recorded, not acted on
@@ -129,7 +131,8 @@ class TaskDemoIT {
             System.out.print("leo service publish (Bob, Pi 3):\n" + published);
             List<String> cli = new ArrayList<>(List.of(published));
             String service = value(published, "service");
-            cli.add(fleet.leo(2, withEvm(fleet, alice, "ledger", "deposit", alice.memberHex, "100")));
+            // enough for every try of both demos: a task that Pi 1 does not execute keeps its payment in escrow until it expires
+            cli.add(fleet.leo(2, withEvm(fleet, alice, "ledger", "deposit", alice.memberHex, Integer.toString(2 * TRIES * PAYMENT))));
 
             BufferedImage colour = colourPicture();
             Path input = Files.createDirectories(run.resolve("alice")).resolve("input");
@@ -207,7 +210,7 @@ class TaskDemoIT {
             Instant submitted = Instant.now();
             List<String> argv = new ArrayList<>(List.of("task", "submit", "--data-dir", alice.data().toString()));
             argv.addAll(List.of(args));
-            argv.addAll(List.of("--payment", "10", "--group-size", "5", "--expires-after", "400", "--wrap-key", wrapKey(alice)));
+            argv.addAll(List.of("--payment", Integer.toString(PAYMENT), "--group-size", "5", "--expires-after", "400", "--wrap-key", wrapKey(alice)));
             String out = fleet.leo(2, withEvm(fleet, alice, argv.toArray(String[]::new)));
             cli.add(out);
             long task = Long.parseLong(value(out, "task"));
