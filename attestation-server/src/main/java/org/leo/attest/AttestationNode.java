@@ -98,12 +98,14 @@ public final class AttestationNode implements AutoCloseable {
     private final AttestationServer server;
     private final BootManifest manifest;
     private final org.leo.attest.measured.BootExpectation expected;
+    private final Clock clock;
     private org.leo.protocol.tpm.Tpm tpm;
     private org.leo.attest.tpm.EvidenceRelay relay;
 
     private AttestationNode(ApplianceCa ca, RevocationList revocations, AttestationLog log, EnrollmentStore store,
                             AttestationEngine engine, ActionDispatcher actions, AttestationServer server, BootManifest manifest,
-                            org.leo.attest.measured.BootExpectation expected) {
+                            org.leo.attest.measured.BootExpectation expected, Clock clock) {
+        this.clock = clock;
         this.manifest = manifest;
         this.expected = expected;
         this.ca = ca;
@@ -137,8 +139,9 @@ public final class AttestationNode implements AutoCloseable {
             String head = log.head().map(h -> "#" + h.seq() + " sha256 " + h.hashHex()).orElse("empty");
             log.appendDurably(new LogEntry(clock.instant(), "appliance", LogEntry.Kind.SERVER_START, "info", "server.start",
                     "attestation server started; log head was " + head + "; CA sha256 " + ca.fingerprint(), "head=" + head));
-            ActionDispatcher actions = new ActionDispatcher(c.policy(), log, power, network, tasks, clock);
-            engine = new AttestationEngine(c.policy(), log, store, actions, clock, registry);
+            java.util.concurrent.atomic.AtomicReference<Policy> policy = new java.util.concurrent.atomic.AtomicReference<>(c.policy());
+            ActionDispatcher actions = new ActionDispatcher(policy::get, log, power, network, tasks, clock);
+            engine = new AttestationEngine(policy, log, store, actions, clock, registry);
             Enroller enroller = new Enroller(ca, store, revocations, boots, leases, new BootCheck(manifest, c.requiredArtifacts(), c.maxBootAge()),
                     log, c.certificateLifetime(), clock);
             enroller.onEnrolled(engine::enrolled);
@@ -149,7 +152,7 @@ public final class AttestationNode implements AutoCloseable {
             AttestationServer server = AttestationServer.start(ca, revocations, enroller, measured, engine, c.enrollAddress(), c.attestAddress(),
                     c.device(), c.hosts(), clock, registry);
             LOG.info("attestation: data in {}, log head {}", c.dataDir(), head);
-            AttestationNode node = new AttestationNode(ca, revocations, log, store, engine, actions, server, manifest, expected);
+            AttestationNode node = new AttestationNode(ca, revocations, log, store, engine, actions, server, manifest, expected, clock);
             if (c.piTpm().isPresent()) {
                 try {
                     node.tpm = org.leo.protocol.tpm.Tpm.open(c.piTpm().get());
@@ -177,6 +180,11 @@ public final class AttestationNode implements AutoCloseable {
             log.close();
             throw e;
         }
+    }
+
+    /** Rotates {@code hpc}'s agent key ({@link org.leo.attest.server.KeyRotation}); the revoked serials (hex). */
+    public List<String> rotateKey(String hpc, String by) throws IOException, SQLException {
+        return new org.leo.attest.server.KeyRotation(store, revocations, log, engine, clock).rotate(hpc, by);
     }
 
     public ApplianceCa ca() {

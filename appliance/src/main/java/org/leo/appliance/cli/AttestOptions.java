@@ -105,6 +105,11 @@ public class AttestOptions {
 
     private Policy loaded;
 
+    /** The policy as its file says now (SIGHUP), read again: the built-in one without --attest-policy. */
+    Policy reread() throws IOException {
+        return policy == null ? Policy.defaults() : Policy.load(policy);
+    }
+
     /** Starts the attestation ports on {@code host}, bound to {@code device} (the HPC interface) when there is one. */
     AttestationNode start(PxeServer pxe, Path dataDir, String host, java.util.Optional<String> device, MeterRegistry registry) throws Exception {
         Policy p = policy();

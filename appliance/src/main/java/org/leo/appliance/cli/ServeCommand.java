@@ -155,9 +155,10 @@ public class ServeCommand extends PxeServeCommand {
 
     /**
      * SIGHUP (systemctl reload): reads the configuration (file, drop-ins, this command line) and DATA-DIR/enrolled again
-     * and enrolls the HPCs that are new or changed; the users file and the fleet's peer list are re-read as they change
-     * anyway. What cannot change while running (an HPC taken out, the attestation policy, ports) is named: it takes a
-     * restart.
+     * and enrolls the HPCs that are new or changed, and reads the attestation policy again and puts it in force (unless
+     * it fails to load or changes what takes a restart: then the policy in force stays, and the reason is printed); the
+     * users file and the fleet's peer list are re-read as they change anyway. What cannot change while running (an HPC
+     * taken out, ports, the policy's disks, memory regions and tpm.required) is named: it takes a restart.
      */
     void reload(ApplianceParts parts) {
         try {
@@ -178,9 +179,20 @@ public class ServeCommand extends PxeServeCommand {
                     .map(Object::toString).sorted().toList();
             System.out.println("leo serve: SIGHUP: configuration read again; " + added + " HPC(s) enrolled or changed"
                     + (gone.isEmpty() ? "" : "; no longer configured but served until a restart: " + String.join(" ", gone))
-                    + "; the attestation policy and the ports take effect at a restart (systemctl restart leo)");
+                    + "; ports take effect at a restart (systemctl restart leo)");
+            parts.attestation().ifPresent(a -> reloadPolicy(now, a));
         } catch (RuntimeException e) {
             System.out.println("leo serve: SIGHUP: the configuration was not applied: " + e.getMessage());
+        }
+    }
+
+    private static void reloadPolicy(ServeCommand now, org.leo.attest.AttestationNode a) {
+        try {
+            java.util.List<String> changed = a.engine().reload(now.attest.reread());
+            System.out.println("leo serve: SIGHUP: attestation policy " + (changed.isEmpty() ? "unchanged"
+                    : "reloaded, in force from the next challenge: " + String.join(", ", changed) + " changed"));
+        } catch (java.io.IOException | RuntimeException e) {
+            System.out.println("leo serve: SIGHUP: the attestation policy in force stays: " + e.getMessage());
         }
     }
 

@@ -322,10 +322,29 @@ class ServeIT {
         List<ProcessHandle> again = second.process().children().filter(c -> c.info().command().orElse("").endsWith("swtpm")).toList();
         assertThat(again).hasSize(1);
 
+        // SIGHUP reloads the attestation policy: a typo or a change that takes a restart leaves the policy in force
+        Files.writeString(policy, "tpm.required=false\nchalenge.mean-seconds=5\n");
+        hangUp(second, Pattern.compile("leo serve: SIGHUP: the attestation policy in force stays: .*unknown policy key 'chalenge.mean-seconds'"));
+        Files.writeString(policy, "tpm.required=true\n");
+        hangUp(second, Pattern.compile("leo serve: SIGHUP: the attestation policy in force stays: .*tpm.required changed, which takes a restart"));
+        Files.writeString(policy, "tpm.required=false\nseverity.os.process.new=critical\nchallenge.mean-seconds=10\n");
+        hangUp(second, Pattern.compile("leo serve: SIGHUP: attestation policy reloaded, in force from the next challenge: "
+                + "challenge.mean-seconds, severity.os.process.new changed"));
+
         second.process().destroy();
         assertThat(second.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(second.process().exitValue()).isZero();
         assertThat(again.get(0).onExit().get(10, TimeUnit.SECONDS).isAlive()).isFalse();
+        try (AttestationLog log = AttestationLog.open(dir.resolve("data").resolve("attest").resolve("attest.db"))) {
+            assertThat(log.since(-1, 1000).stream().map(ChainedEntry::entry).filter(e -> e.eventId().equals("policy.reloaded")).toList())
+                    .singleElement().satisfies(e -> assertThat(e.detail()).isEqualTo("challenge.mean-seconds=10\nseverity.os.process.new=critical"));
+        }
+    }
+
+    /** Sends SIGHUP to {@code s} and waits for {@code answer} in its output. */
+    private static void hangUp(Serve s, Pattern answer) throws Exception {
+        assertThat(Exec.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(s.process().pid())).exitCode()).isZero();
+        awaitLine(s.process(), s.out(), s.err(), answer);
     }
 
     /**

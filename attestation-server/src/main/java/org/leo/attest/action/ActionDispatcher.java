@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.leo.attest.appraise.Policy;
 import org.leo.attest.appraise.Verdict;
 import org.leo.attest.log.AttestationLog;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class ActionDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(ActionDispatcher.class);
 
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final AttestationLog log;
     private final PowerControl power;
     private final NetworkControl network;
@@ -34,7 +35,13 @@ public final class ActionDispatcher {
     private final Map<String, Instant> lastDisruption = new ConcurrentHashMap<>();
     private final List<Consumer<Verdict>> alerts = new CopyOnWriteArrayList<>();
 
+    /** With a fixed policy. */
     public ActionDispatcher(Policy policy, AttestationLog log, PowerControl power, NetworkControl network, TaskControl tasks, Clock clock) {
+        this(() -> policy, log, power, network, tasks, clock);
+    }
+
+    /** With the policy {@code policy} supplies at each use (it changes when the policy is reloaded). */
+    public ActionDispatcher(Supplier<Policy> policy, AttestationLog log, PowerControl power, NetworkControl network, TaskControl tasks, Clock clock) {
         this.policy = policy;
         this.log = log;
         this.power = power;
@@ -63,15 +70,15 @@ public final class ActionDispatcher {
         if (verdict.clean()) {
             return List.of();
         }
-        List<Action> wanted = policy.actionsFor(verdict.severity());
+        List<Action> wanted = policy.get().actionsFor(verdict.severity());
         String hpc = verdict.hpc();
         boolean disruptive = wanted.stream().anyMatch(a -> a.compareTo(Action.STOP_TASK) >= 0);
         if (disruptive) {
             Instant last = lastDisruption.get(hpc);
             Instant now = clock.instant();
-            if (last != null && Duration.between(last, now).compareTo(policy.actionCooldown()) < 0) {
+            if (last != null && Duration.between(last, now).compareTo(policy.get().actionCooldown()) < 0) {
                 record(hpc, "action.suppressed", "info", "HPC " + hpc + ": " + wanted + " not repeated: the last disruptive action was "
-                        + Duration.between(last, now).toSeconds() + " s ago (cool-down " + policy.actionCooldown().toSeconds() + " s)");
+                        + Duration.between(last, now).toSeconds() + " s ago (cool-down " + policy.get().actionCooldown().toSeconds() + " s)");
                 wanted = wanted.stream().filter(a -> a.compareTo(Action.STOP_TASK) < 0).toList();
             } else {
                 lastDisruption.put(hpc, now);
@@ -106,7 +113,7 @@ public final class ActionDispatcher {
                 case POWER_CYCLE -> {
                     recordDurably(hpc, "action.power-cycle", "HPC " + hpc + ": power-cycling through " + power.describe(hpc));
                     power.powerCycle(hpc);
-                    if (policy.actionsFor(v.severity()).contains(Action.CUT_NETWORK)) {
+                    if (policy.get().actionsFor(v.severity()).contains(Action.CUT_NETWORK)) {
                         // It must reach the Pi to boot the measured image again.
                         recordDurably(hpc, "action.restore-network", "HPC " + hpc + ": restoring its network for the reboot");
                         network.restore(hpc);

@@ -1,6 +1,7 @@
 package org.leo.attest.appraise;
 
 import java.util.List;
+import java.util.function.Supplier;
 import org.leo.protocol.attest.v1.Challenge;
 import org.leo.protocol.attest.v1.Check;
 import org.leo.protocol.attest.v1.CheckResult;
@@ -12,12 +13,18 @@ import org.leo.protocol.attest.v1.EvidenceBody;
  * order; a result the agent could not produce ({@code CheckError}) is a finding of its own.
  */
 public final class Appraiser {
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final DiskAppraisal disks;
 
+    /** With a fixed policy. */
     public Appraiser(Policy policy) {
+        this(() -> policy);
+    }
+
+    /** With the policy {@code policy} supplies at each use (it changes when the policy is reloaded). */
+    public Appraiser(Supplier<Policy> policy) {
         this.policy = policy;
-        this.disks = new DiskAppraisal(policy);
+        this.disks = new DiskAppraisal(policy.get());
     }
 
     /**
@@ -30,7 +37,7 @@ public final class Appraiser {
 
     /** As {@link #appraise(String, Challenge, EvidenceBody, Golden)}, the task-state check against {@code task}. */
     public Verdict appraise(String hpc, Challenge challenge, EvidenceBody body, Golden golden, TaskExpectation task) {
-        Findings out = new Findings(hpc, policy);
+        Findings out = new Findings(hpc, policy.get());
         try {
             appraiseAll(challenge, body, golden, task, out);
         } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Supplier;
 import org.leo.protocol.attest.v1.Challenge;
 import org.leo.protocol.attest.v1.Check;
 import org.leo.protocol.attest.v1.CheckResult;
@@ -25,10 +26,16 @@ import org.leo.protocol.merkle.MerkleTree;
  * refused ({@code baseline.invalid}) and the HPC is asked for a baseline again.
  */
 public final class GoldenCheck {
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final ReferenceRoots references;
 
+    /** With a fixed policy. */
     public GoldenCheck(Policy policy, ReferenceRoots references) {
+        this(() -> policy, references);
+    }
+
+    /** With the policy {@code policy} supplies at each use (it changes when the policy is reloaded). */
+    public GoldenCheck(Supplier<Policy> policy, ReferenceRoots references) {
         this.policy = policy;
         this.references = references;
     }
@@ -76,7 +83,7 @@ public final class GoldenCheck {
     }
 
     private void disk(String target, DiskRootResult r, List<String> problems) {
-        Policy.DiskTarget t = policy.disks().stream().filter(d -> d.hpcPath().equals(target)).findFirst().orElse(null);
+        Policy.DiskTarget t = policy.get().disks().stream().filter(d -> d.hpcPath().equals(target)).findFirst().orElse(null);
         String name = "disk " + Printable.of(target);
         if (t == null || !r.getTarget().equals(target)) {
             problems.add(name + ": answered for " + Printable.of(r.getTarget()));

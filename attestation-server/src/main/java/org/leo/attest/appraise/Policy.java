@@ -377,6 +377,33 @@ public final class Policy {
         return Collections.unmodifiableMap(m);
     }
 
+    /**
+     * The keys whose change takes a restart: the disks and memory regions (a boot's golden baseline was taken over them,
+     * at their chunk sizes) and {@code tpm.required} (what an enrollment must show, checked against the EK roots at start).
+     */
+    public static List<String> restartKeys(Policy now, Policy next) {
+        return changedKeys(now, next).stream().filter(k -> k.startsWith("disk.") || k.startsWith("memory.") || k.equals("tpm.required")).toList();
+    }
+
+    /** The keys set differently in {@code next} than in {@code now} (added, removed or changed), sorted. */
+    public static List<String> changedKeys(Policy now, Policy next) {
+        Map<String, String> a = now.effective();
+        Map<String, String> b = next.effective();
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>(a.keySet());
+        keys.addAll(b.keySet());
+        return keys.stream().filter(k -> !java.util.Objects.equals(a.get(k), b.get(k))).toList();
+    }
+
+    /** {@code keys} with their values here, a "key=value" line each ("key" alone for a key this policy does not set). */
+    public String describe(List<String> keys) {
+        Map<String, String> e = effective();
+        List<String> lines = new ArrayList<>();
+        for (String k : keys) {
+            lines.add(e.containsKey(k) ? k + "=" + e.get(k) : k);
+        }
+        return String.join("\n", lines);
+    }
+
     /** The default keys, in file order (the sample file lists exactly these). */
     public static List<String> defaultKeys() {
         return List.copyOf(DEFAULTS.keySet());

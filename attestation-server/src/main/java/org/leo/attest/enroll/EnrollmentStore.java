@@ -127,12 +127,23 @@ public final class EnrollmentStore implements AutoCloseable {
 
     /** Every certificate issued to {@code hpc} for a boot other than {@code bootNonce} that is still unexpired at {@code now}. */
     public synchronized java.util.List<IssuedCertificate> otherBootsCertificates(String hpc, String bootNonce, Instant now) throws SQLException {
+        return certificates(hpc, bootNonce, now);
+    }
+
+    /** Every certificate issued to {@code hpc}, of any boot, that is still unexpired at {@code now}. */
+    public synchronized java.util.List<IssuedCertificate> unexpiredCertificates(String hpc, Instant now) throws SQLException {
+        return certificates(hpc, null, now);
+    }
+
+    /** {@code hpc}'s certificates unexpired at {@code now}, of boots other than {@code exceptBoot} (null: of every boot), by serial. */
+    private java.util.List<IssuedCertificate> certificates(String hpc, String exceptBoot, Instant now) throws SQLException {
         java.util.List<IssuedCertificate> out = new java.util.ArrayList<>();
-        try (PreparedStatement ps = db.prepareStatement(
-                "SELECT serial, boot_nonce, not_after_millis FROM certificate WHERE hpc = ? AND boot_nonce <> ? AND not_after_millis > ?")) {
+        try (PreparedStatement ps = db.prepareStatement("SELECT serial, boot_nonce, not_after_millis FROM certificate"
+                + " WHERE hpc = ? AND (? IS NULL OR boot_nonce <> ?) AND not_after_millis > ? ORDER BY serial")) {
             ps.setString(1, hpc);
-            ps.setString(2, bootNonce);
-            ps.setLong(3, now.toEpochMilli());
+            ps.setString(2, exceptBoot);
+            ps.setString(3, exceptBoot);
+            ps.setLong(4, now.toEpochMilli());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new IssuedCertificate(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3))));

@@ -33,7 +33,9 @@ public record LogEntry(Instant at, String hpc, Kind kind, String severity, Strin
         /** A TPM quote over the log head was made. */
         TPM_QUOTE,
         /** A task assigned to the HPC, and what became of it (task.assigned, task.loaded, task.done, task.refused). */
-        TASK
+        TASK,
+        /** The attestation policy was reloaded: the keys that changed and their new values. */
+        POLICY
     }
 
     public LogEntry {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.leo.attest.appraise.Golden;
 import org.leo.attest.appraise.Policy;
 import org.leo.protocol.attest.v1.Challenge;
@@ -32,12 +33,17 @@ public final class ChallengeFactory {
     public static final int NONCE_BYTES = 32;
     private static final Check TASK_STATE = Check.newBuilder().setTaskState(TaskStateCheck.getDefaultInstance()).build();
 
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final SecureRandom random;
     private final AtomicLong ids;
 
-    /** {@code firstId}: ids continue above those used before a restart (the log's head seq is a good choice). */
+    /** With a fixed policy; {@code firstId}: ids continue above those used before a restart (the log's head seq is a good choice). */
     public ChallengeFactory(Policy policy, SecureRandom random, long firstId) {
+        this(() -> policy, random, firstId);
+    }
+
+    /** With the policy {@code policy} supplies at each use (it changes when the policy is reloaded). */
+    public ChallengeFactory(Supplier<Policy> policy, SecureRandom random, long firstId) {
         this.policy = policy;
         this.random = random;
         this.ids = new AtomicLong(firstId);
@@ -49,13 +55,13 @@ public final class ChallengeFactory {
                 .setProcesses(true).setRootFilesystem(true)).build());
         checks.add(Check.newBuilder().setHardware(HardwareCheck.getDefaultInstance()).build());
         checks.add(Check.newBuilder().setNetwork(NetworkCheck.getDefaultInstance()).build());
-        for (Policy.DiskTarget d : policy.disks()) {
+        for (Policy.DiskTarget d : policy.get().disks()) {
             checks.add(Check.newBuilder().setDiskRoot(DiskRootCheck.newBuilder().setTarget(d.hpcPath()).setChunkSize(d.chunkSize())).build());
         }
-        if (policy.probability("check.tpm.probability") > 0) {
-            checks.add(Check.newBuilder().setTpmQuote(TpmQuoteCheck.newBuilder().addAllPcrs(policy.tpmPcrs())).build());
+        if (policy.get().probability("check.tpm.probability") > 0) {
+            checks.add(Check.newBuilder().setTpmQuote(TpmQuoteCheck.newBuilder().addAllPcrs(policy.get().tpmPcrs())).build());
         }
-        if (policy.probability("check.task-state.probability") > 0) {
+        if (policy.get().probability("check.task-state.probability") > 0) {
             checks.add(TASK_STATE);
         }
         return challenge(checks);
@@ -84,7 +90,7 @@ public final class ChallengeFactory {
                 checks.add(Check.newBuilder().setNetwork(NetworkCheck.getDefaultInstance()).build());
             }
             Map<String, DiskRootResult> roots = golden.diskRoots();
-            for (Policy.DiskTarget d : policy.disks()) {
+            for (Policy.DiskTarget d : policy.get().disks()) {
                 if (chance("check.disk-root.probability")) {
                     checks.add(Check.newBuilder().setDiskRoot(DiskRootCheck.newBuilder().setTarget(d.hpcPath()).setChunkSize(d.chunkSize())).build());
                 }
@@ -99,9 +105,9 @@ public final class ChallengeFactory {
                     checks.add(Check.newBuilder().setDiskSpot(spot).build());
                 }
             }
-            if (!policy.memoryRegions().isEmpty() && chance("check.memory.probability")) {
+            if (!policy.get().memoryRegions().isEmpty() && chance("check.memory.probability")) {
                 MemoryCheck.Builder mem = MemoryCheck.newBuilder();
-                for (Policy.MemoryRegion r : policy.memoryRegions()) {
+                for (Policy.MemoryRegion r : policy.get().memoryRegions()) {
                     long span = r.size() - r.readLength() + 1;
                     mem.addReads(MemoryRegionRead.newBuilder().setRegion(r.name())
                             .setOffset(Math.floorMod(random.nextLong(), span)).setLength(r.readLength()));
@@ -109,7 +115,7 @@ public final class ChallengeFactory {
                 checks.add(Check.newBuilder().setMemory(mem).build());
             }
             if (chance("check.tpm.probability")) {
-                checks.add(Check.newBuilder().setTpmQuote(TpmQuoteCheck.newBuilder().addAllPcrs(policy.tpmPcrs())).build());
+                checks.add(Check.newBuilder().setTpmQuote(TpmQuoteCheck.newBuilder().addAllPcrs(policy.get().tpmPcrs())).build());
             }
         }
         if (golden.taskState().isPresent() && (taskRunning || chance("check.task-state.probability"))) {
@@ -133,13 +139,13 @@ public final class ChallengeFactory {
     }
 
     private boolean chance(String key) {
-        return random.nextDouble() < policy.probability(key);
+        return random.nextDouble() < policy.get().probability(key);
     }
 
     private Challenge challenge(List<Check> checks) {
         byte[] nonce = new byte[NONCE_BYTES];
         random.nextBytes(nonce);
         return Challenge.newBuilder().setChallengeId(ids.incrementAndGet()).setNonce(ByteString.copyFrom(nonce))
-                .setDeadlineMillis((int) Math.min(Integer.MAX_VALUE, policy.deadline().toMillis())).addAllChecks(checks).build();
+                .setDeadlineMillis((int) Math.min(Integer.MAX_VALUE, policy.get().deadline().toMillis())).addAllChecks(checks).build();
     }
 }

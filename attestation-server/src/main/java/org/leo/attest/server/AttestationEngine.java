@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.leo.attest.action.ActionDispatcher;
@@ -32,6 +33,7 @@ import org.leo.attest.appraise.Verdict;
 import org.leo.attest.enroll.Enroller;
 import org.leo.attest.enroll.EnrollmentStore;
 import org.leo.attest.log.AttestationLog;
+import org.leo.attest.log.LogEntry;
 import org.leo.attest.schedule.ChallengeFactory;
 import org.leo.attest.schedule.Interarrival;
 import org.leo.protocol.EvidenceSignature;
@@ -67,11 +69,13 @@ public final class AttestationEngine implements AutoCloseable {
      */
     public record Baseline(String hpc, String bootNonce, Evidence signed) { }
 
-    private final Policy policy;
+    private final AtomicReference<Policy> policy;
+    private final AttestationLog log;
     private final EnrollmentStore store;
     private final Clock clock;
     private final ChallengeFactory factory;
-    private final Interarrival interarrival;
+    private final SecureRandom random = new SecureRandom();
+    private volatile Interarrival interarrival;
     private final Appraiser appraiser;
     private final GoldenCheck goldenCheck;
     private final VerdictSink sink;
@@ -88,17 +92,26 @@ public final class AttestationEngine implements AutoCloseable {
 
     public AttestationEngine(Policy policy, AttestationLog log, EnrollmentStore store, ActionDispatcher actions, Clock clock,
                              MeterRegistry registry) {
+        this(new AtomicReference<>(policy), log, store, actions, clock, registry);
+    }
+
+    /**
+     * An engine whose policy is {@code policy}'s, shared with {@code actions} (so that {@link #reload} changes both):
+     * each challenge, appraisal, timer and action reads the policy in force when it happens.
+     */
+    public AttestationEngine(AtomicReference<Policy> policy, AttestationLog log, EnrollmentStore store, ActionDispatcher actions, Clock clock,
+                             MeterRegistry registry) {
         this.policy = policy;
+        this.log = log;
         this.store = store;
         this.clock = clock;
         this.registry = registry;
-        SecureRandom random = new SecureRandom();
         // Ids continue above any used before a restart: micro-seconds since the epoch at start.
-        this.factory = new ChallengeFactory(policy, random, clock.millis() * 1000);
-        this.interarrival = new Interarrival(random, policy.meanInterval(), policy.minInterval(), policy.maxInterval());
-        this.appraiser = new Appraiser(policy);
-        this.goldenCheck = new GoldenCheck(policy, new ReferenceRoots());
-        this.sink = new VerdictSink(policy, log, actions, clock, registry);
+        this.factory = new ChallengeFactory(policy::get, random, clock.millis() * 1000);
+        this.interarrival = interarrival(policy.get());
+        this.appraiser = new Appraiser(policy::get);
+        this.goldenCheck = new GoldenCheck(policy::get, new ReferenceRoots());
+        this.sink = new VerdictSink(policy::get, log, actions, clock, registry);
         this.answerTimer = io.micrometer.core.instrument.Timer.builder("attest.challenge_to_verdict")
                 .description("from sending a challenge to its verdict (answer, signature check, appraisal)")
                 .publishPercentiles(0.5, 0.99).register(registry);
@@ -107,7 +120,7 @@ public final class AttestationEngine implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.liveness = new Liveness(policy, clock, timers, this::conclude);
+        this.liveness = new Liveness(policy::get, clock, timers, this::conclude);
         this.tasks = new TaskDispatch(new TaskDispatch.Streams() {
             @Override
             public Optional<String> serial(String hpc) {
@@ -143,9 +156,37 @@ public final class AttestationEngine implements AutoCloseable {
         return tasks;
     }
 
-    /** The policy this engine appraises with. */
+    /** The policy this engine appraises with now. */
     public Policy policy() {
-        return policy;
+        return policy.get();
+    }
+
+    private Interarrival interarrival(Policy p) {
+        return new Interarrival(random, p.meanInterval(), p.minInterval(), p.maxInterval());
+    }
+
+    /**
+     * Puts {@code next} in force (SIGHUP): the challenges scheduled from now on, the appraisals and actions that follow
+     * use it; challenges already sent keep their deadline. Refused, keeping the policy in force, when {@code next}
+     * changes what needs a restart ({@link Policy#restartKeys}). Recorded durably in the log with the changed keys;
+     * returns them (empty: nothing changed, nothing recorded).
+     */
+    public synchronized List<String> reload(Policy next) {
+        Policy now = policy.get();
+        List<String> restart = Policy.restartKeys(now, next);
+        if (!restart.isEmpty()) {
+            throw new IllegalArgumentException("the policy was not reloaded: " + String.join(", ", restart)
+                    + " changed, which takes a restart (golden baselines and enrollment depend on it)");
+        }
+        List<String> changed = Policy.changedKeys(now, next);
+        if (changed.isEmpty()) {
+            return changed;
+        }
+        log.appendDurably(new LogEntry(clock.instant(), "appliance", LogEntry.Kind.POLICY, "info", "policy.reloaded",
+                "the attestation policy was reloaded: " + String.join(", ", changed) + " changed", next.describe(changed)));
+        interarrival = interarrival(next);
+        policy.set(next);
+        return changed;
     }
 
     /** Called for every verdict, after it is logged durably and acted on (tests, dashboard, benchmarks). */
@@ -209,7 +250,7 @@ public final class AttestationEngine implements AutoCloseable {
         synchronized (fresh) {
             issue(fresh);
             scheduleNext(fresh);
-            liveness.armDropTimer(fresh, "no attestation stream was opened within " + policy.streamGrace().toSeconds() + " s of the enrollment at "
+            liveness.armDropTimer(fresh, "no attestation stream was opened within " + policy.get().streamGrace().toSeconds() + " s of the enrollment at "
                     + clock.instant());
         }
     }
@@ -254,12 +295,12 @@ public final class AttestationEngine implements AutoCloseable {
         }
         synchronized (s) {
             Instant now = clock.instant();
-            Duration window = policy.meanInterval();
+            Duration window = policy.get().meanInterval();
             while (!s.opens.isEmpty() && !s.opens.peekFirst().isAfter(now.minus(window))) {
                 s.opens.pollFirst();
             }
-            if (s.opens.size() >= policy.maxOpensPerInterval()) {
-                String why = "more than " + policy.maxOpensPerInterval() + " streams opened within " + window.toSeconds() + " s; try later";
+            if (s.opens.size() >= policy.get().maxOpensPerInterval()) {
+                String why = "more than " + policy.get().maxOpensPerInterval() + " streams opened within " + window.toSeconds() + " s; try later";
                 reportStorm(s, now, link.peer());
                 registry.counter("attest.stream.refused", "reason", "reconnect_storm").increment();
                 link.close(Status.RESOURCE_EXHAUSTED.withDescription(why));
@@ -313,14 +354,14 @@ public final class AttestationEngine implements AutoCloseable {
     }
 
     private void reportStorm(HpcSession s, Instant now, String peer) {
-        if (s.lastStormReport != null && now.isBefore(s.lastStormReport.plus(policy.meanInterval()))) {
+        if (s.lastStormReport != null && now.isBefore(s.lastStormReport.plus(policy.get().meanInterval()))) {
             return; // one finding per interval
         }
         s.lastStormReport = now;
-        Findings f = new Findings(s.hpc, policy);
-        f.add("stream", "stream.reconnect_storm", "at most one stream per " + policy.meanInterval().toSeconds() + " s",
+        Findings f = new Findings(s.hpc, policy.get());
+        f.add("stream", "stream.reconnect_storm", "at most one stream per " + policy.get().meanInterval().toSeconds() + " s",
                 (s.opens.size() + 1) + " streams", "stream " + (s.opens.size() + 1) + " opened from " + peer + " within "
-                        + policy.meanInterval().toSeconds() + " s (the mean challenge interval); reconnecting does not skip challenges");
+                        + policy.get().meanInterval().toSeconds() + " s (the mean challenge interval); reconnecting does not skip challenges");
         conclude(new Verdict(s.hpc, 0, f.list()));
     }
 
@@ -341,7 +382,7 @@ public final class AttestationEngine implements AutoCloseable {
                 return; // the server is stopping: a stream it cancels itself is not a drop
             }
             liveness.armDropTimer(s, "attestation stream from " + link.peer() + " dropped at " + clock.instant() + " (" + why
-                    + ") and was not re-opened within " + policy.streamGrace().toSeconds() + " s");
+                    + ") and was not re-opened within " + policy.get().streamGrace().toSeconds() + " s");
         }
     }
 
@@ -397,13 +438,13 @@ public final class AttestationEngine implements AutoCloseable {
                             + Long.toUnsignedString(id) + " (" + yes.body().getResultsCount() + " results)", "challenge=" + Long.toUnsignedString(id));
                     verdict = appraiser.appraise(s.hpc, challenge, yes.body(), g, s.task);
                 } else {
-                    Findings f = new Findings(s.hpc, policy);
+                    Findings f = new Findings(s.hpc, policy.get());
                     f.add("baseline", "baseline.invalid", "a baseline fit to compare with", problems.size() + " problem(s)",
                             "the baseline answer to challenge " + Long.toUnsignedString(id) + " was not taken: " + String.join("; ", problems));
                     verdict = new Verdict(s.hpc, id, f.list());
                 }
             } else if (s.golden() == null) {
-                Findings f = new Findings(s.hpc, policy);
+                Findings f = new Findings(s.hpc, policy.get());
                 f.add("baseline", "baseline.invalid", "a baseline", "none", "challenge " + Long.toUnsignedString(id)
                         + " was answered before any baseline was taken");
                 verdict = new Verdict(s.hpc, id, f.list());
@@ -429,7 +470,7 @@ public final class AttestationEngine implements AutoCloseable {
 
     private void refuse(HpcSession s, AgentLink link, EvidenceAdmission.Refused no) {
         registry.counter("attest.evidence.refused", "reason", no.eventId()).increment();
-        Findings f = new Findings(s.hpc, policy);
+        Findings f = new Findings(s.hpc, policy.get());
         f.add("evidence", no.eventId(), "", "", no.why());
         Verdict v = new Verdict(s.hpc, 0, f.list());
         LOG.warn("HPC {}: evidence from {} refused: {}", s.hpc, link.peer(), org.leo.attest.appraise.Printable.of(no.why(), 512));
@@ -471,7 +512,7 @@ public final class AttestationEngine implements AutoCloseable {
             if (o == null || s.ended) {
                 return;
             }
-            Findings f = new Findings(s.hpc, policy);
+            Findings f = new Findings(s.hpc, policy.get());
             f.add("agent", "challenge.missed", "an answer by " + o.deadline(), "none",
                     "no answer to " + (o.baseline() ? "baseline " : "") + "challenge " + Long.toUnsignedString(id) + " (issued " + o.sentAt()
                             + ", " + o.challenge().getChecksCount() + " checks) by its deadline " + o.deadline()
@@ -557,6 +598,26 @@ public final class AttestationEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the attestation of {@code hpc}'s current boot (its certificates were revoked): its stream is closed with
+     * {@code why} and its session forgotten, without a drop finding. It is attested again only after a new boot enrolls.
+     */
+    public void retire(String hpc, String why) {
+        HpcSession s = sessions.remove(hpc);
+        certificates.remove(hpc);
+        if (s == null) {
+            return;
+        }
+        synchronized (s) {
+            s.end();
+            AgentLink link = s.link();
+            if (link != null) {
+                link.close(Status.PERMISSION_DENIED.withDescription(why));
+            }
+        }
+        LOG.info("HPC {}: attestation of boot {} ended: {}", hpc, Findings.shortHex(s.bootNonce), why);
+    }
+
     /** A snapshot for the dashboard and tests. */
     public Optional<HpcStatus> status(String hpc) {
         HpcSession s = sessions.get(hpc);
@@ -571,7 +632,7 @@ public final class AttestationEngine implements AutoCloseable {
 
     /** A finding about {@code hpc} outside any session's answer (a refused stream). */
     private void finding(String hpc, String component, String id, String expected, String got, String what) {
-        Findings f = new Findings(hpc, policy);
+        Findings f = new Findings(hpc, policy.get());
         f.add(component, id, expected, got, what);
         conclude(new Verdict(hpc, 0, f.list()));
     }

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.leo.attest.appraise.Findings;
 import org.leo.attest.appraise.Policy;
 import org.leo.attest.appraise.Verdict;
@@ -17,12 +18,12 @@ import org.leo.attest.appraise.Verdict;
  * further bound, until a valid answer arrives. Callers hold the session's monitor; the timers take it.
  */
 final class Liveness {
-    private final Policy policy;
+    private final Supplier<Policy> policy;
     private final Clock clock;
     private final ScheduledExecutorService timers;
     private final Consumer<Verdict> conclude;
 
-    Liveness(Policy policy, Clock clock, ScheduledExecutorService timers, Consumer<Verdict> conclude) {
+    Liveness(Supplier<Policy> policy, Clock clock, ScheduledExecutorService timers, Consumer<Verdict> conclude) {
         this.policy = policy;
         this.clock = clock;
         this.timers = timers;
@@ -31,7 +32,7 @@ final class Liveness {
 
     void armDropTimer(HpcSession s, String why) {
         Instant since = clock.instant();
-        s.dropTimer = timers.schedule(() -> dropped(s, since, why), policy.streamGrace().toMillis(), TimeUnit.MILLISECONDS);
+        s.dropTimer = timers.schedule(() -> dropped(s, since, why), policy.get().streamGrace().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void dropped(HpcSession s, Instant since, String why) {
@@ -41,7 +42,7 @@ final class Liveness {
                 return;
             }
             s.connection = new HpcSession.Offline(off.since(), true);
-            Findings f = new Findings(s.hpc, policy);
+            Findings f = new Findings(s.hpc, policy.get());
             f.add("stream", "stream.dropped", "an open attestation stream", "none since " + since,
                     why);
             v = new Verdict(s.hpc, 0, f.list());
@@ -56,7 +57,7 @@ final class Liveness {
             return;
         }
         s.unresponsiveSince = since;
-        armSilence(s, Duration.between(clock.instant(), since.plus(policy.silenceBound())));
+        armSilence(s, Duration.between(clock.instant(), since.plus(policy.get().silenceBound())));
     }
 
     private void armSilence(HpcSession s, Duration in) {
@@ -70,13 +71,13 @@ final class Liveness {
                 return;
             }
             Duration quiet = Duration.between(s.unresponsiveSince, clock.instant());
-            Findings f = new Findings(s.hpc, policy);
-            f.add("agent", "agent.silent", "an answer within " + policy.silenceBound().toSeconds() + " s", "none for " + quiet.toSeconds() + " s",
+            Findings f = new Findings(s.hpc, policy.get());
+            f.add("agent", "agent.silent", "an answer within " + policy.get().silenceBound().toSeconds() + " s", "none for " + quiet.toSeconds() + " s",
                     "no valid answer since " + s.unresponsiveSince + " (" + quiet.toSeconds() + " s; "
                             + (s.link() == null ? "no stream open" : "stream open from " + s.link().peer()) + ")");
             v = new Verdict(s.hpc, 0, f.list());
             // Still silent after another bound (at least a mean challenge interval: a bound of 0 must not loop): contained again.
-            armSilence(s, max(policy.silenceBound(), policy.meanInterval()));
+            armSilence(s, max(policy.get().silenceBound(), policy.get().meanInterval()));
         }
         conclude.accept(v);
     }

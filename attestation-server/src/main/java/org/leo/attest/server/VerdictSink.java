@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.leo.attest.action.ActionDispatcher;
 import org.leo.attest.appraise.Finding;
 import org.leo.attest.appraise.Policy;
@@ -37,9 +38,7 @@ final class VerdictSink {
         int dropped;
     }
 
-    private final Policy policy;
-    /** {@link Policy#maxFindingsPerMinute()}, read once: it is consulted for every finding entry. */
-    private final int maxPerMinute;
+    private final Supplier<Policy> policy;
     private final AttestationLog log;
     private final ActionDispatcher actions;
     private final Clock clock;
@@ -56,9 +55,8 @@ final class VerdictSink {
         return t;
     });
 
-    VerdictSink(Policy policy, AttestationLog log, ActionDispatcher actions, Clock clock, MeterRegistry registry) {
+    VerdictSink(Supplier<Policy> policy, AttestationLog log, ActionDispatcher actions, Clock clock, MeterRegistry registry) {
         this.policy = policy;
-        this.maxPerMinute = policy.maxFindingsPerMinute();
         this.log = log;
         this.actions = actions;
         this.clock = clock;
@@ -112,6 +110,7 @@ final class VerdictSink {
     void record(String hpc, LogEntry.Kind kind, String severity, String eventId, String message, String detail) {
         Budget b = budgets.computeIfAbsent(hpc, h -> new Budget());
         Instant now = clock.instant();
+        int maxPerMinute = policy.get().maxFindingsPerMinute();
         int droppedBefore = 0;
         boolean write;
         boolean firstDrop = false;
@@ -138,7 +137,7 @@ final class VerdictSink {
         } else {
             registry.counter("attest.log.throttled").increment();
             if (firstDrop) {
-                append(hpc, LogEntry.Kind.FINDING, policy.severityOf("log.throttled").lower(), "log.throttled", "HPC " + hpc + ": more than "
+                append(hpc, LogEntry.Kind.FINDING, policy.get().severityOf("log.throttled").lower(), "log.throttled", "HPC " + hpc + ": more than "
                         + maxPerMinute + " finding entries in a minute; the rest of this minute's are counted, not written", "");
             }
         }

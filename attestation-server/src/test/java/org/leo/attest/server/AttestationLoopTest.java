@@ -1,6 +1,7 @@
 package org.leo.attest.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import org.leo.attest.appraise.Policy;
 import org.leo.attest.appraise.Severity;
 import org.leo.attest.appraise.Verdict;
 import org.leo.attest.log.ChainedEntry;
+import org.leo.attest.log.LogEntry;
 import org.leo.boot.net.MacAddress;
 import org.leo.protocol.attest.v1.Device;
 import org.leo.protocol.attest.v1.Socket;
@@ -126,6 +128,76 @@ class AttestationLoopTest {
         List<String> logged = appliance.log.forHpc(MAC.toString(), 10_000).stream().map(ChainedEntry::entry)
                 .map(e -> e.eventId()).toList();
         assertThat(logged).contains("os.process.new", "hardware.usb.added", "action.power-cycle", "network.listen.new");
+        assertThat(appliance.log.verify().intact()).isTrue();
+    }
+
+    @Test
+    void aReloadedPolicyJudgesTheNextChallengesAndWhatNeedsARestartIsRefused() throws Exception {
+        start(Duration.ofHours(1));
+        SimulatedHost host = startAgent(TestAppliance.cmdline(appliance.boot(MAC)));
+        cleanRandomVerdict();
+        Map<String, String> keys = new java.util.HashMap<>(fastPolicy().effective());
+
+        // a disk target changes what the boot's golden baseline covers: refused, and the policy in force stays
+        Map<String, String> withDisk = new java.util.HashMap<>(keys);
+        withDisk.put("disk.root.path", "/dev/vda");
+        assertThatThrownBy(() -> appliance.engine.reload(Policy.of(withDisk))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("disk.root.path").hasMessageContaining("restart");
+        assertThat(appliance.engine.policy().disks()).isEmpty();
+
+        // the same policy again changes nothing and records nothing
+        assertThat(appliance.engine.reload(fastPolicy())).isEmpty();
+
+        // a new process is an error by the policy at start; after the reload it is critical, and critical power-cycles
+        keys.put("severity.os.process.new", "critical");
+        assertThat(appliance.engine.reload(Policy.of(keys))).containsExactly("severity.os.process.new");
+        host.processes.add(SimulatedHost.process(4242, "nc", "/usr/bin/nc", "ee"));
+        Finding f = findingOf(appliance.awaitVerdict(TestAppliance.finding("os.process.new"), 20), "os.process.new");
+        assertThat(f.severity()).isEqualTo(Severity.CRITICAL);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (appliance.powerCycles.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertThat(appliance.powerCycles).contains(MAC.toString());
+
+        List<LogEntry> reloads = appliance.log.forHpc("appliance", 100).stream().map(ChainedEntry::entry)
+                .filter(e -> e.kind() == LogEntry.Kind.POLICY).toList();
+        assertThat(reloads).singleElement().satisfies(e -> {
+            assertThat(e.eventId()).isEqualTo("policy.reloaded");
+            assertThat(e.detail()).isEqualTo("severity.os.process.new=critical");
+        });
+        assertThat(appliance.log.verify().intact()).isTrue();
+    }
+
+    @Test
+    void aRotatedKeyIsRevokedItsStreamEndsAndOnlyANewBootIsAttestedAgain() throws Exception {
+        start(Duration.ofHours(1));
+        startAgent(TestAppliance.cmdline(appliance.boot(MAC)));
+        cleanRandomVerdict();
+        java.security.cert.X509Certificate old = appliance.engine.certificate(MAC.toString()).orElseThrow();
+
+        List<String> revoked = new KeyRotation(appliance.store, appliance.revocations, appliance.log, appliance.engine, java.time.Clock.systemUTC())
+                .rotate(MAC.toString(), "operator olga");
+        assertThat(revoked).containsExactly(old.getSerialNumber().toString(16));
+        assertThat(appliance.revocations.lookup(old.getSerialNumber())).get().satisfies(r -> assertThat(r.reason()).isEqualTo("key rotated by operator olga"));
+        assertThat(appliance.engine.status(MAC.toString())).isEmpty();
+
+        // the agent of that boot (or whoever copied its key) cannot come back: its stream is refused at the handshake
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (appliance.server.recentRefusals().stream().noneMatch(r -> r.why().contains("was revoked")) && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertThat(appliance.server.recentRefusals()).anySatisfy(r -> assertThat(r.why())
+                .contains("client certificate").contains("was revoked at").contains("key rotated by operator olga"));
+        agent.close();
+        agentThread.join(5000);
+
+        // a new boot enrolls with a new key and is attested again
+        startAgent(TestAppliance.cmdline(appliance.boot(MAC)));
+        appliance.awaitVerdict(v -> v.clean() && v.challengeId() > 0 && appliance.engine.certificate(MAC.toString())
+                .filter(c -> !c.getPublicKey().equals(old.getPublicKey())).isPresent(), 30);
+        assertThat(appliance.log.forHpc(MAC.toString(), 10_000).stream().map(e -> e.entry().eventId()))
+                .contains("action.rotate-key").doesNotContain("stream.dropped", "agent.silent");
         assertThat(appliance.log.verify().intact()).isTrue();
     }
 

@@ -55,7 +55,7 @@ class VerdictSinkTest {
         Policy policy = Policy.of(Map.of("log.max-findings-per-minute", "10", "action.error", "record"));
         try (AttestationLog log = AttestationLog.open(tmp.resolve("attest.db"))) {
             Clock clock = Clock.systemUTC();
-            VerdictSink sink = new VerdictSink(policy, log, new ActionDispatcher(policy, log, new Recorder(), NetworkControl.NONE,
+            VerdictSink sink = new VerdictSink(() -> policy, log, new ActionDispatcher(policy, log, new Recorder(), NetworkControl.NONE,
                     TaskControl.NONE, clock), clock, new SimpleMeterRegistry());
             for (int i = 0; i < 30; i++) {
                 sink.conclude(verdict(policy, 20)).get(10, TimeUnit.SECONDS);
