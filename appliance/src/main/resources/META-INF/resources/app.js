@@ -147,6 +147,7 @@
     renderPeers(fleet.body);
     state.hpcs = new Map(hpcs.body.map((h) => [h.mac, h]));
     renderHpcList();
+    $('operator-card').hidden = !isOperator();
     show('fleet');
     document.title = 'Fleet - Leo appliance';
   }
@@ -368,6 +369,8 @@
     'power-cycle': 'Power-cycle HPC %s? It resets at once and boots again.',
     quarantine: 'Quarantine HPC %s? Its network is cut until it is released.',
     release: 'Release HPC %s from quarantine? Its network is restored.',
+    'rotate-key': 'Rotate the agent key of HPC %s? Its certificates are revoked and it is power-cycled; it is attested again, '
+      + 'with a new key, once it has booted.',
   };
 
   function confirmAction(text) {
@@ -549,6 +552,44 @@
     state.detail = null;
     notice('Signed out.');
     showLogin();
+  });
+
+  $('enroll-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = { mac: $('enroll-mac').value.trim(), address: $('enroll-address').value.trim(), hostname: $('enroll-hostname').value.trim() };
+    $('operator-outcome').textContent = 'enroll: sending...';
+    await guarded(async () => {
+      const r = await fetch('/api/enrollments', { method: 'POST', credentials: 'same-origin',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      if (r.status === 401) throw new Unauthorized();
+      const b = await r.json().catch(() => ({}));
+      $('operator-outcome').textContent = (b.ok ? 'Done: enroll of ' + b.hpc + ' - ' + b.message : 'Failed: enroll - ' + (b.message || b.error || 'HTTP ' + r.status));
+      $('operator-outcome').className = b.ok ? 'ok' : 'bad';
+      if (b.ok) {
+        $('enroll-form').reset();
+        await loadFleet();
+      }
+    });
+  });
+
+  $('rotate-session-key').addEventListener('click', async () => {
+    if (!await confirmAction('Rotate the session key? Every dashboard session ends at once, yours too: everyone signs in again.')) {
+      $('operator-outcome').textContent = 'rotate-session-key cancelled.';
+      return;
+    }
+    await guarded(async () => {
+      const r = await api('/api/session-key/rotate', { method: 'POST' });
+      const b = r.body || {};
+      if (!b.ok) {
+        $('operator-outcome').textContent = 'Failed: rotate-session-key - ' + (b.message || 'HTTP ' + r.status);
+        $('operator-outcome').className = 'bad';
+        return;
+      }
+      state.hpcs.clear();
+      state.detail = null;
+      notice('The session key was rotated: every session ended. Sign in again.');
+      showLogin();
+    });
   });
 
   for (const b of document.querySelectorAll('#actions button[data-action]')) {

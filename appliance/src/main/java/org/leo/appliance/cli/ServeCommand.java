@@ -105,6 +105,12 @@ public class ServeCommand extends PxeServeCommand {
             }
         }
         holder.useUsers(users); // before the parts start: sessions and logins are checked against --users, not the default file
+        try {
+            holder.useSessions(org.leo.appliance.service.SessionGeneration.open(dataDir));
+        } catch (java.io.IOException e) {
+            System.err.println("leo serve: cannot keep the session key in " + dataDir + ": " + e.getMessage());
+            return 1;
+        }
         Thread stopTpm = new Thread(this::stopEmbeddedTpm, "leo-swtpm-stop");
         Runtime.getRuntime().addShutdownHook(stopTpm);
         try {

@@ -1,19 +1,13 @@
 package org.leo.appliance.cli;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.Base64;
 import picocli.CommandLine;
 
 /** The Quarkus settings decided before Quarkus starts: whether and where the operator's HTTP port listens. */
 final class WebSettings {
     /** The session cookie's encryption key, under the data directory: one per appliance, kept across restarts. */
-    static final String SESSION_KEY = "web-session.key";
+    static final String SESSION_KEY = org.leo.appliance.service.SessionGeneration.ENCRYPTION_KEY;
 
     private WebSettings() {
     }
@@ -48,21 +42,7 @@ final class WebSettings {
 
     /** Reads DATA-DIR/web-session.key, creating it (mode 0600, 32 random bytes) the first time. */
     static String sessionKey(Path dataDir) throws IOException {
-        Path file = dataDir.resolve(SESSION_KEY);
-        if (Files.isRegularFile(file)) {
-            String key = Files.readString(file, StandardCharsets.US_ASCII).strip();
-            if (key.length() >= 32) {
-                return key;
-            }
-        }
-        Files.createDirectories(dataDir);
-        byte[] raw = new byte[32];
-        new SecureRandom().nextBytes(raw);
-        String key = Base64.getEncoder().encodeToString(raw);
-        Path tmp = Files.createTempFile(dataDir, ".web-session", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, key + "\n", StandardCharsets.US_ASCII);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return key;
+        return org.leo.appliance.service.SessionGeneration.secret(dataDir.resolve(SESSION_KEY), 32, false);
     }
 
     private static void setDefault(String key, String value) {

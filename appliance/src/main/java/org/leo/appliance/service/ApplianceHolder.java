@@ -26,6 +26,7 @@ public class ApplianceHolder {
 
     private volatile Running running;
     private volatile Users users = new Users(Path.of("/etc/leo/users"));
+    private volatile SessionGeneration sessions;
     private final Set<String> quarantined = ConcurrentHashMap.newKeySet();
 
     /** Publishes the started parts (the users were set by {@link #useUsers} before they started). */
@@ -69,6 +70,16 @@ public class ApplianceHolder {
      */
     public void useUsers(Path usersFile) {
         users = new Users(usersFile);
+    }
+
+    /** Checks dashboard sessions against {@code sessions} from now on ({@code leo serve}, before the parts start). */
+    public void useSessions(SessionGeneration sessions) {
+        this.sessions = sessions;
+    }
+
+    /** The session key: empty until {@code leo serve} set it (a login and a session are then refused). */
+    public Optional<SessionGeneration> sessions() {
+        return Optional.ofNullable(sessions);
     }
 
     /** The users, also before the appliance is up (a login then works, the API still answers 503). */
@@ -133,6 +144,45 @@ public class ApplianceHolder {
             return record(r, user, remote, "enroll", target, new Outcome(true, "enrolled as " + Enrollment.format(reservation)));
         } catch (IllegalArgumentException | IllegalStateException | IOException e) {
             return record(r, user, remote, "enroll", target, new Outcome(false, e.getMessage()));
+        }
+    }
+
+    /**
+     * Rotates {@code mac}'s agent key: its certificates revoked, its attestation ended, then a power-cycle so that a new
+     * boot enrolls with a new key. Done (ok) once the certificates are revoked; the message says whether the power-cycle
+     * happened or the HPC must be rebooted by hand.
+     */
+    public Outcome rotateKey(Running r, MacAddress mac, String user, String remote) {
+        AttestationNode a = r.parts().attestation().orElse(null);
+        if (a == null) {
+            return record(r, user, remote, "rotate-key", mac.toString(), new Outcome(false, "attestation is off (--attest): no agent holds a key"));
+        }
+        String revoked;
+        try {
+            java.util.List<String> serials = a.rotateKey(mac.toString(), "operator " + user);
+            revoked = serials.isEmpty() ? "no unexpired certificate to revoke" : "certificate(s) " + String.join(", ", serials) + " revoked";
+        } catch (IOException | java.sql.SQLException | RuntimeException e) {
+            return record(r, user, remote, "rotate-key", mac.toString(), new Outcome(false, "not rotated: " + e.getMessage()));
+        } finally {
+            r.feed().changed(mac);
+        }
+        String then;
+        try {
+            a.actions().power().powerCycle(mac.toString());
+            then = "power-cycled by " + a.actions().power().describe(mac.toString()) + ": it enrolls with a new key as it boots";
+        } catch (IOException e) {
+            then = "not power-cycled (" + e.getMessage() + "): reboot it to attest it again, with a new key";
+        }
+        return record(r, user, remote, "rotate-key", mac.toString(), new Outcome(true, revoked + "; " + then));
+    }
+
+    /** Signs every dashboard session out (the session key rotates); the caller's session ends too. */
+    public Outcome rotateSessionKey(Running r, String user, String remote) {
+        try {
+            sessions().orElseThrow(() -> new IOException("no session key is kept")).rotate();
+            return record(r, user, remote, "rotate-session-key", "appliance", new Outcome(true, "session key rotated: every dashboard session ended, yours too"));
+        } catch (IOException e) {
+            return record(r, user, remote, "rotate-session-key", "appliance", new Outcome(false, e.getMessage()));
         }
     }
 

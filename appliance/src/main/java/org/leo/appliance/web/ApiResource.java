@@ -48,7 +48,7 @@ public class ApiResource {
     @Path("/me")
     @RolesAllowed({VIEW, ACT})
     public Me me(@Context SecurityContext sec) {
-        String user = sec.getUserPrincipal().getName();
+        String user = user(sec);
         return new Me(user, holder.users().roles(user).orElse(Set.of()));
     }
 
@@ -93,10 +93,20 @@ public class ApiResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @RolesAllowed({VIEW, ACT})
-    public Multi<LiveFeed.Event> events() {
+    public Multi<LiveFeed.Event> events(@Context SecurityContext sec) {
         LiveFeed feed = running().feed();
+        // a dashboard session's stream ends with the session: at the first event after the session key rotated (the
+        // rotation's own audit record is one), and the page's reconnection then finds the session over
+        String principal = sec.getUserPrincipal().getName();
+        boolean session = !org.leo.appliance.service.SessionGeneration.userOf(principal).equals(principal);
         return Multi.createFrom().<LiveFeed.Event>emitter(em -> {
-            AutoCloseable sub = feed.subscribe(em::emit);
+            AutoCloseable sub = feed.subscribe(e -> {
+                if (session && holder.sessions().flatMap(g -> g.user(principal)).isEmpty()) {
+                    em.complete();
+                } else {
+                    em.emit(e);
+                }
+            });
             em.onTermination(() -> {
                 try {
                     sub.close();
@@ -129,6 +139,23 @@ public class ApiResource {
     @RolesAllowed(ACT)
     public Response release(@PathParam("mac") String mac, @Context SecurityContext sec, @Context HttpServerRequest req) {
         return act(mac, "release", (r, m) -> holder.quarantine(r, m, false, user(sec), remote(req)));
+    }
+
+    @POST
+    @Path("/hpcs/{mac}/rotate-key")
+    @RolesAllowed(ACT)
+    public Response rotateKey(@PathParam("mac") String mac, @Context SecurityContext sec, @Context HttpServerRequest req) {
+        return act(mac, "rotate-key", (r, m) -> holder.rotateKey(r, m, user(sec), remote(req)));
+    }
+
+    /** Rotates the session key: every dashboard session ends, the caller's too (its cookie is dropped). */
+    @POST
+    @Path("/session-key/rotate")
+    @RolesAllowed(ACT)
+    public Response rotateSessionKey(@Context SecurityContext sec, @Context HttpServerRequest req) {
+        ApplianceHolder.Outcome o = holder.rotateSessionKey(running(), user(sec), remote(req));
+        Response.ResponseBuilder b = Response.status(o.ok() ? 200 : 409).entity(new ActionResult("appliance", "rotate-session-key", o.ok(), o.message()));
+        return (o.ok() ? b.cookie(DROP_SESSION) : b).build();
     }
 
     /** Runs an action on an HPC this Pi serves: 200 when done, 409 when it could not be (the message says why). */
@@ -166,11 +193,14 @@ public class ApiResource {
         return Response.status(o.ok() ? 200 : 409).entity(new ActionResult(reservation.mac().toString(), "enroll", o.ok(), o.message())).build();
     }
 
+    /** Tells the browser to drop its session cookie. */
+    private static final NewCookie DROP_SESSION = new NewCookie.Builder("quarkus-credential").value("").path("/").maxAge(0).httpOnly(true).build();
+
     /** Ends the dashboard's session: its cookie is the whole session, so the browser is told to drop it. */
     @POST
     @Path("/logout")
     public Response logout() {
-        return Response.noContent().cookie(new NewCookie.Builder("quarkus-credential").value("").path("/").maxAge(0).httpOnly(true).build()).build();
+        return Response.noContent().cookie(DROP_SESSION).build();
     }
 
     private ApplianceHolder.Running running() {
@@ -200,8 +230,9 @@ public class ApiResource {
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 
+    /** The user of a request: a dashboard session's principal also names the session key's generation. */
     private static String user(SecurityContext sec) {
-        return sec.getUserPrincipal().getName();
+        return org.leo.appliance.service.SessionGeneration.userOf(sec.getUserPrincipal().getName());
     }
 
     private static String remote(HttpServerRequest req) {

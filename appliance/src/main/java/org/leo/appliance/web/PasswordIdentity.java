@@ -58,7 +58,10 @@ public class PasswordIdentity implements IdentityProvider<UsernamePasswordAuthen
             if (roles.isEmpty()) {
                 throw new AuthenticationFailedException();
             }
-            return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(user)).addRoles(roles.get()).build();
+            // a dashboard login's principal goes into its session cookie: it names the session key's generation too
+            String principal = form ? holder.sessions().orElseThrow(() -> new AuthenticationFailedException("the appliance is starting"))
+                    .principal(user) : user;
+            return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(principal)).addRoles(roles.get()).build();
         });
     }
 }

@@ -15,8 +15,9 @@ import java.util.Set;
 import org.leo.appliance.service.ApplianceHolder;
 
 /**
- * The dashboard's session: its encrypted cookie names the user; the roles are read from the users file again on each
- * request, so a removed user or role takes effect at once rather than when the session expires.
+ * The dashboard's session: its encrypted cookie names the user and the session key's generation
+ * ({@link org.leo.appliance.service.SessionGeneration}); a rotated key ends it. The roles are read from the users file again
+ * on each request, so a removed user or role takes effect at once rather than when the session expires.
  */
 @ApplicationScoped
 public class SessionIdentity implements IdentityProvider<TrustedAuthenticationRequest> {
@@ -31,10 +32,16 @@ public class SessionIdentity implements IdentityProvider<TrustedAuthenticationRe
     @Override
     public Uni<SecurityIdentity> authenticate(TrustedAuthenticationRequest request, AuthenticationRequestContext context) {
         return context.runBlocking(() -> {
-            Optional<Set<String>> roles = holder.users().roles(request.getPrincipal());
-            if (roles.isEmpty()) {
-                throw new AuthenticationFailedException("user " + request.getPrincipal() + " no longer exists");
+            // the cookie's principal is "user#generation": a session of an earlier session key is over
+            Optional<String> user = holder.sessions().flatMap(g -> g.user(request.getPrincipal()));
+            if (user.isEmpty()) {
+                throw new AuthenticationFailedException("the session ended: the session key was rotated");
             }
+            Optional<Set<String>> roles = holder.users().roles(user.get());
+            if (roles.isEmpty()) {
+                throw new AuthenticationFailedException("user " + user.get() + " no longer exists");
+            }
+            // the principal stays "user#generation", as the cookie is renewed from it; the API reads the user from it
             return QuarkusSecurityIdentity.builder().setPrincipal(new QuarkusPrincipal(request.getPrincipal())).addRoles(roles.get()).build();
         });
     }

@@ -24,7 +24,7 @@ import org.leo.pxe.vm.Exec;
  * {@code leo serve} with its operator port, an operator and a viewer in its users file, and a QEMU (a machine with
  * nothing but its QMP monitor) as HPC 1's power control. HPC 1 is not booted with the fleet: the browser tests
  * ({@code src/test/web}, Playwright over Debian's chromium, run in Pi 1's namespace) ask for its boot once they watch the
- * fleet page, for a tamper (a USB stick) once they watch its page, and for a restart of Pi 1's {@code leo serve} (over the
+ * fleet page, for a tamper (a USB stick) once they watch its page, for a new boot after its key was rotated, and for a restart of Pi 1's {@code leo serve} (over the
  * same data directory, so the session survives) to see the page reconnect; this test does each when asked, through files
  * in {@code LEO_CONTROL}. The browser tests' own assertions decide: this one asserts they all passed. Screenshots are kept
  * under {@code target/playwright/}.
@@ -134,6 +134,7 @@ class DashboardIT {
         boolean booted = false;
         boolean tampered = false;
         boolean restarted = false;
+        boolean rebooted = false;
         try {
             while (!p.waitFor(200, TimeUnit.MILLISECONDS)) {
                 if (Instant.now().isAfter(deadline)) {
@@ -148,6 +149,11 @@ class DashboardIT {
                     tampered = true;
                     System.out.println("DashboardIT: the browser asked for a tamper: USB stick plugged into HPC 1");
                     fleet.hpcs[1].plugUsbStick();
+                }
+                if (!rebooted && Files.exists(control.resolve("reboot"))) {
+                    rebooted = true;
+                    System.out.println("DashboardIT: the browser asked for a new boot of HPC 1 (its agent again, with a new key)");
+                    fleet.rebootAgentHpc(1);
                 }
                 if (!restarted && Files.exists(control.resolve("restart"))) {
                     restarted = true;

@@ -381,9 +381,25 @@ final class LeoFleet implements AutoCloseable {
         return hpcs[i];
     }
 
+    /** Boots HPC {@code i}'s agent again (a new boot: a new lease, boot script and nonce, a new agent and key). */
+    Hpc rebootAgentHpc(int i) throws IOException, InterruptedException {
+        if (hpcs[i] == null) {
+            throw new IllegalStateException("HPC " + i + " has not booted");
+        }
+        hpcs[i].agent.stop();
+        int from = pis[i].process.output().lines().size();
+        hpcs[i].boot();
+        awaitStreamOpen(i, from);
+        return hpcs[i];
+    }
+
     private void awaitStreamOpen(int i) throws IOException, InterruptedException {
+        awaitStreamOpen(i, 0);
+    }
+
+    private void awaitStreamOpen(int i, int fromLine) throws IOException, InterruptedException {
         Pattern open = Pattern.compile("HPC " + Pattern.quote(pis[i].hpc().toString()) + ": attestation stream open");
-        if (pis[i].process.output().await(open, 0, START, () -> false).isEmpty()) {
+        if (pis[i].process.output().await(open, fromLine, START, () -> false).isEmpty()) {
             throw new IOException("HPC " + i + "'s agent never opened its attestation stream; Pi log:\n" + pis[i].tail(40)
                     + "agent log:\n" + String.join("\n", hpcs[i].agent.output().lines().stream().map(TimedLine::text).toList()));
         }

@@ -341,6 +341,15 @@ class ServeIT {
         }
     }
 
+    /** Signs {@code user} in through the dashboard's form; its session cookie ("name=value"). */
+    private String session(Serve s, String user, String password) throws Exception {
+        HttpResponse<String> login = post(s.base() + "/j_security_check", "j_username=" + user + "&j_password=" + password,
+                "Content-Type", "application/x-www-form-urlencoded");
+        assertThat(login.statusCode()).isEqualTo(200);
+        String cookie = login.headers().allValues("set-cookie").stream().filter(c -> c.startsWith("quarkus-credential=")).findFirst().orElseThrow();
+        return cookie.substring(0, cookie.indexOf(';'));
+    }
+
     /** Sends SIGHUP to {@code s} and waits for {@code answer} in its output. */
     private static void hangUp(Serve s, Pattern answer) throws Exception {
         assertThat(Exec.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(s.process().pid())).exitCode()).isZero();
@@ -385,10 +394,42 @@ class ServeIT {
         Serve again = serve(dhcp);
         awaitLine(again.process(), again.out(), again.err(), Pattern.compile("leo serve: ready"));
         assertThat(get(again.base() + "/api/hpcs", "Authorization", basic("alice", "alice-password")).body()).contains("52:54:00:77:00:11");
+
+        // rotating an agent key needs attestation (off here); an HPC this Pi does not serve is not found
+        HttpResponse<String> rotate = post(again.base() + "/api/hpcs/52:54:00:77:00:11/rotate-key", "", "Authorization", basic("olga", "olga-password"));
+        assertThat(rotate.statusCode()).isEqualTo(409);
+        assertThat(rotate.body()).contains("attestation is off");
+        assertThat(post(again.base() + "/api/hpcs/52:54:00:77:00:99/rotate-key", "", "Authorization", basic("olga", "olga-password")).statusCode())
+                .isEqualTo(404);
+
+        // rotating the session key ends every dashboard session at once, the rotating operator's and its live feed too
+        String olgaSession = session(again, "olga", "olga-password");
+        String aliceSession = session(again, "alice", "alice-password");
+        HttpResponse<String> me = get(again.base() + "/api/me", "Cookie", aliceSession);
+        assertThat(me.statusCode()).isEqualTo(200);
+        assertThat(me.body()).contains("\"user\":\"alice\"");
+        LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+        HttpResponse<Stream<String>> stream = http.sendAsync(HttpRequest.newBuilder(URI.create(again.base() + "/api/events"))
+                .header("Cookie", aliceSession).header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofLines()).get(20, TimeUnit.SECONDS);
+        assertThat(stream.statusCode()).isEqualTo(200);
+        CompletableFuture<Void> streamEnded = CompletableFuture.runAsync(() -> stream.body().forEach(events::add));
+        assertThat(post(again.base() + "/api/session-key/rotate", "", "Cookie", aliceSession).statusCode()).as("a viewer may not").isEqualTo(403);
+        HttpResponse<String> rotated = post(again.base() + "/api/session-key/rotate", "", "Cookie", olgaSession);
+        assertThat(rotated.statusCode()).as(rotated.body()).isEqualTo(200);
+        assertThat(rotated.body()).contains("every dashboard session ended");
+        assertThat(rotated.headers().allValues("set-cookie")).anyMatch(c -> c.startsWith("quarkus-credential=;") && c.contains("Max-Age=0"));
+        streamEnded.get(20, TimeUnit.SECONDS);
+        assertThat(get(again.base() + "/api/me", "Cookie", olgaSession).statusCode()).isEqualTo(401);
+        assertThat(get(again.base() + "/api/me", "Cookie", aliceSession).statusCode()).isEqualTo(401);
+        assertThat(get(again.base() + "/api/me", "Cookie", session(again, "alice", "alice-password")).statusCode()).as("a new sign-in").isEqualTo(200);
+        assertThat(get(again.base() + "/api/me", "Authorization", basic("alice", "alice-password")).statusCode()).isEqualTo(200);
+
         try (AttestationLog log = AttestationLog.open(dir.resolve("data").resolve(Audit.FILE))) {
             assertThat(log.since(-1, 1000).stream().map(c -> c.entry().message()).toList())
                     .anyMatch(m -> m.contains("operator olga enroll 52:54:00:77:00:11: done, enrolled as"))
-                    .anyMatch(m -> m.contains("operator olga enroll 52:54:00:77:00:12: failed"));
+                    .anyMatch(m -> m.contains("operator olga enroll 52:54:00:77:00:12: failed"))
+                    .anyMatch(m -> m.contains("operator olga rotate-key 52:54:00:77:00:11: failed, attestation is off"))
+                    .anyMatch(m -> m.contains("operator olga rotate-session-key: done, session key rotated"));
         }
     }
 
