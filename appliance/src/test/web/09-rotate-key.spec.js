@@ -6,6 +6,7 @@ test('an operator rotates the HPC agent key: revoked, power-cycled, and attested
   await expect(page.locator('#live')).toHaveText('live');
   await page.goto('/#/hpc/' + hpc);
   await expect(page.getByRole('heading', { level: 2, name: 'HPC ' + hpc })).toBeVisible();
+  await expect(page.locator('#live')).toHaveText('live'); // audit records reach the page live only
   // its agent streams (the USB stick of the tamper is still in: the stage is not attested since)
   const connected = page.locator('#hpc-summary dt:text-is("Connected") + dd');
   await expect(connected).toHaveText('yes', { timeout: 60_000 });
@@ -19,6 +20,8 @@ test('an operator rotates the HPC agent key: revoked, power-cycled, and attested
   await expect(outcome).toContainText('revoked');
   await expect(outcome).toContainText('power-cycled by');
   console.log('outcome: ' + await outcome.innerText());
+  const view = await page.evaluate((mac) => fetch('/api/hpcs/' + mac).then((r) => r.json()), hpc);
+  console.log('the API after the rotation: connected ' + view.hpc.connected + ', stage ' + view.hpc.stage + ', seq ' + view.hpc.seq);
   // its attestation ended with its key, live: its stream is closed and a reconnection with the old key is refused
   await expect(connected).toHaveText('no', { timeout: 30_000 });
   console.log('stage after the rotation: ' + await page.locator('#hpc-summary progress').getAttribute('data-stage'));

@@ -11,7 +11,7 @@
 
   const state = {
     me: null, hpcs: new Map(), detail: null, audit: [], ledgerBefore: null,
-    source: null, backoff: 1000, retry: null, startingRetry: null, connectedOnce: false,
+    source: null, backoff: 1000, retry: null, startingRetry: null,
   };
   // For the browser tests and the curious: each live event's time at the appliance and when the page showed it.
   window.leoLive = { updates: [] };
@@ -145,7 +145,12 @@
     state.detail = null;
     renderAppliance(appliance.body);
     renderPeers(fleet.body);
-    state.hpcs = new Map(hpcs.body.map((h) => [h.mac, h]));
+    const before = state.hpcs;
+    state.hpcs = new Map();
+    for (const h of hpcs.body) {
+      const seen = before.get(h.mac);
+      state.hpcs.set(h.mac, seen && seen.seq > h.seq ? seen : h);
+    }
     renderHpcList();
     $('operator-card').hidden = !isOperator();
     show('fleet');
@@ -225,7 +230,7 @@
     const [detail, ledger] = await Promise.all([api('/api/hpcs/' + mac), api('/api/ledger?limit=200')]);
     state.detail = detail.body;
     state.detail.certificates = ledger.body.entries.filter((e) => /certificate/i.test(e.type + ' ' + e.sentence) && e.sentence.includes(mac));
-    state.hpcs.set(mac, detail.body.hpc);
+    state.detail.hpc = keep(detail.body.hpc); // a live event during the fetch may have brought a later view
     show('hpc'); // first, so the chart is drawn at the width it is shown at
     renderHpc();
     document.title = 'HPC ' + mac + ' - Leo appliance';
@@ -432,10 +437,9 @@
     source.onopen = () => {
       $('live').textContent = 'live';
       $('live').className = 'live on';
-      const reconnect = state.connectedOnce;
-      state.connectedOnce = true;
       state.backoff = 1000;
-      if (reconnect) refresh(); // what happened while the stream was down
+      // what happened while the stream was down, or, the first time, between loading this view and the stream opening
+      refresh();
     };
     source.onmessage = (m) => {
       try {
@@ -484,12 +488,20 @@
     else await guarded(loadFleet);
   }
 
+  // Of an HPC's view just got and the one the page has, the later (by seq): kept in state.hpcs and returned.
+  function keep(h) {
+    const seen = state.hpcs.get(h.mac);
+    const later = seen && seen.seq > h.seq ? seen : h;
+    state.hpcs.set(h.mac, later);
+    return later;
+  }
+
   function onEvent(ev) {
     const mac = ev.mac || null;
     const d = state.detail && state.detail.hpc.mac === mac ? state.detail : null;
     if (ev.kind === 'hpc' && ev.hpc) {
       const known = state.hpcs.has(ev.hpc.mac);
-      state.hpcs.set(ev.hpc.mac, ev.hpc);
+      if (keep(ev.hpc) !== ev.hpc) return; // a fetch already brought a later view
       if (!$('fleet').hidden) {
         const old = document.getElementById('hpc-' + ev.hpc.mac.replaceAll(':', ''));
         if (old && known) old.replaceWith(hpcItem(ev.hpc));
@@ -531,7 +543,6 @@
       if (res.status === 200 || res.status === 204 || res.status === 302) {
         $('j_password').value = '';
         notice('Signed in.');
-        state.connectedOnce = false;
         await route();
       } else if (res.status === 429) {
         $('login-error').textContent = 'Too many attempts: wait a minute and try again.';

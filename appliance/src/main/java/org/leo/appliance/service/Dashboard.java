@@ -61,9 +61,16 @@ public final class Dashboard {
                                 Optional<String> member) { }
 
     /** One HPC as the fleet page shows it. {@code quarantined}: its network was cut from the dashboard and not restored. */
-    public record HpcView(String mac, Optional<String> address, String stage, String stageMeaning, double progress, boolean connected,
+    /**
+     * An HPC as the dashboard shows it. {@code seq} orders views: one with a higher seq read the appliance's state later,
+     * so a page that gets a view by a fetch and another by the live feed keeps the later one, whichever arrives last.
+     */
+    public record HpcView(long seq, String mac, Optional<String> address, String stage, String stageMeaning, double progress, boolean connected,
                           long challenges, long verdicts, long findings, Optional<Instant> lastVerdictAt, String lastVerdict,
                           boolean quarantined, Optional<Instant> lastBootEventAt) { }
+
+    /** The seq of the latest view made. */
+    private static final java.util.concurrent.atomic.AtomicLong VIEWS = new java.util.concurrent.atomic.AtomicLong();
 
     public record BootEventView(long id, Instant at, String stage, String protocol, String file, long bytes, String sha256, String detail) { }
 
@@ -113,18 +120,26 @@ public final class Dashboard {
         return out;
     }
 
+    /**
+     * The stage an HPC is at: where its boot events got it, unless its agent streams: then attested when baselined and no
+     * verdict of this boot was worse than a warning (a later clean verdict, from a challenge that did not look where a
+     * finding was, does not make a tampered HPC attested again), else enrolled.
+     */
+    static Stage stage(Stage booted, Optional<HpcStatus> status) {
+        if (status.isEmpty() || !status.get().connected()) {
+            return booted;
+        }
+        HpcStatus s = status.get();
+        return s.baselined() && s.verdicts() > 0 && s.worst().compareTo(org.leo.attest.appraise.Severity.WARNING) <= 0 ? Stage.ATTESTED : Stage.ENROLLED;
+    }
+
     public HpcView hpc(MacAddress mac) {
+        long seq = VIEWS.incrementAndGet(); // before any state is read
         Optional<HpcStatus> status = parts.attestation().flatMap(a -> a.engine().status(mac.toString()));
         List<LoggedEvent> recent = parts.pxe().events().loggedFor(mac, 64);
-        Stage stage = bootStage(mac, recent);
-        if (status.isPresent() && status.get().connected()) {
-            // attested: baselined, and no verdict of this boot worse than a warning (a later clean verdict, from a challenge
-            // that did not look where a critical finding was, does not make a tampered HPC attested again)
-            stage = status.get().baselined() && status.get().worst().compareTo(org.leo.attest.appraise.Severity.WARNING) <= 0
-                    && status.get().verdicts() > 0 ? Stage.ATTESTED : Stage.ENROLLED;
-        }
+        Stage stage = stage(bootStage(mac, recent), status);
         Optional<Instant> lastEvent = recent.isEmpty() ? Optional.empty() : Optional.of(recent.get(recent.size() - 1).event().at());
-        return new HpcView(mac.toString(), parts.pxe().leases().byMac(mac).map(l -> l.address().getHostAddress()), stage.name(),
+        return new HpcView(seq, mac.toString(), parts.pxe().leases().byMac(mac).map(l -> l.address().getHostAddress()), stage.name(),
                 stage.meaning(), stage.progress(), status.map(HpcStatus::connected).orElse(false),
                 status.map(HpcStatus::challengesSent).orElse(0L), status.map(HpcStatus::verdicts).orElse(0L),
                 status.map(HpcStatus::findings).orElse(0L), status.map(HpcStatus::lastVerdictAt), status.map(HpcStatus::lastVerdict).orElse(""),

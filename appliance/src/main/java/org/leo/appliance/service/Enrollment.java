@@ -20,9 +20,39 @@ public final class Enrollment {
         }
         String[] addrHost = macRest[1].split(",", 2);
         Inet4Address address = ipv4(addrHost[0])
-                .orElseThrow(() -> new IllegalArgumentException("'" + addrHost[0] + "' is not an IPv4 address"));
-        Optional<String> host = addrHost.length == 2 ? Optional.of(addrHost[1]) : Optional.empty();
+                .orElseThrow(() -> new IllegalArgumentException("'" + printable(addrHost[0]) + "' is not an IPv4 address"));
+        Optional<String> host = addrHost.length == 2 ? Optional.of(hostname(addrHost[1])) : Optional.empty();
         return new Reservation(mac, Optional.of(address), host);
+    }
+
+    /**
+     * An enrollment from its fields (the API's body): a MAC, an optional reserved address, an optional host name (only
+     * with an address), each checked on its own, so that no field can carry another's separator into DATA-DIR/enrolled.
+     */
+    public static Reservation of(String mac, String address, String hostname) {
+        MacAddress m = MacAddress.parse(mac == null ? "" : mac.strip());
+        boolean hasAddress = address != null && !address.isBlank();
+        boolean hasHost = hostname != null && !hostname.isBlank();
+        if (!hasAddress) {
+            if (hasHost) {
+                throw new IllegalArgumentException("a host name is given with a reserved address");
+            }
+            return Reservation.poolOnly(m);
+        }
+        Inet4Address a = ipv4(address).orElseThrow(() -> new IllegalArgumentException("'" + printable(address) + "' is not an IPv4 address"));
+        return new Reservation(m, Optional.of(a), hasHost ? Optional.of(hostname(hostname.strip())) : Optional.empty());
+    }
+
+    /** A host name as DHCP hands it out: letters, digits, '.' and '-', starting with a letter or digit, at most 63. */
+    static String hostname(String text) {
+        if (!text.matches("[A-Za-z0-9][A-Za-z0-9.-]{0,62}")) {
+            throw new IllegalArgumentException("host name '" + printable(text) + "': letters, digits, '.' and '-', at most 63, starting with a letter or digit");
+        }
+        return text;
+    }
+
+    private static String printable(String text) {
+        return org.leo.attest.appraise.Printable.of(text, 40);
     }
 
     /** A literal dotted-quad IPv4 address; never a name lookup. */

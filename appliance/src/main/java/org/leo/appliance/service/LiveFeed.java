@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * updated view of the HPC it is about. One thread reads the boot event log every {@value #POLL_MILLIS} ms (from the
  * newest event at start on: one indexed query when nothing is new) and takes the attestation log's commits, so neither
  * store's writer waits for a browser; it is the appliance's only reader of new boot events, and hands them to
- * {@link #onBootEvent} listeners too (the metrics). A subscriber that cannot keep up loses events (its stream drops
- * them, never the appliance), and reloads its views.
+ * {@link #onBootEvent} listeners too (the metrics). A subscriber that cannot keep up loses its stream (it ends once a
+ * bounded backlog is full, never holding the appliance up), and the page reconnects and reloads its views.
  */
 public final class LiveFeed implements AutoCloseable {
     public static final long POLL_MILLIS = 250;

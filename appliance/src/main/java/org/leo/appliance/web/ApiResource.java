@@ -1,7 +1,6 @@
 package org.leo.appliance.web;
 
 import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -87,6 +86,13 @@ public class ApiResource {
         return running().dashboard().ledger(Optional.ofNullable(before), limit == null ? 50 : limit);
     }
 
+    /**
+     * Events a live stream may have waiting for its browser: more, and the stream fails (ends), so the page reconnects and
+     * fetches its views again. Never dropped one by one: an action's burst (a view, log entries, the audit record) is
+     * a few events, and a page that silently missed one of them would show a stale state as live.
+     */
+    static final int LIVE_BACKLOG = 256;
+
     /** Live updates: boot events, log entries, audit records and the HPC views they change, as server-sent events. */
     @GET
     @Path("/events")
@@ -114,7 +120,7 @@ public class ApiResource {
                     // nothing to release
                 }
             });
-        }, BackPressureStrategy.DROP);
+        }, LIVE_BACKLOG);
     }
 
     /** The result of an operator action. */
@@ -180,12 +186,7 @@ public class ApiResource {
         }
         org.leo.pxe.dhcp.Reservation reservation;
         try {
-            String host = body.hostname() == null || body.hostname().isBlank() ? "" : "," + body.hostname().strip();
-            if (!host.isEmpty() && !body.hostname().strip().matches("[A-Za-z0-9][A-Za-z0-9.-]{0,62}")) {
-                throw new IllegalArgumentException("a host name is letters, digits, '.' and '-', at most 63");
-            }
-            reservation = org.leo.appliance.service.Enrollment.parse(mac(body.mac()) + (body.address() == null || body.address().isBlank() ? ""
-                    : "=" + body.address().strip() + host));
+            reservation = org.leo.appliance.service.Enrollment.of(mac(body.mac()).toString(), body.address(), body.hostname());
         } catch (IllegalArgumentException e) {
             throw new WebApplicationException(Response.status(400).entity(new Problem(String.valueOf(e.getMessage()))).build());
         }

@@ -29,7 +29,6 @@ import org.leo.pxe.vm.NetNsHost;
  * Every incarnation appends its output to one log file, so the log tells the whole story.
  */
 final class CrashableLeoServer implements AutoCloseable {
-    static final String READY = "leo pxe serve: ready";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
     private final NetNsHost pi;
@@ -39,11 +38,20 @@ final class CrashableLeoServer implements AutoCloseable {
     private final Path log;
     private final Path manifest;
     private final ManifestTool.KeyFiles keys;
+    private final List<String> command;
+    private final String ready;
     private Process process;
     private int incarnation;
 
     /** Signs a manifest over {@code bootRoot} with a fresh key; {@code options} are passed to every start. */
     CrashableLeoServer(NetNsHost pi, Path runDir, Path bootRoot, List<String> options) throws IOException {
+        this(pi, runDir, bootRoot, List.of("pxe", "serve"), options);
+    }
+
+    /** As {@code leo COMMAND} ({@code pxe serve} or {@code serve}). */
+    CrashableLeoServer(NetNsHost pi, Path runDir, Path bootRoot, List<String> command, List<String> options) throws IOException {
+        this.command = List.copyOf(command);
+        this.ready = "leo " + String.join(" ", command) + ": ready";
         this.pi = pi;
         this.runDir = runDir;
         this.bootRoot = bootRoot;
@@ -69,8 +77,9 @@ final class CrashableLeoServer implements AutoCloseable {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("already running, pid " + process.pid());
         }
-        List<String> argv = new ArrayList<>(List.of("java", "-jar", LeoPxeServer.JAR.toAbsolutePath().toString(),
-                "pxe", "serve", "--interface", pi.ifName(), "--address", pi.address(),
+        List<String> argv = new ArrayList<>(List.of("java", "-jar", LeoPxeServer.JAR.toAbsolutePath().toString()));
+        argv.addAll(command);
+        argv.addAll(List.of("--interface", pi.ifName(), "--address", pi.address(),
                 "--boot-root", bootRoot.toString(), "--manifest", manifest.toString(),
                 "--public-key", keys.publicKey().toString(), "--data-dir", dataDir().toString()));
         argv.addAll(options);
@@ -85,10 +94,10 @@ final class CrashableLeoServer implements AutoCloseable {
         long deadline = t0 + READY_TIMEOUT.toNanos();
         while (readyLines() <= readyBefore) {
             if (!process.isAlive()) {
-                throw new IOException("leo pxe serve exited " + process.exitValue() + " before ready; log:\n" + logText());
+                throw new IOException("leo " + String.join(" ", command) + " exited " + process.exitValue() + " before ready; log:\n" + logText());
             }
             if (System.nanoTime() > deadline) {
-                throw new IOException("leo pxe serve not ready within " + READY_TIMEOUT + "; log:\n" + logText());
+                throw new IOException("leo " + String.join(" ", command) + " not ready within " + READY_TIMEOUT + "; log:\n" + logText());
             }
             Thread.sleep(50);
         }
@@ -176,7 +185,7 @@ final class CrashableLeoServer implements AutoCloseable {
             return 0;
         }
         try (var lines = Files.lines(log, StandardCharsets.ISO_8859_1)) {
-            return lines.filter(l -> l.contains(READY)).count();
+            return lines.filter(l -> l.contains(ready)).count();
         }
     }
 

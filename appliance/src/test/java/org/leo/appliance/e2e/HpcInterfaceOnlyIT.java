@@ -69,6 +69,53 @@ class HpcInterfaceOnlyIT {
         }
     }
 
+    /**
+     * The operator's port of {@code leo serve --interface IF} listens on every address (0.0.0.0), and the HPC segment
+     * reaches none of them: a request to the Pi's HPC-side address is refused (it arrives on the HPC interface), and so is
+     * one from the HPC segment to the Pi's address on the other link (it comes from the HPC subnet, routed by the Pi to
+     * itself), both 403 before any password is checked. From the other link the same port answers (401 without a
+     * password, 200 with one).
+     */
+    @Test
+    void theOperatorPortRefusesTheHpcSegmentOnEveryAddressOfThePi() throws Exception {
+        Path run = Files.createTempDirectory("leoi-web-");
+        Path bootRoot = E2eFiles.placeholderBootRoot(run.resolve("root"));
+        Path users = run.resolve("users");
+        org.leo.appliance.service.Users.put(users, "olga", java.util.Set.of("operator", "viewer"), "olga-password".toCharArray());
+        int web = 9081;
+        try (NetNsTopology topo = NetNsTopology.create("leoi");
+             ClientNetNs hpc = ClientNetNs.attach(topo, 'w', MAC, Optional.of("10.77.0.31/24"));
+             OtherLink other = OtherLink.attach(topo);
+             CrashableLeoServer server = new CrashableLeoServer(topo.pi(), run, bootRoot, List.of("serve"), List.of("--no-dhcp", "--no-ra",
+                     "--no-warmup", "--http-port", "" + HTTP_PORT, "--web-port", "" + web, "--web-address", "0.0.0.0", "--users", users.toString()))) {
+            server.start();
+            Exec.check("ip", "-n", hpc.netns(), "route", "add", "10.88.0.0/24", "via", topo.pi().address());
+            String[] withPassword = {"-u", "olga:olga-password"};
+            assertThat(status(hpc.run(Duration.ofSeconds(20), curl("http://" + topo.pi().address() + ":" + web + "/api/me", withPassword))))
+                    .as("from the HPC segment to the Pi's HPC-side address").isEqualTo("403");
+            assertThat(status(hpc.run(Duration.ofSeconds(20), curl("http://10.88.0.1:" + web + "/api/me", withPassword))))
+                    .as("from the HPC segment to the Pi's address on the other link").isEqualTo("403");
+            assertThat(status(other.run(Duration.ofSeconds(20), curl("http://10.88.0.1:" + web + "/api/me")))).as("from the other link").isEqualTo("401");
+            assertThat(status(other.run(Duration.ofSeconds(20), curl("http://10.88.0.1:" + web + "/api/me", withPassword)))).isEqualTo("200");
+            assertThat(server.log()).contains("refused GET /api/me from").contains("10.77.0.31").contains("does not reach the operator's port");
+            System.out.println("operator port: HPC segment 403 on both of the Pi's addresses; other link 401/200");
+        } finally {
+            PxeBootIT.deleteTree(run);
+        }
+    }
+
+    /** curl printing only the HTTP status of a GET of {@code url}. */
+    private static String[] curl(String url, String... extra) {
+        List<String> argv = new java.util.ArrayList<>(List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "15"));
+        argv.addAll(List.of(extra));
+        argv.add(url);
+        return argv.toArray(String[]::new);
+    }
+
+    private static String status(Exec.Result r) {
+        return r.output().strip();
+    }
+
     /** A TCP connect that exits 0 once the handshake completed and closes at once. */
     private static String[] connect(String host, int port) {
         return new String[] {"timeout", "10", "bash", "-c", "exec 3<>/dev/tcp/" + host + "/" + port + " && exec 3>&-"};

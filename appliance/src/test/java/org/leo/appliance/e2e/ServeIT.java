@@ -372,6 +372,16 @@ class ServeIT {
         assertThat(post(s.base() + "/api/enrollments", json, "Content-Type", "application/json", "Authorization", basic("alice", "alice-password"))
                 .statusCode()).isEqualTo(403);
         assertThat(post(s.base() + "/api/enrollments", "{\"mac\":\"zz\"}", asOlga).statusCode()).isEqualTo(400);
+        // a host name or address field cannot smuggle a second enrollment into DATA-DIR/enrolled
+        assertThat(post(s.base() + "/api/enrollments", "{\"mac\":\"52:54:00:77:00:11\",\"address\":\"127.0.0.11,x\\n52:54:00:77:00:66=127.0.0.66\"}",
+                asOlga).statusCode()).isEqualTo(400);
+        assertThat(post(s.base() + "/api/enrollments", "{\"mac\":\"52:54:00:77:00:11\",\"address\":\"127.0.0.11\",\"hostname\":\"a\\nb\"}",
+                asOlga).statusCode()).isEqualTo(400);
+        // a body over 16 KiB is refused before it is read whole
+        HttpResponse<String> big = http.send(HttpRequest.newBuilder(URI.create(s.base() + "/api/enrollments")).version(HttpClient.Version.HTTP_1_1)
+                .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json").header("Authorization", basic("olga", "olga-password"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"mac\":\"" + "a".repeat(20_000) + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(big.statusCode()).isEqualTo(413);
         HttpResponse<String> off = post(s.base() + "/api/enrollments", "{\"mac\":\"52:54:00:77:00:12\",\"address\":\"10.9.9.9\"}", asOlga);
         assertThat(off.statusCode()).isEqualTo(409);
         assertThat(off.body()).contains("is not a client address");
@@ -379,7 +389,7 @@ class ServeIT {
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
         assertThat(ok.body()).contains("enrolled as 52:54:00:77:00:11=127.0.0.11,hpc-b");
         assertThat(get(s.base() + "/api/hpcs", "Authorization", basic("alice", "alice-password")).body())
-                .contains("52:54:00:77:00:10").contains("52:54:00:77:00:11").doesNotContain("52:54:00:77:00:12");
+                .contains("52:54:00:77:00:10").contains("52:54:00:77:00:11").doesNotContain("52:54:00:77:00:12").doesNotContain("52:54:00:77:00:66");
         assertThat(Files.readString(s.err())).contains("HPC 52:54:00:77:00:11 enrolled at 127.0.0.11 as hpc-b");
 
         // SIGHUP (systemctl reload): an HPC added to the configuration's drop-in is enrolled without a restart

@@ -131,6 +131,20 @@ class AttestationLoopTest {
         assertThat(appliance.log.verify().intact()).isTrue();
     }
 
+    /** A clean verdict after a finding does not lower the boot's worst severity (what the dashboard's stage reads). */
+    @Test
+    void aCleanVerdictAfterAFindingLeavesTheBootsWorstSeverity() throws Exception {
+        start(Duration.ofHours(1));
+        SimulatedHost host = startAgent(TestAppliance.cmdline(appliance.boot(MAC)));
+        cleanRandomVerdict();
+        var nc = SimulatedHost.process(4242, "nc", "/usr/bin/nc", "ee");
+        host.processes.add(nc);
+        Verdict found = appliance.awaitVerdict(TestAppliance.finding("os.process.new"), 20);
+        host.processes.remove(nc);
+        appliance.awaitVerdict(v -> v.clean() && appliance.verdicts.indexOf(v) > appliance.verdicts.indexOf(found), 20);
+        assertThat(appliance.engine.status(MAC.toString()).orElseThrow().worst()).isEqualTo(Severity.ERROR);
+    }
+
     @Test
     void aReloadedPolicyJudgesTheNextChallengesAndWhatNeedsARestartIsRefused() throws Exception {
         start(Duration.ofHours(1));
