@@ -11,7 +11,9 @@ import java.util.Optional;
  *
  * @param exitCode      the guest's exit status (137 when it was killed)
  * @param timedOut      the guest ran past its timeout and was killed
- * @param oomKilled     the kernel killed a guest process at the memory limit
+ * @param oomKilled     the kernel killed a guest process at the memory limit, as docker's OOMKilled flag says: best effort
+ *                      (the flag comes from an event delivered apart from the exit, and a guest that exits at once can be
+ *                      inspected before it arrives); a guest's exit code 137 is the other sign
  * @param result        the bytes of {@code /work/result}, empty if the guest left none or it was refused
  * @param resultProblem why there is no result, or "" when there is one
  * @param stdout        the guest's standard output, cut at {@link Limits#outputBytes()}

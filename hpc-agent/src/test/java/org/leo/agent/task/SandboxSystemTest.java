@@ -205,8 +205,11 @@ class SandboxSystemTest {
         Limits limits = Limits.DEFAULT.withMemoryBytes(32L << 20);
         Result r = run("memory", sh("head -c 200000000 /dev/zero | tr '\\0' a | sort > /dev/null; echo \"sort exit $?\" > /work/result"),
                 Map.of(), limits, Duration.ofSeconds(60));
-        assertThat(r.oomKilled()).isTrue();
+        // the kernel killed sort at the limit (SIGKILL: 137), as the guest itself saw. Docker's OOMKilled flag comes from an
+        // event delivered apart from the exit: on a loaded machine a guest that exits at once can be inspected before it
+        // arrives (seen once in a CI run at load 13), so the flag is printed, not asserted (Result.oomKilled says so)
         assertThat(text(r)).isEqualTo("sort exit 137\n");
+        System.out.println("memory: docker's OOMKilled flag " + r.oomKilled());
     }
 
     @Test
