@@ -59,13 +59,13 @@ import org.leo.pxe.vm.ServerProcess;
  */
 @Tag("system")
 class GatewayNetnsTest {
-    static final String P = "leohN";
-    static final NetNsHost HPC = new NetNsHost(P + "-hpc", P + "-h0", Optional.of("10.77.0.10"), 24);
-    static final NetNsHost PI = new NetNsHost(P + "-pi", P + "-p0", Optional.of("10.77.0.1"), 24);
-    static final NetNsHost OUT = new NetNsHost(P + "-out", P + "-o0", Optional.of("192.0.2.7"), 24);
-    static final String UPLINK = P + "-p1";
-    static final String PI_UPLINK_ADDRESS = "192.0.2.1";
-    static final String HPC_MAC = "52:54:00:77:00:10";
+    static final GatewayTopology NET = GatewayTopology.of("leohN");
+    static final NetNsHost HPC = NET.hpc();
+    static final NetNsHost PI = NET.pi();
+    static final NetNsHost OUT = NET.out();
+    static final String UPLINK = NET.uplink();
+    static final String PI_UPLINK_ADDRESS = GatewayTopology.PI_UPLINK_ADDRESS;
+    static final String HPC_MAC = GatewayTopology.HPC_MAC;
     static final int LOG_GROUP = 5;
     static final List<ServerProcess> LISTENERS = new ArrayList<>();
 
@@ -76,28 +76,9 @@ class GatewayNetnsTest {
 
     @BeforeAll
     static void topology() throws IOException {
-        assumeTrue(Exec.run(Duration.ofSeconds(5), "id", "-u").output().strip().equals("0"), "needs root (network namespaces, nft)");
-        for (String tool : List.of("ip", "nft", "socat", "busybox", "tcpdump", "dnsmasq")) {
-            assumeTrue(Exec.onPath(tool), tool + " missing (scripts/install-deps test)");
-        }
-        deleteNamespaces();
-        for (NetNsHost h : List.of(HPC, PI, OUT)) {
-            Exec.check("ip", "netns", "add", h.netns());
-            Exec.check("ip", "-n", h.netns(), "link", "set", "lo", "up");
-        }
-        Exec.check("ip", "link", "add", HPC.ifName(), "netns", HPC.netns(), "address", HPC_MAC, "type", "veth", "peer", "name", PI.ifName(),
-                "netns", PI.netns());
-        Exec.check("ip", "link", "add", UPLINK, "netns", PI.netns(), "type", "veth", "peer", "name", OUT.ifName(), "netns", OUT.netns());
-        address(HPC, HPC.ifName(), "10.77.0.10/24", "2001:db8:77::10/64");
-        address(PI, PI.ifName(), "10.77.0.1/24", "2001:db8:77::1/64");
-        address(PI, UPLINK, PI_UPLINK_ADDRESS + "/24", "2001:db8:2::1/64");
-        address(OUT, OUT.ifName(), "192.0.2.7/24", "2001:db8:2::7/64");
-        HPC.exec("ip", "addr", "add", "10.99.0.5/32", "dev", HPC.ifName()); // a source outside the segment's subnet, for the spoofing check
-        HPC.exec("ip", "route", "add", "default", "via", "10.77.0.1");
-        HPC.exec("ip", "-6", "route", "add", "default", "via", "2001:db8:77::1");
-        OUT.exec("ip", "route", "add", "10.77.0.0/24", "via", PI_UPLINK_ADDRESS);
-        OUT.exec("ip", "-6", "route", "add", "2001:db8:77::/64", "via", "2001:db8:2::1");
-        PI.exec("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
+        Optional<String> unavailable = GatewayTopology.unavailable("ip", "nft", "socat", "busybox", "tcpdump", "dnsmasq");
+        assumeTrue(unavailable.isEmpty(), unavailable.orElse(""));
+        NET.create();
 
         // The Pi's services (boot and attestation ports, one it does not open, the operator's port) and the outside's.
         for (int port : List.of(80, 7443, 7444, 22, 8080)) {
@@ -128,20 +109,8 @@ class GatewayNetnsTest {
             LISTENERS.clear();
         } finally {
             System.clearProperty("leo.config");
-            deleteNamespaces();
+            NET.close();
         }
-    }
-
-    private static void deleteNamespaces() throws IOException {
-        for (NetNsHost h : List.of(HPC, PI, OUT)) {
-            Exec.run(Duration.ofSeconds(10), "ip", "netns", "delete", h.netns()); // absent: fine
-        }
-    }
-
-    private static void address(NetNsHost h, String ifName, String v4, String v6) throws IOException {
-        h.exec("ip", "addr", "add", v4, "dev", ifName);
-        h.exec("ip", "addr", "add", v6, "dev", ifName, "nodad");
-        h.exec("ip", "link", "set", ifName, "up");
     }
 
     /**
