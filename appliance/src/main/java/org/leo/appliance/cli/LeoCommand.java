@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         subcommands = {ServeCommand.class, PxeCommand.class, AttestCommand.class, ImageCommand.class, VrfCommand.class, LedgerCommand.class, FleetCommand.class,
-                CapsuleCommand.class, ServiceCommand.class, TaskCommand.class, UserCommand.class, ConfigCommand.class},
+                CapsuleCommand.class, ServiceCommand.class, TaskCommand.class, UserCommand.class, ConfigCommand.class, GatewayCommand.class},
         description = {
                 "The Leo trusted-compute appliance.",
                 "",
@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 "  leo vrf --help       the consensus VRF (RFC 9381): keys, proofs, sortition",
                 "  leo ledger --help    the fleet's ledger of attestation records",
                 "  leo capsule --help   digital capsules: seal, open and inspect the data and code of trusted tasks",
+                "  leo gateway --help   the HPC segment's firewall: the Pi as the HPC's only gateway",
                 "  leo config --help    the appliance's configuration file: check it, show the effective values"})
 public class LeoCommand {
 }

@@ -44,8 +44,8 @@ public class LeoConfigFile implements IDefaultValueProvider {
     /** The same as {@link #ENV}, for tests and JVM options; wins over the environment. */
     static final String PROPERTY = "leo.config";
     static final Path DEFAULT_FILE = Path.of("/etc/leo/leo.properties");
-    /** The commands that read the file: their long options are its keys. */
-    static final List<Class<?>> READERS = List.of(PxeServeCommand.class, ServeCommand.class);
+    /** The commands that read the file (and the gateway's options): their long options are its keys. */
+    static final List<Class<?>> READERS = List.of(PxeServeCommand.class, ServeCommand.class, GatewaySettings.class);
 
     /** One {@code key=value} line and the file it is in. */
     record Value(String key, String value, Path file) { }

@@ -14,6 +14,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.leo.appliance.gateway.EgressWatch;
+import org.leo.appliance.gateway.GatewayFindings;
+import org.leo.appliance.gateway.GatewayRuleset;
+import org.leo.appliance.gateway.Nft;
 import org.leo.appliance.service.ApplianceParts;
 import org.leo.pxe.PxeConfig;
 import org.leo.pxe.PxeServer;
@@ -239,6 +243,13 @@ public class PxeServeCommand implements Callable<Integer> {
             description = "Do not answer IPv6 Router Solicitations on --interface (iPXE then waits ~16 s for IPv6).")
     boolean noRa;
 
+    @Option(names = "--gateway-watch", paramLabel = "SECONDS", defaultValue = "5",
+            description = "With --attest: how often the HPC gateway's attempt sets are read (the nftables table inet leo of 'leo gateway "
+                    + "apply'; docs/gateway.md). What an HPC was blocked from since the last reading becomes a finding about it "
+                    + "(network.egress.blocked). Read only if the table is there when the server starts. 0: never. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int gatewayWatchSeconds;
+
     @Override
     public Integer call() throws Exception {
         PxeConfig config = toConfig();
@@ -248,11 +259,13 @@ public class PxeServeCommand implements Callable<Integer> {
         try (PxeServer server = new PxeServer(config, registry)) {
             org.leo.attest.AttestationNode node = null;
             FleetOptions.Running consensus = null;
+            EgressWatch watch = null;
             List<Reservation> enrolled = reservations();
             try {
                 server.start();
                 if (attest.enabled) {
                     node = attest.start(server, dataDir, config.script().serverHost(), Optional.ofNullable(interfaceName), registry);
+                    watch = gatewayWatch(node);
                 }
                 if (fleet.enabled) {
                     consensus = fleet.start(node, dataDir, enrolled.stream().map(Reservation::mac).collect(java.util.stream.Collectors.toSet()),
@@ -263,14 +276,17 @@ public class PxeServeCommand implements Callable<Integer> {
                         java.time.Instant.now(), inUse(consensus)));
             } catch (Exception e) {
                 System.err.println(name() + ": " + e.getMessage());
+                closeQuietly(watch);
                 closeQuietly(consensus);
                 closeQuietly(node);
                 return 1;
             }
             org.leo.attest.AttestationNode attestation = node;
             FleetOptions.Running fleetService = consensus;
+            EgressWatch gateway = watch;
             Thread hook = new Thread(() -> {
                 stopping();
+                closeQuietly(gateway);
                 if (fleetService != null) {
                     try {
                         fleetService.close();
@@ -295,6 +311,7 @@ public class PxeServeCommand implements Callable<Integer> {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
                 stopping();
+                closeQuietly(gateway);
                 if (fleetService != null) {
                     fleetService.close();
                 }
@@ -340,6 +357,28 @@ public class PxeServeCommand implements Callable<Integer> {
         }
         out.add("TPM: " + tpmInUse());
         return out;
+    }
+
+    /**
+     * The HPC gateway's blocked attempts as findings (docs/gateway.md): read every --gateway-watch seconds if the table
+     * inet leo is readable now; otherwise said once, and nothing is read.
+     */
+    private EgressWatch gatewayWatch(org.leo.attest.AttestationNode node) {
+        if (gatewayWatchSeconds <= 0) {
+            return null;
+        }
+        Nft nft = Nft.here();
+        try {
+            nft.listTable();
+        } catch (java.io.IOException e) {
+            System.out.println(name() + ": gateway: table inet " + GatewayRuleset.TABLE + " not read ("
+                    + e.getMessage() + "); blocked attempts from the HPC segment are not findings ('leo gateway apply' loads it)");
+            return null;
+        }
+        System.out.println(name() + ": gateway: blocked attempts from the HPC segment become findings (table inet "
+                + GatewayRuleset.TABLE + ", read every " + gatewayWatchSeconds + " s)");
+        return EgressWatch.start(nft, Duration.ofSeconds(gatewayWatchSeconds),
+                new GatewayFindings(node.engine()));
     }
 
     private void closeQuietly(AutoCloseable c) {

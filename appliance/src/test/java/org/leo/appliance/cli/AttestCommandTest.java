@@ -18,13 +18,15 @@ import org.leo.pxe.manifest.IpxeScriptConfig;
 import picocli.CommandLine;
 
 /** {@code leo attest log verify|show} and {@code leo attest ca}; {@code leo pxe serve --attest} puts the agent's pins on the command line. */
-class AttestCommandTest {
+public class AttestCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int status, String out, String err) { }
+    /** What {@link #leo} printed and returned. */
+    public record Run(int status, String out, String err) { }
 
-    static Run leo(String... args) {
+    /** {@code leo ARGS} in this JVM, its output captured (other packages' tests use it too). */
+    public static Run leo(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream o = new ByteArrayOutputStream();

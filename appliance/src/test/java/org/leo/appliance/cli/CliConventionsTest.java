@@ -23,7 +23,8 @@ class CliConventionsTest {
             "leo fleet identity",
             "leo capsule inspect",
             "leo task status",
-            "leo config show");
+            "leo config show",
+            "leo gateway counters");
 
     private static List<CommandLine> tree(CommandLine cl, List<CommandLine> out) {
         out.add(cl);

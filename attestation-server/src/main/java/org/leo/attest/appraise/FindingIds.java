@@ -23,7 +23,7 @@ public final class FindingIds {
             "os.process.new", "os.process.exe_changed", "os.process.gone", "os.rootfs.changed",
             "network.listen.new", "network.listen.gone", "network.connection.new",
             "network.interface.added", "network.interface.removed", "network.interface.changed",
-            "network.route.added", "network.route.removed",
+            "network.route.added", "network.route.removed", "network.egress.blocked",
             "disk.root.changed", "disk.chunk.changed", "disk.changed", "disk.spot.unverifiable", "disk.reference.unreadable",
             "tpm.ak.changed", "tpm.pcr.changed", "tpm.quote.invalid",
             "challenge.missed", "baseline.invalid", "agent.silent",

@@ -66,6 +66,7 @@ public final class Policy {
         DEFAULTS.put("severity.os.cmdline", "critical");
         DEFAULTS.put("severity.network.listen.new", "error");
         DEFAULTS.put("severity.network.connection.new", "error");
+        DEFAULTS.put("severity.network.egress.blocked", "error");
         DEFAULTS.put("severity.challenge.missed", "error");
         DEFAULTS.put("severity.stream.dropped", "error");
         DEFAULTS.put("severity.stream.restored", "info");

@@ -630,8 +630,12 @@ public final class AttestationEngine implements AutoCloseable {
         }
     }
 
-    /** A finding about {@code hpc} outside any session's answer (a refused stream). */
-    private void finding(String hpc, String component, String id, String expected, String got, String what) {
+    /**
+     * A finding about {@code hpc} outside any session's answer: a refused stream, or what the Pi saw the HPC do on the
+     * network (its gateway blocked an attempt to reach elsewhere). A verdict of its own, logged and acted on as any
+     * other; {@code id} must be in {@link org.leo.attest.appraise.FindingIds}.
+     */
+    public void finding(String hpc, String component, String id, String expected, String got, String what) {
         Findings f = new Findings(hpc, policy.get());
         f.add(component, id, expected, got, what);
         conclude(new Verdict(hpc, 0, f.list()));
