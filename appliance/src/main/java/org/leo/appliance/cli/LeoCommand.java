@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "leo",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        subcommands = {ServeCommand.class, PxeCommand.class, AttestCommand.class, ImageCommand.class, FlashCommand.class, VrfCommand.class, LedgerCommand.class, FleetCommand.class,
+        subcommands = {ServeCommand.class, PxeCommand.class, AttestCommand.class, ImageCommand.class, FlashCommand.class, FirstbootCommand.class, VrfCommand.class, LedgerCommand.class, FleetCommand.class,
                 CapsuleCommand.class, ServiceCommand.class, TaskCommand.class, UserCommand.class, ConfigCommand.class},
         description = {
                 "The Leo trusted-compute appliance.",
@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 "  leo attest --help    the attestation event log and the appliance CA",
                 "  leo image --help     the HPC boot image and its verification",
                 "  leo flash --help     write a signed appliance image to an SD card and verify it there",
+                "  leo firstboot --help the Pi's keys, made once, and its enrollment token for the fleet",
                 "  leo vrf --help       the consensus VRF (RFC 9381): keys, proofs, sortition",
                 "  leo ledger --help    the fleet's ledger of attestation records",
                 "  leo capsule --help   digital capsules: seal, open and inspect the data and code of trusted tasks",
