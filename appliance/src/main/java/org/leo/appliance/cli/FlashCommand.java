@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
                 + "--public-key, and the image's entry in it (by default the entry named as the image file); the device: a block "
                 + "device, not the running system's disk (the disk under /, /boot, /boot/efi, /boot/firmware, /usr or any swap "
                 + "area, found through /proc/self/mountinfo, /proc/swaps, partitions, device-mapper and md slaves and loop backing "
-                + "files), nothing on it mounted, no swap on it, no device-mapper, md or LVM holder, not read-only, not smaller "
+                + "files), nothing on it mounted, no swap on it, no device-mapper, md or LVM holder, a whole disk (not a "
+                + "partition), not read-only, not smaller "
                 + "than the image (every reason to refuse is reported); then the image's size and SHA-256 against the signed "
                 + "manifest; then the kernel's exclusive claim on the device (open with O_EXCL), which it holds until the end.",
             "",

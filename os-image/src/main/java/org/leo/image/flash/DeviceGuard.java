@@ -20,6 +20,7 @@ import java.util.Set;
  * <li>{@link Reason#SWAP}: the device or one of its partitions is below an active swap area;</li>
  * <li>{@link Reason#HELD}: the device or one of its partitions has holders (device-mapper, md, LVM, an open LUKS
  * volume), mounted or not;</li>
+ * <li>{@link Reason#PARTITION}: an appliance image is a whole disk, with its own partition table;</li>
  * <li>{@link Reason#READ_ONLY}, {@link Reason#TOO_SMALL}, {@link Reason#NOT_FOUND}, {@link Reason#NO_MOUNT_TABLE}.</li>
  * </ul>
  * The kernel's own answer comes on top: {@link ExclusiveClaim} opens the device with O_EXCL, which fails while
@@ -32,7 +33,7 @@ public final class DeviceGuard {
     /** Mount points named in one sentence; the rest are counted. */
     static final int MAX_LISTED = 4;
 
-    public enum Reason { NOT_FOUND, NO_MOUNT_TABLE, SYSTEM_DISK, MOUNTED, SWAP, HELD, READ_ONLY, TOO_SMALL, NOT_A_BLOCK_DEVICE, BUSY }
+    public enum Reason { NOT_FOUND, NO_MOUNT_TABLE, SYSTEM_DISK, MOUNTED, SWAP, HELD, PARTITION, READ_ONLY, TOO_SMALL }
 
     /** One reason not to write: {@code sentence} says it in full. */
     public record Refusal(Reason reason, String sentence) { }
@@ -118,6 +119,10 @@ public final class DeviceGuard {
                             + " (device-mapper, md or LVM: close or deactivate it first)"));
                 }
             }
+        }
+        if (host.isPartition(target)) {
+            refusals.add(new Refusal(Reason.PARTITION, shown + " is a partition of " + host.displayName(host.wholeDisk(target))
+                    + ": an appliance image is a whole disk (give --device " + host.displayName(host.wholeDisk(target)) + ")"));
         }
         if (host.readOnly(target)) {
             refusals.add(new Refusal(Reason.READ_ONLY, shown + " is read-only (a card's write-protect switch, or blockdev --setro)"));

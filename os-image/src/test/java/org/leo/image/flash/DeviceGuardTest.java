@@ -54,7 +54,8 @@ class DeviceGuardTest {
     void aFreePartitionOfTheSystemDiskIsRefusedToo() {
         BlockDevices host = pc().partition("sda", "sda4", 8, 4, GIB_SECTORS).devices();
         assertThat(sentences(DeviceGuard.check(host, "sda4", MIB)))
-                .containsExactly("/dev/sda4 is on the running system's disk /dev/sda: / is mounted from /dev/sda2");
+                .containsExactly("/dev/sda4 is on the running system's disk /dev/sda: / is mounted from /dev/sda2",
+                        "/dev/sda4 is a partition of /dev/sda: an appliance image is a whole disk (give --device /dev/sda)");
     }
 
     @Test
@@ -62,7 +63,8 @@ class DeviceGuardTest {
         BlockDevices host = pc().devices();
         assertThat(sentences(DeviceGuard.check(host, "sdb", 64 * MIB)))
                 .containsExactly("/dev/sdb1 (a partition of /dev/sdb) is mounted on /media/user/SD CARD");
-        assertThat(sentences(DeviceGuard.check(host, "sdb1", 64 * MIB))).containsExactly("/dev/sdb1 is mounted on /media/user/SD CARD");
+        assertThat(sentences(DeviceGuard.check(host, "sdb1", 64 * MIB))).containsExactly("/dev/sdb1 is mounted on /media/user/SD CARD",
+                "/dev/sdb1 is a partition of /dev/sdb: an appliance image is a whole disk (give --device /dev/sdb)");
         assertThat(DeviceGuard.check(host, "sdc", 64 * MIB)).isEmpty();
         assertThat(host.model("sdb1")).isEqualTo("Generic STORAGE DEVICE");
         assertThat(host.sizeBytes("sdc")).isEqualTo(16L << 30);
