@@ -13,6 +13,7 @@ import tss.tpm.TPMS_ID_OBJECT;
 import tss.tpm.TPMS_PCR_SELECTION;
 import tss.tpm.TPMS_SENSITIVE_CREATE;
 import tss.tpm.TPM_HANDLE;
+import tss.tpm.TPM_RC;
 import tss.tpm.TPM_RH;
 
 /**
@@ -33,7 +34,16 @@ final class EndorsementCommands {
 
     static byte[] readCertificate(tss.Tpm tpm, EkType type) throws TpmException {
         TPM_HANDLE index = TPM_HANDLE.from(type.certificateIndex());
-        NV_ReadPublicResponse pub = tpm.NV_ReadPublic(index);
+        // An undefined index is an answer, not a failure: errors are allowed for this command, so TSS.Java neither prints
+        // "TPM ERROR" on standard output nor throws (its _expectResponses(SUCCESS, HANDLE) would refuse a success).
+        NV_ReadPublicResponse pub = tpm._allowErrors().NV_ReadPublic(index);
+        TPM_RC rc = tpm._getLastResponseCode();
+        if (rc == TPM_RC.HANDLE) {
+            throw new TpmException("the TPM has no such NV index (TPM_RC_HANDLE): its manufacturer stored no certificate there");
+        }
+        if (rc != TPM_RC.SUCCESS) {
+            throw new TpmException("TPM2_NV_ReadPublic answered " + rc);
+        }
         int size = pub.nvPublic.dataSize;
         if (size <= 0 || size > MAX_CERTIFICATE_BYTES) {
             throw new TpmException("the index holds " + size + " bytes, expected 1.." + MAX_CERTIFICATE_BYTES);

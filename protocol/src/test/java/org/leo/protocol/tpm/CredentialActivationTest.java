@@ -218,7 +218,7 @@ class CredentialActivationTest {
             // swtpm_setup stores no P-256 EK certificate
             assertThatThrownBy(() -> a.ekCertificate(EkType.ECC_P256)).isInstanceOf(TpmException.class)
                     .hasMessage("reading the ECC NIST P-256 EK certificate from NV index 0x01c0000a failed at " + a.describe()
-                            + ": TPM Exception: {HANDLE}");
+                            + ": the TPM has no such NV index (TPM_RC_HANDLE): its manufacturer stored no certificate there");
         }
     }
 

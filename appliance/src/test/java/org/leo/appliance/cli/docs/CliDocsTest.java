@@ -85,6 +85,15 @@ class CliDocsTest {
     }
 
     @Test
+    void flashPageReadsLikeAManPage() throws IOException {
+        String flash = page(generate(), "leo-flash");
+        assertThat(flash).contains(".SH \"NAME\"\nleo\\-flash \\- Write a signed appliance image to an SD card or disk, then read it back")
+                .contains(".B leo flash\n", "\\fB\\-\\-device\\fR=\\fIDEVICE\\fR\n", "\\fB\\-\\-verify\\-only\\fR\n")
+                .contains(".SH \"EXIT STATUS\"\n.TP\n\\fB0\\fR\nverified", ".TP\n\\fB2\\fR\nrefused, nothing was written: ")
+                .contains(".SH \"EXAMPLES\"", "O_DIRECT", "\\fBleo\\fR(1)");
+    }
+
+    @Test
     void escapeKeepsRoffFromReadingTextAsRequests() {
         assertThat(ManPage.escape(".hidden request")).isEqualTo("\\&.hidden request");
         assertThat(ManPage.escape("'quoted")).isEqualTo("\\&'quoted");
