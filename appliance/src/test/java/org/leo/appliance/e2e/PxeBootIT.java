@@ -186,8 +186,15 @@ class PxeBootIT {
                 vm.awaitSerial(Pattern.compile("LEO-HTTP-OK sha256=" + root.probeSha256()), Duration.ZERO);
                 vm.awaitSerial(Pattern.compile("LEO-TFTP-OK sha256=" + root.probeSha256()), Duration.ZERO);
 
-                // The boot event log shows the whole boot: DHCP, the script with this nonce, every file with its digest.
+                // The boot event log shows the whole boot: DHCP, the script with this nonce, every file with its digest. A
+                // TFTP transfer is logged when its last ACK arrives, which the guest sends after it has the data and may
+                // print its markers: wait for both probes' events, with a bound (a loaded CI machine once read too soon).
                 List<BootEvent> events = server.events();
+                long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (!probesServed(events) && System.nanoTime() < until) {
+                    Thread.sleep(100);
+                    events = server.events();
+                }
                 events.forEach(e -> System.out.println("  event: " + e.stage() + " " + (e.protocol() == null ? "" : e.protocol() + " ")
                         + e.file() + " " + e.bytes() + " " + e.detail()));
                 assertThat(events).extracting(BootEvent::stage).contains(BootStage.DHCP_DISCOVER, BootStage.DHCP_OFFER,
@@ -240,5 +247,10 @@ class PxeBootIT {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    private static boolean probesServed(List<BootEvent> events) {
+        return events.stream().anyMatch(e -> e.stage() == BootStage.FILE_SERVED && e.protocol() == Protocol.TFTP && e.file().equals(BootRoot.PROBE))
+                && events.stream().anyMatch(e -> e.stage() == BootStage.FILE_SERVED && e.protocol() == Protocol.HTTP && e.file().equals(BootRoot.PROBE));
     }
 }
