@@ -59,8 +59,10 @@ public class ConfigCommand {
             description = {
                 "Reads the main file and its drop-ins and checks, in order: that every key is an option of a command that "
                     + "reads the file (with a did-you-mean for a typo); that every value parses for its option's type; "
-                    + "and then the checks 'leo pxe serve' makes of its options together before it opens a port (e.g. "
-                    + "--proxy-dhcp with --no-dhcp, an --interface that does not exist, an unreadable --attest-policy). "
+                    + "and then the checks 'leo serve' (the service; 'leo pxe serve' and the operator's port) makes of its "
+                    + "options together before it opens a port (e.g. --proxy-dhcp with --no-dhcp, an --interface that does "
+                    + "not exist, an unreadable --attest-policy). Without --tpm, leo serve uses /dev/tpmrm0 or a swtpm of its "
+                    + "own, so --attest and --fleet pass without it where either is there ('leo pxe serve' needs --tpm given). "
                     + "Prints 'ok: FILE (+N drop-ins), K keys', or one line per problem."},
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:the configuration is valid", "1:a problem was found (one line each)",
@@ -95,7 +97,8 @@ public class ConfigCommand {
                 cl.setDefaultValueProvider(config);
                 try {
                     cl.parseArgs();
-                    if (command instanceof PxeServeCommand serve) {
+                    if (command instanceof ServeCommand serve) { // leo pxe serve's checks and its own: the packaged service's
+                        serve.assumeEmbeddedTpm();
                         serve.toConfig();
                     }
                 } catch (ParameterException | IllegalArgumentException e) {

@@ -87,6 +87,9 @@ public class PxeServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     FleetOptions fleet = new FleetOptions();
 
+    /** Set by {@link ServeCommand#assumeEmbeddedTpm()}: without --tpm, a TPM is chosen at start (leo config check). */
+    boolean tpmChosenAtStart;
+
     @Option(names = "--interface", paramLabel = "IF",
             description = "The HPC-facing network interface. DHCP, TFTP, HTTP, the attestation ports (with --attest) and the IPv6 "
                     + "RA responder bind to it, and "
@@ -425,7 +428,7 @@ public class PxeServeCommand implements Callable<Integer> {
             }
         }
         if (fleet.enabled) {
-            fleet.problem(attest.enabled, attest.tpm != null && !attest.tpm.isBlank()).ifPresent(p -> {
+            fleet.problem(attest.enabled, tpmChosenAtStart || (attest.tpm != null && !attest.tpm.isBlank())).ifPresent(p -> {
                 throw usage(p);
             });
         }

@@ -125,6 +125,14 @@ public class ServeCommand extends PxeServeCommand {
         }
     }
 
+    /**
+     * For {@code leo config check}, which does not start anything: without --tpm this command uses the Pi's TPM device,
+     * else a swtpm of its own ({@link EmbeddedTpm}); the options' checks count a TPM if either is there.
+     */
+    void assumeEmbeddedTpm() {
+        tpmChosenAtStart = (attest.tpm == null || attest.tpm.isBlank()) && EmbeddedTpm.available();
+    }
+
     private String tpmBanner;
     private EmbeddedTpm embeddedTpm;
 

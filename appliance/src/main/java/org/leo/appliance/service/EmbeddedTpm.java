@@ -52,6 +52,11 @@ public final class EmbeddedTpm implements AutoCloseable {
                         + " (no " + device + "; a software TPM stands in for the Pi's: development use only)");
     }
 
+    /** Whether {@link #choose} finds a TPM here: the device, or swtpm to start. */
+    public static boolean available() {
+        return Files.exists(DEVICE) || onPath("swtpm");
+    }
+
     public static Choice choose(Path dataDir) throws IOException {
         return choose(dataDir, DEVICE);
     }

@@ -150,6 +150,29 @@ class LeoConfigFileTest {
         assertThat(run.status()).isEqualTo(1);
     }
 
+    /**
+     * The packaged service runs {@code leo serve}, which uses /dev/tpmrm0 or a swtpm of its own without --tpm: a fleet Pi's
+     * file without --tpm passes the check where either is there (the check once refused it as {@code leo pxe serve} does,
+     * so a provisioned fleet Pi without a TPM chip could not be configured at all).
+     */
+    @Test
+    void configCheckCountsTheTpmLeoServeChoosesItself() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.leo.appliance.service.EmbeddedTpm.available(),
+                "neither /dev/tpmrm0 nor swtpm here (scripts/install-deps installs swtpm)");
+        Path peers = write("fleet-peers", "11".repeat(32) + " 127.0.0.1:7450 " + "aa".repeat(32));
+        Path policy = write("policy.properties", "tpm.required=false");
+        Path main = write("leo.properties", "address=127.0.0.1", "no-dhcp=true", "data-dir=" + dir.resolve("data"), "attest=true",
+                "attest-policy=" + policy, "fleet=true", "fleet-peers=" + peers);
+        AttestCommandTest.Run run = AttestCommandTest.leo("config", "check", "--file", main.toString());
+        assertThat(run.out()).isEqualTo("ok: " + main + ", 7 keys\n");
+        assertThat(run.status()).isZero();
+
+        write("leo.properties", "address=127.0.0.1", "no-dhcp=true", "fleet=true", "fleet-peers=" + peers);
+        run = AttestCommandTest.leo("config", "check", "--file", main.toString());
+        assertThat(run.out()).startsWith(main + ": --fleet needs --attest and --tpm");
+        assertThat(run.status()).isEqualTo(1);
+    }
+
     @Test
     void configCheckOfAMissingFileIsAUsageError() {
         AttestCommandTest.Run run = AttestCommandTest.leo("config", "check", "--file", dir.resolve("nope.properties").toString());

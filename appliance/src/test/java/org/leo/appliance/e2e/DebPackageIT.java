@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,12 +44,13 @@ class DebPackageIT {
     private static final Pattern DEB_NAME = Pattern.compile("leo_(.+)_all\\.deb");
 
     private static DockerdProcess dockerd;
+    private static DockerCli docker;
     private static String container;
     private static String version;
 
     @BeforeAll
     static void installIntoACleanRoot() throws IOException {
-        Optional<Path> deb = packageFile();
+        Optional<Path> deb = debPackage();
         assumeTrue(deb.isPresent(), "the Debian package (" + TARGET + "/leo_VERSION_all.deb) is missing: run mvn verify");
         Optional<String> noDocker = DockerdProcess.unavailableReason();
         assumeTrue(noDocker.isEmpty(), () -> noDocker.orElse(""));
@@ -61,8 +60,9 @@ class DebPackageIT {
         assertThat(m.matches()).isTrue();
         version = m.group(1);
 
-        Path rootTar = DebianRoot.bookworm(List.of("systemd", "adduser", "default-jre-headless", "procps", "man-db"));
+        Path rootTar = DebianRoot.bookworm(DebianRoot.PI);
         dockerd = DockerdProcess.start();
+        docker = new DockerCli(dockerd);
         System.out.println("DebPackageIT: " + dockerd);
         String image = "leo-deb-root:" + rootTar.getFileName().toString().replace(".tar", "");
         docker(Duration.ofMinutes(5), "import", rootTar.toString(), image);
@@ -85,7 +85,7 @@ class DebPackageIT {
     }
 
     /** {@code target/leo_VERSION_all.deb}, the one this build packaged. */
-    private static Optional<Path> packageFile() throws IOException {
+    static Optional<Path> debPackage() throws IOException {
         if (!Files.isDirectory(TARGET)) {
             return Optional.empty();
         }
@@ -95,18 +95,12 @@ class DebPackageIT {
     }
 
     private static String docker(Duration timeout, String... args) throws IOException {
-        List<String> argv = new ArrayList<>(List.of("docker", "-H", dockerd.socketUri().toString()));
-        argv.addAll(List.of(args));
-        Exec.Result r = Exec.run(timeout, argv);
-        if (r.exitCode() != 0) {
-            throw new IOException(String.join(" ", argv) + " exited " + r.exitCode() + ": " + r.output().strip());
-        }
-        return r.output();
+        return docker.run(timeout, args);
     }
 
     /** A shell command in the container, as root. */
     private static Exec.Result in(String shell) throws IOException {
-        return Exec.run(STEP, "docker", "-H", dockerd.socketUri().toString(), "exec", container, "sh", "-c", shell);
+        return docker.shell(STEP, container, shell);
     }
 
     /** A shell command in the container that must succeed; its output. */

@@ -30,6 +30,15 @@ final class DebianRoot {
     /** mmdebstrap of a few hundred MB on a slow mirror; a hung download ends here. */
     static final long TIMEOUT_MINUTES = 20;
     static final Path CACHE = Path.of(System.getProperty("user.home"), ".cache", "leo", "debian-roots");
+    /**
+     * A Pi's root as the package's tests see it, one list so that they share one cached root (each list is its own
+     * mmdebstrap, ~40-150 s and ~450 MB on a fresh CI machine): what leo depends on (default-jre-headless, adduser,
+     * procps) and what it recommends and runs (swtpm); systemd as PID 1 (systemd-sysv); man-db (DebPackageIT reads the
+     * pages); openssh-server and python3 with python3-apt, which Ansible needs on a host (AnsibleIT); iproute2, busybox
+     * (udhcpc) and curl for the HPC it simulates.
+     */
+    static final List<String> PI = List.of("systemd", "systemd-sysv", "adduser", "default-jre-headless", "procps", "man-db", "swtpm",
+            "openssh-server", "python3", "python3-apt", "iproute2", "busybox", "curl");
 
     private DebianRoot() {
     }

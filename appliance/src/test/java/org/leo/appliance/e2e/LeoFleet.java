@@ -205,6 +205,55 @@ final class LeoFleet implements AutoCloseable {
         }
     }
 
+    /** Runs a command where a simulated HPC is (its network namespace), bounded by {@code timeout}. */
+    interface HpcShell {
+        Exec.Result run(Duration timeout, String... command) throws IOException;
+    }
+
+    /**
+     * A simulated HPC's network boot as far as its agent needs, wherever the HPC is ({@code sh}): a DHCP lease on
+     * {@code iface} (busybox udhcpc, with a script written in {@code dir}), the per-boot script from {@code server}, its
+     * kernel and initramfs over HTTP (curl). Returns the kernel command line the script gives.
+     */
+    static String netBoot(String name, Path dir, String iface, String server, HpcShell sh) throws IOException {
+        Path script = dir.resolve("udhcpc.sh");
+        Files.writeString(script, """
+                #!/bin/sh
+                case "$1" in
+                  bound|renew) ip addr flush dev "$interface"; ip addr add "$ip/${mask:-24}" dev "$interface" ;;
+                  deconfig) ip addr flush dev "$interface" ;;
+                esac
+                exit 0
+                """, StandardCharsets.US_ASCII);
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Exec.Result dhcp = sh.run(Duration.ofSeconds(60), "busybox", "udhcpc", "-f", "-q", "-n", "-i", iface, "-s", script.toString(), "-t", "20",
+                "-T", "1");
+        if (dhcp.exitCode() != 0) {
+            throw new IOException(name + ": no DHCP lease: " + dhcp.output());
+        }
+        Exec.Result s = sh.run(Duration.ofSeconds(30), "curl", "-sS", "--fail", "--max-time", "20", server + "/boot.ipxe");
+        if (s.exitCode() != 0) {
+            throw new IOException(name + ": no boot script: " + s.output());
+        }
+        String cmdline = null;
+        for (String line : s.output().split("\n")) {
+            String[] f = line.strip().split("\\s+", 3);
+            if (f[0].equals("kernel") || f[0].equals("initrd")) {
+                Exec.Result get = sh.run(Duration.ofSeconds(60), "curl", "-sS", "--fail", "--max-time", "50", "-o", "/dev/null", f[1]);
+                if (get.exitCode() != 0) {
+                    throw new IOException(name + ": " + f[1] + ": " + get.output());
+                }
+                if (f[0].equals("kernel")) {
+                    cmdline = f.length > 2 ? f[2] : "";
+                }
+            }
+        }
+        if (cmdline == null) {
+            throw new IOException(name + ": the boot script has no kernel line:\n" + s.output());
+        }
+        return cmdline;
+    }
+
     /** One HPC: a crafted host tree read by a real agent process in the HPC's namespace. */
     final class Hpc {
         final int i;
@@ -223,43 +272,9 @@ final class LeoFleet implements AutoCloseable {
          * and the initramfs over HTTP (curl); then starts the agent with the script's kernel command line.
          */
         void boot() throws IOException {
-            Path script = dir.resolve("udhcpc.sh");
-            Files.writeString(script, """
-                    #!/bin/sh
-                    case "$1" in
-                      bound|renew) ip addr flush dev "$interface"; ip addr add "$ip/${mask:-24}" dev "$interface" ;;
-                      deconfig) ip addr flush dev "$interface" ;;
-                    esac
-                    exit 0
-                    """, StandardCharsets.US_ASCII);
-            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
             String ns = net.hpcNs(i);
-            Exec.Result dhcp = net.run(ns, Duration.ofSeconds(60), "busybox", "udhcpc", "-f", "-q", "-n", "-i", net.hpcInterface(), "-s",
-                    script.toString(), "-t", "20", "-T", "1");
-            if (dhcp.exitCode() != 0) {
-                throw new IOException("HPC " + i + ": no DHCP lease: " + dhcp.output());
-            }
-            String server = "http://" + net.piHpcAddress(i) + ":" + HTTP_PORT;
-            Exec.Result s = net.run(ns, Duration.ofSeconds(30), "curl", "-sS", "--fail", "--max-time", "20", server + "/boot.ipxe");
-            if (s.exitCode() != 0) {
-                throw new IOException("HPC " + i + ": no boot script: " + s.output());
-            }
-            String cmdline = null;
-            for (String line : s.output().split("\n")) {
-                String[] f = line.strip().split("\\s+", 3);
-                if (f[0].equals("kernel") || f[0].equals("initrd")) {
-                    Exec.Result get = net.run(ns, Duration.ofSeconds(60), "curl", "-sS", "--fail", "--max-time", "50", "-o", "/dev/null", f[1]);
-                    if (get.exitCode() != 0) {
-                        throw new IOException("HPC " + i + ": " + f[1] + ": " + get.output());
-                    }
-                    if (f[0].equals("kernel")) {
-                        cmdline = f.length > 2 ? f[2] : "";
-                    }
-                }
-            }
-            if (cmdline == null) {
-                throw new IOException("HPC " + i + ": the boot script has no kernel line:\n" + s.output());
-            }
+            String cmdline = netBoot("HPC " + i, dir, net.hpcInterface(), "http://" + net.piHpcAddress(i) + ":" + HTTP_PORT,
+                    (timeout, command) -> net.run(ns, timeout, command));
             startAgent(cmdline);
         }
 

@@ -35,11 +35,13 @@ public final class DockerdProcess implements AutoCloseable {
 
     private final Path base;
     private final String storageDriver;
+    private final List<String> wrapper;
     private Process process;
 
-    private DockerdProcess(Path base, String storageDriver) {
+    private DockerdProcess(Path base, String storageDriver, List<String> wrapper) {
         this.base = base;
         this.storageDriver = storageDriver;
+        this.wrapper = List.copyOf(wrapper);
     }
 
     /** Why a private dockerd cannot run here, or empty: for {@code assumeTrue}. */
@@ -57,14 +59,22 @@ public final class DockerdProcess implements AutoCloseable {
 
     /** Starts a dockerd with overlay2 storage, or with vfs if overlay2 does not start here. */
     public static DockerdProcess start() throws IOException {
+        return start(List.of());
+    }
+
+    /**
+     * As {@link #start()}, with dockerd's command line after {@code wrapper}: {@code nsenter --net=/run/netns/NS} runs it
+     * in a network namespace of the caller's, where its bridge networks are made, not in the host's.
+     */
+    public static DockerdProcess start(List<String> wrapper) throws IOException {
         IOException overlay;
         try {
-            return start("overlay2");
+            return start("overlay2", wrapper);
         } catch (IOException e) {
             overlay = e;
         }
         try {
-            return start("vfs");
+            return start("vfs", wrapper);
         } catch (IOException e) {
             e.addSuppressed(overlay);
             throw e;
@@ -72,7 +82,11 @@ public final class DockerdProcess implements AutoCloseable {
     }
 
     static DockerdProcess start(String storageDriver) throws IOException {
-        DockerdProcess d = new DockerdProcess(Files.createTempDirectory("leo-dockerd-"), storageDriver);
+        return start(storageDriver, List.of());
+    }
+
+    static DockerdProcess start(String storageDriver, List<String> wrapper) throws IOException {
+        DockerdProcess d = new DockerdProcess(Files.createTempDirectory("leo-dockerd-"), storageDriver, wrapper);
         try {
             d.launch();
             return d;
@@ -117,10 +131,11 @@ public final class DockerdProcess implements AutoCloseable {
         Path config = base.resolve("daemon.json");
         Files.writeString(config, "{}\n");
         Path log = base.resolve("dockerd.log");
-        List<String> command = List.of(which("dockerd").toString(), "--config-file", config.toString(), "-H", "unix://" + socket(),
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(which("dockerd").toString(), "--config-file", config.toString(), "-H", "unix://" + socket(),
                 "--data-root", dataRoot().toString(), "--exec-root", execRoot().toString(), "--pidfile", base.resolve("dockerd.pid").toString(),
                 "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false", "--bridge=none",
-                "--storage-driver=" + storageDriver, "--exec-opt", "native.cgroupdriver=cgroupfs", "--log-level=warn");
+                "--storage-driver=" + storageDriver, "--exec-opt", "native.cgroupdriver=cgroupfs", "--log-level=warn"));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // dockerd finds containerd, runc and the shim on its PATH; Debian puts runc in /usr/sbin.
         pb.environment().put("PATH", String.join(File.pathSeparator, searchPath()));
