@@ -10,7 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.Deflater;
@@ -147,19 +146,18 @@ public final class HpcImageBuilder {
     }
 
     public static Result build(Config c) throws IOException {
-        Map<String, Duration> steps = new LinkedHashMap<>();
-        Instant t = Instant.now();
+        BuildSteps steps = new BuildSteps(LOG);
         DebCache cache = new DebCache(c.cacheDir());
         InputsLock.Deb kernelDeb = c.lock().debStartingWith("linux-image-")
                 .orElseThrow(() -> new IOException("the lock pins no linux-image- package"));
         String kver = kernelDeb.name().substring("linux-image-".length());
         Path kroot = cache.unpacked(kernelDeb);
-        Path busybox = cache.unpacked(need(c.lock(), "busybox-static")).resolve("bin/busybox");
+        Path busybox = cache.unpacked(c.lock().require("busybox-static")).resolve("bin/busybox");
         List<Path> libs = new ArrayList<>();
         for (String p : LIBRARY_PACKAGES) {
-            libs.add(cache.unpacked(need(c.lock(), p)));
+            libs.add(cache.unpacked(c.lock().require(p)));
         }
-        t = step(steps, "inputs (fetch, verify, unpack)", t);
+        steps.done("inputs (fetch, verify, unpack)");
 
         Tree tree = new Tree();
         for (String d : List.of("bin", "dev", "etc", "proc", "root", "run", "sys", "tmp", "opt/leo/agent", "lib/modules")) {
@@ -201,14 +199,14 @@ public final class HpcImageBuilder {
             order.append(m).append('\n');
         }
         tree.file("lib/modules/load-order", 0644, order.toString().getBytes(StandardCharsets.US_ASCII));
-        t = step(steps, "busybox, libraries, driver modules" + (c.withDocker() ? ", the task engine (dockerd, containerd, runc)" : ""), t);
+        steps.done("busybox, libraries, driver modules" + (c.withDocker() ? ", the task engine (dockerd, containerd, runc)" : ""));
 
         Path work = Files.createTempDirectory("leo-image-");
         try {
             Path jre = work.resolve("jre");
-            Jlink.run(c.jdkHome(), cache.unpacked(need(c.lock(), InputsLock.JDK_PACKAGE)), JRE_MODULES, jre);
+            Jlink.run(c.jdkHome(), cache.unpacked(c.lock().require(InputsLock.JDK_PACKAGE)), JRE_MODULES, jre);
             tree.copyTree(jre, "opt/leo/jre", rel -> true);
-            t = step(steps, "jlink runtime (" + String.join(",", JRE_MODULES) + ")", t);
+            steps.done("jlink runtime (" + String.join(",", JRE_MODULES) + ")");
         } finally {
             Tree.delete(work);
         }
@@ -238,13 +236,13 @@ public final class HpcImageBuilder {
         Files.move(tmp, initrd, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         Path vmlinuz = c.outDir().resolve("vmlinuz");
         Files.copy(kroot.resolve("boot/vmlinuz-" + kver), vmlinuz, StandardCopyOption.REPLACE_EXISTING);
-        t = step(steps, "initramfs (cpio, gzip -9)", t);
+        steps.done("initramfs (cpio, gzip -9)");
         java.util.Optional<HpcUki.Built> uki = java.util.Optional.empty();
         java.util.Optional<InputsLock.Deb> stubDeb = c.lock().deb(HpcUki.STUB_PACKAGE);
         if (stubDeb.isPresent()) {
             uki = java.util.Optional.of(HpcUki.build(cache.unpacked(stubDeb.get()), c.lock().arch(), vmlinuz, initrd, c.imageId(),
                     kernelArguments(c.lock().arch(), c.withDocker()), c.outDir()));
-            t = step(steps, "unified kernel image " + IpxeTemplate.UKI + " (" + stubDeb.get() + ")", t);
+            steps.done("unified kernel image " + IpxeTemplate.UKI + " (" + stubDeb.get() + ")");
         } else {
             LOG.warn("{}: no {} (the {} lock pins no {}{}): UEFI HPCs boot vmlinuz and initrd.img, unmeasured, as BIOS ones do",
                     c.imageId(), IpxeTemplate.UKI, c.lock().arch(), HpcUki.STUB_PACKAGE, c.lock().arch().equals("arm64")
@@ -257,30 +255,19 @@ public final class HpcImageBuilder {
         if (c.manifestKey() != null) {
             manifest = c.outDir().resolve("boot-manifest");
             ManifestTool.create(c.outDir(), c.manifestKey(), manifest, c.imageId(), Instant.ofEpochSecond(c.sourceDateEpoch()));
-            step(steps, "signed boot manifest", t);
+            steps.done("signed boot manifest");
         }
         long size = Files.size(initrd);
         LOG.info("built image {}: vmlinuz ({}) {} bytes, initrd.img {} bytes ({} uncompressed, {} entries){}", c.imageId(), kver,
                 Files.size(vmlinuz), size, uncompressed, entries.size(),
                 uki.map(u -> ", " + IpxeTemplate.UKI + " " + u.bytes() + " bytes").orElse(", no UKI"));
-        return new Result(vmlinuz, initrd, template, manifest, kver, size, uncompressed, entries.size(), steps, uki);
+        return new Result(vmlinuz, initrd, template, manifest, kver, size, uncompressed, entries.size(), steps.steps(), uki);
     }
 
     /** Shared objects only: no documentation, no locale conversion modules, no audit libraries. */
     static boolean sharedObjects(String rel) {
         return (rel.startsWith("lib") || rel.startsWith("usr")) && !rel.startsWith("usr/share") && !rel.contains("/gconv")
                 && !rel.contains("/audit") && !rel.startsWith(".leo");
-    }
-
-    private static Instant step(Map<String, Duration> steps, String name, Instant since) {
-        Instant now = Instant.now();
-        steps.put(name, Duration.between(since, now));
-        LOG.info("{}: {} ms", name, Duration.between(since, now).toMillis());
-        return now;
-    }
-
-    private static InputsLock.Deb need(InputsLock lock, String name) throws IOException {
-        return lock.deb(name).orElseThrow(() -> new IOException("the " + lock.arch() + " lock pins no " + name));
     }
 
     /**
@@ -320,8 +307,8 @@ public final class HpcImageBuilder {
     }
 
     /** gzip at level 9; the JDK writes no file name and a zero time, as gzip -n does. */
-    static final class GzipLevel9 extends GZIPOutputStream {
-        GzipLevel9(OutputStream out) throws IOException {
+    public static final class GzipLevel9 extends GZIPOutputStream {
+        public GzipLevel9(OutputStream out) throws IOException {
             super(out, 1 << 16);
             def.setLevel(Deflater.BEST_COMPRESSION);
         }

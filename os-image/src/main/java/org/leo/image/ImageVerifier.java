@@ -51,14 +51,19 @@ public final class ImageVerifier {
             HpcImageBuilder.Result r = HpcImageBuilder.build(new HpcImageBuilder.Config(inputs.lock(), inputs.cacheDir(),
                     inputs.agentJars(), inputs.jvmOptions(), inputs.jdkHome(), out, manifest.manifest().createdAt().getEpochSecond(),
                     manifest.manifest().imageId(), null, inputs.withDocker()));
-            List<Comparison> result = new ArrayList<>();
-            for (Path built : r.outputs()) {
-                String name = built.getFileName().toString();
-                result.add(new Comparison(name, manifest.manifest().entry(name), Files.size(built), Sha256.hex(built)));
-            }
-            return result;
+            return compare(r.outputs(), manifest);
         } finally {
             Tree.delete(out);
         }
+    }
+
+    /** Each of {@code built}'s files against the manifest's entry of its name. */
+    public static List<Comparison> compare(List<Path> built, SignedManifest manifest) throws IOException {
+        List<Comparison> result = new ArrayList<>();
+        for (Path b : built) {
+            String name = b.getFileName().toString();
+            result.add(new Comparison(name, manifest.manifest().entry(name), Files.size(b), Sha256.hex(b)));
+        }
+        return result;
     }
 }

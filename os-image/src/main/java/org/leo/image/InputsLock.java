@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
 /**
  * The lock file of the image's inputs for one architecture ({@code os-image/inputs.lock} for
  * amd64, {@code os-image/inputs-ARCH.lock} for the others): one line per Debian package,
- * {@code deb PACKAGE VERSION ARCH SHA256}, every one of the same architecture, among them the
- * kernel ({@code linux-image-*}) and the JDK whose jmods jlink links ({@value #JDK_PACKAGE}).
+ * {@code deb PACKAGE VERSION ARCH SHA256}, every one of the same architecture or architecture-independent
+ * ({@value #ALL}: firmware, udev rules), among them the kernel ({@code linux-image-*}) and the JDK whose jmods
+ * jlink links ({@value #JDK_PACKAGE}).
  * {@code #} starts a comment line. Anything else is an error naming the line.
  */
 public record InputsLock(List<Deb> debs) {
@@ -21,6 +22,8 @@ public record InputsLock(List<Deb> debs) {
     public static final String JDK_PACKAGE = "openjdk-17-jdk-headless";
     /** The architectures the image is built for (Debian's names). */
     public static final List<String> ARCHITECTURES = List.of("amd64", "arm64");
+    /** Debian's architecture of the packages that run on every architecture (apt-get downloads them as {@code NAME:all=VERSION}). */
+    public static final String ALL = "all";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9+.-]*");
     private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z.+:~-]+");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -65,12 +68,13 @@ public record InputsLock(List<Deb> debs) {
                 if (debs.stream().anyMatch(d -> d.name().equals(f[1]))) {
                     throw new IllegalArgumentException(where + "package " + f[1] + " is pinned twice");
                 }
-                if (!ARCHITECTURES.contains(f[3])) {
+                if (!ARCHITECTURES.contains(f[3]) && !f[3].equals(ALL)) {
                     throw new IllegalArgumentException(where + "architecture " + f[3] + " is not one the image is built for "
                             + ARCHITECTURES);
                 }
-                if (!debs.isEmpty() && !debs.get(0).arch().equals(f[3])) {
-                    throw new IllegalArgumentException(where + f[1] + " is " + f[3] + ", but this lock is " + debs.get(0).arch()
+                String arch = debs.stream().map(Deb::arch).filter(a -> !a.equals(ALL)).findFirst().orElse(null);
+                if (arch != null && !f[3].equals(ALL) && !arch.equals(f[3])) {
+                    throw new IllegalArgumentException(where + f[1] + " is " + f[3] + ", but this lock is " + arch
                             + " (one lock file per architecture)");
                 }
                 debs.add(new Deb(f[1], f[2], f[3], f[4]));
@@ -79,8 +83,8 @@ public record InputsLock(List<Deb> debs) {
                         + (line.length() > 80 ? line.substring(0, 80) + "..." : line));
             }
         }
-        if (debs.isEmpty()) {
-            throw new IllegalArgumentException(source + ": no deb line");
+        if (debs.stream().allMatch(d -> d.arch().equals(ALL))) {
+            throw new IllegalArgumentException(source + (debs.isEmpty() ? ": no deb line" : ": no package of an architecture " + ARCHITECTURES));
         }
         return new InputsLock(debs);
     }
@@ -91,9 +95,9 @@ public record InputsLock(List<Deb> debs) {
         }
     }
 
-    /** The architecture of every package (Debian's name: amd64, arm64). */
+    /** The architecture of every package but the architecture-independent ones (Debian's name: amd64, arm64). */
     public String arch() {
-        return debs.get(0).arch();
+        return debs.stream().map(Deb::arch).filter(a -> !a.equals(ALL)).findFirst().orElseThrow();
     }
 
     /** The lock file of {@code arch} in the repository's {@code os-image/}. */
@@ -107,6 +111,11 @@ public record InputsLock(List<Deb> debs) {
     /** The pinned package named {@code name}. */
     public Optional<Deb> deb(String name) {
         return debs.stream().filter(d -> d.name().equals(name)).findFirst();
+    }
+
+    /** The pinned package named {@code name}. @throws IOException saying the lock pins none */
+    public Deb require(String name) throws java.io.IOException {
+        return deb(name).orElseThrow(() -> new java.io.IOException("the " + arch() + " lock pins no " + name));
     }
 
     /** The pinned package whose name starts with {@code prefix} (the kernel: linux-image-). */

@@ -21,7 +21,7 @@ import java.util.List;
  * runtime differ in 8,233 bytes), and an image that cannot be rebuilt bit for bit cannot be
  * checked. The agent's RSS is the same without it (docs/benchmarks.md).
  */
-final class Jlink {
+public final class Jlink {
     private Jlink() {
     }
 
@@ -32,7 +32,7 @@ final class Jlink {
      * @param jlinkJdk the JDK whose {@code bin/jlink} runs (feature release 17)
      * @throws IOException if there is no jlink or no jmods, or jlink fails
      */
-    static void run(Path jlinkJdk, Path jdkPackage, List<String> modules, Path out) throws IOException {
+    public static void run(Path jlinkJdk, Path jdkPackage, List<String> modules, Path out) throws IOException {
         Path jlink = jlinkJdk.resolve("bin/jlink");
         if (!Files.isExecutable(jlink)) {
             throw new IOException("no jlink in " + jlinkJdk + " (a JDK 17 is needed to run it: --jdk DIR)");

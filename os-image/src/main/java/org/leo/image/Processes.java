@@ -7,19 +7,31 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the ordinary Debian and JDK tools the build uses (apt-get, dpkg-deb, jlink, xz). */
-final class Processes {
+public final class Processes {
     private Processes() {
     }
 
     /** Runs {@code command} in {@code dir}; returns its stdout as text. @throws IOException with its stderr if it fails */
-    static String run(Path dir, List<String> command, long timeoutSeconds) throws IOException {
+    public static String run(Path dir, List<String> command, long timeoutSeconds) throws IOException {
         return new String(output(dir, command, timeoutSeconds), StandardCharsets.UTF_8);
     }
 
     /** Runs {@code command} in {@code dir}; returns its stdout's bytes. @throws IOException with its stderr if it fails */
-    static byte[] output(Path dir, List<String> command, long timeoutSeconds) throws IOException {
+    public static byte[] output(Path dir, List<String> command, long timeoutSeconds) throws IOException {
+        return output(dir, java.util.Map.of(), command, timeoutSeconds);
+    }
+
+    /** As {@link #output(Path, List, long)}, with {@code env} added to the environment (a null value removes the variable). */
+    public static byte[] output(Path dir, java.util.Map<String, String> env, List<String> command, long timeoutSeconds) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir == null ? null : dir.toFile());
         pb.environment().put("LC_ALL", "C");
+        env.forEach((k, v) -> {
+            if (v == null) {
+                pb.environment().remove(k);
+            } else {
+                pb.environment().put(k, v);
+            }
+        });
         Process p = pb.start();
         p.getOutputStream().close();
         byte[][] out = new byte[2][];

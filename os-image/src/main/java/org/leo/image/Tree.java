@@ -18,11 +18,11 @@ import java.util.stream.Stream;
  * only their permission bits (owner, group and times are the archive's, not the disk's), so
  * where and when a build ran never reaches the output.
  */
-final class Tree {
+public final class Tree {
     private final Map<String, CpioWriter.Entry> entries = new TreeMap<>();
 
     /** Adds {@code path}'s parent directories (mode 0755) as needed, then the entry. */
-    void add(CpioWriter.Entry e) {
+    public void add(CpioWriter.Entry e) {
         String p = e.path();
         for (int i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) {
             entries.putIfAbsent(p.substring(0, i), CpioWriter.Entry.dir(p.substring(0, i), 0755));
@@ -34,16 +34,16 @@ final class Tree {
         entries.put(p, e);
     }
 
-    void dir(String path) {
+    public void dir(String path) {
         add(CpioWriter.Entry.dir(path, 0755));
     }
 
-    void file(String path, int perm, byte[] data) {
+    public void file(String path, int perm, byte[] data) {
         add(CpioWriter.Entry.file(path, perm, data));
     }
 
     /** Copies one file (a symlink stays a symlink) from disk to {@code path}. */
-    void copy(Path from, String path) throws IOException {
+    public void copy(Path from, String path) throws IOException {
         if (Files.isSymbolicLink(from)) {
             add(CpioWriter.Entry.symlink(path, Files.readSymbolicLink(from).toString()));
         } else if (Files.isDirectory(from, LinkOption.NOFOLLOW_LINKS)) {
@@ -59,7 +59,7 @@ final class Tree {
      * Copies the tree under {@code from} to {@code prefix} (empty: the archive root), the entries
      * {@code keep} accepts (given the path relative to {@code from}), in sorted order.
      */
-    void copyTree(Path from, String prefix, Predicate<String> keep) throws IOException {
+    public void copyTree(Path from, String prefix, Predicate<String> keep) throws IOException {
         List<Path> all;
         try (Stream<Path> s = Files.walk(from)) {
             all = new ArrayList<>(s.filter(p -> !p.equals(from)).sorted(Comparator.comparing(Path::toString)).toList());
@@ -72,7 +72,7 @@ final class Tree {
         }
     }
 
-    List<CpioWriter.Entry> entries() {
+    public List<CpioWriter.Entry> entries() {
         return List.copyOf(entries.values());
     }
 
@@ -84,7 +84,7 @@ final class Tree {
         return m;
     }
 
-    static void delete(Path dir) throws IOException {
+    public static void delete(Path dir) throws IOException {
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -45,6 +45,18 @@ class InputsLockTest {
         assertThat(lock.deb("busybox-static").orElseThrow().fileName()).isEqualTo("busybox-static_1%3a1.35.0-4+deb12u1+b1_amd64.deb");
     }
 
+    /** Firmware and udev rules are architecture-independent: an arm64 lock may pin them, in any place. */
+    @Test
+    void architectureIndependentPackagesJoinAnyLock() {
+        InputsLock lock = InputsLock.parse("deb raspi-firmware 1.20220830+ds-1 all " + SHA + "\ndeb x 1 arm64 " + SHA + "\ndeb y 1 all " + SHA + "\n", "t");
+        assertThat(lock.arch()).isEqualTo("arm64");
+        assertThat(lock.deb("raspi-firmware").orElseThrow().fileName()).isEqualTo("raspi-firmware_1.20220830+ds-1_all.deb");
+        assertThatThrownBy(() -> InputsLock.parse("deb y 1 all " + SHA + "\n", "lock"))
+                .hasMessage("lock: no package of an architecture [amd64, arm64]");
+        assertThatThrownBy(() -> InputsLock.parse("deb y 1 all " + SHA + "\ndeb x 1 arm64 " + SHA + "\ndeb z 1 amd64 " + SHA + "\n", "lock"))
+                .hasMessage("lock line 3: z is amd64, but this lock is arm64 (one lock file per architecture)");
+    }
+
     @Test
     void malformedLinesAreRefusedByLine() {
         assertThatThrownBy(() -> InputsLock.parse("# c\ndeb x 1 amd64 abc\n", "lock"))
