@@ -131,14 +131,22 @@ class TaskRoundTest {
             t.run(attest);
             long attestSeq = f.hpcPiNode().closeRound(t.id(attest)).entry().orElseThrow().seq();
             TaskRound cleanup = new TaskRound(t.task(), TaskRound.Phase.CLEANUP, 0);
+            int judged = 0;
             for (Participation p : t.run(cleanup)) {
                 AnswerCheck.Appraisal a = p.appraisal().orElseThrow();
                 assertThat(a.outcome()).isEqualTo(Verdict.Outcome.UNTRUSTED);
+                if (a.problems().size() == 1 && a.problems().get(0).startsWith("relay.no_answer: ") && a.problems().get(0).contains("(ROUND_CLOSED)")) {
+                    // UNTRUSTED is final as soon as it has its votes: the round closed before this (slower) monitor challenged
+                    System.out.println("a monitor came after UNTRUSTED was final: " + a.problems());
+                    continue;
+                }
                 assertThat(a.problems()).anySatisfy(x -> assertThat(x).startsWith("cleanup.no_fresh_boot: ").contains("(entry #" + attestSeq + ")"))
                         .anySatisfy(x -> assertThat(x).startsWith("cleanup.same_agent_key: "))
                         .anySatisfy(x -> assertThat(x).startsWith("cleanup.same_boot_nonce: "));
                 System.out.println("a monitor signed UNTRUSTED: " + a.problems());
+                judged++;
             }
+            assertThat(judged).as("monitors that saw the HPC's answer and judged it").isPositive();
             t.closeAndCheck(t.id(cleanup), Verdict.Outcome.UNTRUSTED);
 
             // the round did not certify TRUSTED: once the HPC is power-cycled, the next attempt does
