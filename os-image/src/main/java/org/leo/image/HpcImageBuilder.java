@@ -148,6 +148,7 @@ public final class HpcImageBuilder {
     public static Result build(Config c) throws IOException {
         BuildSteps steps = new BuildSteps(LOG);
         DebCache cache = new DebCache(c.cacheDir());
+        cache.prefetch(c.lock().debs());
         InputsLock.Deb kernelDeb = c.lock().debStartingWith("linux-image-")
                 .orElseThrow(() -> new IOException("the lock pins no linux-image- package"));
         String kver = kernelDeb.name().substring("linux-image-".length());

@@ -44,6 +44,7 @@ public final class ServiceImageBuilder {
     /** Builds {@code spec} into {@code out} (written whole, then renamed), with packages from {@code cacheDir}. */
     public static Built build(ServiceSpec spec, Path cacheDir, Path out) throws IOException {
         DebCache cache = new DebCache(cacheDir);
+        cache.prefetch(spec.lock().debs());
         Tree tree = new Tree();
         tree.dir("work");
         tree.dir("etc");

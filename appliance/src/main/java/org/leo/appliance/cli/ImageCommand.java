@@ -12,9 +12,9 @@ import picocli.CommandLine.Option;
 /** {@code leo image}: the HPC boot image. */
 @Command(name = "image",
         mixinStandardHelpOptions = true,
-        subcommands = {ImageCommand.BuildHpc.class, ImageVerifyCommand.class, ImageBuildServiceCommand.class},
+        subcommands = {ImageCommand.BuildHpc.class, ImageBuildApplianceCommand.class, ImageVerifyCommand.class, ImageBuildServiceCommand.class},
         description = {"The HPC boot image: a reproducible kernel and initramfs holding the agent, and its signed manifest; "
-                + "and the service images tasks run in, built from pinned Debian packages."})
+                + "the Raspberry Pi appliance's own disk image; and the service images tasks run in, built from pinned Debian packages."})
 public class ImageCommand {
     /** The inputs both build-hpc and verify take. Defaults are the repository's paths (run from its root). */
     static class Inputs {
@@ -28,9 +28,8 @@ public class ImageCommand {
                         + "among them), instead of the --arch one.")
         Path lock;
 
-        @Option(names = "--cache", paramLabel = "DIR", defaultValue = "/var/cache/leo/image",
-                description = "Where the Debian packages are downloaded and unpacked. Default: ${DEFAULT-VALUE}.")
-        Path cache;
+        @picocli.CommandLine.Mixin
+        ImageBuildOptions.Toolchain toolchain = new ImageBuildOptions.Toolchain();
 
         @Option(names = "--agent-jar", paramLabel = "JAR", defaultValue = "hpc-agent/target/hpc-agent-0.1.0-SNAPSHOT.jar",
                 description = "The agent's jar. Default: ${DEFAULT-VALUE} (./mvnw -pl hpc-agent -am package).")
@@ -43,11 +42,6 @@ public class ImageCommand {
         @Option(names = "--jvm-options", paramLabel = "FILE", defaultValue = "hpc-agent/jvm.options",
                 description = "The agent's JVM options. Default: ${DEFAULT-VALUE}.")
         Path jvmOptions;
-
-        @Option(names = "--jdk", paramLabel = "DIR",
-                description = "A JDK 17 to run jlink from; it links the jmods of the lock's JDK package, so the result does "
-                        + "not depend on which. Default: this JVM's.")
-        Path jdk;
 
         @Option(names = "--with-docker",
                 description = "The variant with the task engine: dockerd, containerd and runc (pinned in the lock) started by /init "
@@ -69,8 +63,8 @@ public class ImageCommand {
             if (arch != null && !pinned.arch().equals(arch)) {
                 throw new IOException(lock + " pins " + pinned.arch() + " packages, not " + arch);
             }
-            return new HpcImageBuilder.Config(pinned, cache, HpcImageBuilder.agentJars(agentJar, agentLib), jvmOptions,
-                    jdk != null ? jdk : Path.of(System.getProperty("java.home")), out, epoch, imageId, key, withDocker);
+            return new HpcImageBuilder.Config(pinned, toolchain.cache, HpcImageBuilder.agentJars(agentJar, agentLib), jvmOptions,
+                    toolchain.jdkHome(), out, epoch, imageId, key, withDocker);
         }
     }
 
@@ -85,7 +79,9 @@ public class ImageCommand {
                     + "checks their SHA-256, and builds from them and the agent: the Debian kernel, and an initramfs (newc cpio, "
                     + "gzip -9) with static busybox, /init, the NIC, disk (virtio-blk, NVMe) and USB (xHCI) drivers, the libraries the JVM needs, a Java runtime made by "
                     + "jlink with only the agent's modules, and the agent. Every entry is owned by root and stamped with "
-                    + "SOURCE_DATE_EPOCH, so the same inputs give the same bytes; 'leo image verify' checks that.",
+                    + "SOURCE_DATE_EPOCH, so the same inputs give the same bytes; 'leo image verify' checks that. OUT gets vmlinuz, "
+                    + "initrd.img, leo-hpc.efi, leo-hpc.efi.measurements, boot.ipxe.template (the iPXE script leo pxe serve fills in "
+                    + "per boot) and, with --key, boot-manifest.",
                     "",
                     "With the pinned systemd-boot-efi, also the unified kernel image leo-hpc.efi (systemd-stub 252 + the kernel + the "
                     + "initrd + the image's kernel arguments) and leo-hpc.efi.measurements, what booting it measures (the UKI's and "
@@ -105,26 +101,17 @@ public class ImageCommand {
         @picocli.CommandLine.Mixin
         Inputs inputs = new Inputs();
 
-        @Option(names = "--out", paramLabel = "DIR", required = true, description = "Where vmlinuz, initrd.img, leo-hpc.efi, leo-hpc.efi.measurements, boot.ipxe.template (the iPXE script leo pxe serve fills in per boot) and boot-manifest go.")
-        Path out;
-
-        @Option(names = "--key", paramLabel = "FILE",
-                description = "The appliance's Ed25519 key (leo pxe manifest keygen): sign OUT/boot-manifest with it.")
-        Path key;
+        @picocli.CommandLine.Mixin
+        ImageBuildOptions.Output output = new ImageBuildOptions.Output();
 
         @Option(names = "--image-id", paramLabel = "ID", defaultValue = "leo-hpc",
                 description = "The image's name, in the manifest and in /etc/leo-image. Default: ${DEFAULT-VALUE}.")
         String imageId;
 
-        @Option(names = "--source-date-epoch", paramLabel = "SECONDS",
-                description = "The time stamped on every entry and on the manifest. Default: $SOURCE_DATE_EPOCH, else 0.")
-        Long epoch;
-
         @Override
         public Integer call() {
-            long t = epoch != null ? epoch : Long.parseLong(System.getenv().getOrDefault("SOURCE_DATE_EPOCH", "0"));
             try {
-                HpcImageBuilder.Result r = HpcImageBuilder.build(inputs.config(out, t, imageId, key));
+                HpcImageBuilder.Result r = HpcImageBuilder.build(inputs.config(output.out, output.sourceDateEpoch(), imageId, output.key));
                 System.out.printf("built %s (kernel %s): %s %d bytes, %s %d bytes (%.1f MiB; %.1f MiB uncompressed, %d entries)%n",
                         imageId, r.kernelVersion(), r.vmlinuz(), Files.size(r.vmlinuz()), r.initrd(), r.initrdBytes(),
                         r.initrdBytes() / 1048576.0, r.initrdUncompressedBytes() / 1048576.0, r.entries());

@@ -47,8 +47,13 @@ final class VmTpm implements AutoCloseable {
 
     /** The QEMU arguments that make this swtpm the VM's CRB TPM 2.0 (as OVMF and Linux expect on x86). */
     List<String> qemuArgs() {
+        return qemuArgs("tpm-crb");
+    }
+
+    /** The same with another TPM interface: {@code tpm-tis-device} on the arm64 virt machine. */
+    List<String> qemuArgs(String device) {
         return List.of("-chardev", "socket,id=chrtpm,path=" + socket, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
-                "-device", "tpm-crb,tpmdev=tpm0");
+                "-device", device + ",tpmdev=tpm0");
     }
 
     @Override

@@ -87,6 +87,7 @@ public final class ApplianceImageBuilder {
         BuildSteps steps = new BuildSteps(LOG);
         List<String> tools = HostTools.check();
         DebCache cache = new DebCache(c.cacheDir());
+        cache.prefetch(c.lock().debs());
         InputsLock.Deb kernelDeb = c.lock().debStartingWith("linux-image-")
                 .orElseThrow(() -> new IOException("the appliance lock pins no linux-image- package"));
         String kver = kernelDeb.name().substring("linux-image-".length());

@@ -128,6 +128,34 @@ final class ApplianceRoot {
             throw new IOException(deb + " holds no /lib/systemd/system/leo.service or /usr/bin/leo: is it the Leo package?");
         }
         root.copyTree(x.resolve("etc/leo"), deb.getFileName().toString(), rel -> true, rel -> "usr/share/leo-appliance/etc-leo/" + rel);
+        root.file(JNI_DIR + "/libjnidispatch.so", 0644, jnaDispatch(x.resolve("usr/share/leo/lib/main")));
+    }
+
+    /**
+     * Where the image keeps JNA's native library, taken from the package's own JNA jar at build time: JNA would otherwise
+     * unpack it at run time into leo's home, the state partition, which is mounted noexec, and fail ("failed to map segment
+     * from shared object"). The package's launcher points JNA here (jna.boot.library.path) when the directory exists.
+     */
+    static final String JNI_DIR = "usr/lib/leo/jni";
+
+    /** linux-aarch64/libjnidispatch.so from the package's jar {@code net.java.dev.jna.jna-VERSION.jar}. */
+    private static byte[] jnaDispatch(Path jars) throws IOException {
+        List<Path> jna;
+        try (var s = Files.list(jars)) {
+            jna = s.filter(p -> p.getFileName().toString().matches("net\\.java\\.dev\\.jna\\.jna-[0-9.]+\\.jar")).toList();
+        }
+        if (jna.size() != 1) {
+            throw new IOException("the Leo package holds " + jna.size() + " JNA jars in /usr/share/leo/lib/main (expected one)");
+        }
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(jna.get(0).toFile())) {
+            java.util.zip.ZipEntry e = z.getEntry("com/sun/jna/linux-aarch64/libjnidispatch.so");
+            if (e == null) {
+                throw new IOException(jna.get(0).getFileName() + " has no com/sun/jna/linux-aarch64/libjnidispatch.so");
+            }
+            try (var in = z.getInputStream(e)) {
+                return in.readAllBytes();
+            }
+        }
     }
 
     private static void addModules(RootTree root, Inputs in) throws IOException {
@@ -170,6 +198,7 @@ final class ApplianceRoot {
         root.link("etc/systemd/network/50-leo-hpc.network", "/etc/leo/hpc.network");
         root.link("etc/systemd/system/default.target", "/lib/systemd/system/multi-user.target");
         for (String[] enable : new String[][] {{"multi-user.target.wants", "leo.service"}, {"sysinit.target.wants", "leo-firstboot.service"},
+                {"leo.service.wants", "leo-keys.service"}, {"leo.service.wants", "leo-gateway.service"},
                 {"multi-user.target.wants", "systemd-networkd.service"}, {"sockets.target.wants", "systemd-networkd.socket"},
                 {"network-online.target.wants", "systemd-networkd-wait-online.service"}}) {
             root.link("etc/systemd/system/" + enable[0] + "/" + enable[1], "/lib/systemd/system/" + enable[1]);

@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * What the image builder reads of an ELF file (System V gABI, "ELF-64 Object File Format" 1.5): the
  * shared libraries a program or library needs ({@code DT_NEEDED}), its own name ({@code DT_SONAME}),
- * its program interpreter ({@code PT_INTERP}), and a kernel module's {@code .modinfo} section
+ * where else it has them looked for ({@code DT_RUNPATH}, or the older {@code DT_RPATH}), its program
+ * interpreter ({@code PT_INTERP}), and a kernel module's {@code .modinfo} section
  * ({@code depends=}, {@code alias=}, ...). 64-bit little-endian only: the image's architectures
  * (amd64, arm64). Every offset and size is checked against the file before it is used; a file that
  * is not such an ELF, or whose tables point outside it, is an {@link ElfFormatException} naming the
@@ -24,18 +25,23 @@ public final class ElfFile {
     static final long DT_NULL = 0;
     static final long DT_NEEDED = 1;
     static final long DT_SONAME = 14;
+    static final long DT_RPATH = 15;
+    static final long DT_RUNPATH = 29;
     /** Most section or program headers read: real files have tens; the format allows 65535. */
     static final int MAX_HEADERS = 4096;
     /** Longest name read from a string table (a library's file name, an interpreter's path). */
     static final int MAX_STRING = 4096;
 
     private final List<String> needed;
+    private final List<String> runpath;
     private final Optional<String> soname;
     private final Optional<String> interpreter;
     private final Optional<byte[]> modinfo;
 
-    private ElfFile(List<String> needed, Optional<String> soname, Optional<String> interpreter, Optional<byte[]> modinfo) {
+    private ElfFile(List<String> needed, List<String> runpath, Optional<String> soname, Optional<String> interpreter,
+            Optional<byte[]> modinfo) {
         this.needed = List.copyOf(needed);
+        this.runpath = List.copyOf(runpath);
         this.soname = soname;
         this.interpreter = interpreter;
         this.modinfo = modinfo;
@@ -81,6 +87,7 @@ public final class ElfFile {
         }
 
         List<String> needed = new ArrayList<>();
+        List<String> runpath = new ArrayList<>();
         Optional<String> soname = Optional.empty();
         Optional<byte[]> modinfo = Optional.empty();
         if (shnum > 0) {
@@ -102,15 +109,21 @@ public final class ElfFile {
                         if (tag == DT_NULL) {
                             break;
                         }
-                        if (tag == DT_NEEDED || tag == DT_SONAME) {
+                        if (tag == DT_NEEDED || tag == DT_SONAME || tag == DT_RUNPATH || tag == DT_RPATH) {
                             if (val < 0 || val >= strtab.size) {
                                 throw new ElfFormatException("dynamic entry's string offset " + val + " is past .dynstr (" + strtab.size + " bytes)");
                             }
-                            String name = string(b, strtab.offset + val, strtab.offset + strtab.size, "DT_NEEDED/DT_SONAME");
+                            String name = string(b, strtab.offset + val, strtab.offset + strtab.size, "DT_NEEDED/DT_SONAME/DT_RUNPATH");
                             if (tag == DT_NEEDED) {
                                 needed.add(name);
-                            } else {
+                            } else if (tag == DT_SONAME) {
                                 soname = Optional.of(name);
+                            } else {
+                                for (String dir : name.split(":")) {
+                                    if (!dir.isEmpty()) {
+                                        runpath.add(dir);
+                                    }
+                                }
                             }
                         }
                     }
@@ -120,12 +133,17 @@ public final class ElfFile {
                 }
             }
         }
-        return new ElfFile(needed, soname, interpreter, modinfo);
+        return new ElfFile(needed, runpath, soname, interpreter, modinfo);
     }
 
     /** The libraries it needs, in the file's order ({@code DT_NEEDED}). */
     public List<String> needed() {
         return needed;
+    }
+
+    /** The directories of its {@code DT_RUNPATH} and {@code DT_RPATH}, in order ({@code $ORIGIN} as written). */
+    public List<String> runpath() {
+        return runpath;
     }
 
     /** Its own name as a shared library ({@code DT_SONAME}). */

@@ -81,6 +81,10 @@ if [ -n "$seed" ]; then
 fi
 chown -R root:leo "$work/mnt/etc/leo"
 chmod -R u=rwX,g=rX,o= "$work/mnt/etc/leo"
+# systemd-networkd (user systemd-network) reads the HPC segment's port from /etc/leo/hpc.network:
+# it may pass through /etc/leo (not list it) and read that one file; leo.properties stays root:leo 0640.
+chmod o+x "$work/mnt/etc/leo"
+[ -f "$work/mnt/etc/leo/hpc.network" ] && chmod 0644 "$work/mnt/etc/leo/hpc.network"
 chown -R leo:leo "$work/mnt/leo"
 chmod 0750 "$work/mnt/leo"
 umount "$work/mnt"

@@ -22,7 +22,9 @@ class ElfFileTest {
     void readsTheLibrariesTheLoaderAndTheModuleInfo() throws Exception {
         TinyElf t = new TinyElf();
         t.soname = "libtiny.so.1";
+        t.runpath = "$ORIGIN/../lib:/usr/lib/aarch64-linux-gnu/systemd";
         ElfFile e = ElfFile.parse(t.bytes());
+        assertThat(e.runpath()).containsExactly("$ORIGIN/../lib", "/usr/lib/aarch64-linux-gnu/systemd");
         assertThat(e.needed()).containsExactly("libc.so.6", "libdevmapper.so.1.02.1");
         assertThat(e.soname()).contains("libtiny.so.1");
         assertThat(e.interpreter()).contains("/lib/ld-linux-aarch64.so.1");
@@ -44,18 +46,21 @@ class ElfFileTest {
     /** The host's own programs and libraries, read by readelf (binutils) and by us: the same DT_NEEDED, SONAME and loader. */
     @ParameterizedTest
     @ValueSource(strings = {"/bin/ls", "/usr/bin/ssh-keygen", "/usr/lib/x86_64-linux-gnu/libssl.so.3", "/usr/bin/qemu-system-aarch64",
-            "/usr/sbin/cryptsetup"})
+            "/usr/sbin/cryptsetup", "/usr/lib/systemd/systemd", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java"})
     void agreesWithReadelfOnTheHostsFiles(String file) throws Exception {
         Path p = Path.of(file);
         assumeTrue(Files.isRegularFile(p), file + " is not on this machine");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/readelf")), "readelf is missing (binutils; scripts/install-deps)");
         String dyn = Processes.run(null, List.of("readelf", "-d", "-l", "-W", p.toRealPath().toString()), 60);
         List<String> needed = new ArrayList<>();
+        List<String> runpath = new ArrayList<>();
         String soname = null;
         String interp = null;
         for (String line : dyn.lines().toList()) {
             if (line.contains("(NEEDED)")) {
                 needed.add(line.substring(line.indexOf('[') + 1, line.indexOf(']')));
+            } else if (line.contains("(RUNPATH)") || line.contains("(RPATH)")) {
+                runpath.addAll(List.of(line.substring(line.indexOf('[') + 1, line.indexOf(']')).split(":")));
             } else if (line.contains("(SONAME)")) {
                 soname = line.substring(line.indexOf('[') + 1, line.indexOf(']'));
             } else if (line.contains("[Requesting program interpreter: ")) {
@@ -64,6 +69,7 @@ class ElfFileTest {
         }
         ElfFile e = ElfFile.parse(Files.readAllBytes(p));
         assertThat(e.needed()).isEqualTo(needed).isNotEmpty();
+        assertThat(e.runpath()).isEqualTo(runpath);
         assertThat(e.soname().orElse(null)).isEqualTo(soname);
         assertThat(e.interpreter().orElse(null)).isEqualTo(interp);
     }

@@ -17,6 +17,7 @@ final class TinyElf {
     String interpreter = "/lib/ld-linux-aarch64.so.1";
     List<String> needed = new ArrayList<>(List.of("libc.so.6", "libdevmapper.so.1.02.1"));
     String soname = null;
+    String runpath = null;
     String modinfo = "license=GPL\0depends=dm-mod,dm-bufio\0alias=of:N*T*Cdm\0name=dm_verity\0";
 
     /** Offsets of the tables in {@link #bytes()}, for tests that break them. */
@@ -39,6 +40,10 @@ final class TinyElf {
         if (soname != null) {
             dyn.add(new long[] {ElfFile.DT_SONAME, dynstr.length()});
             dynstr.append(soname).append('\0');
+        }
+        if (runpath != null) {
+            dyn.add(new long[] {ElfFile.DT_RUNPATH, dynstr.length()});
+            dynstr.append(runpath).append('\0');
         }
         dyn.add(new long[] {ElfFile.DT_NULL, 0});
         byte[] dynstrBytes = dynstr.toString().getBytes(StandardCharsets.UTF_8);

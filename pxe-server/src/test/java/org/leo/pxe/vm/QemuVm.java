@@ -77,6 +77,7 @@ public final class QemuVm implements AutoCloseable {
         private int bootIndex = 1;
         private int memoryMiB = 256;
         private String machine = "pc";
+        private String binary = QEMU;
         private boolean noReboot = true;
         private final List<String> extraArgs = new ArrayList<>();
         /** -kernel, -initrd, -append of a direct boot (no NIC), or empty. */
@@ -125,6 +126,12 @@ public final class QemuVm implements AutoCloseable {
             return this;
         }
 
+        /** The QEMU program: {@value QemuVm#QEMU} by default, {@code qemu-system-aarch64} for an arm64 VM (machine virt). */
+        public Builder binary(String b) {
+            this.binary = Objects.requireNonNull(b);
+            return this;
+        }
+
         /**
          * {@code -no-reboot} (default true): a guest reboot, a panic and also HMP {@code system_reset}
          * end the process. Power-cycle tests that {@code system_reset} a running VM set false.
@@ -142,7 +149,7 @@ public final class QemuVm implements AutoCloseable {
 
         /** The full command line {@link #start()} runs (for logs and tests). */
         public List<String> command() {
-            List<String> a = new ArrayList<>(List.of(QEMU, "-name", "leo-test-vm", "-accel", "tcg",
+            List<String> a = new ArrayList<>(List.of(binary, "-name", "leo-test-vm", "-accel", "tcg",
                     "-machine", machine, "-m", Integer.toString(memoryMiB), "-nodefaults", "-nographic",
                     "-serial", "stdio", "-monitor", "unix:" + runDir.resolve("monitor.sock") + ",server=on,wait=off"));
             if (direct.isEmpty()) {
