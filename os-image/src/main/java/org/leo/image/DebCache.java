@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import org.leo.boot.manifest.Sha256;
 import org.slf4j.Logger;
@@ -31,7 +33,7 @@ public final class DebCache {
      * verified here ({@link #fetch} checks each file when it is used); if the batch fails, each package is then fetched
      * alone by {@link #fetch}, whose error names the one that failed.
      */
-    public void prefetch(java.util.Collection<InputsLock.Deb> debs) throws IOException {
+    public void prefetch(Collection<InputsLock.Deb> debs) throws IOException {
         Path cached = Files.createDirectories(dir.resolve("debs"));
         List<InputsLock.Deb> missing = debs.stream().filter(d -> !Files.exists(cached.resolve(d.fileName()))).distinct().toList();
         if (missing.size() < 2) {
@@ -40,7 +42,7 @@ public final class DebCache {
         LOG.info("downloading {} package(s) with apt-get", missing.size());
         Path tmp = Files.createTempDirectory(cached, ".apt-");
         try {
-            List<String> cmd = new java.util.ArrayList<>(List.of("apt-get", "download", "-q"));
+            List<String> cmd = new ArrayList<>(List.of("apt-get", "download", "-q"));
             missing.forEach(d -> cmd.add(d.name() + ":" + d.arch() + "=" + d.version()));
             Processes.run(tmp, cmd, 1800);
             for (InputsLock.Deb d : missing) {

@@ -43,6 +43,13 @@ public final class DockerEngine {
     private DockerEngine() {
     }
 
+    /** The names of the packages the engine takes from the lock: its programs' and their libraries'. */
+    static List<String> packages() {
+        List<String> names = new java.util.ArrayList<>(PROGRAMS.stream().map(p -> p.get(0)).toList());
+        names.addAll(LIBRARY_PACKAGES);
+        return names;
+    }
+
     /** Adds the engine's programs, libraries, start script and directories to {@code tree}. */
     static void addTo(Tree tree, InputsLock lock, DebCache cache) throws IOException {
         for (List<String> p : PROGRAMS) {

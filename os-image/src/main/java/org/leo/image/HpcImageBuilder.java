@@ -148,7 +148,8 @@ public final class HpcImageBuilder {
     public static Result build(Config c) throws IOException {
         BuildSteps steps = new BuildSteps(LOG);
         DebCache cache = new DebCache(c.cacheDir());
-        cache.prefetch(c.lock().debs());
+        // the engine's packages only for the variant that has it
+        cache.prefetch(c.lock().debs().stream().filter(d -> c.withDocker() || !DockerEngine.packages().contains(d.name())).toList());
         InputsLock.Deb kernelDeb = c.lock().debStartingWith("linux-image-")
                 .orElseThrow(() -> new IOException("the lock pins no linux-image- package"));
         String kver = kernelDeb.name().substring("linux-image-".length());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.leo.boot.manifest.Sha256;
@@ -37,7 +38,7 @@ class DebCacheTest {
         InputsLock.Deb a = lock.require("liblz4-1");
         InputsLock.Deb b = lock.require("libgpg-error0");
         DebCache cache = new DebCache(dir);
-        cache.prefetch(java.util.List.of(a, b));
+        cache.prefetch(List.of(a, b));
         assertThat(dir.resolve("debs").resolve(a.fileName())).exists();
         assertThat(dir.resolve("debs").resolve(b.fileName())).exists();
         assertThat(cache.fetch(a)).hasFileName(a.fileName()); // verified against the lock
@@ -45,7 +46,7 @@ class DebCacheTest {
 
         InputsLock.Deb gone = new InputsLock.Deb("zlib1g", "1:0.0-leo-never", "amd64", a.sha256());
         InputsLock.Deb c = lock.require("zlib1g");
-        cache.prefetch(java.util.List.of(gone, c)); // apt-get refuses the whole batch: nothing, no exception
+        cache.prefetch(List.of(gone, c)); // apt-get refuses the whole batch: nothing, no exception
         assertThat(dir.resolve("debs").resolve(c.fileName())).doesNotExist();
         assertThatThrownBy(() -> cache.fetch(gone)).hasMessageContaining("cannot download zlib1g=1:0.0-leo-never (amd64)");
         assertThat(cache.fetch(c)).hasFileName(c.fileName());

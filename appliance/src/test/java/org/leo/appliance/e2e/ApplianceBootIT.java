@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -159,7 +160,7 @@ class ApplianceBootIT {
 
         /** The enrollment token leo firstboot printed: 'leo1-' and 213 base32 characters. */
         String token() {
-            List<String> found = lines.stream().map(l -> TOKEN.matcher(l.text())).filter(java.util.regex.Matcher::find).map(m -> m.group()).toList();
+            List<String> found = lines.stream().map(l -> TOKEN.matcher(l.text())).filter(Matcher::find).map(m -> m.group()).toList();
             assertThat(found).as(name + " boot: the enrollment token on the console").hasSize(1);
             return found.get(0);
         }

@@ -9,6 +9,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.leo.image.DebCache;
 import org.leo.image.InputsLock;
 import org.leo.image.Processes;
@@ -147,8 +149,8 @@ final class ApplianceRoot {
         if (jna.size() != 1) {
             throw new IOException("the Leo package holds " + jna.size() + " JNA jars in /usr/share/leo/lib/main (expected one)");
         }
-        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(jna.get(0).toFile())) {
-            java.util.zip.ZipEntry e = z.getEntry("com/sun/jna/linux-aarch64/libjnidispatch.so");
+        try (ZipFile z = new ZipFile(jna.get(0).toFile())) {
+            ZipEntry e = z.getEntry("com/sun/jna/linux-aarch64/libjnidispatch.so");
             if (e == null) {
                 throw new IOException(jna.get(0).getFileName() + " has no com/sun/jna/linux-aarch64/libjnidispatch.so");
             }
