@@ -48,7 +48,8 @@ import org.leo.pxe.vm.SerialLine;
  * <li>the second boot with the same disk and TPM: the partition is there, systemd-cryptsetup opens it
  * with the TPM, the same token is printed, the firewall is loaded and systemd starts leo;</li>
  * <li>the same disk with another TPM: the state does not open and leo.service does not start;</li>
- * <li>the image with one byte of its root changed: /init refuses to mount it (dm-verity).</li>
+ * <li>the image with one byte of its root changed: /init refuses to mount it (dm-verity);</li>
+ * <li>a first boot whose configuration names no HPC interface: the firewall cannot be loaded and leo does not start.</li>
  * </ol>
  * Each boot's time to its marker is printed.
  */
@@ -83,12 +84,8 @@ class ApplianceBootIT {
         kernel = boot.resolve("vmlinuz");
         initrd = withTpmDriver(boot.resolve("initrd.img"));
         append = image.info("cmdline").replace("console=tty0 console=ttyS1,115200", "console=ttyAMA0");
-        seed = seedVolume(tmp.resolve("seed"));
-        disk = tmp.resolve("disk.img");
-        Files.copy(image.image(), disk);
-        try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
-            f.setLength(1L << 30);
-        }
+        seed = seedVolume(tmp.resolve("seed"), "interface=eth1\naddress=10.77.0.1\n");
+        disk = card("disk.img");
         tpmState = Files.createDirectories(tmp.resolve("tpm"));
     }
 
@@ -152,6 +149,28 @@ class ApplianceBootIT {
         b.assertSaw("device-mapper: verity");
     }
 
+    @Test
+    @Order(5)
+    void withoutItsFirewallLeoDoesNotServe() throws Exception {
+        // a configuration that names no HPC interface: leo gateway apply cannot make the table, so leo.service's dependency fails
+        Path noInterface = seedVolume(tmp.resolve("seed-no-interface"), "address=10.0.2.15\n");
+        Boot b = boot("no-firewall", card("disk-no-firewall.img"), Files.createDirectories(tmp.resolve("tpm-no-firewall")), noInterface,
+                Pattern.compile("Dependency failed for .*Leo trusted-compute appliance|leo serve: ready"));
+        assertThat(b.last().text()).contains("Leo trusted-compute appliance").contains("Dependency failed for");
+        b.assertSaw("say which interface is the HPC segment's: --interface IF");
+        assertThat(b.lines()).noneMatch(l -> l.text().contains("leo serve:"));
+    }
+
+    /** A copy of the image grown to 1 GiB, as a card larger than the image: the first boot makes its state partition in the rest. */
+    private static Path card(String name) throws IOException {
+        Path card = tmp.resolve(name);
+        Files.copy(image.image(), card);
+        try (RandomAccessFile f = new RandomAccessFile(card.toFile(), "rw")) {
+            f.setLength(1L << 30);
+        }
+        return card;
+    }
+
     /** One boot's serial lines, up to the first one matching the pattern. */
     record Boot(String name, List<SerialLine> lines, SerialLine last) {
         void assertSaw(String text) {
@@ -167,6 +186,10 @@ class ApplianceBootIT {
     }
 
     private static Boot boot(String name, Path diskImage, Path tpm, Pattern until) throws Exception {
+        return boot(name, diskImage, tpm, seed, until);
+    }
+
+    private static Boot boot(String name, Path diskImage, Path tpm, Path seed, Pattern until) throws Exception {
         Path run = Files.createDirectories(tmp.resolve("run-" + name));
         try (VmTpm swtpm = VmTpm.start(tpm, run)) {
             List<String> extra = new ArrayList<>(List.of("-cpu", "cortex-a57", "-smp", "2",
@@ -214,16 +237,16 @@ class ApplianceBootIT {
     /**
      * A FAT volume labelled LEO-SEED, as an operator's USB stick: etc-leo/ (leo.properties, the boot
      * manifest's public key, an attestation policy for HPCs without TPM) and leo/ (a boot root of
-     * placeholders and its signed manifest).
+     * placeholders and its signed manifest). {@code network} is leo.properties' first lines: the interface and address.
      */
-    private static Path seedVolume(Path dir) throws Exception {
+    private static Path seedVolume(Path dir, String network) throws Exception {
         Path etc = Files.createDirectories(dir.resolve("etc-leo"));
         Path state = Files.createDirectories(dir.resolve("leo"));
         ManifestTool.KeyFiles keys = ManifestTool.generateKeyPair(dir.resolve("keys"));
         Files.copy(keys.publicKey(), etc.resolve("boot-manifest.pub"));
         Path bootRoot = E2eFiles.placeholderBootRoot(state.resolve("boot"));
         ManifestTool.create(bootRoot, keys.privateKey(), state.resolve("boot.manifest"), "leo-seed-test");
-        Files.writeString(etc.resolve("leo.properties"), "interface=eth1\naddress=10.77.0.1\nno-dhcp=true\nno-warmup=true\nattest=true\n"
+        Files.writeString(etc.resolve("leo.properties"), network + "no-dhcp=true\nno-warmup=true\nattest=true\n"
                 + "attest-policy=/etc/leo/attestation.policy\ngateway-watch=5\n");
         Files.writeString(etc.resolve("attestation.policy"), "tpm.required=false\n");
         // the HPC segment's port, as systemd-networkd reads it (/etc/systemd/network/50-leo-hpc.network links here)
